@@ -1,0 +1,1 @@
+"""Pulumi components of the gatewatch kit: one module per concern, one ComponentResource each."""

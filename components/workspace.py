@@ -1,0 +1,84 @@
+"""The resource group the kit owns and the Log Analytics workspace the queries read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+from pulumi_azure_native import operationalinsights, resources
+
+from gatewatch.config import WorkspaceConfig
+
+
+@dataclass
+class MonitoringWorkspaceArgs:
+    resource_group_name: str
+    location: str
+    workspace: WorkspaceConfig
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class MonitoringWorkspace(pulumi.ComponentResource):
+    """Creates the kit's resource group and either creates a PerGB2018 workspace (retention,
+    optional daily cap, local auth off so only Entra identities read it) or adopts one by id."""
+
+    resource_group_name: pulumi.Output[str]
+    resource_group_id: pulumi.Output[str]
+    workspace_id: pulumi.Output[str]
+    workspace_resource_group_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: MonitoringWorkspaceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gatewatch:azure:MonitoringWorkspace", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {"managed-by": "gatewatch", **args.tags}
+
+        group = resources.ResourceGroup(
+            f"{name}-rg",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            tags=tags,
+            opts=child,
+        )
+        self.resource_group_name = group.name
+        self.resource_group_id = group.id
+
+        spec = args.workspace
+        if spec.existing_id is not None:
+            # Adopted: the kit only points settings and rules at it, it never changes it.
+            self.workspace_id = pulumi.Output.from_input(spec.existing_id.id)
+            self.workspace_resource_group_id = pulumi.Output.from_input(
+                spec.existing_id.resource_group_id
+            )
+        else:
+            assert spec.name is not None  # the config model guarantees name or existing_id
+            workspace = operationalinsights.Workspace(
+                f"{name}-workspace",
+                workspace_name=spec.name,
+                resource_group_name=group.name,
+                location=args.location,
+                sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+                retention_in_days=spec.retention_in_days,
+                workspace_capping=(
+                    operationalinsights.WorkspaceCappingArgs(daily_quota_gb=spec.daily_quota_gb)
+                    if spec.daily_quota_gb is not None
+                    else None
+                ),
+                # No shared keys: readers (alert identities, people) authenticate with Entra.
+                features=operationalinsights.WorkspaceFeaturesArgs(disable_local_auth=True),
+                tags=tags,
+                opts=child,
+            )
+            self.workspace_id = workspace.id
+            self.workspace_resource_group_id = group.id
+
+        self.register_outputs(
+            {
+                "resource_group_name": self.resource_group_name,
+                "resource_group_id": self.resource_group_id,
+                "workspace_id": self.workspace_id,
+                "workspace_resource_group_id": self.workspace_resource_group_id,
+            }
+        )

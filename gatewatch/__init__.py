@@ -1,0 +1,1 @@
+"""gatewatch: diagnostics that explain VPN drops and maintenance, on Azure and AWS."""

@@ -1,0 +1,5 @@
+import sys
+
+from gatewatch.cli import main
+
+sys.exit(main())

@@ -1,0 +1,64 @@
+"""The `gatewatch` command line: argument parsing, output formats and exit codes.
+
+Exit codes: 0 success, 1 the check or rollout found a problem, 2 bad input (config, arguments,
+files), always with a message naming what to fix and never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gatewatch.validate import ConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from gatewatch.plan import build_plan, render_json, render_text, stack_file
+
+    if args.config_file is not None:
+        path = Path(args.config_file)
+        stack = args.stack or path.stem.removeprefix("Pulumi.")
+    else:
+        stack = args.stack or "dev"
+        path = stack_file(stack, PROJECT_ROOT)
+    plan = build_plan(path, stack, preview=not args.update)
+    if args.json:
+        print(json.dumps(render_json(plan), indent=2, sort_keys=False))
+    else:
+        print(render_text(plan))
+    return EXIT_FAILED if plan.failed else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gatewatch", description="Diagnostics that explain VPN drops and maintenance."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    plan = sub.add_parser("plan", help="run the program offline under Pulumi's mock runtime "
+                                       "and print the resource graph")
+    which = plan.add_mutually_exclusive_group()
+    which.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml (default: dev)")
+    which.add_argument("--config-file", help="any file shaped like Pulumi.<stack>.yaml")
+    plan.add_argument("--json", action="store_true", help="print the graph as JSON")
+    plan.add_argument("--update", action="store_true",
+                      help="simulate `pulumi up` (fake ids) instead of a preview (unknown ids)")
+    plan.set_defaults(func=_plan)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,237 @@
+"""Run the real `__main__.py` under Pulumi's mock runtime and record the resource graph.
+
+The same program runs under the real engine; this harness only replaces the engine. A monitor
+subclass reads each raw RegisterResourceRequest (parent, dependencies and propertyDependencies
+are not in MockResourceArgs), and the mocks answer the provider lookups the program makes.
+In preview mode new resources get no id, so ids are unknown as in `pulumi preview`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import runpy
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from pulumi.output import Unknown
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = PROJECT_ROOT / "__main__.py"
+PROJECT = "gatewatch"
+UNKNOWN = "<unknown>"
+FAKE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+# What an offline lookup answers when config does not say; printed with the plan.
+OFFLINE_DEFAULT_VPN_TYPE = "RouteBased"
+
+# Inputs that become the `name` output after a create (used downstream, e.g. group.name).
+_NAME_INPUTS = {
+    "azure-native:resources:ResourceGroup": "resourceGroupName",
+    "azure-native:operationalinsights:Workspace": "workspaceName",
+}
+
+# ARM resource types of the azure-native tokens the kit declares, for realistic fake ids.
+_ARM_TYPES = {
+    "azure-native:operationalinsights:Workspace": (
+        "Microsoft.OperationalInsights/workspaces", "workspaceName"),
+    "azure-native:monitor:DiagnosticSetting": (
+        "Microsoft.Insights/diagnosticSettings", "name"),
+}
+
+
+@dataclass
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "inputs": self.inputs,
+            "dependencies": self.dependencies,
+            "propertyDependencies": self.property_dependencies,
+        }
+
+
+@dataclass
+class RecordedCall:
+    token: str
+    args: dict[str, Any]
+    result: dict[str, Any]
+    note: str
+
+
+@dataclass
+class Recording:
+    stack: str
+    preview: bool
+    resources: list[RecordedResource] = field(default_factory=list)
+    calls: list[RecordedCall] = field(default_factory=list)
+
+    def by_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: str) -> RecordedResource:
+        found = [r for r in self.resources if r.type == type_ and r.name == name]
+        if len(found) != 1:
+            known = ", ".join(f"{r.type}::{r.name}" for r in self.resources)
+            raise KeyError(f"expected one {type_} named {name}, found {len(found)}; have {known}")
+        return found[0]
+
+    def get(self, urn: str) -> RecordedResource:
+        for r in self.resources:
+            if r.urn == urn:
+                return r
+        raise KeyError(urn)
+
+
+def _plain(value: Any) -> Any:
+    """Inputs as JSON: unknowns become a marker, resource references their URN."""
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, pulumi.Resource):
+        return f"<resource {type(value).__name__}>"
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that keeps each registration's parent and dependencies."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks, recording: Recording) -> None:
+        super().__init__(mocks)
+        self.recording = recording
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            self.recording.resources.append(
+                RecordedResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent=request.parent,
+                    custom=bool(request.custom),
+                    inputs=_plain(inputs),
+                    dependencies=sorted(set(request.dependencies)),
+                    property_dependencies={
+                        key: sorted(set(deps.urns))
+                        for key, deps in sorted(request.propertyDependencies.items())
+                    },
+                )
+            )
+        return response
+
+
+class OfflineMocks(pulumi_mocks.Mocks):
+    """Provider answers for an offline run: ids only outside preview, lookups from config or
+    a documented default (recorded with a note, so the plan can say what it assumed)."""
+
+    def __init__(self, recording: Recording, vpn_types: Mapping[str, str]) -> None:
+        self.recording = recording
+        self.vpn_types = {k.lower(): v for k, v in vpn_types.items()}
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        if self.recording.preview:
+            return "", state  # no id and no computed outputs: unknown, as in a real preview
+        name_input = _NAME_INPUTS.get(args.typ)
+        if name_input and name_input in state:
+            state["name"] = state[name_input]
+        return self._fake_id(args), state
+
+    @staticmethod
+    def _fake_id(args: pulumi_mocks.MockResourceArgs) -> str:
+        inputs = args.inputs
+        if args.typ == "azure-native:resources:ResourceGroup":
+            rg = inputs["resourceGroupName"]
+            return f"/subscriptions/{FAKE_SUBSCRIPTION}/resourceGroups/{rg}"
+        if args.typ == "azure-native:monitor:DiagnosticSetting":
+            return f"{inputs['resourceUri']}/providers/Microsoft.Insights/diagnosticSettings/" \
+                   f"{inputs.get('name', args.name)}"
+        arm = _ARM_TYPES.get(args.typ)
+        if arm and "resourceGroupName" in inputs:
+            return (f"/subscriptions/{FAKE_SUBSCRIPTION}/resourceGroups/"
+                    f"{inputs['resourceGroupName']}/providers/{arm[0]}/"
+                    f"{inputs.get(arm[1], args.name)}")
+        return f"{args.name}-id"
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
+        if args.token == "azure-native:network:getVirtualNetworkGateway":
+            rg = args.args["resourceGroupName"]
+            name = args.args["virtualNetworkGatewayName"]
+            key = f"{rg}/{name}".lower()
+            vpn_type = self.vpn_types.get(key, OFFLINE_DEFAULT_VPN_TYPE)
+            note = (f"gateway {rg}/{name}: vpnType looked up offline, answered {vpn_type}"
+                    + ("" if key in self.vpn_types else
+                       " (offline default; a real preview reads it from Azure)"))
+            result = {"name": name, "gatewayType": "Vpn", "vpnType": vpn_type}
+        else:
+            result, note = {}, f"{args.token}: no offline answer, returned nothing"
+        self.recording.calls.append(RecordedCall(args.token, dict(args.args), result, note))
+        return result, []
+
+
+def run_program(
+    config: Mapping[str, Any],
+    *,
+    stack: str = "dev",
+    preview: bool = True,
+    offline_vpn_types: Mapping[str, str] | None = None,
+    program: Callable[[], None] | None = None,
+) -> Recording:
+    """Run `__main__.py` (or `program`) with `config` under mocks; return the recording.
+
+    `config` is a stack file's `config:` map; structured values are passed as JSON strings,
+    as the Pulumi CLI does.
+    """
+    import json
+
+    recording = Recording(stack=stack, preview=preview)
+    mocks = OfflineMocks(recording, offline_vpn_types or {})
+    settings.reset_options()
+    pulumi.runtime.set_all_config(
+        {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()
+         if v is not None}
+    )
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi.runtime.set_mocks(
+            mocks, project=PROJECT, stack=stack, preview=preview,
+            monitor=RecordingMonitor(mocks, recording),
+        )
+        body = program or _run_main
+        # set_mocks registered the root Stack already; run the body as the engine would.
+        loop.run_until_complete(run_pulumi_func(body))
+    finally:
+        settings.reset_options()
+    return recording
+
+
+def _run_main() -> None:
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    runpy.run_path(str(PROGRAM), run_name="__main__")

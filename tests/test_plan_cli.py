@@ -1,0 +1,84 @@
+"""`python -m gatewatch plan` end to end: tree, JSON shape, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.stacks import base_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gatewatch", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def write_stack(tmp_path: Path, config: dict[str, object]) -> Path:
+    path = tmp_path / "Pulumi.ci.yaml"
+    path.write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
+    return path
+
+
+def test_plan_of_the_example_stack_prints_the_tree_and_count() -> None:
+    result = run_cli("plan")
+    assert result.returncode == 0, result.stderr
+    assert "azure-native:monitor:DiagnosticSetting" in result.stdout
+    assert "gateway-diagnostics-rg-hub-network-vpngw-hub-01" in result.stdout
+    assert "7 to create" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_plan_json_has_the_documented_shape(tmp_path: Path) -> None:
+    result = run_cli("plan", "--json", "--config-file", str(write_stack(tmp_path, base_config())))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["stack"] == "ci"
+    keys = {"urn", "type", "name", "parent", "custom", "inputs", "dependencies",
+            "propertyDependencies"}
+    for resource in doc["resources"]:
+        assert set(resource) == keys, resource["urn"]
+        assert resource["urn"].startswith("urn:pulumi:ci::gatewatch::")
+    urns = {r["urn"] for r in doc["resources"]}
+    setting_type = "azure-native:monitor:DiagnosticSetting"
+    settings = [r for r in doc["resources"] if r["type"] == setting_type]
+    assert len(settings) == 2
+    for setting in settings:
+        assert setting["parent"] in urns
+        assert setting["custom"] is True
+        assert "resourceUri" in setting["inputs"]  # camelCase, as the provider receives it
+        assert set(setting["propertyDependencies"]["workspaceId"]) <= urns
+
+
+def test_bad_config_exits_2_with_key_paths_and_no_traceback(tmp_path: Path) -> None:
+    config = base_config()
+    config["gatewatch:azure"]["gateways"][1]["id"] = "not-an-id"
+    config["gatewatch:azure"]["workspace"]["retentionInDays"] = 5
+    result = run_cli("plan", "--config-file", str(write_stack(tmp_path, config)))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert any(line.startswith("error: gatewatch:azure.gateways[1].id:") for line in lines)
+    assert any("gatewatch:azure.workspace.retentionInDays" in line for line in lines)
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""  # nothing half-done: no plan printed
+
+
+def test_unknown_stack_file_and_bad_arguments_exit_2() -> None:
+    missing = run_cli("plan", "--stack", "nosuchstack")
+    assert missing.returncode == 2
+    assert "Pulumi.nosuchstack.yaml" in missing.stderr and "file not found" in missing.stderr
+    bad_args = run_cli("plan", "--bogus")
+    assert bad_args.returncode == 2
+
+
+def test_not_yaml_is_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text("config: [unclosed", encoding="utf-8")
+    result = run_cli("plan", "--config-file", str(path))
+    assert result.returncode == 2
+    assert "not valid YAML" in result.stderr
