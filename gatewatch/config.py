@@ -33,6 +33,9 @@ _RG_NAME = re.compile(r"[-\w._()]{0,89}[-\w_()]")
 _WORKSPACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]")
 _LOCATION = re.compile(r"[a-z][a-z0-9]{2,40}")
 _EVENT_HUB_NAME = re.compile(r"[A-Za-z0-9][-\w.]{0,254}")
+_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}")
+_HTTPS_URL = re.compile(r"https://[^\s/]+(/\S*)?")
+_RECEIVER_NAME = re.compile(r"[-\w.]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,26 @@ class DiagnosticsConfig:
     event_hub_name: str | None = None
 
 
+ROLE_SCOPES = ("workspace", "resourceGroup")
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    name: str
+    uri: str
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """Who is told, and what the alert identity may read (the workspace, or its group)."""
+
+    emails: tuple[str, ...]
+    webhooks: tuple[WebhookConfig, ...] = ()
+    role_scope: str = "workspace"
+    disabled: frozenset[str] = frozenset()
+    severities: Mapping[str, int] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class AzureConfig:
     location: str
@@ -82,6 +105,7 @@ class AzureConfig:
     workspace: WorkspaceConfig
     gateways: tuple[GatewayConfig, ...]
     diagnostics: DiagnosticsConfig = DiagnosticsConfig()
+    alerts: AlertsConfig | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -90,7 +114,8 @@ class StackConfig:
     azure: AzureConfig | None = None
 
 
-AZURE_KEYS = ("location", "resourceGroupName", "workspace", "gateways", "diagnostics", "tags")
+AZURE_KEYS = ("location", "resourceGroupName", "workspace", "gateways", "diagnostics", "alerts",
+              "tags")
 TOP_KEYS = ("azure",)
 
 
@@ -181,6 +206,52 @@ def _read_diagnostics(r: Reader, value: Any, path: str) -> DiagnosticsConfig:
     )
 
 
+def _read_alerts(r: Reader, value: Any, path: str) -> AlertsConfig | None:
+    from gatewatch.catalog import load_catalog
+
+    m = r.mapping(value, path,
+                  allowed=("emails", "webhooks", "roleScope", "disabled", "severities"),
+                  required=("emails",), example="{emails: [netops@example.com]}")
+    if m is None:
+        return None
+    emails: list[str] = []
+    for item_path, item in r.items(m, "emails", path, required=True, what="email addresses"):
+        if not isinstance(item, str) or not _EMAIL.fullmatch(item):
+            r.problem(item_path, f"{item!r} is not an email address",
+                      "write one address per list entry, like netops@example.com")
+        else:
+            emails.append(item)
+    webhooks: list[WebhookConfig] = []
+    for item_path, item in r.items(m, "webhooks", path, what="webhooks"):
+        w = r.mapping(item, item_path, allowed=("name", "uri"), required=("name", "uri"),
+                      example="{name: teams, uri: https://...}")
+        if w is None:
+            continue
+        name = r.string(w, "name", item_path, pattern=_RECEIVER_NAME, what="a receiver name",
+                        fix="use up to 64 letters, digits, '-', '_' or '.'")
+        uri = r.string(w, "uri", item_path, pattern=_HTTPS_URL, what="an https URL",
+                       fix="use an https:// URL; alert payloads must not travel in clear")
+        if name and uri:
+            webhooks.append(WebhookConfig(name=name, uri=uri))
+    role_scope = r.string(m, "roleScope", path, choices=ROLE_SCOPES) or "workspace"
+    known = {rule.name for rule in load_catalog()}
+    disabled: set[str] = set()
+    for item_path, item in r.items(m, "disabled", path, what="alert names"):
+        if item not in known:
+            r.problem(item_path, f"{item!r} is not an alert of the catalog",
+                      f"use one of {', '.join(sorted(known))}")
+        else:
+            disabled.add(item)
+    severities: dict[str, int] = {}
+    raw_sev = r.mapping(m.get("severities", {}), child(path, "severities"), allowed=sorted(known))
+    for name in raw_sev or {}:
+        sev = r.integer(raw_sev or {}, name, child(path, "severities"), lo=0, hi=4)
+        if sev is not None:
+            severities[name] = sev
+    return AlertsConfig(emails=tuple(emails), webhooks=tuple(webhooks), role_scope=role_scope,
+                        disabled=frozenset(disabled), severities=severities)
+
+
 def _read_azure(r: Reader, value: Any, path: str) -> AzureConfig | None:
     m = r.mapping(value, path, allowed=AZURE_KEYS,
                   required=("location", "resourceGroupName", "workspace", "gateways"))
@@ -195,11 +266,13 @@ def _read_azure(r: Reader, value: Any, path: str) -> AzureConfig | None:
         if "workspace" in m else None
     gateways = _read_gateways(r, m, path)
     diagnostics = _read_diagnostics(r, m.get("diagnostics"), child(path, "diagnostics"))
+    alerts = _read_alerts(r, m["alerts"], child(path, "alerts")) if "alerts" in m else None
     tags = r.string_map(m, "tags", path)
     if not (location and rg and workspace and gateways):
         return None
     return AzureConfig(location=location, resource_group_name=rg, workspace=workspace,
-                       gateways=tuple(gateways), diagnostics=diagnostics, tags=tags)
+                       gateways=tuple(gateways), diagnostics=diagnostics, alerts=alerts,
+                       tags=tags)
 
 
 def parse_config(raw: Mapping[str, Any]) -> StackConfig:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import runpy
 import sys
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ OFFLINE_DEFAULT_VPN_TYPE = "RouteBased"
 _NAME_INPUTS = {
     "azure-native:resources:ResourceGroup": "resourceGroupName",
     "azure-native:operationalinsights:Workspace": "workspaceName",
+    "azure-native:operationalinsights:QueryPack": "queryPackName",
+    "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
 }
 
 # ARM resource types of the azure-native tokens the kit declares, for realistic fake ids.
@@ -44,6 +47,13 @@ _ARM_TYPES = {
         "Microsoft.OperationalInsights/workspaces", "workspaceName"),
     "azure-native:monitor:DiagnosticSetting": (
         "Microsoft.Insights/diagnosticSettings", "name"),
+    "azure-native:managedidentity:UserAssignedIdentity": (
+        "Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName"),
+    "azure-native:monitor:ActionGroup": ("Microsoft.Insights/actionGroups", "actionGroupName"),
+    "azure-native:monitor:ScheduledQueryRule": (
+        "Microsoft.Insights/scheduledQueryRules", "ruleName"),
+    "azure-native:operationalinsights:QueryPack": (
+        "Microsoft.OperationalInsights/queryPacks", "queryPackName"),
 }
 
 
@@ -116,6 +126,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _fake_guid(seed: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"gatewatch-offline/{seed}"))
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A MockMonitor that keeps each registration's parent and dependencies."""
 
@@ -155,11 +169,22 @@ class OfflineMocks(pulumi_mocks.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
+        identity = state.pop("identity", None)
         if self.recording.preview:
-            return "", state  # no id and no computed outputs: unknown, as in a real preview
+            # No id and no computed outputs: unknown, as in a real preview.
+            return "", state
         name_input = _NAME_INPUTS.get(args.typ)
         if name_input and name_input in state:
             state["name"] = state[name_input]
+        if args.typ == "azure-native:managedidentity:UserAssignedIdentity":
+            state["principalId"] = _fake_guid(f"principal/{args.name}")
+            state["clientId"] = _fake_guid(f"client/{args.name}")
+        if isinstance(identity, dict):
+            # Input is a list of identity ids; the output is a map id -> {principalId, ...}.
+            assigned = identity.get("userAssignedIdentities") or []
+            state["identity"] = {**identity, "userAssignedIdentities": {
+                i: {"principalId": _fake_guid(f"principal/{i}"),
+                    "clientId": _fake_guid(f"client/{i}")} for i in assigned}}
         return self._fake_id(args), state
 
     @staticmethod

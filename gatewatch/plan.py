@@ -64,7 +64,31 @@ def _lookups_report(ctx: PlanContext) -> Report | None:
     )
 
 
-REPORTS: list[ReportFn] = [_lookups_report]
+def _kql_report(ctx: PlanContext) -> Report:
+    """Every query the kit deploys (alert rules and saved queries), through Microsoft's Kusto
+    language service against the documented table schemas."""
+    from gatewatch.catalog import load_catalog, load_saved_queries
+    from gatewatch.kql.check import KqlCheckerUnavailable, check_queries
+
+    queries = [(f"alert {r.name}", r.query) for r in load_catalog()]
+    queries += [(f"saved query {q.name}", q.body) for q in load_saved_queries()]
+    try:
+        results = check_queries(queries)
+    except KqlCheckerUnavailable as error:
+        return Report("kql", "KQL check (Kusto language service)", [f"not run: {error}"],
+                      [{"name": "kql-check", "ok": False, "diagnostics": [str(error)]}],
+                      failed=True)
+    return Report(
+        key="kql",
+        title="KQL check (Kusto language service, offline)",
+        lines=[c.describe() if c.ok else f"INVALID {c.describe()}" for c in results],
+        data=[{"name": c.name, "ok": c.ok, "diagnostics": [str(d) for d in c.diagnostics]}
+              for c in results],
+        failed=not all(c.ok for c in results),
+    )
+
+
+REPORTS: list[ReportFn] = [_lookups_report, _kql_report]
 
 
 def stack_file(stack: str, project_root: Path) -> Path:

@@ -127,3 +127,26 @@ def test_other_namespaces_are_left_to_their_providers() -> None:
     config["azure-native:location"] = "japaneast"
     config["aws:region"] = "ap-northeast-1"
     assert parse_config(config).azure is not None
+
+
+def test_alert_config_errors_name_each_key() -> None:
+    config = base_config()
+    azure(config)["alerts"] = {
+        "emails": ["netops@example.com", "not-an-address"],
+        "webhooks": [{"name": "teams", "uri": "http://insecure.example.com"}],
+        "roleScope": "subscription",
+        "disabled": ["no-such-alert"],
+        "severities": {"tunnel-drop": 9},
+    }
+    found = problems(config)
+    assert "not an email address" in found["gatewatch:azure.alerts.emails[1]"]
+    assert "https" in found["gatewatch:azure.alerts.webhooks[0].uri"]
+    assert "workspace, resourceGroup" in found["gatewatch:azure.alerts.roleScope"]
+    assert "tunnel-drop" in found["gatewatch:azure.alerts.disabled[0]"]
+    assert "0 to 4" in found["gatewatch:azure.alerts.severities.tunnel-drop"]
+
+
+def test_empty_alert_email_list_is_an_error() -> None:
+    config = base_config()
+    azure(config)["alerts"] = {"emails": []}
+    assert "empty list" in problems(config)["gatewatch:azure.alerts.emails"]

@@ -30,8 +30,12 @@ def test_plan_of_the_example_stack_prints_the_tree_and_count() -> None:
     assert result.returncode == 0, result.stderr
     assert "azure-native:monitor:DiagnosticSetting" in result.stdout
     assert "gateway-diagnostics-rg-hub-network-vpngw-hub-01" in result.stdout
-    assert "7 to create" in result.stdout
     assert "Traceback" not in result.stderr
+    graph = json.loads(run_cli("plan", "--json").stdout)
+    # Every recorded resource is a tree row, plus the stack itself.
+    assert f"+ {len(graph['resources']) + 1} to create" in result.stdout
+    for resource in graph["resources"]:
+        assert resource["name"] in result.stdout
 
 
 def test_plan_json_has_the_documented_shape(tmp_path: Path) -> None:

@@ -1,0 +1,172 @@
+"""Log search alerts from the catalog, run by one managed identity that can only read.
+
+Everything an alert rule needs to run is created here: a user-assigned identity (granted
+before any rule exists, so a rule never runs blind), its Reader role on the workspace (or the
+workspace's resource group, as in seed 002, never wider), and the action group that mails.
+The component is generic: it deploys whatever `alerts/*.yaml` holds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+from pulumi_azure_native import authorization, managedidentity, monitor
+
+from gatewatch import facts
+from gatewatch.catalog import AlertRule
+from gatewatch.config import AlertsConfig
+
+# Fixed namespace for role assignment names: the same stack always derives the same GUID,
+# so a re-run updates the assignment instead of creating a second one.
+_ROLE_NAME_NAMESPACE = uuid.UUID("5d0c4c53-4b0a-4c3e-9a55-6761746577a1")
+ACTION_GROUP_SHORT_NAME = "gatewatch"  # Azure caps it at 12 characters; shown in SMS/mail
+
+
+@dataclass
+class LogSearchAlertsArgs:
+    rules: Sequence[AlertRule]
+    alerts: AlertsConfig
+    resource_group_name: pulumi.Input[str]
+    location: str
+    workspace_id: pulumi.Input[str]
+    workspace_resource_group_id: pulumi.Input[str]
+    # Seeds the deterministic role assignment name; the stack's resource group is unique per
+    # environment, so it is a good one.
+    name_seed: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def reader_role_definition_id(scope: str) -> str:
+    """Reader's role definition id in the subscription of `scope`."""
+    subscription = scope.split("/")[2]
+    return (f"/subscriptions/{subscription}/providers/Microsoft.Authorization/"
+            f"roleDefinitions/{facts.READER_ROLE_DEFINITION_GUID}")
+
+
+class LogSearchAlerts(pulumi.ComponentResource):
+    """Identity + Reader role + action group + one ScheduledQueryRule (LogAlert) per rule."""
+
+    identity_id: pulumi.Output[str]
+    identity_principal_id: pulumi.Output[str]
+    action_group_id: pulumi.Output[str]
+    rule_ids: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self, name: str, args: LogSearchAlertsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gatewatch:azure:LogSearchAlerts", name, None, opts)
+        tags = {"managed-by": "gatewatch", **args.tags}
+        child = pulumi.ResourceOptions(parent=self)
+
+        identity = managedidentity.UserAssignedIdentity(
+            f"{name}-identity",
+            resource_name_=f"id-{name}",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            tags=tags,
+            opts=child,
+        )
+        scope = (
+            pulumi.Output.from_input(args.workspace_id)
+            if args.alerts.role_scope == "workspace"
+            else pulumi.Output.from_input(args.workspace_resource_group_id)
+        )
+        role = authorization.RoleAssignment(
+            f"{name}-reader",
+            role_assignment_name=str(uuid.uuid5(
+                _ROLE_NAME_NAMESPACE, f"{args.name_seed}/{name}/reader/{args.alerts.role_scope}")),
+            principal_id=identity.principal_id,
+            # Without principalType a just-created identity can fail with PrincipalNotFound
+            # while Entra ID replicates it.
+            principal_type="ServicePrincipal",
+            role_definition_id=scope.apply(reader_role_definition_id),
+            scope=scope,
+            description="gatewatch log search alerts read the VPN diagnostics workspace",
+            opts=child,
+        )
+        group = monitor.ActionGroup(
+            f"{name}-action-group",
+            action_group_name=f"ag-{name}",
+            resource_group_name=args.resource_group_name,
+            location="Global",
+            group_short_name=ACTION_GROUP_SHORT_NAME,
+            enabled=True,
+            email_receivers=[
+                monitor.MicrosoftCommonEmailReceiverArgs(
+                    name=f"email-{i}", email_address=email, use_common_alert_schema=True)
+                for i, email in enumerate(args.alerts.emails)
+            ],
+            webhook_receivers=[
+                monitor.WebhookReceiverArgs(
+                    name=hook.name, service_uri=hook.uri, use_common_alert_schema=True)
+                for hook in args.alerts.webhooks
+            ] or None,
+            tags=tags,
+            opts=child,
+        )
+
+        rule_ids: dict[str, pulumi.Output[str]] = {}
+        for rule in args.rules:
+            resource = monitor.ScheduledQueryRule(
+                f"{name}-{rule.name}",
+                rule_name=f"gatewatch-{rule.name}",
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                kind="LogAlert",
+                display_name=rule.displayName,
+                description=rule.description,
+                severity=rule.severity,
+                enabled=rule.enabled,
+                scopes=[args.workspace_id],
+                evaluation_frequency=rule.evaluationFrequency,
+                window_size=rule.windowSize,
+                criteria=monitor.ScheduledQueryRuleCriteriaArgs(all_of=[_condition(rule)]),
+                actions=monitor.ActionsArgs(action_groups=[group.id]),
+                identity=monitor.MicrosoftCommonIdentityArgs(
+                    type=monitor.IdentityType.USER_ASSIGNED,
+                    user_assigned_identities=[identity.id]),
+                auto_mitigate=rule.autoMitigate,
+                mute_actions_duration=rule.muteActionsDuration,
+                # Columns such as remoteIP_s exist in AzureDiagnostics only once a gateway has
+                # logged them, so Azure's create-time validation rejects a correct query on a
+                # new workspace. The kit validates every query itself (Kusto language service
+                # against the documented schema, in `make test` and `gatewatch plan`).
+                skip_query_validation=True,
+                tags=tags,
+                # Never let a rule run before its identity can read the workspace.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
+            )
+            rule_ids[rule.name] = resource.id
+
+        self.identity_id = identity.id
+        self.identity_principal_id = identity.principal_id
+        self.action_group_id = group.id
+        self.rule_ids = pulumi.Output.all(**rule_ids) if rule_ids else pulumi.Output.from_input({})
+        self.register_outputs({
+            "identity_id": self.identity_id,
+            "identity_principal_id": self.identity_principal_id,
+            "action_group_id": self.action_group_id,
+            "rule_ids": self.rule_ids,
+        })
+
+
+def _condition(rule: AlertRule) -> monitor.ConditionArgs:
+    periods = rule.trigger.failingPeriods
+    return monitor.ConditionArgs(
+        query=rule.query,
+        time_aggregation=rule.trigger.timeAggregation,
+        # A plain string: monitor.ConditionOperator is the enum of another API version.
+        operator=rule.trigger.operator,
+        threshold=rule.trigger.threshold,
+        dimensions=[
+            monitor.DimensionArgs(name=column, operator="Include", values=["*"])
+            for column in rule.dimensions
+        ] or None,
+        failing_periods=monitor.ConditionFailingPeriodsArgs(
+            number_of_evaluation_periods=periods.numberOfEvaluationPeriods,
+            min_failing_periods_to_alert=periods.minFailingPeriodsToAlert,
+        ),
+    )

@@ -1,0 +1,509 @@
+"""The alert catalog (alerts/*.yaml) and saved queries (queries/*.yaml).
+
+One YAML file per log search alert, in the spirit of Azure Sentinel's analytic rules: a fixed
+key order, KQL with its ``let`` tunables first, and a ``tuning`` text saying why each number
+is what it is. Loading validates every file against Azure's documented limits for log search
+alerts, so a rule that Azure would reject (or silently run differently) fails here, in a
+test, with the file and key named, not at `pulumi up`.
+
+Limits checked (Azure Monitor "Create or edit a log alert rule", Sentinel for query length):
+- evaluation frequency 1 minute to 1 day, from the values the API accepts;
+- window at least the frequency and the query time range (window x evaluation periods) at
+  most 2 days;
+- at a 1-minute frequency the query may not use search, union, take/limit, ingestion_time();
+- up to six dimensions, each a string or number column the query projects;
+- severity 0 (critical) to 4 (verbose); query 1 to 10,000 characters (Sentinel's documented
+  limit, used here as the conservative bound).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ALERTS_DIR = REPO_ROOT / "alerts"
+QUERIES_DIR = REPO_ROOT / "queries"
+
+ALERT_KEYS: tuple[str, ...] = (
+    "id",
+    "name",
+    "displayName",
+    "description",
+    "severity",
+    "enabled",
+    "evaluationFrequency",
+    "windowSize",
+    "query",
+    "trigger",
+    "dimensions",
+    "autoMitigate",
+    "muteActionsDuration",
+    "tuning",
+    "version",
+)
+OPTIONAL_ALERT_KEYS = frozenset({"muteActionsDuration"})
+TRIGGER_KEYS: tuple[str, ...] = ("operator", "threshold", "timeAggregation", "failingPeriods")
+FAILING_PERIOD_KEYS: tuple[str, ...] = ("numberOfEvaluationPeriods", "minFailingPeriodsToAlert")
+QUERY_KEYS: tuple[str, ...] = ("id", "name", "displayName", "description", "category", "body")
+
+# The evaluation frequencies Azure's scheduled query rule API accepts (1 minute to 1 day).
+ALLOWED_FREQUENCIES: tuple[str, ...] = (
+    "PT1M", "PT5M", "PT10M", "PT15M", "PT30M", "PT45M",
+    "PT1H", "PT2H", "PT3H", "PT4H", "PT5H", "PT6H", "P1D",
+)
+MAX_QUERY_TIME_RANGE = timedelta(days=2)
+MAX_QUERY_LENGTH = 10_000
+MAX_DIMENSIONS = 6
+MAX_EVALUATION_PERIODS = 6
+OPERATORS = frozenset(
+    {"GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual", "Equal"}
+)
+TIME_AGGREGATIONS = frozenset({"Count", "Average", "Minimum", "Maximum", "Total"})
+# Operators Azure rewrites away at a 1-minute frequency (documented as unsupported there).
+ONE_MINUTE_FORBIDDEN = ("search", "union", "take", "limit", "ingestion_time")
+
+_KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DURATION = re.compile(r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?)?$")
+_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class CatalogError(ValueError):
+    """A catalog or saved-query file is invalid; the message starts with file and key."""
+
+
+@dataclass(frozen=True)
+class FailingPeriods:
+    numberOfEvaluationPeriods: int
+    minFailingPeriodsToAlert: int
+
+
+@dataclass(frozen=True)
+class Trigger:
+    operator: str
+    threshold: float
+    timeAggregation: str
+    failingPeriods: FailingPeriods
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One log search alert, as validated from alerts/<name>.yaml.
+
+    Field names follow the YAML (and Azure's API) so the component can pass them through
+    without a translation table.
+    """
+
+    id: str
+    name: str
+    displayName: str
+    description: str
+    severity: int
+    enabled: bool
+    evaluationFrequency: str
+    windowSize: str
+    query: str
+    trigger: Trigger
+    dimensions: tuple[str, ...]
+    autoMitigate: bool
+    muteActionsDuration: str | None
+    tuning: str
+    version: str
+    source: Path
+
+    @property
+    def evaluation_frequency(self) -> timedelta:
+        return parse_duration(self.evaluationFrequency)
+
+    @property
+    def window(self) -> timedelta:
+        return parse_duration(self.windowSize)
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """One troubleshooting query for a Log Analytics query pack (queries/<name>.yaml)."""
+
+    id: str
+    name: str
+    displayName: str
+    description: str
+    category: str
+    body: str
+    source: Path
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration of days, hours and minutes ("PT5M", "P1DT2H") as a timedelta."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if match is None or text in ("P", "PT") or text.endswith("T"):
+        raise ValueError(f"{text!r} is not an ISO 8601 duration like PT5M, PT1H or P1D")
+    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
+    return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"])
+
+
+def _fail(source: Path, key: str, problem: str) -> CatalogError:
+    return CatalogError(f"{source}: {key}: {problem}")
+
+
+def _check_keys(
+    source: Path, where: str, data: Any, keys: tuple[str, ...], optional: frozenset[str]
+) -> Mapping[str, Any]:
+    """Unknown, missing and out-of-order keys, named. Order matters: files diff cleanly."""
+    prefix = f"{where}." if where else ""
+    if not isinstance(data, dict):
+        raise _fail(source, where or "(file)", "expected a mapping")
+    unknown = [k for k in data if k not in keys]
+    if unknown:
+        raise _fail(
+            source, prefix + str(unknown[0]), f"unknown key; allowed keys are {', '.join(keys)}"
+        )
+    missing = [k for k in keys if k not in data and k not in optional]
+    if missing:
+        raise _fail(source, prefix + missing[0], "missing required key")
+    expected = [k for k in keys if k in data]
+    if list(data) != expected:
+        first = next(a for a, b in zip(data, expected, strict=True) if a != b)
+        order = ", ".join(expected)
+        raise _fail(source, prefix + str(first), f"keys out of order; expected {order}")
+    return data
+
+
+def _str(source: Path, key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(source, key, "expected a non-empty string")
+    return value
+
+
+def _int(source: Path, key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(source, key, f"expected an integer from {low} to {high}, got {value!r}")
+    return value
+
+
+def _bool(source: Path, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(source, key, f"expected true or false, got {value!r}")
+    return value
+
+
+def _guid(source: Path, key: str, value: Any) -> str:
+    text = _str(source, key, value)
+    try:
+        canonical = str(uuid.UUID(text))
+    except ValueError as exc:
+        raise _fail(source, key, f"{text!r} is not a GUID") from exc
+    if canonical != text:
+        raise _fail(source, key, f"write the GUID in lower-case canonical form: {canonical}")
+    return text
+
+
+def _name(source: Path, key: str, value: Any) -> str:
+    text = _str(source, key, value)
+    if not _KEBAB.match(text) or len(text) > 60:
+        raise _fail(source, key, f"{text!r} must be a kebab-case slug (a-z, 0-9, '-'), <= 60")
+    if source.stem != text:
+        raise _fail(source, key, f"{text!r} must match the file name {source.name!r}")
+    return text
+
+
+def _duration(source: Path, key: str, value: Any) -> timedelta:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise _fail(source, key, str(exc)) from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# KQL text helpers: enough lexing to ignore comments and string literals, no more.
+# ---------------------------------------------------------------------------------------------
+
+_STRING_OR_COMMENT = re.compile(
+    r"//[^\n]*|@?\"(?:[^\"\\\n]|\\.)*\"|@?'(?:[^'\\\n]|\\.)*'", re.MULTILINE
+)
+
+
+def strip_comments_and_strings(kql: str) -> str:
+    """The KQL with comments removed and string literals emptied (structure kept)."""
+
+    def blank(match: re.Match[str]) -> str:
+        token = match.group(0)
+        return "" if token.startswith("//") else '""'
+
+    return _STRING_OR_COMMENT.sub(blank, kql)
+
+
+def _split_top_level(text: str, sep: str) -> list[str]:
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        if char == sep and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def projected_columns(kql: str) -> tuple[str, ...] | None:
+    """Columns of the query's final ``project`` stage, or None when it does not end in one.
+
+    Alerts must end by projecting the columns the mail needs (STYLE.md), so the final
+    statement's last pipe stage is read: ``project A, B = expr`` gives ("A", "B").
+    """
+    code = strip_comments_and_strings(kql)
+    statements = [s for s in _split_top_level(code, ";") if s.strip()]
+    if not statements:
+        return None
+    stages = _split_top_level(statements[-1], "|")
+    last = stages[-1].strip()
+    match = re.match(r"^project\s+(?P<cols>.+)$", last, re.DOTALL)
+    if match is None:
+        return None
+    columns: list[str] = []
+    for item in _split_top_level(match.group("cols"), ","):
+        head = item.split("=", 1)[0].strip() if "=" in item else item.strip()
+        if not _IDENT.match(head):
+            return None
+        columns.append(head)
+    return tuple(columns)
+
+
+def forbidden_at_one_minute(kql: str) -> list[str]:
+    """Operators/functions in the query that Azure does not support at a 1-minute frequency."""
+    code = strip_comments_and_strings(kql)
+    found = []
+    for word in ONE_MINUTE_FORBIDDEN:
+        pattern = rf"\b{word}\s*\(" if word == "ingestion_time" else rf"\|\s*{word}\b|^\s*{word}\b"
+        if re.search(pattern, code, re.MULTILINE):
+            found.append(word + ("()" if word == "ingestion_time" else ""))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts
+# ---------------------------------------------------------------------------------------------
+
+
+def _trigger(source: Path, value: Any) -> Trigger:
+    data = _check_keys(source, "trigger", value, TRIGGER_KEYS, frozenset())
+    operator = data["operator"]
+    if operator not in OPERATORS:
+        raise _fail(source, "trigger.operator", f"{operator!r} is not one of {sorted(OPERATORS)}")
+    threshold = data["threshold"]
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold < 0:
+        raise _fail(source, "trigger.threshold", f"expected a number >= 0, got {threshold!r}")
+    aggregation = data["timeAggregation"]
+    if aggregation not in TIME_AGGREGATIONS:
+        raise _fail(
+            source, "trigger.timeAggregation",
+            f"{aggregation!r} is not one of {sorted(TIME_AGGREGATIONS)}",
+        )
+    periods = _check_keys(
+        source, "trigger.failingPeriods", data["failingPeriods"], FAILING_PERIOD_KEYS, frozenset()
+    )
+    number = _int(
+        source, "trigger.failingPeriods.numberOfEvaluationPeriods",
+        periods["numberOfEvaluationPeriods"], 1, MAX_EVALUATION_PERIODS,
+    )
+    minimum = _int(
+        source, "trigger.failingPeriods.minFailingPeriodsToAlert",
+        periods["minFailingPeriodsToAlert"], 1, number,
+    )
+    return Trigger(operator, float(threshold), aggregation, FailingPeriods(number, minimum))
+
+
+def _query(source: Path, value: Any, frequency: str) -> str:
+    text = _str(source, "query", value)
+    if len(text) > MAX_QUERY_LENGTH:
+        raise _fail(source, "query", f"{len(text)} characters; the limit is {MAX_QUERY_LENGTH}")
+    if frequency == "PT1M":
+        bad = forbidden_at_one_minute(text)
+        if bad:
+            raise _fail(
+                source, "query",
+                f"uses {', '.join(bad)}, which Azure does not support at evaluationFrequency "
+                "PT1M; evaluate every PT5M or rewrite the query",
+            )
+    return text
+
+
+def _dimensions(source: Path, value: Any, query: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _fail(source, "dimensions", "expected a list of column names")
+    if len(value) > MAX_DIMENSIONS:
+        raise _fail(source, "dimensions", f"{len(value)} dimensions; Azure allows {MAX_DIMENSIONS}")
+    if len(set(value)) != len(value):
+        raise _fail(source, "dimensions", "lists a column twice")
+    projected = projected_columns(query)
+    if projected is None:
+        raise _fail(
+            source, "query",
+            "must end with a `| project ...` stage naming the columns the alert mail needs",
+        )
+    for column in value:
+        if column not in projected:
+            raise _fail(
+                source, "dimensions",
+                f"{column!r} is not a column the query projects ({', '.join(projected)})",
+            )
+    return tuple(value)
+
+
+def load_alert(path: Path) -> AlertRule:
+    """Read and validate one alert file."""
+    source = Path(path)
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise _fail(source, "(file)", f"not valid YAML: {exc}") from exc
+    data = _check_keys(source, "", raw, ALERT_KEYS, OPTIONAL_ALERT_KEYS)
+
+    frequency = data["evaluationFrequency"]
+    if frequency not in ALLOWED_FREQUENCIES:
+        raise _fail(
+            source, "evaluationFrequency",
+            f"{frequency!r} is not an allowed frequency ({', '.join(ALLOWED_FREQUENCIES)})",
+        )
+    every = parse_duration(frequency)
+    window = _duration(source, "windowSize", data["windowSize"])
+    if window < every:
+        raise _fail(
+            source, "windowSize",
+            f"{data['windowSize']} is shorter than evaluationFrequency {frequency}: "
+            "rows between windows would never be evaluated",
+        )
+    trigger = _trigger(source, data["trigger"])
+    if window * trigger.failingPeriods.numberOfEvaluationPeriods > MAX_QUERY_TIME_RANGE:
+        raise _fail(
+            source, "windowSize",
+            "windowSize x numberOfEvaluationPeriods exceeds the 2-day query time range limit",
+        )
+    query = _query(source, data["query"], frequency)
+    mute = data.get("muteActionsDuration")
+    if mute is not None:
+        _duration(source, "muteActionsDuration", mute)
+    version = _str(source, "version", data["version"])
+    if not _SEMVER.match(version):
+        raise _fail(source, "version", f"{version!r} is not a version like 1.0.0")
+    description = _str(source, "description", data["description"])
+    if not description.startswith("Identifies "):
+        raise _fail(source, "description", "start with 'Identifies ...' (what the rule finds)")
+    display = _str(source, "displayName", data["displayName"])
+    if not display[0].isupper():
+        raise _fail(source, "displayName", "use sentence case (capital first letter)")
+    return AlertRule(
+        id=_guid(source, "id", data["id"]),
+        name=_name(source, "name", data["name"]),
+        displayName=display,
+        description=description,
+        severity=_int(source, "severity", data["severity"], 0, 4),
+        enabled=_bool(source, "enabled", data["enabled"]),
+        evaluationFrequency=frequency,
+        windowSize=data["windowSize"],
+        query=query,
+        trigger=trigger,
+        dimensions=_dimensions(source, data["dimensions"], query),
+        autoMitigate=_bool(source, "autoMitigate", data["autoMitigate"]),
+        muteActionsDuration=mute,
+        tuning=_str(source, "tuning", data["tuning"]),
+        version=version,
+        source=source,
+    )
+
+
+def _unique(items: Iterable[tuple[str, str, Path]], what: str) -> None:
+    seen: dict[str, Path] = {}
+    for key, value, source in items:
+        if value in seen:
+            raise _fail(source, key, f"duplicate {what} {value!r} (also in {seen[value]})")
+        seen[value] = source
+
+
+def load_catalog(directory: Path = ALERTS_DIR) -> list[AlertRule]:
+    """Every alerts/*.yaml, validated, sorted by name; ids and names unique."""
+    rules = [load_alert(p) for p in sorted(Path(directory).glob("*.yaml"))]
+    _unique(((("id"), r.id, r.source) for r in rules), "id")
+    _unique((("name", r.name, r.source) for r in rules), "name")
+    return sorted(rules, key=lambda r: r.name)
+
+
+def apply_overrides(
+    rules: list[AlertRule], disabled: set[str], severities: Mapping[str, int]
+) -> list[AlertRule]:
+    """The rules with config applied: names in ``disabled`` get enabled=False, severities set.
+
+    A name that is not in the catalog is a configuration mistake (a typo would silently keep
+    an alert on), so it raises naming the unknown names and the known ones.
+    """
+    known = {r.name for r in rules}
+    unknown = sorted((set(disabled) | set(severities)) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown alert name(s) {', '.join(unknown)}; "
+            f"the catalog has {', '.join(sorted(known))}"
+        )
+    result = []
+    for rule in rules:
+        changes: dict[str, Any] = {}
+        if rule.name in disabled:
+            changes["enabled"] = False
+        if rule.name in severities:
+            severity = severities[rule.name]
+            valid = isinstance(severity, int) and not isinstance(severity, bool)
+            if not valid or not 0 <= severity <= 4:
+                raise ValueError(
+                    f"severity for {rule.name!r} must be an integer 0-4, got {severity!r}"
+                )
+            changes["severity"] = severity
+        result.append(replace(rule, **changes) if changes else rule)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Saved queries
+# ---------------------------------------------------------------------------------------------
+
+
+def load_saved_query(path: Path) -> SavedQuery:
+    """Read and validate one queries/*.yaml file."""
+    source = Path(path)
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise _fail(source, "(file)", f"not valid YAML: {exc}") from exc
+    data = _check_keys(source, "", raw, QUERY_KEYS, frozenset())
+    body = _str(source, "body", data["body"])
+    if len(body) > MAX_QUERY_LENGTH:
+        raise _fail(source, "body", f"{len(body)} characters; the limit is {MAX_QUERY_LENGTH}")
+    return SavedQuery(
+        id=_guid(source, "id", data["id"]),
+        name=_name(source, "name", data["name"]),
+        displayName=_str(source, "displayName", data["displayName"]),
+        description=_str(source, "description", data["description"]),
+        category=_str(source, "category", data["category"]),
+        body=body,
+        source=source,
+    )
+
+
+def load_saved_queries(directory: Path = QUERIES_DIR) -> list[SavedQuery]:
+    """Every queries/*.yaml, validated, sorted by name; ids and names unique."""
+    queries = [load_saved_query(p) for p in sorted(Path(directory).glob("*.yaml"))]
+    _unique((("id", q.id, q.source) for q in queries), "id")
+    _unique((("name", q.name, q.source) for q in queries), "name")
+    return sorted(queries, key=lambda q: q.name)
