@@ -1,0 +1,217 @@
+"""`gatewatch tunnel-logs status|apply`: a thin command line over the rollout engine.
+
+Input is validated here, before any AWS call, so a typo costs one clear line (exit 2) rather
+than a traceback or, worse, a tunnel outage. Exit codes: 0 done, 1 a rollout stopped or the
+service could not be read (the message names the tunnel, the reason, and what was left
+untouched), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from gatewatch.aws_rollout.clock import RealClock
+from gatewatch.aws_rollout.engine import (
+    Action,
+    Ec2ClientSpec,
+    LogOptions,
+    ProgressEvent,
+    RolloutEngine,
+    RolloutResult,
+    RolloutSettings,
+    RolloutStopped,
+    format_time,
+)
+
+PROG = "gatewatch tunnel-logs"
+VPN_ID_RE = re.compile(r"^vpn-[0-9a-f]{8,17}$")
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+LOG_GROUP_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:logs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):log-group:"
+    r"(?P<name>[A-Za-z0-9_./#-]{1,512})(:\*)?$"
+)
+EXAMPLE_ARN = "arn:aws:logs:REGION:123456789012:log-group:/aws/vendedlogs/vpn"
+
+
+class InputError(Exception):
+    """Bad input: one line naming the argument and the fix."""
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `tunnel-logs` on the gatewatch command line (dispatch via args.func)."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "tunnel-logs",
+        help="show or roll out AWS Site-to-Site VPN tunnel activity logs, one tunnel at a time",
+        description=(
+            "Changing a tunnel option takes that tunnel down for a few minutes. `apply` changes "
+            "one tunnel, waits until AWS reports it UP again, then the other; tunnels that "
+            "already match are skipped, so a rerun finishes an interrupted rollout."
+        ),
+    )
+    _configure(parser)
+    return parser
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("status", "apply"))
+    parser.add_argument("vpn_ids", nargs="+", metavar="VPN_ID", help="e.g. vpn-0123456789abcdef0")
+    parser.add_argument("--region", required=True, help="AWS region of the VPN connections")
+    parser.add_argument("--endpoint-url", help="EC2 endpoint override (e.g. a local stand-in)")
+    parser.add_argument("--log-group-arn", help=f"CloudWatch Logs group, e.g. {EXAMPLE_ARN}")
+    parser.add_argument("--format", default="json",
+                        help="log output format: json (default) or text")
+    parser.add_argument("--timeout", default="900", help="seconds to wait for a tunnel to be UP")
+    parser.add_argument("--poll", default="15", help="seconds between status reads")
+    parser.add_argument("--parallel", default="10", help="connections rolled out at once")
+    parser.add_argument("--disable", action="store_true",
+                        help="turn the logs off instead (--log-group-arn is then not needed)")
+    parser.set_defaults(func=run)
+
+
+def _positive(args: argparse.Namespace, name: str, integer: bool = False) -> float:
+    raw = getattr(args, name)
+    flag = f"--{name}"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0 or (integer and value != int(value)):
+        kind = "a positive whole number" if integer else "a positive number of seconds"
+        raise InputError(f"{flag} must be {kind} (got {raw!r}); e.g. {flag} "
+                         f"{'10' if integer else '900'}")
+    return value
+
+
+def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSettings]:
+    if not REGION_RE.match(args.region):
+        raise InputError(f"--region {args.region!r} is not an AWS region; e.g. --region us-east-1")
+    for vpn_id in args.vpn_ids:
+        if not VPN_ID_RE.match(vpn_id):
+            raise InputError(
+                f"VPN_ID {vpn_id!r} is not a VPN connection id; expected vpn- followed by 8 to 17 "
+                "lowercase hex digits, e.g. vpn-0123456789abcdef0"
+            )
+    if args.format not in ("json", "text"):
+        raise InputError(f"--format must be json or text (got {args.format!r}); e.g. --format json")
+    settings = RolloutSettings(
+        timeout=_positive(args, "timeout"),
+        poll_interval=_positive(args, "poll"),
+        max_parallel=int(_positive(args, "parallel", integer=True)),
+    )
+    if args.action == "status":
+        return None, settings
+    if args.disable:
+        return LogOptions(False), settings
+    if not args.log_group_arn:
+        raise InputError(f"--log-group-arn is required for apply (or use --disable); "
+                         f"e.g. --log-group-arn {EXAMPLE_ARN.replace('REGION', args.region)}")
+    match = LOG_GROUP_ARN_RE.match(args.log_group_arn)
+    if not match:
+        raise InputError(
+            f"--log-group-arn {args.log_group_arn!r} is not a CloudWatch Logs log group ARN; "
+            f"expected {EXAMPLE_ARN.replace('REGION', args.region)}"
+        )
+    if match["region"] != args.region:
+        raise InputError(
+            f"--log-group-arn is in region {match['region']} but --region is {args.region}; "
+            "use a log group in the same region as the VPN connections"
+        )
+    return LogOptions(True, args.log_group_arn, args.format), settings
+
+
+class _Printer:
+    """Progress lines for a person watching; several workers print, so one lock."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.lock = threading.Lock()
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.phase == "check":
+            return  # every poll reads the connection; the wait/modify lines say what matters
+        where = f"{event.vpn_connection_id} tunnel {event.tunnel}" if event.tunnel else \
+            event.vpn_connection_id
+        if event.outside_ip:
+            where += f" ({event.outside_ip})"
+        with self.lock:
+            print(f"[{event.elapsed:7.1f}s] {where}: {event.phase}: {event.message}",
+                  file=self.out, flush=True)
+
+
+def _print_status(engine: RolloutEngine, vpn_ids: Sequence[str], out: TextIO) -> int:
+    views = engine.read(vpn_ids)
+    for view in views:
+        print(f"{view.vpn_connection_id}  state={view.state}", file=out)
+        for n, tunnel in enumerate(view.tunnels, 1):
+            cw = tunnel.log_options
+            logs = (f"logs=enabled format={cw.get('LogOutputFormat', 'json')} "
+                    f"group={cw.get('LogGroupArn', '-')}" if cw.get("LogEnabled") else
+                    "logs=disabled")
+            print(f"  tunnel {n}  {tunnel.outside_ip:<15}  {tunnel.status:<4}  since "
+                  f"{format_time(tunnel.last_status_change)}  {logs}", file=out)
+    return 0
+
+
+def _print_summary(result: RolloutResult, out: TextIO) -> None:
+    print(f"{'connection':<22} {'tunnel':<6} {'outside ip':<15} {'action':<11} {'down s':>7}",
+          file=out)
+    for conn in result.connections:
+        for t in conn.tunnels:
+            print(f"{t.vpn_connection_id:<22} {t.tunnel:<6} {t.outside_ip:<15} "
+                  f"{t.action.value:<11} {t.seconds_down:>7.0f}", file=out)
+    print(f"changed {result.count(Action.CHANGED)}, skipped {result.count(Action.SKIPPED)}, "
+          f"failed {result.count(Action.FAILED)}", file=out)
+
+
+def run(args: argparse.Namespace) -> int:
+    out, err = sys.stdout, sys.stderr
+    try:
+        options, settings = _validate(args)
+    except InputError as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return 2
+    spec = Ec2ClientSpec(args.region, args.endpoint_url)
+    try:
+        if options is None:
+            engine = RolloutEngine(spec, LogOptions(False), settings, RealClock())
+            return _print_status(engine, args.vpn_ids, out)
+        print(f"{args.action}: {options.describe()} on {len(args.vpn_ids)} connection(s), "
+              "one tunnel at a time", file=out, flush=True)
+        engine = RolloutEngine(spec, options, settings, RealClock(), _Printer(err))
+        result = engine.run(args.vpn_ids)
+    except RolloutStopped as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return 1
+    except (ClientError, BotoCoreError) as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; a tunnel may still be coming back UP. Rerun the same "
+              "command: finished tunnels are skipped.", file=err)
+        return 1
+    _print_summary(result, out)
+    for message in result.errors:
+        print(f"{PROG}: error: {message}", file=err)
+    return 0 if result.ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Stand-alone entry (`python -m gatewatch.aws_rollout.cli tunnel-logs ...`) until the lead
+    wires `add_parser` into gatewatch/cli.py."""
+    parser = argparse.ArgumentParser(prog="gatewatch")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_parser(sub)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

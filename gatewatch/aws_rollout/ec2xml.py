@@ -1,0 +1,203 @@
+"""EC2 Query protocol, both directions, driven by botocore's own service model.
+
+The stand-in speaks the EC2 wire format: form-encoded query parameters in, namespaced XML out.
+Element and parameter names are taken from `botocore/data/ec2/2016-11-15/service-2.json`
+rather than typed by hand, so a response the stand-in produces is shaped exactly like the
+service's, and a request parameter the model does not define is refused (the real service
+answers `UnknownParameter`) instead of being silently accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from xml.sax.saxutils import escape
+
+import botocore.session
+from botocore.model import OperationModel, ServiceModel, Shape
+
+EC2_API_VERSION = "2016-11-15"
+EC2_XMLNS = f"http://ec2.amazonaws.com/doc/{EC2_API_VERSION}/"
+
+
+class QueryError(Exception):
+    """A request the service would reject with a 400 and this EC2 error code."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@functools.cache
+def service_model() -> ServiceModel:
+    """The EC2 model shipped with the installed botocore (loaded once: it is ~10 MB)."""
+    return botocore.session.get_session().get_service_model("ec2", api_version=EC2_API_VERSION)
+
+
+def operation(name: str) -> OperationModel:
+    try:
+        return service_model().operation_model(name)
+    except Exception as exc:  # botocore raises OperationNotFoundError
+        message = f"The action {name} is not valid for this web service."
+        raise QueryError("InvalidAction", message) from exc
+
+
+# --- request side ---------------------------------------------------------------------------
+
+
+def _query_name(shape: Shape, default: str) -> str:
+    """EC2's input naming rule (mirrors botocore.serialize.EC2Serializer)."""
+    if "queryName" in shape.serialization:
+        return str(shape.serialization["queryName"])
+    if "name" in shape.serialization:
+        name = str(shape.serialization["name"])
+        return name[0].upper() + name[1:]
+    return default
+
+
+def _scalar_from_query(shape: Shape, raw: str, key: str) -> Any:
+    if shape.type_name == "boolean":
+        if raw not in ("true", "false"):
+            message = f"Value ({raw}) for parameter {key} is invalid."
+            raise QueryError("InvalidParameterValue", message)
+        return raw == "true"
+    if shape.type_name in ("integer", "long"):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise QueryError(
+                "InvalidParameterValue", f"Value ({raw}) for parameter {key} is invalid."
+            ) from exc
+    return raw
+
+
+def _read(shape: Shape, prefix: str, params: Mapping[str, str], used: set[str]) -> Any:
+    if shape.type_name == "structure":
+        out: dict[str, Any] = {}
+        for member_name, member in shape.members.items():
+            name = _query_name(member, member_name)
+            key = f"{prefix}.{name}" if prefix else name
+            value = _read(member, key, params, used)
+            if value is not None:
+                out[member_name] = value
+        return out or None
+    if shape.type_name == "list":
+        items = []
+        index = 1
+        while True:
+            value = _read(shape.member, f"{prefix}.{index}", params, used)
+            if value is None:
+                break
+            items.append(value)
+            index += 1
+        return items or None
+    if prefix in params:
+        used.add(prefix)
+        return _scalar_from_query(shape, params[prefix], prefix)
+    return None
+
+
+def parse_request(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+    """Turn flat query parameters into (operation name, input dict in boto3's own shape).
+
+    Raises QueryError for what the service rejects before looking at any resource: an unknown
+    action, a parameter the model does not define, a missing required member.
+    """
+    action = params.get("Action", "")
+    if not action:
+        raise QueryError("MissingAction", "The request must contain the parameter Action.")
+    op = operation(action)
+    used = {"Action", "Version"}
+    value = _read(op.input_shape, "", params, used) or {}
+    unknown = sorted(set(params) - used)
+    if unknown:
+        raise QueryError("UnknownParameter", f"The parameter {unknown[0]} is not recognized.")
+    for required in op.input_shape.required_members:
+        if required not in value:
+            name = _query_name(op.input_shape.members[required], required)
+            raise QueryError("MissingParameter", f"The request must contain the parameter {name}.")
+    return action, value
+
+
+# --- response side --------------------------------------------------------------------------
+
+
+def _timestamp(value: Any) -> str:
+    if isinstance(value, (int, float)):
+        value = dt.datetime.fromtimestamp(value, tz=dt.UTC)
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"timestamp expected, got {value!r}")
+    value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _scalar_to_xml(shape: Shape, value: Any) -> str:
+    if shape.type_name == "boolean":
+        if not isinstance(value, bool):
+            raise TypeError(f"{shape.name}: boolean expected, got {value!r}")
+        return "true" if value else "false"
+    if shape.type_name == "timestamp":
+        return _timestamp(value)
+    if shape.type_name in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{shape.name}: integer expected, got {value!r}")
+        return str(value)
+    if not isinstance(value, str):
+        raise TypeError(f"{shape.name}: string expected, got {value!r}")
+    if "enum" in shape.metadata and value not in shape.metadata["enum"]:
+        raise ValueError(f"{shape.name}: {value!r} is not one of {shape.metadata['enum']}")
+    return escape(value)
+
+
+def _write(shape: Shape, value: Any, parts: list[str]) -> None:
+    if shape.type_name == "structure":
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{shape.name}: mapping expected, got {value!r}")
+        unknown = set(value) - set(shape.members)
+        if unknown:
+            # The stand-in must not invent fields the service does not have.
+            raise KeyError(f"{shape.name} has no member(s) {sorted(unknown)}")
+        for member_name, member in shape.members.items():
+            if member_name not in value or value[member_name] is None:
+                continue
+            tag = member.serialization.get("name", member_name)
+            parts.append(f"<{tag}>")
+            _write(member, value[member_name], parts)
+            parts.append(f"</{tag}>")
+        return
+    if shape.type_name == "list":
+        tag = shape.member.serialization.get("name", "item")
+        for item in value:
+            parts.append(f"<{tag}>")
+            _write(shape.member, item, parts)
+            parts.append(f"</{tag}>")
+        return
+    parts.append(_scalar_to_xml(shape, value))
+
+
+def render_response(action: str, output: Mapping[str, Any], request_id: str | None = None) -> bytes:
+    """Serialize `output` (boto3's parsed shape, e.g. {"VpnConnections": [...]}) to EC2 XML."""
+    op = operation(action)
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<{action}Response xmlns="{EC2_XMLNS}">',
+        f"<requestId>{request_id or uuid.uuid4()}</requestId>",
+    ]
+    _write(op.output_shape, dict(output), parts)
+    parts.append(f"</{action}Response>")
+    return "".join(parts).encode("utf-8")
+
+
+def render_error(code: str, message: str, request_id: str | None = None) -> bytes:
+    """EC2's error envelope (note RequestID, not requestId: botocore's EC2 parser expects it)."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Response><Errors><Error><Code>{escape(code)}</Code>"
+        f"<Message>{escape(message)}</Message></Error></Errors>"
+        f"<RequestID>{request_id or uuid.uuid4()}</RequestID></Response>"
+    ).encode()

@@ -1,0 +1,614 @@
+"""Roll tunnel activity log options out to AWS Site-to-Site VPN connections, one tunnel at a time.
+
+Why this exists: changing a tunnel option takes that tunnel DOWN for about five minutes
+(seed 003), and terraform/pulumi-aws update tunnel 1 and tunnel 2 in one apply without waiting
+for the first to come back (FIELD-NOTES.md). This engine changes one tunnel, waits until the
+service reports it UP again *after* the change, and only then touches the other, so a
+connection always keeps one working tunnel. Rules, in the order they are applied per tunnel:
+
+1. a tunnel whose log options already match is skipped (no needless outage). If it matches
+   but is DOWN, an earlier run was interrupted mid-change: wait for it rather than fail;
+2. a tunnel is never changed while the other tunnel of its connection is not UP. If the other
+   tunnel already has the new options it is recovering from our own earlier change, so wait
+   for it; otherwise stop and say so, touching nothing;
+3. after the change, wait for an UP whose LastStatusChange is newer than the call: telemetry
+   lags, so an UP read right after the call is stale. On timeout, stop: the other tunnel is
+   left as it was.
+
+Connections are independent and run in parallel (bounded thread pool); the two tunnels of one
+connection never do. A rerun after any interruption finishes the job, because done tunnels
+match and are skipped. Plain boto3; the clock is passed in so tests and the benchmark run this
+exact code in simulated time. Throttling, 5xx and IncorrectState are retried with exponential
+backoff through that clock.
+
+Residual risk, stated so nobody relies on more: if a run is killed right after a change and
+rerun before the service reports that tunnel DOWN (telemetry lag) *and* after the service
+stopped answering IncorrectState, the rerun cannot see the change in flight. The service's
+modification window normally covers the lag.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import ipaddress
+import random
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from gatewatch.aws_rollout.clock import Clock, RealClock, WorkerAwareClock
+from gatewatch.aws_rollout.retry import Backoff, error_code, is_retryable
+
+UP = "UP"
+LOG_FORMATS = ("json", "text")
+
+# botocore retries would sleep with time.sleep behind the engine's back; the engine retries.
+NO_SDK_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
+
+
+class Action(StrEnum):
+    SKIPPED = "skipped"  # options already matched (possibly after waiting for it to be UP)
+    CHANGED = "changed"  # modified, and seen UP again afterwards
+    FAILED = "failed"  # the rollout of this connection stopped at this tunnel
+    NOT_TOUCHED = "not-touched"  # not reached because an earlier step stopped
+
+
+@dataclass(frozen=True)
+class LogOptions:
+    """Desired CloudWatch Logs options for every tunnel (the disable path has enabled=False)."""
+
+    log_enabled: bool
+    log_group_arn: str | None = None
+    log_output_format: str = "json"
+
+    def __post_init__(self) -> None:
+        if self.log_output_format not in LOG_FORMATS:
+            raise ValueError(
+                f"log_output_format must be json or text, not {self.log_output_format!r}"
+            )
+        if self.log_enabled and not self.log_group_arn:
+            raise ValueError("log_group_arn is required when log_enabled is True")
+
+    def to_api(self) -> dict[str, Any]:
+        """`TunnelOptions.LogOptions.CloudWatchLogOptions` for ModifyVpnTunnelOptions."""
+        spec: dict[str, Any] = {"LogEnabled": self.log_enabled}
+        if self.log_enabled:
+            spec["LogGroupArn"] = self.log_group_arn
+            spec["LogOutputFormat"] = self.log_output_format
+        return spec
+
+    def matches(self, current: Mapping[str, Any]) -> bool:
+        """Whether a tunnel's current CloudWatchLogOptions already are these.
+
+        The ARN is compared without a trailing ":*" (describe-log-groups prints that form, the
+        VPN API takes either): a cosmetic difference must not cost a five-minute outage.
+        """
+        enabled = bool(current.get("LogEnabled", False))
+        if not self.log_enabled:
+            return not enabled
+        return (
+            enabled
+            and _bare_arn(current.get("LogGroupArn")) == _bare_arn(self.log_group_arn)
+            and current.get("LogOutputFormat", "json") == self.log_output_format
+        )
+
+    def describe(self) -> str:
+        if not self.log_enabled:
+            return "logs disabled"
+        return f"logs enabled ({self.log_output_format}) to {self.log_group_arn}"
+
+
+def _bare_arn(arn: Any) -> str | None:
+    if not arn:
+        return None
+    text = str(arn)
+    return text[:-2] if text.endswith(":*") else text
+
+
+@dataclass(frozen=True)
+class RolloutSettings:
+    timeout: float = 900.0  # per wait for a tunnel to be UP; seed 003 saw about 300 s
+    poll_interval: float = 15.0
+    max_parallel: int = 10
+    backoff: Backoff = field(default_factory=Backoff)
+
+    def __post_init__(self) -> None:
+        if self.timeout <= 0 or self.poll_interval <= 0:
+            raise ValueError("timeout and poll_interval must be positive")
+        if self.max_parallel < 1:
+            raise ValueError("max_parallel must be at least 1")
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What a person watching needs: which tunnel, what state, for how long."""
+
+    vpn_connection_id: str
+    tunnel: int  # 1 or 2; 0 for the connection as a whole
+    outside_ip: str | None
+    phase: str  # check, skip, wait, modify, retry, up, changed, failed
+    status: str | None  # the tunnel's reported UP/DOWN, when known
+    elapsed: float  # seconds since work on this tunnel started
+    message: str
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class TunnelResult:
+    vpn_connection_id: str
+    tunnel: int
+    outside_ip: str
+    action: Action
+    seconds_down: float = 0.0  # from the service's LastStatusChange stamps (DOWN -> fresh UP)
+    seconds_waited: float = 0.0  # engine time from the change (or first wait) to seeing UP
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ConnectionResult:
+    vpn_connection_id: str
+    tunnels: list[TunnelResult] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class RolloutResult:
+    connections: list[ConnectionResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.connections)
+
+    @property
+    def errors(self) -> list[str]:
+        return [c.error for c in self.connections if c.error]
+
+    def count(self, action: Action) -> int:
+        return sum(1 for c in self.connections for t in c.tunnels if t.action is action)
+
+
+class RolloutStopped(Exception):
+    """The rollout of one connection stopped; the message names the tunnel and the reason."""
+
+
+class RolloutCancelled(Exception):
+    """Another worker failed unexpectedly or the user interrupted; stop between steps."""
+
+
+# --- reading the service ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TunnelView:
+    outside_ip: str
+    log_options: Mapping[str, Any]
+    status: str  # UP, DOWN, or UNKNOWN when VgwTelemetry has no entry for this IP
+    last_status_change: float | None  # epoch seconds
+    status_message: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectionView:
+    vpn_connection_id: str
+    state: str
+    tunnels: tuple[TunnelView, ...]
+
+
+def _ip_key(ip: str) -> tuple[int, int]:
+    addr = ipaddress.ip_address(ip)
+    return addr.version, int(addr)
+
+
+def _epoch(value: Any) -> float | None:
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    return None
+
+
+def connection_view(raw: Mapping[str, Any]) -> ConnectionView:
+    """One `VpnConnections[]` entry of DescribeVpnConnections, tunnels sorted by outside IP.
+
+    Sorting by address keeps "tunnel 1" the same tunnel across runs whatever order the API
+    lists them in.
+    """
+    telemetry = {t.get("OutsideIpAddress"): t for t in raw.get("VgwTelemetry", [])}
+    tunnels = []
+    for opt in raw.get("Options", {}).get("TunnelOptions", []):
+        ip = opt["OutsideIpAddress"]
+        tel = telemetry.get(ip, {})
+        tunnels.append(TunnelView(
+            outside_ip=ip,
+            log_options=opt.get("LogOptions", {}).get("CloudWatchLogOptions", {}),
+            status=str(tel.get("Status", "UNKNOWN")),
+            last_status_change=_epoch(tel.get("LastStatusChange")),
+            status_message=str(tel.get("StatusMessage", "")),
+        ))
+    tunnels.sort(key=lambda t: _ip_key(t.outside_ip))
+    return ConnectionView(raw["VpnConnectionId"], str(raw.get("State", "")), tuple(tunnels))
+
+
+def make_ec2_client(region: str, endpoint_url: str | None = None) -> Any:
+    """A boto3 EC2 client with SDK retries off (the engine retries through its clock)."""
+    return boto3.client("ec2", region_name=region, endpoint_url=endpoint_url, config=NO_SDK_RETRIES)
+
+
+@dataclass(frozen=True)
+class Ec2ClientSpec:
+    """A picklable recipe for the client: a Pulumi dynamic provider is pickled, a client is not."""
+
+    region: str
+    endpoint_url: str | None = None
+
+    def __call__(self) -> Any:
+        return make_ec2_client(self.region, self.endpoint_url)
+
+
+def format_time(epoch: float | None) -> str:
+    if epoch is None:
+        return "unknown time"
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- the engine -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    """State of one run(): the live client stays here, never on the (picklable) engine."""
+
+    client: Any
+    stop: threading.Event
+    rng: random.Random
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class RolloutEngine:
+    """Apply `options` to both tunnels of each connection (see module docstring for the rules).
+
+    `ec2` is a boto3 EC2 client or a zero-argument factory for one (e.g. Ec2ClientSpec); a
+    factory is called once per run, so the engine holds no live client between runs. Clients
+    passed in should have SDK retries off (NO_SDK_RETRIES), or botocore will sleep in real time.
+    """
+
+    def __init__(
+        self,
+        ec2: Any,
+        options: LogOptions,
+        settings: RolloutSettings | None = None,
+        clock: Clock | None = None,
+        progress: ProgressCallback | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.ec2 = ec2
+        self.options = options
+        self.settings = settings or RolloutSettings()
+        self.clock: Clock = clock or RealClock()
+        self.progress = progress
+        self.seed = seed
+
+    # public -------------------------------------------------------------------------------
+
+    def run(self, vpn_connection_ids: Iterable[str]) -> RolloutResult:
+        ids = list(dict.fromkeys(vpn_connection_ids))  # de-duplicate, keep order
+        run = _Run(self._client(), threading.Event(), random.Random(self.seed))
+        if not ids:
+            return RolloutResult([])
+        workers = min(self.settings.max_parallel, len(ids))
+        queue = deque(ids)
+        results: dict[str, ConnectionResult] = {}
+        aware = self.clock if isinstance(self.clock, WorkerAwareClock) else None
+        if aware is not None:
+            aware.reserve(workers)
+        with cf.ThreadPoolExecutor(workers, thread_name_prefix="tunnel-rollout") as pool:
+            futures = [pool.submit(self._worker, run, queue, results, aware)
+                       for _ in range(workers)]
+            try:
+                cf.wait(futures, return_when=cf.FIRST_EXCEPTION)
+                if any(f.done() and f.exception() is not None for f in futures):
+                    # A bug or an interrupting callback in one worker: make the others stop at
+                    # their next step, so nothing new gets modified. Tunnels mid-change are
+                    # left for a rerun, which waits for them.
+                    run.stop.set()
+                cf.wait(futures)
+            except BaseException:  # KeyboardInterrupt while waiting: same, then re-raise
+                run.stop.set()
+                for f in futures:
+                    if f.cancel() and aware is not None:
+                        aware.release()  # its slot was reserved but it never ran
+                raise
+        errors = [e for f in futures if (e := f.exception()) is not None]
+        if errors:
+            raise next((e for e in errors if not isinstance(e, RolloutCancelled)), errors[0])
+        return RolloutResult([results[i] for i in ids])
+
+    def read(self, vpn_connection_ids: Sequence[str]) -> list[ConnectionView]:
+        """Current options and telemetry of the connections (the CLI's `status`)."""
+        run = _Run(self._client(), threading.Event(), random.Random(self.seed))
+        ids = list(vpn_connection_ids)
+        raw = self._call(run, "DescribeVpnConnections", " ".join(ids), 0, None,
+                         lambda: run.client.describe_vpn_connections(VpnConnectionIds=ids))
+        views = {v.vpn_connection_id: v for v in map(connection_view, raw["VpnConnections"])}
+        return [views[i] for i in vpn_connection_ids if i in views]
+
+    # per connection -----------------------------------------------------------------------
+
+    def _client(self) -> Any:
+        return self.ec2 if hasattr(self.ec2, "describe_vpn_connections") else self.ec2()
+
+    def _worker(self, run: _Run, queue: deque[str], results: dict[str, ConnectionResult],
+                aware: WorkerAwareClock | None) -> None:
+        """One pool thread: take connections off the queue until it is empty."""
+        try:
+            while not run.stop.is_set():
+                with run.lock:
+                    if not queue:
+                        return
+                    vpn_id = queue.popleft()
+                result = self._connection(run, vpn_id)
+                with run.lock:
+                    results[vpn_id] = result
+        finally:
+            if aware is not None:
+                aware.release()
+
+    def _connection(self, run: _Run, vpn_id: str) -> ConnectionResult:
+        result = ConnectionResult(vpn_id)
+        try:
+            view = self._describe(run, vpn_id, 0, None)
+            if len(view.tunnels) != 2:
+                raise RolloutStopped(
+                    f"{vpn_id}: expected 2 tunnels in Options.TunnelOptions, found "
+                    f"{len(view.tunnels)}; nothing was touched."
+                )
+            ips = [t.outside_ip for t in view.tunnels]
+            for index in (0, 1):
+                try:
+                    result.tunnels.append(self._tunnel(run, vpn_id, index, ips))
+                except RolloutStopped as stop:
+                    failed = TunnelResult(vpn_id, index + 1, ips[index], Action.FAILED,
+                                          messages=[str(stop)])
+                    result.tunnels.append(failed)
+                    result.error = str(stop)
+                    if index == 0:
+                        result.tunnels.append(TunnelResult(
+                            vpn_id, 2, ips[1], Action.NOT_TOUCHED,
+                            messages=["not touched: tunnel 1 did not complete"],
+                        ))
+                    self._emit(vpn_id, index + 1, ips[index], "failed", None, 0.0, str(stop))
+                    break
+        except RolloutStopped as stop:  # could not even read the connection
+            result.error = str(stop)
+            self._emit(vpn_id, 0, None, "failed", None, 0.0, str(stop))
+        return result
+
+    def _tunnel(self, run: _Run, vpn_id: str, index: int, ips: list[str]) -> TunnelResult:
+        n, other_n = index + 1, 2 - index
+        ip, other_ip = ips[index], ips[1 - index]
+        started = self.clock.now()
+        deadline = started + self.settings.timeout
+        untouched = (f"tunnel {other_n} ({other_ip}) was not touched" if index == 0 else
+                     f"tunnel {other_n} ({other_ip}) had already been done and was left as it is")
+        attempted_at: float | None = None  # a modify call that may have gone through
+        failures = 0
+        messages: list[str] = []
+        while True:
+            self._check_stop(run)
+            view = self._describe(run, vpn_id, n, ip)
+            me, other = self._pick(view, ip), self._pick(view, other_ip)
+            self._emit(vpn_id, n, ip, "check", me.status, self.clock.now() - started,
+                       f"{me.status}; log options {dict(me.log_options)}")
+            if self.options.matches(me.log_options):
+                if attempted_at is not None:
+                    return self._await_change(run, vpn_id, n, ip, attempted_at, me, untouched,
+                                              messages)
+                if me.status == UP:
+                    messages.append("log options already match; not modified")
+                    self._emit(vpn_id, n, ip, "skip", me.status, self.clock.now() - started,
+                               messages[-1])
+                    return TunnelResult(vpn_id, n, ip, Action.SKIPPED, messages=messages)
+                messages.append(
+                    f"log options already match but the tunnel is {me.status} since "
+                    f"{format_time(me.last_status_change)} "
+                    "(left mid-change by an interrupted run?); "
+                    "waited for it instead of changing anything"
+                )
+                seen = self._wait_up(run, vpn_id, n, ip, deadline, after=None,
+                                     why=f"already has the options but is {me.status}",
+                                     untouched=untouched)
+                waited = self.clock.now() - started
+                return TunnelResult(vpn_id, n, ip, Action.SKIPPED,
+                                    seconds_down=self._down_for(me, seen), seconds_waited=waited,
+                                    messages=messages)
+            if other.status != UP:
+                if self.options.matches(other.log_options):
+                    # The other tunnel is recovering from a change with our options (an earlier
+                    # or interrupted run): give it time instead of refusing.
+                    messages.append(f"waited for tunnel {other_n} ({other_ip}) to be UP first")
+                    self._wait_up(run, vpn_id, other_n, other_ip, deadline, after=None,
+                                  why=f"must be UP before tunnel {n} is changed",
+                                  untouched=f"tunnel {n} ({ip}) was not touched")
+                    continue
+                raise RolloutStopped(
+                    f"{vpn_id} tunnel {n} ({ip}): refused to change it because tunnel {other_n} "
+                    f"({other_ip}) is {other.status} since "
+                    f"{format_time(other.last_status_change)}; "
+                    "changing it now would take both tunnels down. Nothing was modified: "
+                    f"tunnel {n} was left as it is and {untouched}. Bring tunnel {other_n} UP "
+                    "and rerun."
+                )
+            before = self.clock.now()
+            self._emit(vpn_id, n, ip, "modify", me.status, before - started,
+                       f"modifying tunnel {n}: {self.options.describe()}")
+            try:
+                run.client.modify_vpn_tunnel_options(
+                    VpnConnectionId=vpn_id,
+                    VpnTunnelOutsideIpAddress=ip,
+                    TunnelOptions={"LogOptions": {"CloudWatchLogOptions": self.options.to_api()}},
+                )
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise RolloutStopped(
+                        f"{vpn_id} tunnel {n} ({ip}): the service refused the change: {exc}; "
+                        f"{untouched}."
+                    ) from exc
+                failures += 1
+                if error_code(exc) == "IncorrectState":
+                    # Another modification is still being applied (ours from an interrupted
+                    # run, or someone else's): worth waiting for up to the timeout, then the
+                    # loop re-reads both tunnels before trying again.
+                    self._backoff(run, vpn_id, n, ip, failures, exc, "ModifyVpnTunnelOptions",
+                                  untouched, deadline=deadline)
+                else:
+                    attempted_at = before  # a 5xx or dropped connection may hide a success
+                    self._backoff(run, vpn_id, n, ip, failures, exc, "ModifyVpnTunnelOptions",
+                                  untouched)
+                continue
+            self._emit(vpn_id, n, ip, "modify", None, self.clock.now() - started,
+                       "change accepted; the tunnel will go DOWN for a few minutes")
+            return self._await_change(run, vpn_id, n, ip, before, me, untouched, messages)
+
+    def _await_change(self, run: _Run, vpn_id: str, n: int, ip: str, changed_at: float,
+                      before: TunnelView, untouched: str, messages: list[str]) -> TunnelResult:
+        """Wait for the UP that follows the change (LastStatusChange newer than the call)."""
+        after = max(changed_at, before.last_status_change or changed_at)
+        seen = self._wait_up(run, vpn_id, n, ip, changed_at + self.settings.timeout,
+                             after=after, why="after the change", untouched=untouched)
+        waited = self.clock.now() - changed_at
+        down = max(0.0, (seen.last_status_change or changed_at) - changed_at)
+        messages.append(f"{self.options.describe()}; UP again after about {down:.0f}s")
+        self._emit(vpn_id, n, ip, "changed", UP, waited, messages[-1])
+        return TunnelResult(vpn_id, n, ip, Action.CHANGED, seconds_down=down,
+                            seconds_waited=waited, messages=messages)
+
+    def _wait_up(self, run: _Run, vpn_id: str, n: int, ip: str, deadline: float,
+                 after: float | None, why: str, untouched: str) -> TunnelView:
+        """Poll until tunnel `ip` reports UP (with LastStatusChange > after, if given)."""
+        start = self.clock.now()
+        down_since: float | None = None
+        while True:
+            self._check_stop(run)
+            view = self._describe(run, vpn_id, n, ip)
+            tunnel = self._pick(view, ip)
+            now = self.clock.now()
+            fresh = after is None or (tunnel.last_status_change or 0.0) > after
+            if tunnel.status == UP and fresh:
+                self._emit(vpn_id, n, ip, "up", UP, now - start,
+                           f"UP since {format_time(tunnel.last_status_change)}")
+                return tunnel
+            if tunnel.status != UP and down_since is None:
+                down_since = tunnel.last_status_change
+            state = tunnel.status if (tunnel.status != UP or fresh) else "UP (stale, before change)"
+            if now >= deadline:
+                raise RolloutStopped(
+                    f"{vpn_id} tunnel {n} ({ip}) was not UP {why} within "
+                    f"{self.settings.timeout:g}s (last seen {state}, LastStatusChange "
+                    f"{format_time(tunnel.last_status_change)}); stopped: {untouched}."
+                )
+            self._emit(vpn_id, n, ip, "wait", tunnel.status, now - start,
+                       f"{state}; waiting for UP {why} ({deadline - now:.0f}s left)")
+            self.clock.sleep(min(self.settings.poll_interval, deadline - now))
+
+    @staticmethod
+    def _down_for(before: TunnelView, seen: TunnelView) -> float:
+        if before.last_status_change is None or seen.last_status_change is None:
+            return 0.0
+        return max(0.0, seen.last_status_change - before.last_status_change)
+
+    # service calls with retry -------------------------------------------------------------
+
+    def _describe(self, run: _Run, vpn_id: str, n: int, ip: str | None) -> ConnectionView:
+        raw = self._call(run, "DescribeVpnConnections", vpn_id, n, ip, lambda: run.client
+                         .describe_vpn_connections(VpnConnectionIds=[vpn_id]))
+        conns = raw.get("VpnConnections", [])
+        if not conns:
+            raise RolloutStopped(f"{vpn_id}: not found by DescribeVpnConnections; nothing touched.")
+        return connection_view(conns[0])
+
+    def _call(self, run: _Run, what: str, vpn_id: str | None, n: int, ip: str | None,
+              fn: Callable[[], Any]) -> Any:
+        failures = 0
+        while True:
+            try:
+                return fn()
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise RolloutStopped(
+                        f"{vpn_id or 'rollout'}: {what} failed: {exc}; nothing more was touched."
+                    ) from exc
+                failures += 1
+                self._backoff(run, vpn_id or "", n, ip, failures, exc, what,
+                              "nothing more was touched")
+
+    def _backoff(self, run: _Run, vpn_id: str, n: int, ip: str | None, failures: int,
+                 exc: BaseException, what: str, untouched: str,
+                 deadline: float | None = None) -> None:
+        """Sleep before the next try, or stop: after max_attempts tries, or (when a deadline is
+        given) once the next try would fall past it."""
+        backoff = self.settings.backoff
+        code = error_code(exc) or type(exc).__name__
+        delay = backoff.delay(failures, run.rng)
+        exhausted = (self.clock.now() + delay > deadline if deadline is not None
+                     else failures >= backoff.max_attempts)
+        if exhausted:
+            where = f"{vpn_id} tunnel {n} ({ip})" if n else vpn_id
+            raise RolloutStopped(
+                f"{where}: {what} still failing after {failures} tries ({code}: {exc}); "
+                f"stopped: {untouched}."
+            ) from exc
+        limit = "" if deadline is not None else f"/{backoff.max_attempts - 1}"
+        self._emit(vpn_id, n, ip, "retry", None, 0.0,
+                   f"{what}: {code}; retry {failures}{limit} in {delay:.1f}s")
+        self.clock.sleep(delay)
+
+    # helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _pick(view: ConnectionView, ip: str) -> TunnelView:
+        for tunnel in view.tunnels:
+            if tunnel.outside_ip == ip:
+                return tunnel
+        raise RolloutStopped(f"{view.vpn_connection_id}: tunnel {ip} disappeared from the options")
+
+    @staticmethod
+    def _check_stop(run: _Run) -> None:
+        if run.stop.is_set():
+            raise RolloutCancelled("rollout cancelled")
+
+    def _emit(self, vpn_id: str, n: int, ip: str | None, phase: str, status: str | None,
+              elapsed: float, message: str) -> None:
+        if self.progress is not None:
+            self.progress(ProgressEvent(vpn_id, n, ip, phase, status, elapsed, message))
+
+
+def rollout(
+    vpn_connection_ids: Iterable[str],
+    options: LogOptions,
+    *,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    ec2: Any = None,
+    settings: RolloutSettings | None = None,
+    clock: Clock | None = None,
+    progress: ProgressCallback | None = None,
+) -> RolloutResult:
+    """One-call entry point. Builds its client from region/endpoint_url (inside the call, so
+    callers such as a Pulumi dynamic provider hold only picklable values), or uses `ec2`."""
+    if ec2 is None:
+        if not region:
+            raise ValueError("region (or ec2) is required")
+        ec2 = Ec2ClientSpec(region, endpoint_url)
+    engine = RolloutEngine(ec2, options, settings, clock, progress)
+    return engine.run(vpn_connection_ids)

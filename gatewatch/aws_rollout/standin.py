@@ -1,0 +1,537 @@
+"""An EC2 stand-in for Site-to-Site VPN tunnel options: DescribeVpnConnections and
+ModifyVpnTunnelOptions over the real EC2 Query protocol.
+
+Nothing here can reach AWS, and moto 5.2.5 neither implements ModifyVpnTunnelOptions nor
+returns Options/VgwTelemetry (FIELD-NOTES.md), so the rollout engine is exercised against this
+model instead. It is a model of the service's behaviour, not a mock that answers what the code
+expects: requests are parsed and responses rendered through botocore's EC2 service model
+(`ec2xml`), and the behaviour follows what seed 003 and the API reference establish:
+
+- a modified tunnel goes DOWN shortly after the call and comes back UP after an outage;
+- a modification is applied for `modify_seconds` after the call; a second modification in that
+  window fails with `IncorrectState` (one tunnel at a time). The connection's State stays
+  `available` meanwhile: the service model's VpnState enum (pending, available, deleting,
+  deleted) has no "modifying", and ec2xml refuses to render a value outside the enum;
+- telemetry lags: `VgwTelemetry` shows the tunnel as it was `telemetry_lag` seconds ago, so an
+  UP read right after the call is stale (its LastStatusChange predates the call);
+- faults: a tunnel that never comes back, a tunnel already DOWN, injected errors (throttling,
+  5xx) and an optional token bucket per action like EC2's request rate limits.
+
+Modelling assumptions (not confirmed against the live service, kept explicit so they can be
+revisited): the modification is accepted as finished before the tunnel has renegotiated IKE
+(`modify_seconds` < `down_delay + outage_seconds` by default), which is what makes the naive
+"retry the other tunnel until the service accepts it" approach overlap both outages; the new
+log options show in DescribeVpnConnections right after the call; enabling logs without a
+LogGroupArn is refused with InvalidParameterValue.
+
+Reach it with real boto3 either in-process (`attach(client)`: a botocore `before-send` hook
+answers with the XML, botocore parses it as if it came from the network) or over HTTP
+(`serve()`: http.server on 127.0.0.1, use the URL as `endpoint_url`). Every tunnel state change
+is kept so tests can prove the two tunnels of a connection were never DOWN together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import contextlib
+import datetime as dt
+import ipaddress
+import itertools
+import re
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+
+from gatewatch.aws_rollout import ec2xml
+from gatewatch.aws_rollout.clock import Clock, RealClock
+
+UP = "UP"
+DOWN = "DOWN"
+LOG_FORMATS = ("json", "text")
+# A CloudWatch Logs log group ARN, with or without the ":*" suffix describe-log-groups shows.
+LOG_GROUP_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[A-Za-z0-9_./#-]{1,512}(:\*)?$"
+)
+# HTTP status the service pairs with each error code (RequestLimitExceeded is a 503 on EC2).
+ERROR_STATUS = {
+    "RequestLimitExceeded": 503,
+    "Throttling": 400,
+    "ServiceUnavailable": 503,
+    "Unavailable": 503,
+    "InternalError": 500,
+    "DryRunOperation": 412,
+}
+
+
+@dataclass
+class TunnelModel:
+    """One tunnel: its outside IP, log options, and its true status history."""
+
+    outside_ip: str
+    log_options: dict[str, Any]
+    transitions: list[tuple[float, str]]  # (time, UP|DOWN), sorted; first one is creation
+    never_recovers: bool = False
+
+    def status_at(self, t: float) -> tuple[str, float]:
+        """(status, since) as it truly was at time t."""
+        times = [when for when, _ in self.transitions]
+        i = bisect.bisect_right(times, t) - 1
+        when, status = self.transitions[max(i, 0)]
+        return status, when
+
+    def schedule(self, now: float, changes: list[tuple[float, str]]) -> None:
+        """Replace the future with `changes`, skipping no-op transitions."""
+        self.transitions = [tr for tr in self.transitions if tr[0] <= now]
+        for when, status in changes:
+            if self.transitions[-1][1] != status:
+                self.transitions.append((when, status))
+
+
+@dataclass
+class ConnectionModel:
+    vpn_connection_id: str
+    customer_gateway_id: str
+    vpn_gateway_id: str
+    tunnels: list[TunnelModel]
+    modifying_until: float = float("-inf")
+
+    def busy_at(self, t: float) -> bool:
+        """A tunnel modification is still being applied (invisible in State, see module doc)."""
+        return t < self.modifying_until
+
+    def tunnel(self, outside_ip: str) -> TunnelModel | None:
+        return next((tn for tn in self.tunnels if tn.outside_ip == outside_ip), None)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One API call as the service saw it (tests count modify calls with these)."""
+
+    time: float
+    action: str
+    vpn_connection_id: str | None
+    outside_ip: str | None
+    error_code: str | None
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    time: float
+    vpn_connection_id: str
+    outside_ip: str
+    status: str
+
+
+@dataclass
+class _Bucket:
+    """EC2-style token bucket: `capacity` burst, `refill` tokens per second."""
+
+    capacity: float
+    refill: float
+    tokens: float = -1.0
+    stamp: float = 0.0
+
+    def take(self, now: float) -> bool:
+        if self.tokens < 0:
+            self.tokens, self.stamp = self.capacity, now
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.refill)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+@dataclass
+class StandInSettings:
+    """Timings of the model, in seconds of the stand-in's clock."""
+
+    outage_seconds: float = 300.0  # seed 003: back UP about five minutes later
+    down_delay: float = 5.0  # the call returns before the tunnel actually drops
+    modify_seconds: float = 240.0  # IncorrectState for another modification this long
+    telemetry_lag: float = 30.0  # VgwTelemetry shows the tunnel as it was this long ago
+
+
+class Ec2StandIn:
+    """In-memory EC2 VPN connections behind the EC2 Query API (see module docstring)."""
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        settings: StandInSettings | None = None,
+        *,
+        rate_limits: Mapping[str, tuple[float, float]] | None = None,
+    ) -> None:
+        self.clock: Clock = clock or RealClock()
+        self.settings = settings or StandInSettings()
+        self.calls: list[CallRecord] = []
+        self._connections: dict[str, ConnectionModel] = {}
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._ips = itertools.count(1)
+        self._injected: dict[str, list[tuple[str, str]]] = {}
+        self._buckets = {name: _Bucket(*limit) for name, limit in (rate_limits or {}).items()}
+
+    # --- scene setting --------------------------------------------------------------------
+
+    def add_connection(
+        self,
+        log_options: Mapping[str, Any] | None = None,
+        *,
+        tunnel_log_options: list[Mapping[str, Any]] | None = None,
+        vpn_connection_id: str | None = None,
+    ) -> str:
+        """Create an available connection with two UP tunnels and return its id."""
+        n = next(self._ids)
+        vpn_id = vpn_connection_id or f"vpn-{n:017x}"
+        now = self.clock.now()
+        base = ipaddress.ip_address("198.51.100.0")
+        opts = tunnel_log_options or [log_options or {"LogEnabled": False}] * 2
+        first = 2 * next(self._ips)
+        tunnels = []
+        for i in range(2):
+            ip = str(base + first + i)
+            tunnels.append(TunnelModel(ip, dict(opts[i]), [(now, UP)]))
+        with self._lock:
+            self._connections[vpn_id] = ConnectionModel(
+                vpn_id, f"cgw-{n:017x}", f"vgw-{n:017x}", tunnels
+            )
+        return vpn_id
+
+    def tunnel_ips(self, vpn_connection_id: str) -> list[str]:
+        return [tn.outside_ip for tn in self._connections[vpn_connection_id].tunnels]
+
+    def set_status(self, vpn_connection_id: str, outside_ip: str, status: str) -> None:
+        """A change not caused by the API (a peer going away, a PSK mismatch...)."""
+        with self._lock:
+            tunnel = self._tunnel(vpn_connection_id, outside_ip)
+            now = self.clock.now()
+            tunnel.schedule(now, [(now, status)])
+
+    def break_tunnel(self, vpn_connection_id: str, outside_ip: str) -> None:
+        """After its next modification this tunnel stays DOWN (it never comes back)."""
+        with self._lock:
+            self._tunnel(vpn_connection_id, outside_ip).never_recovers = True
+
+    def inject_errors(self, action: str, code: str, count: int = 1, message: str = "") -> None:
+        """The next `count` calls of `action` fail with `code` before touching any state."""
+        text = message or {
+            "RequestLimitExceeded": "Request limit exceeded.",
+            "InternalError": "An internal error has occurred.",
+        }.get(code, code)
+        with self._lock:
+            self._injected.setdefault(action, []).extend([(code, text)] * count)
+
+    def log_options(self, vpn_connection_id: str, outside_ip: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._tunnel(vpn_connection_id, outside_ip).log_options)
+
+    # --- what tests assert on -------------------------------------------------------------
+
+    def modify_calls(self, vpn_connection_id: str | None = None) -> list[CallRecord]:
+        """Accepted ModifyVpnTunnelOptions calls (rejected ones changed nothing)."""
+        return [
+            c
+            for c in self.calls
+            if c.action == "ModifyVpnTunnelOptions"
+            and c.error_code is None
+            and vpn_connection_id in (None, c.vpn_connection_id)
+        ]
+
+    def timeline(self, until: float | None = None) -> list[TimelineEvent]:
+        """Every true tunnel status change up to `until` (default: now), in time order."""
+        limit = self.clock.now() if until is None else until
+        with self._lock:
+            events = [
+                TimelineEvent(when, conn.vpn_connection_id, tn.outside_ip, status)
+                for conn in self._connections.values()
+                for tn in conn.tunnels
+                for when, status in tn.transitions
+                if when <= limit
+            ]
+        return sorted(events, key=lambda e: (e.time, e.vpn_connection_id, e.outside_ip))
+
+    def double_down_seconds(self, vpn_connection_id: str | None = None,
+                            until: float | None = None) -> float:
+        """Total time both tunnels of a connection were DOWN at once (summed over connections)."""
+        limit = self.clock.now() if until is None else until
+        total = 0.0
+        with self._lock:
+            conns = [c for c in self._connections.values()
+                     if vpn_connection_id in (None, c.vpn_connection_id)]
+            for conn in conns:
+                cuts = sorted({when for tn in conn.tunnels for when, _ in tn.transitions
+                               if when < limit} | {limit})
+                for start, end in itertools.pairwise(cuts):
+                    if all(tn.status_at(start)[0] == DOWN for tn in conn.tunnels):
+                        total += end - start
+        return total
+
+    # --- the API --------------------------------------------------------------------------
+
+    def handle(self, params: Mapping[str, str]) -> tuple[int, bytes]:
+        """Answer one EC2 Query request: (HTTP status, XML body)."""
+        request_id = str(uuid.uuid4())
+        action = params.get("Action", "")
+        with self._lock:
+            now = self.clock.now()
+            vpn_id = params.get("VpnConnectionId") or params.get("VpnConnectionId.1")
+            outside_ip = params.get("VpnTunnelOutsideIpAddress")
+            try:
+                output = self._dispatch(action, params, now)
+            except ec2xml.QueryError as err:
+                self.calls.append(CallRecord(now, action, vpn_id, outside_ip, err.code))
+                status = ERROR_STATUS.get(err.code, err.status)
+                return status, ec2xml.render_error(err.code, err.message, request_id)
+            self.calls.append(CallRecord(now, action, vpn_id, outside_ip, None))
+            return 200, ec2xml.render_response(action, output, request_id)
+
+    def _dispatch(self, action: str, params: Mapping[str, str], now: float) -> dict[str, Any]:
+        injected = self._injected.get(action)
+        if injected:
+            code, message = injected.pop(0)
+            raise ec2xml.QueryError(code, message)
+        bucket = self._buckets.get(action)
+        if bucket is not None and not bucket.take(now):
+            raise ec2xml.QueryError("RequestLimitExceeded", "Request limit exceeded.")
+        action, request = ec2xml.parse_request(params)
+        if action == "DescribeVpnConnections":
+            return self._describe(request, now)
+        if action == "ModifyVpnTunnelOptions":
+            return self._modify(request, now)
+        raise ec2xml.QueryError("InvalidAction", f"The action {action} is not supported here.")
+
+    def _describe(self, request: Mapping[str, Any], now: float) -> dict[str, Any]:
+        ids = request.get("VpnConnectionIds") or list(self._connections)
+        missing = [i for i in ids if i not in self._connections]
+        if missing:
+            raise ec2xml.QueryError(
+                "InvalidVpnConnectionID.NotFound",
+                f"The vpnConnection ID '{missing[0]}' does not exist",
+            )
+        conns = [self._connections[i] for i in ids]
+        for flt in request.get("Filters", []):
+            name, values = flt.get("Name"), set(flt.get("Values", []))
+            if name == "vpn-connection-id":
+                conns = [c for c in conns if c.vpn_connection_id in values]
+            elif name == "state":
+                conns = [c for c in conns if "available" in values]
+            else:
+                raise ec2xml.QueryError("InvalidParameterValue", f"The filter '{name}' is invalid")
+        if request.get("DryRun"):
+            raise ec2xml.QueryError("DryRunOperation", "Request would have succeeded, "
+                                    "but DryRun flag is set.")
+        return {"VpnConnections": [self._render(c, now) for c in conns]}
+
+    def _modify(self, request: Mapping[str, Any], now: float) -> dict[str, Any]:
+        vpn_id = request["VpnConnectionId"]
+        conn = self._connections.get(vpn_id)
+        if conn is None:
+            raise ec2xml.QueryError(
+                "InvalidVpnConnectionID.NotFound", f"The vpnConnection ID '{vpn_id}' does not exist"
+            )
+        ip = request["VpnTunnelOutsideIpAddress"]
+        tunnel = conn.tunnel(ip)
+        if tunnel is None:
+            raise ec2xml.QueryError(
+                "InvalidParameterValue",
+                f"The VPN tunnel outside IP address {ip} does not belong to {vpn_id}.",
+            )
+        if conn.busy_at(now):
+            raise ec2xml.QueryError(
+                "IncorrectState",
+                f"The VPN connection {vpn_id} is currently being modified; "
+                "only one tunnel can be modified at a time.",
+            )
+        cw = request["TunnelOptions"].get("LogOptions", {}).get("CloudWatchLogOptions", {})
+        self._validate_log_options(cw)
+        if request.get("DryRun"):
+            raise ec2xml.QueryError("DryRunOperation", "Request would have succeeded, "
+                                    "but DryRun flag is set.")
+        tunnel.log_options.update(cw)
+        if cw.get("LogEnabled") is False and "LogGroupArn" not in cw:
+            tunnel.log_options.pop("LogGroupArn", None)
+        s = self.settings
+        conn.modifying_until = now + s.modify_seconds
+        changes = [(now + s.down_delay, DOWN)]
+        if not tunnel.never_recovers:
+            changes.append((now + s.down_delay + s.outage_seconds, UP))
+        tunnel.schedule(now, changes)
+        return {"VpnConnection": self._render(conn, now)}
+
+    @staticmethod
+    def _validate_log_options(cw: Mapping[str, Any]) -> None:
+        fmt = cw.get("LogOutputFormat")
+        if fmt is not None and fmt not in LOG_FORMATS:
+            raise ec2xml.QueryError(
+                "InvalidParameterValue",
+                f"Invalid value '{fmt}' for LogOutputFormat. Valid values: json, text.",
+            )
+        arn = cw.get("LogGroupArn")
+        if arn is not None and not LOG_GROUP_ARN_RE.match(arn):
+            raise ec2xml.QueryError(
+                "InvalidParameterValue", f"Invalid CloudWatch Logs log group ARN: {arn}"
+            )
+        if cw.get("LogEnabled") and not arn:
+            raise ec2xml.QueryError(
+                "InvalidParameterValue", "LogGroupArn is required when LogEnabled is true."
+            )
+
+    def _render(self, conn: ConnectionModel, now: float) -> dict[str, Any]:
+        """A connection in boto3's output shape; ec2xml checks every key against the model."""
+        seen_at = now - self.settings.telemetry_lag
+        telemetry = []
+        for tn in conn.tunnels:
+            status, since = tn.status_at(seen_at)
+            telemetry.append({
+                "AcceptedRouteCount": 0,
+                "LastStatusChange": dt.datetime.fromtimestamp(since, tz=dt.UTC),
+                "OutsideIpAddress": tn.outside_ip,
+                "Status": status,
+                "StatusMessage": "" if status == UP else "IPSEC IS DOWN",
+            })
+        return {
+            "VpnConnectionId": conn.vpn_connection_id,
+            "State": "available",
+            "Type": "ipsec.1",
+            "Category": "VPN",
+            "CustomerGatewayId": conn.customer_gateway_id,
+            "VpnGatewayId": conn.vpn_gateway_id,
+            "GatewayAssociationState": "associated",
+            "Options": {
+                "EnableAcceleration": False,
+                "StaticRoutesOnly": False,
+                "TunnelInsideIpVersion": "ipv4",
+                "OutsideIpAddressType": "PublicIpv4",
+                "TunnelOptions": [
+                    {
+                        "OutsideIpAddress": tn.outside_ip,
+                        "TunnelInsideCidr": f"169.254.{10 + i}.0/30",
+                        "DpdTimeoutSeconds": 30,
+                        "DpdTimeoutAction": "clear",
+                        "StartupAction": "add",
+                        "IkeVersions": [{"Value": "ikev1"}, {"Value": "ikev2"}],
+                        "LogOptions": {"CloudWatchLogOptions": dict(tn.log_options)},
+                    }
+                    for i, tn in enumerate(conn.tunnels)
+                ],
+            },
+            "Routes": [],
+            "Tags": [],
+            "VgwTelemetry": telemetry,
+        }
+
+    def _tunnel(self, vpn_connection_id: str, outside_ip: str) -> TunnelModel:
+        tunnel = self._connections[vpn_connection_id].tunnel(outside_ip)
+        if tunnel is None:
+            raise KeyError(f"{vpn_connection_id} has no tunnel {outside_ip}")
+        return tunnel
+
+    # --- transports -----------------------------------------------------------------------
+
+    def attach(self, client: Any) -> Any:
+        """Answer this boto3 EC2 client's requests in-process; returns the client.
+
+        botocore emits `before-send` with the signed request; a non-None response there is
+        used instead of the network, then parsed by botocore's EC2 parser as usual.
+        """
+        def before_send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+            status, body = self.handle(_params_of(request))
+            headers = {"Content-Type": "text/xml;charset=UTF-8", "Content-Length": str(len(body))}
+            return AWSResponse(request.url, status, headers, _RawBody(body))
+
+        client.meta.events.register("before-send.ec2", before_send)
+        return client
+
+    @contextlib.contextmanager
+    def serve(self, port: int = 0) -> Iterator[str]:
+        """Serve the API on http://127.0.0.1:PORT in a thread; yields the endpoint URL."""
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        thread = threading.Thread(target=server.serve_forever, name="ec2-standin", daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+
+class _RawBody:
+    """The `raw` object botocore reads an AWSResponse body from."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+def _params_of(request: AWSPreparedRequest) -> dict[str, str]:
+    body = request.body or b""
+    if hasattr(body, "read"):
+        body = body.read()
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    params = dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
+    params.update(parse_qsl(text, keep_blank_values=True))
+    return params
+
+
+def _handler_for(standin: Ec2StandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else every response waits out a delayed ACK
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length).decode()
+            params = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+            params.update(parse_qsl(body, keep_blank_values=True))
+            self._answer(*standin.handle(params))
+
+        def do_GET(self) -> None:
+            self._answer(*standin.handle(dict(parse_qsl(urlsplit(self.path).query))))
+
+        def _answer(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/xml;charset=UTF-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep test and CLI output clean
+
+    return Handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve a stand-in with a few connections for trying the CLI by hand (real clock)."""
+    parser = argparse.ArgumentParser(prog="python -m gatewatch.aws_rollout.standin")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--outage", type=float, default=5.0, help="seconds a tunnel stays DOWN")
+    parser.add_argument("--lag", type=float, default=1.0, help="telemetry lag, seconds")
+    args = parser.parse_args(argv)
+    settings = StandInSettings(
+        outage_seconds=args.outage, down_delay=min(1.0, args.outage / 4),
+        modify_seconds=args.outage * 0.8, telemetry_lag=args.lag,
+    )
+    standin = Ec2StandIn(RealClock(), settings)
+    ids = [standin.add_connection() for _ in range(args.connections)]
+    with standin.serve(args.port) as url:
+        print(f"EC2 stand-in at {url}; connections: {' '.join(ids)}  (Ctrl-C to stop)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,148 @@
+"""`tunnel-logs` end to end: a subprocess talking HTTP to the stand-in on 127.0.0.1.
+
+Real clock with a short outage (1.2 s) and 0.2 s polls keeps each run around 3 s.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from gatewatch.aws_rollout import cli
+from gatewatch.aws_rollout.clock import RealClock
+from gatewatch.aws_rollout.standin import DOWN, Ec2StandIn, StandInSettings
+from tests.aws_rollout_fixtures import ARN, ENABLED_API, max_both_down_seconds, subprocess_env
+
+FAST = StandInSettings(outage_seconds=1.2, down_delay=0.1, modify_seconds=1.0, telemetry_lag=0.3)
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Ec2StandIn, str]]:
+    standin = Ec2StandIn(RealClock(), FAST)
+    with standin.serve() as url:
+        yield standin, url
+
+
+def tunnel_logs(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gatewatch.aws_rollout.cli", "tunnel-logs", *args],
+        capture_output=True, text=True, timeout=60, env=subprocess_env(),
+    )
+
+
+def test_apply_then_rerun_then_status(served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    vpns = [standin.add_connection(), standin.add_connection()]
+    common = ["--region", "us-east-1", "--endpoint-url", url]
+
+    done = tunnel_logs("apply", *common, "--log-group-arn", ARN, "--poll", "0.2",
+                       "--timeout", "20", *vpns)
+
+    assert done.returncode == 0, done.stderr
+    assert "changed 4, skipped 0, failed 0" in done.stdout
+    assert "waiting for UP after the change" in done.stderr  # the person sees the wait
+    assert "Traceback" not in done.stderr
+    assert len(standin.modify_calls()) == 4
+    assert max_both_down_seconds(standin) == 0.0
+
+    again = tunnel_logs("apply", *common, "--log-group-arn", ARN, "--poll", "0.2", *vpns)
+    assert again.returncode == 0 and "changed 0, skipped 4, failed 0" in again.stdout
+    assert len(standin.modify_calls()) == 4
+
+    status = tunnel_logs("status", *common, *vpns)
+    assert status.returncode == 0, status.stderr
+    lines = [line.split() for line in status.stdout.splitlines() if "tunnel" in line]
+    assert len(lines) == 4
+    assert all(words[3] == "UP" and "logs=enabled" in words for words in lines)
+
+
+def test_apply_stops_with_exit_1_when_the_other_tunnel_is_down(
+        served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    vpn = standin.add_connection()
+    _, ip2 = standin.tunnel_ips(vpn)
+    standin.set_status(vpn, ip2, DOWN)
+    time.sleep(FAST.telemetry_lag + 0.1)
+
+    stopped = tunnel_logs("apply", "--region", "us-east-1", "--endpoint-url", url,
+                          "--log-group-arn", ARN, "--poll", "0.2", vpn)
+
+    assert stopped.returncode == 1
+    assert f"{vpn} tunnel 1" in stopped.stderr and f"tunnel 2 ({ip2}) is DOWN" in stopped.stderr
+    assert "was not touched" in stopped.stderr and "Traceback" not in stopped.stderr
+    assert standin.modify_calls() == []
+
+
+def test_disable_and_timeout_exit_1_naming_the_tunnel(served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    vpn = standin.add_connection(ENABLED_API)
+    ip1, ip2 = standin.tunnel_ips(vpn)
+    standin.break_tunnel(vpn, ip1)
+
+    stopped = tunnel_logs("apply", "--disable", "--region", "us-east-1", "--endpoint-url", url,
+                          "--poll", "0.2", "--timeout", "2", vpn)
+
+    assert stopped.returncode == 1
+    assert f"tunnel 1 ({ip1}) was not UP after the change within 2s" in stopped.stderr
+    assert f"tunnel 2 ({ip2}) was not touched" in stopped.stderr
+    assert standin.log_options(vpn, ip2) == ENABLED_API
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["apply", "--log-group-arn", ARN, "vpn-XYZ"], "VPN_ID 'vpn-XYZ'"),
+        (["apply", "--log-group-arn", "arn:aws:s3:::bucket", "vpn-0123456789abcdef0"],
+         "--log-group-arn"),
+    ],
+)
+def test_bad_input_exits_2_in_one_line_as_a_subprocess(args: list[str], names: str) -> None:
+    bad = tunnel_logs(*args[:1], "--region", "us-east-1", *args[1:])
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and names in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--format", "xml"], "--format must be json or text"),
+        (["--timeout", "0"], "--timeout must be a positive number"),
+        (["--timeout", "soon"], "--timeout must be a positive number"),
+        (["--poll", "-1"], "--poll must be a positive number"),
+        (["--parallel", "1.5"], "--parallel must be a positive whole number"),
+        (["--region", "mars-1"], "--region 'mars-1' is not an AWS region"),
+        (["--log-group-arn", ARN.replace("us-east-1", "eu-west-1")], "same region"),
+        (["--log-group-arn", ""], "--log-group-arn is required"),
+    ],
+)
+def test_bad_input_exits_2_naming_argument_and_fix(
+        args: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["tunnel-logs", "apply", "--region", "us-east-1", "--log-group-arn", ARN,
+            *args, "vpn-0123456789abcdef0"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert expected in err and err.count("\n") == 1
+
+
+def test_status_needs_no_arn_and_unknown_id_exits_1(served: tuple[Ec2StandIn, str]) -> None:
+    _, url = served
+    missing = tunnel_logs("status", "--region", "us-east-1", "--endpoint-url", url,
+                          "vpn-0123456789abcdef0")
+    assert missing.returncode == 1
+    assert "InvalidVpnConnectionID.NotFound" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+def test_add_parser_sets_func_for_the_gatewatch_dispatcher() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="gatewatch")
+    sub = parser.add_subparsers(dest="command")
+    cli.add_parser(sub)
+    args = parser.parse_args(["tunnel-logs", "status", "--region", "us-east-1",
+                              "vpn-0123456789abcdef0"])
+    assert args.func is cli.run and args.command == "tunnel-logs"

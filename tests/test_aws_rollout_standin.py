@@ -1,0 +1,148 @@
+"""The EC2 stand-in speaks the real wire format and models the service's behaviour."""
+
+from __future__ import annotations
+
+import urllib.request
+import xml.etree.ElementTree as ET
+
+import pytest
+from botocore.exceptions import ClientError
+
+from gatewatch.aws_rollout.ec2xml import EC2_XMLNS, render_response
+from gatewatch.aws_rollout.standin import DOWN, UP, StandInSettings
+from tests.aws_rollout_fixtures import ARN, ENABLED_API, client, make_world
+
+NS = {"ec2": EC2_XMLNS}
+
+
+def _modify(ec2: object, vpn: str, ip: str, **cw: object) -> dict:
+    options = cw or ENABLED_API
+    return ec2.modify_vpn_tunnel_options(  # type: ignore[attr-defined, no-any-return]
+        VpnConnectionId=vpn, VpnTunnelOutsideIpAddress=ip,
+        TunnelOptions={"LogOptions": {"CloudWatchLogOptions": options}},
+    )
+
+
+def test_describe_xml_has_the_service_element_paths() -> None:
+    world = make_world()
+    vpn = world.standin.add_connection(ENABLED_API)
+    status, body = world.standin.handle({"Action": "DescribeVpnConnections",
+                                         "Version": "2016-11-15", "VpnConnectionId.1": vpn})
+    root = ET.fromstring(body)
+    assert status == 200 and root.tag == f"{{{EC2_XMLNS}}}DescribeVpnConnectionsResponse"
+    item = "ec2:vpnConnectionSet/ec2:item"
+    assert [e.text for e in root.findall(f"{item}/ec2:vgwTelemetry/ec2:item/ec2:status", NS)] \
+        == [UP, UP]
+    log = "ec2:options/ec2:tunnelOptionSet/ec2:item/ec2:logOptions/ec2:cloudWatchLogOptions"
+    assert [e.text for e in root.findall(f"{item}/{log}/ec2:logGroupArn", NS)] == [ARN, ARN]
+    assert [e.text for e in root.findall(f"{item}/{log}/ec2:logEnabled", NS)] == ["true", "true"]
+
+
+def test_boto3_parses_describe_and_modify_through_both_transports() -> None:
+    world = make_world()
+    vpn = world.standin.add_connection()
+    ip1, ip2 = world.standin.tunnel_ips(vpn)
+    with world.standin.serve() as url:
+        for ec2 in (world.ec2, client(url)):
+            conn = ec2.describe_vpn_connections(VpnConnectionIds=[vpn])["VpnConnections"][0]
+            assert [t["OutsideIpAddress"] for t in conn["Options"]["TunnelOptions"]] == [ip1, ip2]
+            assert {t["Status"] for t in conn["VgwTelemetry"]} == {UP}
+            assert conn["VgwTelemetry"][0]["LastStatusChange"].timestamp() == \
+                pytest.approx(world.clock.now() - 0.0, abs=1.0)
+        out = _modify(client(url), vpn, ip1)
+    cw = out["VpnConnection"]["Options"]["TunnelOptions"][0]["LogOptions"]["CloudWatchLogOptions"]
+    assert cw == ENABLED_API
+
+
+def test_second_modification_while_one_is_applied_is_incorrect_state() -> None:
+    world = make_world()
+    vpn = world.standin.add_connection()
+    ip1, ip2 = world.standin.tunnel_ips(vpn)
+    _modify(world.ec2, vpn, ip1)
+    with pytest.raises(ClientError) as err:
+        _modify(world.ec2, vpn, ip2)
+    assert err.value.response["Error"]["Code"] == "IncorrectState"
+    world.clock.advance(StandInSettings().modify_seconds)
+    _modify(world.ec2, vpn, ip2)  # accepted once the first one is applied
+
+
+def test_telemetry_lags_the_true_state() -> None:
+    world = make_world(StandInSettings(down_delay=5, outage_seconds=300, telemetry_lag=30))
+    vpn = world.standin.add_connection()
+    ip1, _ = world.standin.tunnel_ips(vpn)
+    world.clock.advance(100)
+    changed_at = world.clock.now()
+    _modify(world.ec2, vpn, ip1)
+
+    def reported() -> tuple[str, float]:
+        conn = world.ec2.describe_vpn_connections(VpnConnectionIds=[vpn])["VpnConnections"][0]
+        tel = conn["VgwTelemetry"][0]
+        return tel["Status"], tel["LastStatusChange"].timestamp()
+
+    world.clock.advance(20)  # truly DOWN since +5, still reported UP from before the change
+    status, since = reported()
+    assert status == UP and since < changed_at
+    world.clock.advance(20)
+    assert reported() == (DOWN, pytest.approx(changed_at + 5))
+    world.clock.advance(300)
+    assert reported() == (UP, pytest.approx(changed_at + 305))
+
+
+def test_service_errors_parse_as_client_errors_with_status() -> None:
+    world = make_world()
+    vpn = world.standin.add_connection()
+    ip1, _ = world.standin.tunnel_ips(vpn)
+    world.standin.inject_errors("DescribeVpnConnections", "RequestLimitExceeded")
+    cases = [
+        (lambda: world.ec2.describe_vpn_connections(), "RequestLimitExceeded", 503),
+        (lambda: world.ec2.describe_vpn_connections(VpnConnectionIds=["vpn-0123456789abcdef0"]),
+         "InvalidVpnConnectionID.NotFound", 400),
+        (lambda: _modify(world.ec2, vpn, "192.0.2.1"), "InvalidParameterValue", 400),
+        (lambda: _modify(world.ec2, vpn, ip1, LogEnabled=True, LogGroupArn=ARN,
+                         LogOutputFormat="xml"), "InvalidParameterValue", 400),
+        (lambda: _modify(world.ec2, vpn, ip1, LogEnabled=True), "InvalidParameterValue", 400),
+    ]
+    for call, code, status in cases:
+        with pytest.raises(ClientError) as err:
+            call()
+        assert err.value.response["Error"]["Code"] == code
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert world.standin.modify_calls() == []
+
+
+def test_unknown_parameters_and_actions_are_refused_over_http() -> None:
+    world = make_world()
+    with world.standin.serve() as url:
+        for body, code in [
+            (b"Action=DescribeVpnConnections&Version=2016-11-15&Bogus=1", "UnknownParameter"),
+            (b"Action=ModifyVpnTunnelOptions&Version=2016-11-15&VpnConnectionId=vpn-1",
+             "MissingParameter"),
+            (b"Action=RunInstances2&Version=2016-11-15", "InvalidAction"),
+        ]:
+            request = urllib.request.Request(url, data=body, method="POST")
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(request, timeout=5)
+            assert err.value.code == 400
+            assert ET.fromstring(err.value.read()).findtext("Errors/Error/Code") == code
+
+
+def test_renderer_refuses_fields_the_service_model_does_not_have() -> None:
+    with pytest.raises(KeyError, match="Bogus"):
+        render_response("DescribeVpnConnections", {"VpnConnections": [{"Bogus": "x"}]})
+    with pytest.raises(ValueError, match="VpnState"):  # "modifying" is not a VpnState
+        render_response("DescribeVpnConnections",
+                        {"VpnConnections": [{"VpnConnectionId": "vpn-1", "State": "modifying"}]})
+
+
+def test_timeline_records_changes_and_double_down() -> None:
+    world = make_world(StandInSettings(modify_seconds=10, down_delay=0, outage_seconds=100))
+    vpn = world.standin.add_connection()
+    ip1, ip2 = world.standin.tunnel_ips(vpn)
+    world.clock.advance(1)
+    _modify(world.ec2, vpn, ip1)
+    world.clock.advance(20)
+    _modify(world.ec2, vpn, ip2)  # the naive way: both down for 80 s
+    world.clock.advance(200)
+    statuses = [(e.outside_ip, e.status) for e in world.standin.timeline()]
+    assert statuses[2:] == [(ip1, DOWN), (ip2, DOWN), (ip1, UP), (ip2, UP)]
+    assert world.standin.double_down_seconds(vpn) == pytest.approx(80)
