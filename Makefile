@@ -28,7 +28,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 typecheck: setup
-	$(VENV)/bin/mypy gatewatch components
+	$(VENV)/bin/mypy gatewatch components policies
 
 unit: setup
 	$(VENV)/bin/pytest

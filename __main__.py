@@ -3,10 +3,13 @@
 import pulumi
 
 from components.alerts import LogSearchAlerts, LogSearchAlertsArgs
+from components.aws_tunnel_logs import AwsTunnelLogs, AwsTunnelLogsArgs
 from components.gateway_diagnostics import GatewayDiagnostics, GatewayDiagnosticsArgs
+from components.gateway_maintenance import GatewayMaintenance, GatewayMaintenanceArgs
 from components.saved_queries import SavedQueries, SavedQueriesArgs
+from components.vm_scheduled_events import VmScheduledEvents, VmScheduledEventsArgs
 from components.workspace import MonitoringWorkspace, MonitoringWorkspaceArgs
-from gatewatch.catalog import apply_overrides, load_catalog, load_saved_queries
+from gatewatch.catalog import apply_overrides, deployable, load_catalog, load_saved_queries
 from gatewatch.config import ConfigError, from_pulumi
 
 try:
@@ -46,12 +49,32 @@ if config.azure is not None:
     pulumi.export("workspaceId", workspace.workspace_id)
     pulumi.export("diagnosticSettingIds", diagnostics.setting_ids)
 
+    if azure.vms:
+        scheduled_events = VmScheduledEvents(
+            "vm-scheduled-events",
+            VmScheduledEventsArgs(
+                vms=azure.vms,
+                workspace_id=workspace.workspace_id,
+                resource_group_name=workspace.resource_group_name,
+                location=azure.location,
+                tags=azure.tags,
+            ),
+        )
+        pulumi.export("scheduledEventsDataCollectionRuleId",
+                      scheduled_events.data_collection_rule_id)
+
+    action_group_id = None
     if azure.alerts is not None:
+        # Rules that need a config feature (vm-scheduled-event: `requires: [vms]`) deploy only
+        # when the stack has it; the catalog file says so, not a list kept here.
+        features = {"vms"} if azure.vms else set()
         alerts = LogSearchAlerts(
             "vpn-alerts",
             LogSearchAlertsArgs(
-                rules=apply_overrides(
-                    load_catalog(), set(azure.alerts.disabled), dict(azure.alerts.severities)
+                rules=deployable(
+                    apply_overrides(load_catalog(), set(azure.alerts.disabled),
+                                    dict(azure.alerts.severities)),
+                    features,
                 ),
                 alerts=azure.alerts,
                 resource_group_name=workspace.resource_group_name,
@@ -64,3 +87,26 @@ if config.azure is not None:
         )
         pulumi.export("alertIdentityId", alerts.identity_id)
         pulumi.export("actionGroupId", alerts.action_group_id)
+        action_group_id = alerts.action_group_id
+
+    if action_group_id is not None or azure.maintenance_window is not None:
+        gateway_maintenance = GatewayMaintenance(
+            "gateway-maintenance",
+            GatewayMaintenanceArgs(
+                gateways=azure.gateways,
+                resource_group_name=workspace.resource_group_name,
+                action_group_id=action_group_id,
+                window=azure.maintenance_window,
+                tags=azure.tags,
+            ),
+        )
+        pulumi.export("maintenanceConfigurationId",
+                      gateway_maintenance.maintenance_configuration_id)
+
+if config.aws is not None:
+    tunnel_logs = AwsTunnelLogs(
+        "aws-tunnel-logs",
+        AwsTunnelLogsArgs(config=config.aws, stack=pulumi.get_stack()),
+    )
+    pulumi.export("awsTunnelLogGroupArn", tunnel_logs.log_group_arn)
+    pulumi.export("awsAlarmTopicArn", tunnel_logs.topic_arn)

@@ -53,7 +53,7 @@ class GatewayDiagnostics(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: GatewayDiagnosticsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("gatewatch:azure:GatewayDiagnostics", name, None, opts)
+        super().__init__(facts.GATEWAY_DIAGNOSTICS_TYPE, name, None, opts)
         ids: dict[str, pulumi.Output[str]] = {}
         types: dict[str, pulumi.Output[str]] = {}
         for gateway in args.gateways:

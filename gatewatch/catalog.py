@@ -39,6 +39,7 @@ ALERT_KEYS: tuple[str, ...] = (
     "description",
     "severity",
     "enabled",
+    "requires",
     "evaluationFrequency",
     "windowSize",
     "query",
@@ -47,9 +48,18 @@ ALERT_KEYS: tuple[str, ...] = (
     "autoMitigate",
     "muteActionsDuration",
     "tuning",
+    "noticeBudget",
     "version",
 )
-OPTIONAL_ALERT_KEYS = frozenset({"muteActionsDuration"})
+OPTIONAL_ALERT_KEYS = frozenset({"muteActionsDuration", "requires", "noticeBudget"})
+# What a rule may require of the stack config before it is deployed (`requires: [vms]`):
+# an alert over a table nothing fills would only ever be silent.
+FEATURES: tuple[str, ...] = ("vms",)
+BUDGET_KEYS: tuple[str, ...] = ("noticeMinutes", "noticeSource", "minimumNotice", "stages")
+STAGE_KEYS: tuple[str, ...] = ("stage", "typicalSeconds", "worstSeconds", "source")
+# The stages between Azure announcing an event and the mail, in order (see noticeBudget).
+BUDGET_STAGES: tuple[str, ...] = (
+    "servicePoll", "agentUpload", "ingestion", "evaluation", "notification")
 TRIGGER_KEYS: tuple[str, ...] = ("operator", "threshold", "timeAggregation", "failingPeriods")
 FAILING_PERIOD_KEYS: tuple[str, ...] = ("numberOfEvaluationPeriods", "minFailingPeriodsToAlert")
 QUERY_KEYS: tuple[str, ...] = ("id", "name", "displayName", "description", "category", "body")
@@ -95,6 +105,32 @@ class Trigger:
 
 
 @dataclass(frozen=True)
+class BudgetStage:
+    stage: str
+    typicalSeconds: int
+    worstSeconds: int
+    source: str
+
+
+@dataclass(frozen=True)
+class NoticeBudget:
+    """How much of Azure's advance notice each stage of the alert path spends."""
+
+    noticeMinutes: int
+    noticeSource: str
+    minimumNotice: Mapping[str, int]
+    stages: tuple[BudgetStage, ...]
+
+    @property
+    def typical_seconds(self) -> int:
+        return sum(s.typicalSeconds for s in self.stages)
+
+    @property
+    def worst_seconds(self) -> int:
+        return sum(s.worstSeconds for s in self.stages)
+
+
+@dataclass(frozen=True)
 class AlertRule:
     """One log search alert, as validated from alerts/<name>.yaml.
 
@@ -118,6 +154,8 @@ class AlertRule:
     tuning: str
     version: str
     source: Path
+    requires: tuple[str, ...] = ()
+    noticeBudget: NoticeBudget | None = None
 
     @property
     def evaluation_frequency(self) -> timedelta:
@@ -364,6 +402,57 @@ def _dimensions(source: Path, value: Any, query: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _requires(source: Path, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(v in FEATURES for v in value) or not value:
+        raise _fail(source, "requires",
+                    f"expected a non-empty list of config features from {', '.join(FEATURES)}")
+    return tuple(value)
+
+
+def _budget(source: Path, value: Any, frequency: timedelta) -> NoticeBudget | None:
+    """The notice budget: five stages in order, each with its documented figures and source;
+    the evaluation stage's worst case must be the rule's own evaluationFrequency."""
+    if value is None:
+        return None
+    data = _check_keys(source, "noticeBudget", value, BUDGET_KEYS, frozenset())
+    minutes = _int(source, "noticeBudget.noticeMinutes", data["noticeMinutes"], 1, 60 * 24)
+    notice_source = _str(source, "noticeBudget.noticeSource", data["noticeSource"])
+    minimum = data["minimumNotice"]
+    if not isinstance(minimum, dict) or not minimum or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v > 0
+            for k, v in minimum.items()):
+        raise _fail(source, "noticeBudget.minimumNotice",
+                    "expected a mapping of event type to seconds of notice")
+    raw_stages = data["stages"]
+    if not isinstance(raw_stages, list):
+        raise _fail(source, "noticeBudget.stages", "expected a list")
+    stages = []
+    for i, raw in enumerate(raw_stages):
+        where = f"noticeBudget.stages[{i}]"
+        item = _check_keys(source, where, raw, STAGE_KEYS, frozenset())
+        typical = _int(source, f"{where}.typicalSeconds", item["typicalSeconds"], 0, 86_400)
+        worst = _int(source, f"{where}.worstSeconds", item["worstSeconds"], typical, 86_400)
+        stages.append(BudgetStage(_str(source, f"{where}.stage", item["stage"]), typical, worst,
+                                  _str(source, f"{where}.source", item["source"])))
+    if tuple(s.stage for s in stages) != BUDGET_STAGES:
+        raise _fail(source, "noticeBudget.stages",
+                    f"expected the stages {', '.join(BUDGET_STAGES)} in that order")
+    evaluation = stages[BUDGET_STAGES.index("evaluation")]
+    if evaluation.worstSeconds != int(frequency.total_seconds()):
+        raise _fail(source, "noticeBudget.stages",
+                    f"the evaluation stage's worstSeconds ({evaluation.worstSeconds}) must "
+                    f"equal evaluationFrequency ({int(frequency.total_seconds())} s)")
+    return NoticeBudget(minutes, notice_source, dict(minimum), tuple(stages))
+
+
+def deployable(rules: Iterable[AlertRule], features: Iterable[str]) -> list[AlertRule]:
+    """The rules whose `requires` the stack config meets (e.g. vm-scheduled-event needs vms)."""
+    have = set(features)
+    return [r for r in rules if set(r.requires) <= have]
+
+
 def load_alert(path: Path) -> AlertRule:
     """Read and validate one alert file."""
     source = Path(path)
@@ -423,6 +512,8 @@ def load_alert(path: Path) -> AlertRule:
         tuning=_str(source, "tuning", data["tuning"]),
         version=version,
         source=source,
+        requires=_requires(source, data.get("requires")),
+        noticeBudget=_budget(source, data.get("noticeBudget"), every),
     )
 
 

@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--update", action="store_true",
                       help="simulate `pulumi up` (fake ids) instead of a preview (unknown ids)")
     plan.set_defaults(func=_plan)
+
+    from gatewatch.aws_rollout.cli import add_parser as add_tunnel_logs_parser
+    from gatewatch.policy.cli import add_parser as add_policy_parser
+
+    add_policy_parser(sub)
+    add_tunnel_logs_parser(sub)
     return parser
 
 

@@ -25,6 +25,7 @@ from gatewatch.validate import ConfigError, Problem, Reader, child
 
 NAMESPACE = "gatewatch"
 GATEWAY_TYPE = "Microsoft.Network/virtualNetworkGateways"
+VM_TYPE = "Microsoft.Compute/virtualMachines"
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
 STORAGE_TYPE = "Microsoft.Storage/storageAccounts"
 EVENT_HUB_RULE_TYPE = "Microsoft.EventHub/namespaces/authorizationRules"
@@ -59,6 +60,11 @@ class GatewayConfig:
     id: ArmId
     vpn_type: str | None
     key_path: str
+    # The gateway's region when config states it (checked against maintenanceWindow at
+    # config time); None: read from Azure by the maintenance component's lookup.
+    location: str | None = None
+    # False: left out of gatewatch:azure.maintenanceWindow (e.g. a Basic SKU gateway).
+    maintenance_window: bool = True
 
     @property
     def name(self) -> str:
@@ -99,6 +105,50 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
+class VmConfig:
+    """A Windows VM whose scheduled events are mailed (seed 002). `os_type` None: read from
+    Azure by the lookup (a Linux VM fails the run there); the flags skip what is managed
+    elsewhere."""
+
+    id: ArmId
+    key_path: str
+    os_type: str | None = None
+    agent_managed_elsewhere: bool = False
+    scheduled_events_service_installed: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.id.name
+
+    @property
+    def resource_group(self) -> str:
+        return self.id.resource_group
+
+
+@dataclass(frozen=True)
+class MaintenanceWindowConfig:
+    """Customer-controlled gateway maintenance: a daily window of `duration_hours` from
+    `start` (HH:MM, in `time_zone`, a Windows time zone id), in the gateways' region."""
+
+    start: str
+    duration_hours: int
+    time_zone: str
+    location: str
+    start_date: str = facts.MAINTENANCE_DEFAULT_START_DATE
+    key_path: str = "gatewatch:azure.maintenanceWindow"
+
+    @property
+    def duration(self) -> str:
+        """Azure's "HH:MM" duration."""
+        return f"{self.duration_hours:02d}:00"
+
+    @property
+    def start_date_time(self) -> str:
+        """Azure's "YYYY-MM-DD HH:MM" start."""
+        return f"{self.start_date} {self.start}"
+
+
+@dataclass(frozen=True)
 class AzureConfig:
     location: str
     resource_group_name: str
@@ -107,16 +157,47 @@ class AzureConfig:
     diagnostics: DiagnosticsConfig = DiagnosticsConfig()
     alerts: AlertsConfig | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    vms: tuple[VmConfig, ...] = ()
+    maintenance_window: MaintenanceWindowConfig | None = None
+
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                      1827, 2192, 2557, 2922, 3288, 3653)
+LOG_OUTPUT_FORMATS = ("json", "text")
+
+
+@dataclass(frozen=True)
+class AwsLogGroupConfig:
+    """Where tunnel logs go. `name` None: /aws/vendedlogs/gatewatch/<stack> (vended-logs
+    prefix, so the log group's resource policy stays within its size limit)."""
+
+    name: str | None = None
+    retention_in_days: int = 30
+    kms_key_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class AwsConfig:
+    region: str
+    vpn_connections: tuple[str, ...]
+    log_group: AwsLogGroupConfig = AwsLogGroupConfig()
+    log_output_format: str = "json"
+    alarm_emails: tuple[str, ...] = ()
+    tunnel_up_timeout_minutes: int = 15
+    poll_seconds: int = 15
+    max_parallel: int = 10
 
 
 @dataclass(frozen=True)
 class StackConfig:
     azure: AzureConfig | None = None
+    aws: AwsConfig | None = None
 
 
 AZURE_KEYS = ("location", "resourceGroupName", "workspace", "gateways", "diagnostics", "alerts",
-              "tags")
-TOP_KEYS = ("azure",)
+              "tags", "vms", "maintenanceWindow")
+TOP_KEYS = ("azure", "aws")
 
 
 def _arm_id(
@@ -168,12 +249,17 @@ def _read_gateways(r: Reader, m: Mapping[str, Any], path: str) -> list[GatewayCo
     out: list[GatewayConfig] = []
     seen: dict[str, str] = {}
     for item_path, item in r.items(m, "gateways", path, required=True, what="gateways"):
-        g = r.mapping(item, item_path, allowed=("id", "vpnType"), required=("id",),
+        g = r.mapping(item, item_path, allowed=("id", "vpnType", "location", "maintenanceWindow"),
+                      required=("id",),
                       example="{id: /subscriptions/.../virtualNetworkGateways/vpngw01}")
         if g is None:
             continue
         gid = _arm_id(r, g, "id", item_path, GATEWAY_TYPE, "a virtual network gateway")
         vpn_type = r.string(g, "vpnType", item_path, choices=facts.VPN_TYPES)
+        gw_location = r.string(g, "location", item_path, pattern=_LOCATION,
+                               what="an Azure region name",
+                               fix="use the region's short name, like japaneast")
+        in_window = r.boolean(g, "maintenanceWindow", item_path)
         if gid is None:
             continue
         if gid.key in seen:
@@ -181,7 +267,9 @@ def _read_gateways(r: Reader, m: Mapping[str, Any], path: str) -> list[GatewayCo
                       "list each gateway once")
             continue
         seen[gid.key] = child(item_path, "id")
-        out.append(GatewayConfig(id=gid, vpn_type=vpn_type, key_path=item_path))
+        out.append(GatewayConfig(id=gid, vpn_type=vpn_type, key_path=item_path,
+                                 location=gw_location,
+                                 maintenance_window=in_window is not False))
     return out
 
 
@@ -214,13 +302,7 @@ def _read_alerts(r: Reader, value: Any, path: str) -> AlertsConfig | None:
                   required=("emails",), example="{emails: [netops@example.com]}")
     if m is None:
         return None
-    emails: list[str] = []
-    for item_path, item in r.items(m, "emails", path, required=True, what="email addresses"):
-        if not isinstance(item, str) or not _EMAIL.fullmatch(item):
-            r.problem(item_path, f"{item!r} is not an email address",
-                      "write one address per list entry, like netops@example.com")
-        else:
-            emails.append(item)
+    emails = _emails(r, m, "emails", path, required=True)
     webhooks: list[WebhookConfig] = []
     for item_path, item in r.items(m, "webhooks", path, what="webhooks"):
         w = r.mapping(item, item_path, allowed=("name", "uri"), required=("name", "uri"),
@@ -248,8 +330,124 @@ def _read_alerts(r: Reader, value: Any, path: str) -> AlertsConfig | None:
         sev = r.integer(raw_sev or {}, name, child(path, "severities"), lo=0, hi=4)
         if sev is not None:
             severities[name] = sev
-    return AlertsConfig(emails=tuple(emails), webhooks=tuple(webhooks), role_scope=role_scope,
+    return AlertsConfig(emails=emails, webhooks=tuple(webhooks), role_scope=role_scope,
                         disabled=frozenset(disabled), severities=severities)
+
+
+def _read_vms(r: Reader, m: Mapping[str, Any], path: str) -> list[VmConfig]:
+    """Windows VMs for the scheduled-event path. A Linux VM cannot run the Windows service or
+    log to the Application log: `osType: Linux` is an error here, and a VM whose OS the config
+    does not state is checked against Azure at run time (components/vm_scheduled_events.py)."""
+    out: list[VmConfig] = []
+    seen: dict[str, str] = {}
+    for item_path, item in r.items(m, "vms", path, what="virtual machines"):
+        v = r.mapping(item, item_path,
+                      allowed=("id", "osType", "agentManagedElsewhere",
+                               "scheduledEventsServiceInstalled"),
+                      required=("id",),
+                      example="{id: /subscriptions/.../virtualMachines/vm01}")
+        if v is None:
+            continue
+        vid = _arm_id(r, v, "id", item_path, VM_TYPE, "a virtual machine")
+        os_type = r.string(v, "osType", item_path, choices=facts.VM_OS_TYPES)
+        if os_type == facts.LINUX:
+            r.problem(child(item_path, "osType"),
+                      "Linux VMs are not supported: AzureScheduledEventsService is a Windows "
+                      "service that logs to the Windows Application log",
+                      "remove this VM from gatewatch:azure.vms (Linux VMs need a "
+                      "different scheduled-events listener)")
+            continue
+        agent_elsewhere = r.boolean(v, "agentManagedElsewhere", item_path)
+        installed = r.boolean(v, "scheduledEventsServiceInstalled", item_path)
+        if vid is None:
+            continue
+        if vid.key in seen:
+            r.problem(child(item_path, "id"), f"duplicate of {seen[vid.key]}",
+                      "list each VM once")
+            continue
+        seen[vid.key] = child(item_path, "id")
+        out.append(VmConfig(id=vid, key_path=item_path, os_type=os_type,
+                            agent_managed_elsewhere=bool(agent_elsewhere),
+                            scheduled_events_service_installed=bool(installed)))
+    return out
+
+
+_HH_MM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
+_DATE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
+_WINDOWS_TIME_ZONE = re.compile(r"[A-Za-z][-A-Za-z0-9 .+()]{1,63}")
+
+
+def _read_maintenance_window(
+    r: Reader, value: Any, path: str, default_location: str | None,
+    gateways: list[GatewayConfig],
+) -> MaintenanceWindowConfig | None:
+    """Azure's rules for customer-controlled gateway maintenance, as config errors: a daily
+    window of at least 5 hours, in the gateways' region. (Basic SKU gateways cannot use it;
+    only the run-time lookup knows the SKU.)"""
+    m = r.mapping(value, path,
+                  allowed=("start", "durationHours", "timeZone", "startDate", "recurEvery",
+                           "location"),
+                  required=("start", "durationHours", "timeZone"),
+                  example='{start: "01:00", durationHours: 5, timeZone: Tokyo Standard Time}')
+    if m is None:
+        return None
+    start = r.string(m, "start", path, pattern=_HH_MM, what="a time like 01:00",
+                     fix="write the window's start as HH:MM (24-hour clock, quoted in YAML)")
+    duration = m.get("durationHours")
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)
+                                 or duration < facts.MAINTENANCE_MIN_HOURS):
+        r.problem(child(path, "durationHours"),
+                  f"{duration!r} is shorter than Azure's minimum gateway maintenance window",
+                  f"use a whole number of hours from {facts.MAINTENANCE_MIN_HOURS} to "
+                  f"{facts.MAINTENANCE_MAX_HOURS}")
+        duration = None
+    elif isinstance(duration, int) and duration > facts.MAINTENANCE_MAX_HOURS:
+        r.problem(child(path, "durationHours"),
+                  f"{duration} hours does not fit in a day; the window recurs daily",
+                  f"use a whole number of hours from {facts.MAINTENANCE_MIN_HOURS} to "
+                  f"{facts.MAINTENANCE_MAX_HOURS}")
+        duration = None
+    tz = r.string(m, "timeZone", path)
+    if tz is not None and ("/" in tz or not _WINDOWS_TIME_ZONE.fullmatch(tz)):
+        r.problem(child(path, "timeZone"),
+                  f"'{tz}' is not a Windows time zone id",
+                  "use the Windows id Azure expects, like Tokyo Standard Time or UTC "
+                  "(Asia/Tokyo is the IANA name); `tzutil /l` lists them")
+        tz = None
+    start_date = r.string(m, "startDate", path, pattern=_DATE, what="a date like 2025-01-01",
+                          fix="write the first day as YYYY-MM-DD")
+    recur = r.string(m, "recurEvery", path)
+    if recur is not None and recur != facts.MAINTENANCE_RECUR_EVERY:
+        r.problem(child(path, "recurEvery"),
+                  f"'{recur}' is not supported: gateway maintenance windows recur daily",
+                  f"remove recurEvery or set it to {facts.MAINTENANCE_RECUR_EVERY}")
+    location = r.string(m, "location", path, pattern=_LOCATION, what="an Azure region name",
+                        fix="use the gateways' region short name, like japaneast") \
+        or default_location
+    included = [g for g in gateways if g.maintenance_window]
+    if gateways and not included:
+        r.problem(path, "no gateway is left in the maintenance window (every gateway sets "
+                  "maintenanceWindow: false)", "remove maintenanceWindow, or include a gateway")
+    for gateway in included:
+        if gateway.vpn_type == facts.POLICY_BASED:
+            r.problem(child(gateway.key_path, "vpnType"),
+                      "a policy-based gateway is a Basic SKU gateway, and Basic gateways do not "
+                      "support customer-controlled maintenance",
+                      f"set {child(gateway.key_path, 'maintenanceWindow')}: false to leave it "
+                      "out of the window")
+        if location and gateway.location and gateway.location != location:
+            r.problem(child(gateway.key_path, "location"),
+                      f"gateway region {gateway.location} differs from the maintenance "
+                      f"window's region {location}; Azure assigns a maintenance "
+                      "configuration only to gateways in its own region",
+                      f"set {child(path, 'location')} to {gateway.location}, or remove "
+                      "maintenanceWindow for stacks whose gateways span regions")
+    if not (start and duration and tz and location):
+        return None
+    return MaintenanceWindowConfig(start=start, duration_hours=duration, time_zone=tz,
+                                   location=location,
+                                   start_date=start_date or facts.MAINTENANCE_DEFAULT_START_DATE,
+                                   key_path=path)
 
 
 def _read_azure(r: Reader, value: Any, path: str) -> AzureConfig | None:
@@ -268,11 +466,84 @@ def _read_azure(r: Reader, value: Any, path: str) -> AzureConfig | None:
     diagnostics = _read_diagnostics(r, m.get("diagnostics"), child(path, "diagnostics"))
     alerts = _read_alerts(r, m["alerts"], child(path, "alerts")) if "alerts" in m else None
     tags = r.string_map(m, "tags", path)
+    vms = _read_vms(r, m, path)
+    window = (_read_maintenance_window(r, m["maintenanceWindow"],
+                                       child(path, "maintenanceWindow"), location, gateways)
+              if "maintenanceWindow" in m else None)
     if not (location and rg and workspace and gateways):
         return None
     return AzureConfig(location=location, resource_group_name=rg, workspace=workspace,
                        gateways=tuple(gateways), diagnostics=diagnostics, alerts=alerts,
-                       tags=tags)
+                       tags=tags, vms=tuple(vms), maintenance_window=window)
+
+
+_AWS_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+_VPN_ID = re.compile(r"vpn-[0-9a-f]{8,17}")
+_LOG_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
+_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-fA-F-]{36}")
+AWS_KEYS = ("region", "vpnConnections", "logGroup", "logOutputFormat", "alarmEmails",
+            "tunnelUpTimeoutMinutes", "pollSeconds", "maxParallel")
+
+
+def _emails(r: Reader, m: Mapping[str, Any], key: str, path: str, *, required: bool
+            ) -> tuple[str, ...]:
+    out: list[str] = []
+    for item_path, item in r.items(m, key, path, required=required, what="email addresses"):
+        if not isinstance(item, str) or not _EMAIL.fullmatch(item):
+            r.problem(item_path, f"{item!r} is not an email address",
+                      "write one address per list entry, like netops@example.com")
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def _read_aws(r: Reader, value: Any, path: str) -> AwsConfig | None:
+    m = r.mapping(value, path, allowed=AWS_KEYS, required=("region", "vpnConnections"),
+                  example="{region: ap-northeast-1, vpnConnections: [vpn-0123456789abcdef0]}")
+    if m is None:
+        return None
+    region = r.string(m, "region", path, pattern=_AWS_REGION, what="an AWS region",
+                      fix="use a region code like ap-northeast-1")
+    vpns: list[str] = []
+    seen: dict[str, str] = {}
+    for item_path, item in r.items(m, "vpnConnections", path, required=True,
+                                   what="VPN connection ids"):
+        if not isinstance(item, str) or not _VPN_ID.fullmatch(item):
+            r.problem(item_path, f"{item!r} is not a VPN connection id",
+                      "use the id of an existing Site-to-Site VPN connection, like "
+                      "vpn-0123456789abcdef0")
+        elif item in seen:
+            r.problem(item_path, f"duplicate of {seen[item]}", "list each connection once")
+        else:
+            seen[item] = item_path
+            vpns.append(item)
+    group = AwsLogGroupConfig()
+    if "logGroup" in m:
+        gpath = child(path, "logGroup")
+        g = r.mapping(m["logGroup"], gpath, allowed=("name", "retentionInDays", "kmsKeyArn"),
+                      example="{retentionInDays: 30}")
+        if g is not None:
+            name = r.string(g, "name", gpath, pattern=_LOG_GROUP_NAME, what="a log group name",
+                            fix="use letters, digits and . - _ / #, e.g. "
+                                "/aws/vendedlogs/gatewatch/vpn")
+            retention = r.integer(g, "retentionInDays", gpath, allowed=LOG_RETENTION_DAYS)
+            kms = r.string(g, "kmsKeyArn", gpath, pattern=_KMS_KEY_ARN, what="a KMS key ARN",
+                           fix="use arn:aws:kms:<region>:<account>:key/<key-id>")
+            group = AwsLogGroupConfig(name=name, retention_in_days=retention or 30,
+                                      kms_key_arn=kms)
+    fmt = r.string(m, "logOutputFormat", path, choices=LOG_OUTPUT_FORMATS) or "json"
+    emails = _emails(r, m, "alarmEmails", path, required=False)
+    # Seed 003 saw a tunnel back UP after about 5 minutes; less than that would give up on
+    # every healthy tunnel.
+    timeout = r.integer(m, "tunnelUpTimeoutMinutes", path, lo=5, hi=120)
+    poll = r.integer(m, "pollSeconds", path, lo=5, hi=300)
+    parallel = r.integer(m, "maxParallel", path, lo=1, hi=50)
+    if not (region and vpns):
+        return None
+    return AwsConfig(region=region, vpn_connections=tuple(vpns), log_group=group,
+                     log_output_format=fmt, alarm_emails=emails,
+                     tunnel_up_timeout_minutes=timeout or 15, poll_seconds=poll or 15,
+                     max_parallel=parallel or 10)
 
 
 def parse_config(raw: Mapping[str, Any]) -> StackConfig:
@@ -291,10 +562,12 @@ def parse_config(raw: Mapping[str, Any]) -> StackConfig:
         ours[name] = value
     if not ours and not r.problems:
         r.problem(f"{NAMESPACE}:azure", "missing",
-                  "set gatewatch:azure in the stack file (see Pulumi.dev.yaml for an example)")
+                  "set gatewatch:azure and/or gatewatch:aws in the stack file (see "
+                  "Pulumi.dev.yaml for an example)")
     azure = _read_azure(r, ours["azure"], f"{NAMESPACE}:azure") if "azure" in ours else None
+    aws = _read_aws(r, ours["aws"], f"{NAMESPACE}:aws") if "aws" in ours else None
     r.raise_if_any()
-    return StackConfig(azure=azure)
+    return StackConfig(azure=azure, aws=aws)
 
 
 def _decode(value: Any) -> Any:

@@ -66,6 +66,11 @@ ROLE_ASSIGNMENT_TYPES: Final[tuple[str, ...]] = (
     "azure:authorization/assignment:Assignment",
 )
 AWS_VPN_CONNECTION_TYPE: Final = "aws:ec2/vpnConnection:VpnConnection"
+# The AWS tunnel-logs rollout resource is a Pulumi dynamic resource: its token is
+# `pulumi-python:dynamic:Resource`, or `pulumi-python:dynamic/<module>:<Name>` for a subclass.
+DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic"
+# The kit's diagnostics component; it registers `vpn_types` (gateway id -> vpnType).
+GATEWAY_DIAGNOSTICS_TYPE: Final = "gatewatch:azure:GatewayDiagnostics"
 AWS_LOG_GROUP_TYPE: Final = "aws:cloudwatch/logGroup:LogGroup"
 
 # Azure built-in role: Reader.
@@ -74,3 +79,34 @@ READER_ROLE_DEFINITION_GUID: Final = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 # Log Analytics retention limits for the PerGB2018 tier (days).
 WORKSPACE_RETENTION_MIN: Final = 30
 WORKSPACE_RETENTION_MAX: Final = 730
+
+# AWS/VPN metric of a tunnel's state: 1 up (BGP: established), 0 down.
+AWS_VPN_METRIC_NAMESPACE: Final = "AWS/VPN"
+AWS_TUNNEL_STATE_METRIC: Final = "TunnelState"
+
+# Seed 003: one idle tunnel (AWS defaults, Azure peer) logged 1,421,776 bytes in about half a
+# day, which the author extrapolated to about 81 MB a month.
+TUNNEL_LOG_BYTES_PER_HALF_DAY: Final = 1_421_776
+
+
+# VM scheduled events (seed 002). OS types as Azure's storageProfile.osDisk.osType spells them.
+WINDOWS: Final = "Windows"
+LINUX: Final = "Linux"
+VM_OS_TYPES: Final[tuple[str, ...]] = (WINDOWS, LINUX)
+
+# Customer-controlled VPN gateway maintenance (Azure: "at least 5 hours", daily, same region,
+# not Basic SKU). The window recurs daily, so it cannot be longer than a day.
+MAINTENANCE_MIN_HOURS: Final = 5
+MAINTENANCE_MAX_HOURS: Final = 23
+MAINTENANCE_RECUR_EVERY: Final = "Day"
+MAINTENANCE_SUB_SCOPE: Final = "NetworkGatewayMaintenance"
+# Used when maintenanceWindow.startDate is not set: a fixed past date, so the program declares
+# the same start on every run (today's date would change the resource on every `pulumi up`).
+MAINTENANCE_DEFAULT_START_DATE: Final = "2025-01-01"
+BASIC_GATEWAY_SKU: Final = "Basic"
+
+# CloudWatch list prices (USD, us-east-1, standard tier) used for the plan's cost estimate; no
+# price API is reachable offline, so these are stated assumptions: check your region's page.
+CLOUDWATCH_VENDED_LOGS_INGEST_USD_PER_GB: Final = 0.50
+CLOUDWATCH_LOGS_STORAGE_USD_PER_GB_MONTH: Final = 0.03
+CLOUDWATCH_STANDARD_ALARM_USD_PER_MONTH: Final = 0.10

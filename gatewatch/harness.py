@@ -32,6 +32,9 @@ FAKE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
 # What an offline lookup answers when config does not say; printed with the plan.
 OFFLINE_DEFAULT_VPN_TYPE = "RouteBased"
+OFFLINE_DEFAULT_GATEWAY_SKU = "VpnGw1"
+OFFLINE_DEFAULT_OS_TYPE = "Windows"  # gatewatch:azure.vms are Windows VMs unless Azure says not
+OFFLINE_DEFAULT_VM_IDENTITY = "SystemAssigned"
 
 # Inputs that become the `name` output after a create (used downstream, e.g. group.name).
 _NAME_INPUTS = {
@@ -54,6 +57,12 @@ _ARM_TYPES = {
         "Microsoft.Insights/scheduledQueryRules", "ruleName"),
     "azure-native:operationalinsights:QueryPack": (
         "Microsoft.OperationalInsights/queryPacks", "queryPackName"),
+    "azure-native:monitor:DataCollectionRule": (
+        "Microsoft.Insights/dataCollectionRules", "dataCollectionRuleName"),
+    "azure-native:monitor:ActivityLogAlert": (
+        "Microsoft.Insights/activityLogAlerts", "activityLogAlertName"),
+    "azure-native:maintenance:MaintenanceConfiguration": (
+        "Microsoft.Maintenance/maintenanceConfigurations", "resourceName"),
 }
 
 
@@ -118,12 +127,37 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN):
         return UNKNOWN
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        # A dynamic resource's pickled provider is code, not configuration.
+        return {k: "<dynamic provider>" if k == "__provider" else _plain(v)
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, pulumi.Resource):
         return f"<resource {type(value).__name__}>"
     return value
+
+
+def offline_tunnel_ips(vpn_id: str) -> list[str]:
+    """Two stable TEST-NET-3 addresses per connection, for offline runs only."""
+    n = int(uuid.uuid5(uuid.NAMESPACE_URL, vpn_id).hex[:4], 16) % 127
+    return [f"203.0.113.{2 * n + 1}", f"203.0.113.{2 * n + 2}"]
+
+
+FAKE_AWS_ACCOUNT = "123456789012"
+# AWS resources whose `arn` output the program uses: service and resource part of the ARN.
+_AWS_ARNS = {
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:{name}"),
+    "aws:sns/topic:Topic": ("sns", "{name}"),
+}
+
+
+def _fake_arn(type_: str, state: Mapping[str, Any]) -> str | None:
+    spec = _AWS_ARNS.get(type_)
+    if spec is None or "name" not in state:
+        return None
+    service, resource = spec
+    region = state.get("region", "us-east-1")
+    return f"arn:aws:{service}:{region}:{FAKE_AWS_ACCOUNT}:{resource.format(name=state['name'])}"
 
 
 def _fake_guid(seed: str) -> str:
@@ -159,13 +193,50 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
+@dataclass
+class OfflineHints:
+    """What the stack config says that an offline lookup can answer with: the stack's region
+    (the default for a VM's or gateway's region) and any per-resource osType / location."""
+
+    location: str = "japaneast"
+    gateway_locations: dict[str, str] = field(default_factory=dict)
+    vm_os_types: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> OfflineHints:
+        import json
+
+        from gatewatch.arm import parse_arm_id
+
+        azure = config.get("gatewatch:azure")
+        if isinstance(azure, str):
+            azure = json.loads(azure)
+        hints = cls()
+        if not isinstance(azure, Mapping):
+            return hints
+        hints.location = str(azure.get("location") or hints.location)
+        for key, into, field_name in (("gateways", hints.gateway_locations, "location"),
+                                      ("vms", hints.vm_os_types, "osType")):
+            for item in azure.get(key) or []:
+                parsed = parse_arm_id(str(item.get("id", ""))) if isinstance(item, Mapping) \
+                    else None
+                if parsed is not None and isinstance(item, Mapping) and item.get(field_name):
+                    into[f"{parsed.resource_group}/{parsed.name}".lower()] = item[field_name]
+        return hints
+
+
 class OfflineMocks(pulumi_mocks.Mocks):
     """Provider answers for an offline run: ids only outside preview, lookups from config or
     a documented default (recorded with a note, so the plan can say what it assumed)."""
 
-    def __init__(self, recording: Recording, vpn_types: Mapping[str, str]) -> None:
+    def __init__(self, recording: Recording, vpn_types: Mapping[str, str],
+                 lookups: Mapping[str, Mapping[str, Any]] | None = None,
+                 hints: OfflineHints | None = None) -> None:
         self.recording = recording
         self.vpn_types = {k.lower(): v for k, v in vpn_types.items()}
+        # "rg/name" -> fields merged over the answer (tests simulate a Linux VM, a Basic SKU).
+        self.lookups = {k.lower(): dict(v) for k, v in (lookups or {}).items()}
+        self.hints = hints or OfflineHints()
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
@@ -179,6 +250,9 @@ class OfflineMocks(pulumi_mocks.Mocks):
         if args.typ == "azure-native:managedidentity:UserAssignedIdentity":
             state["principalId"] = _fake_guid(f"principal/{args.name}")
             state["clientId"] = _fake_guid(f"client/{args.name}")
+        arn = _fake_arn(args.typ, state)
+        if arn:
+            state["arn"] = arn
         if isinstance(identity, dict):
             # Input is a list of identity ids; the output is a map id -> {principalId, ...}.
             assigned = identity.get("userAssignedIdentities") or []
@@ -212,7 +286,38 @@ class OfflineMocks(pulumi_mocks.Mocks):
             note = (f"gateway {rg}/{name}: vpnType looked up offline, answered {vpn_type}"
                     + ("" if key in self.vpn_types else
                        " (offline default; a real preview reads it from Azure)"))
-            result = {"name": name, "gatewayType": "Vpn", "vpnType": vpn_type}
+            location = self.hints.gateway_locations.get(key, self.hints.location)
+            result = {"name": name, "gatewayType": "Vpn", "vpnType": vpn_type,
+                      "location": location, "sku": {"name": OFFLINE_DEFAULT_GATEWAY_SKU,
+                                                    "tier": OFFLINE_DEFAULT_GATEWAY_SKU},
+                      **self.lookups.get(key, {})}
+            note += (f"; location {result['location']}, sku {result['sku']['name']}"
+                     + (" (from the test's answer)" if key in self.lookups else
+                        " (config or offline default)"))
+        elif args.token == "azure-native:compute:getVirtualMachine":
+            rg, name = args.args["resourceGroupName"], args.args["vmName"]
+            key = f"{rg}/{name}".lower()
+            os_type = self.hints.vm_os_types.get(key, OFFLINE_DEFAULT_OS_TYPE)
+            result = {"name": name, "location": self.hints.location,
+                      "storageProfile": {"osDisk": {"osType": os_type}},
+                      "identity": {"type": OFFLINE_DEFAULT_VM_IDENTITY},
+                      **self.lookups.get(key, {})}
+            answered = result["storageProfile"]["osDisk"]["osType"]
+            note = (f"vm {rg}/{name}: osType looked up offline, answered {answered}"
+                    + (" (from the test's answer)" if key in self.lookups else
+                       " (from config)" if key in self.hints.vm_os_types else
+                       " (offline default; a real preview reads it from Azure)")
+                    + f"; location {result['location']} (gatewatch:azure.location)")
+        elif args.token == "aws:ec2/getVpnConnection:getVpnConnection":
+            vpn_id = args.args["vpnConnectionId"]
+            ips = offline_tunnel_ips(vpn_id)
+            note = (f"VPN connection {vpn_id}: tunnel outside IPs looked up offline, answered "
+                    f"{', '.join(ips)} (documentation addresses; a real preview reads them "
+                    "from EC2)")
+            result = {"vpnConnectionId": vpn_id, "vgwTelemetries": [
+                {"outsideIpAddress": ip, "status": "UP", "acceptedRouteCount": 0,
+                 "certificateArn": "", "lastStatusChange": "", "statusMessage": ""}
+                for ip in ips]}
         else:
             result, note = {}, f"{args.token}: no offline answer, returned nothing"
         self.recording.calls.append(RecordedCall(args.token, dict(args.args), result, note))
@@ -226,6 +331,7 @@ def run_program(
     preview: bool = True,
     offline_vpn_types: Mapping[str, str] | None = None,
     program: Callable[[], None] | None = None,
+    offline_lookups: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Recording:
     """Run `__main__.py` (or `program`) with `config` under mocks; return the recording.
 
@@ -235,7 +341,8 @@ def run_program(
     import json
 
     recording = Recording(stack=stack, preview=preview)
-    mocks = OfflineMocks(recording, offline_vpn_types or {})
+    mocks = OfflineMocks(recording, offline_vpn_types or {}, offline_lookups,
+                         OfflineHints.from_config(config))
     settings.reset_options()
     pulumi.runtime.set_all_config(
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()

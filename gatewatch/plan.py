@@ -88,7 +88,98 @@ def _kql_report(ctx: PlanContext) -> Report:
     )
 
 
-REPORTS: list[ReportFn] = [_lookups_report, _kql_report]
+def _policy_report(ctx: PlanContext) -> Report:
+    """The policy pack (policies/) over the recorded graph, as a first preview runs it."""
+    from gatewatch.policy.report import policy_report
+
+    return policy_report(ctx)
+
+
+def _aws_cost_report(ctx: PlanContext) -> Report | None:
+    """Expected tunnel log volume and monthly CloudWatch cost of the stack's AWS part."""
+    if ctx.config.aws is None:
+        return None
+    from gatewatch.aws_cost import describe, estimate
+
+    est = estimate(ctx.config.aws)
+    return Report(
+        key="awsCost",
+        title="AWS tunnel logs: expected volume and cost",
+        lines=describe(est, ctx.config.aws),
+        data={"tunnels": est.tunnels, "bytesPerTunnelMonth": est.bytes_per_tunnel_month,
+              "bytesPerMonth": est.bytes_per_month, "retainedBytes": est.retained_bytes,
+              "alarms": est.alarms, "monthlyUsd": round(est.total_usd, 2)},
+    )
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min"
+
+
+def _notice_budget_report(ctx: PlanContext) -> Report | None:
+    """How much of Azure's advance notice each stage of an alert path spends, from the
+    `noticeBudget` of the alert files (the figures and their sources live there only)."""
+    from gatewatch.catalog import load_catalog
+
+    budgeted = [r for r in load_catalog() if r.noticeBudget is not None]
+    if not budgeted:
+        return None
+    azure = ctx.config.azure
+    features = {"vms"} if azure is not None and azure.vms else set()
+    lines: list[str] = []
+    data: dict[str, Any] = {}
+    for rule in budgeted:
+        budget = rule.noticeBudget
+        assert budget is not None
+        deployed = azure is not None and azure.alerts is not None \
+            and set(rule.requires) <= features
+        notice = budget.noticeMinutes * 60
+        left_typical = max(notice - budget.typical_seconds, 0)
+        left_worst = max(notice - budget.worst_seconds, 0)
+        status = "deployed" if deployed else (
+            "not deployed: needs gatewatch:azure.alerts and "
+            + ", ".join(f"gatewatch:azure.{f}" for f in rule.requires))
+        lines.append(f"{rule.name} ({status}), evaluated every {rule.evaluationFrequency}:")
+        lines.append(f"  {'stage':<14}{'typical':>9}{'worst':>9}  source")
+        for stage in budget.stages:
+            source = " ".join(stage.source.split())
+            lines.append(f"  {stage.stage:<14}{stage.typicalSeconds:>7} s"
+                         f"{stage.worstSeconds:>7} s  {source}")
+        lines.append(f"  {'total':<14}{_minutes(budget.typical_seconds):>9}"
+                     f"{_minutes(budget.worst_seconds):>9}")
+        lines.append(f"  notice left of {budget.noticeMinutes} min: typical "
+                     f"{_minutes(left_typical)}, worst {_minutes(left_worst)}")
+        by_type: dict[str, dict[str, int]] = {}
+        parts = []
+        for event_type, seconds in budget.minimumNotice.items():
+            typical = max(seconds - budget.typical_seconds, 0)
+            worst = max(seconds - budget.worst_seconds, 0)
+            by_type[event_type] = {"noticeSeconds": seconds, "leftTypicalSeconds": typical,
+                                   "leftWorstSeconds": worst}
+            late = " (the mail can arrive after the event starts)" if worst == 0 else ""
+            parts.append(f"{event_type} {_minutes(seconds)} -> {_minutes(typical)} / "
+                         f"{_minutes(worst)}{late}")
+        lines.append("  by event type (notice -> left typical / worst): " + "; ".join(parts))
+        lines.append(f"  notice figures: {' '.join(budget.noticeSource.split())}")
+        data[rule.name] = {
+            "deployed": deployed,
+            "evaluationFrequency": rule.evaluationFrequency,
+            "noticeMinutes": budget.noticeMinutes,
+            "stages": [{"stage": s.stage, "typicalSeconds": s.typicalSeconds,
+                        "worstSeconds": s.worstSeconds, "source": " ".join(s.source.split())}
+                       for s in budget.stages],
+            "typicalSeconds": budget.typical_seconds,
+            "worstSeconds": budget.worst_seconds,
+            "leftTypicalMinutes": round(left_typical / 60, 2),
+            "leftWorstMinutes": round(left_worst / 60, 2),
+            "byEventType": by_type,
+        }
+    return Report(key="noticeBudget", title="Notice budget (scheduled events to mail)",
+                  lines=lines, data=data)
+
+
+REPORTS: list[ReportFn] = [_lookups_report, _kql_report, _policy_report, _aws_cost_report,
+                          _notice_budget_report]
 
 
 def stack_file(stack: str, project_root: Path) -> Path:

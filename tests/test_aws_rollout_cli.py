@@ -29,7 +29,7 @@ def served() -> Iterator[tuple[Ec2StandIn, str]]:
 
 def tunnel_logs(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gatewatch.aws_rollout.cli", "tunnel-logs", *args],
+        [sys.executable, "-m", "gatewatch", "tunnel-logs", *args],
         capture_output=True, text=True, timeout=60, env=subprocess_env(),
     )
 

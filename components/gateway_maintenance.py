@@ -1,0 +1,210 @@
+"""Gateway maintenance beyond the seed: hear about it before, and choose when it happens.
+
+- Service Health (planned maintenance of "VPN Gateway" in the gateways' regions) and Resource
+  Health (each gateway's own health transitions) activity log alerts, into the action group of
+  the log search alerts. Activity log alerts are global resources (location "Global"); Service
+  Health alerts are scoped to subscriptions (the documented scope), one per subscription the
+  gateways live in, Resource Health alerts to the gateway ids of that subscription.
+- Optional customer-controlled maintenance: one daily MaintenanceConfiguration
+  (NetworkGatewayMaintenance) assigned to every gateway. Azure's rules are checked in config
+  (at least 5 hours, daily, same region when config states the gateway's region) and here at
+  run time against the gateway lookup (its real region, and not the Basic SKU).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import maintenance, monitor, network
+
+from gatewatch import facts, regions
+from gatewatch.config import GatewayConfig, MaintenanceWindowConfig
+
+SERVICE_HEALTH_SERVICE = "VPN Gateway"  # Service Health's name for the service
+ASSIGNMENT_NAME = "gatewatch"
+
+
+@dataclass
+class GatewayMaintenanceArgs:
+    gateways: Sequence[GatewayConfig]
+    resource_group_name: pulumi.Input[str]
+    # The log search alerts' action group; None: no health alerts (no alerts configured).
+    action_group_id: pulumi.Input[str] | None = None
+    window: MaintenanceWindowConfig | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def _sku_name(sku: Any) -> str:
+    if sku is None:
+        return ""
+    value = sku.get("name") if isinstance(sku, dict) else getattr(sku, "name", "")
+    return str(value or "")
+
+
+def check_gateway(
+    gateway: GatewayConfig, window: MaintenanceWindowConfig | None,
+    result: network.GetVirtualNetworkGatewayResult,
+) -> str:
+    """The gateway's region (short form), after Azure's rules for a maintenance window."""
+    location = regions.normalize(str(result.location or ""))
+    if window is None or not gateway.maintenance_window:
+        return location
+    sku = _sku_name(result.sku)
+    if sku == facts.BASIC_GATEWAY_SKU:
+        raise pulumi.RunError(
+            f"{gateway.key_path}.id: {gateway.id.id} is a Basic SKU gateway, which does not "
+            f"support customer-controlled maintenance; remove {window.key_path} or move the "
+            "gateway to a VpnGw SKU")
+    if location != window.location:
+        raise pulumi.RunError(
+            f"{gateway.key_path}.id: {gateway.id.id} is in {location}, but "
+            f"{window.key_path} is in {window.location}; Azure assigns a maintenance "
+            f"configuration only to gateways in its region: set {window.key_path}.location "
+            f"to {location}, or remove maintenanceWindow for stacks whose gateways span regions")
+    return location
+
+
+def service_health_regions(locations: Sequence[str]) -> list[str]:
+    """Display names of the gateways' regions, as Service Health events spell them."""
+    names = []
+    for location in sorted(set(locations)):
+        name = regions.display_name(location)
+        if name is None:
+            raise pulumi.RunError(
+                f"gatewatch:azure.gateways: region {location!r} has no known Service Health "
+                "display name; add it to gatewatch/regions.py DISPLAY_NAMES")
+        names.append(name)
+    return names
+
+
+def _leaf(field_name: str, *, equals: str | None = None,
+          contains_any: pulumi.Input[Sequence[str]] | None = None
+          ) -> monitor.AlertRuleAnyOfOrLeafConditionArgs:
+    return monitor.AlertRuleAnyOfOrLeafConditionArgs(
+        field=field_name, equals=equals, contains_any=contains_any)
+
+
+class GatewayMaintenance(pulumi.ComponentResource):
+    """Service Health + Resource Health alerts per subscription, and the optional daily
+    maintenance window assigned to every gateway."""
+
+    alert_ids: pulumi.Output[list[str]]
+    maintenance_configuration_id: pulumi.Output[str | None]
+
+    def __init__(
+        self, name: str, args: GatewayMaintenanceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gatewatch:azure:GatewayMaintenance", name, None, opts)
+        tags = {"managed-by": "gatewatch", **args.tags}
+        window = args.window
+        locations: dict[str, pulumi.Output[str]] = {}
+        for gateway in args.gateways:
+            found = network.get_virtual_network_gateway_output(
+                resource_group_name=gateway.resource_group,
+                virtual_network_gateway_name=gateway.name,
+                opts=pulumi.InvokeOptions(parent=self))
+            locations[gateway.id.key] = found.apply(functools.partial(check_gateway, gateway,
+                                                                      window))
+
+        alert_ids: list[pulumi.Output[str]] = []
+        if args.action_group_id is not None:
+            alert_ids = self._create_health_alerts(name, args, locations, tags)
+
+        config_id: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        if window is not None:
+            config = maintenance.MaintenanceConfiguration(
+                f"{name}-window",
+                resource_name_=f"mc-{name}",
+                resource_group_name=args.resource_group_name,
+                location=window.location,
+                maintenance_scope="Resource",
+                extension_properties={"maintenanceSubScope": facts.MAINTENANCE_SUB_SCOPE},
+                recur_every=facts.MAINTENANCE_RECUR_EVERY,
+                visibility="Custom",
+                duration=window.duration,
+                start_date_time=window.start_date_time,
+                time_zone=window.time_zone,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for gateway in [g for g in args.gateways if g.maintenance_window]:
+                maintenance.ConfigurationAssignment(
+                    f"{name}-{gateway.resource_group}-{gateway.name}".lower(),
+                    configuration_assignment_name=ASSIGNMENT_NAME,
+                    provider_name="Microsoft.Network",
+                    resource_type="virtualNetworkGateways",
+                    resource_name_=gateway.name,
+                    resource_group_name=gateway.resource_group,
+                    resource_id=gateway.id.id,
+                    # The checked lookup: a Basic SKU or another region fails the run here.
+                    location=locations[gateway.id.key],
+                    maintenance_configuration_id=config.id,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            config_id = config.id.apply(lambda i: i)
+
+        self.alert_ids = pulumi.Output.all(*alert_ids) if alert_ids \
+            else pulumi.Output.from_input([])
+        self.maintenance_configuration_id = config_id
+        self.register_outputs({
+            "alert_ids": self.alert_ids,
+            "maintenance_configuration_id": self.maintenance_configuration_id,
+        })
+
+    def _create_health_alerts(
+        self, name: str, args: GatewayMaintenanceArgs,
+        locations: Mapping[str, pulumi.Output[str]], tags: Mapping[str, str],
+    ) -> list[pulumi.Output[str]]:
+        assert args.action_group_id is not None
+        actions = monitor.ActionListArgs(action_groups=[
+            monitor.ActionGroupArgs(action_group_id=args.action_group_id)])
+        by_subscription: dict[str, list[GatewayConfig]] = {}
+        for gateway in args.gateways:
+            by_subscription.setdefault(gateway.id.subscription_id.lower(), []).append(gateway)
+        ids: list[pulumi.Output[str]] = []
+        for subscription, gateways in sorted(by_subscription.items()):
+            gateway_regions = pulumi.Output.all(
+                *[locations[g.id.key] for g in gateways]).apply(service_health_regions)
+            service = monitor.ActivityLogAlert(
+                f"{name}-service-health-{subscription}",
+                activity_log_alert_name=f"gatewatch-vpn-gateway-maintenance-{subscription}",
+                resource_group_name=args.resource_group_name,
+                location="Global",
+                description="Planned maintenance of Azure VPN Gateway announced by Service "
+                            "Health in the regions of the watched gateways",
+                enabled=True,
+                scopes=[f"/subscriptions/{subscription}"],
+                condition=monitor.AlertRuleAllOfConditionArgs(all_of=[
+                    _leaf("category", equals="ServiceHealth"),
+                    _leaf("properties.incidentType", equals="Maintenance"),
+                    _leaf("properties.impactedServices[*].ServiceName",
+                          contains_any=[SERVICE_HEALTH_SERVICE]),
+                    _leaf("properties.impactedServices[*].ImpactedRegions[*].RegionName",
+                          contains_any=gateway_regions),
+                ]),
+                actions=actions,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            health = monitor.ActivityLogAlert(
+                f"{name}-resource-health-{subscription}",
+                activity_log_alert_name=f"gatewatch-vpn-gateway-health-{subscription}",
+                resource_group_name=args.resource_group_name,
+                location="Global",
+                description="Resource Health transitions of the watched VPN gateways "
+                            "(unavailable, degraded, available again)",
+                enabled=True,
+                scopes=[g.id.id for g in gateways],
+                condition=monitor.AlertRuleAllOfConditionArgs(all_of=[
+                    _leaf("category", equals="ResourceHealth"),
+                ]),
+                actions=actions,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            ids += [service.id, health.id]
+        return ids

@@ -1,0 +1,115 @@
+"""A Pulumi dynamic resource that turns tunnel activity logs on for one existing Site-to-Site
+VPN connection, through the rollout engine: one tunnel at a time, never both down.
+
+pulumi-aws `ec2.VpnConnection` would change tunnel 1 and tunnel 2 in one apply; the
+connections here are managed anywhere, and only their log options are ours. The provider is
+pickled into the state (dill), so it holds nothing but plain values: the boto3 client is built
+inside each call by the engine.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
+
+# Inputs whose change means: roll the new options out. Changing the connection or the
+# region means a different resource (turn logs off there, on here).
+OPTION_KEYS = ("logGroupArn", "logOutputFormat", "logEnabled")
+IDENTITY_KEYS = ("vpnConnectionId", "region")
+
+
+def _progress(event: Any) -> None:
+    # Dynamic providers run in their own process; stderr reaches `pulumi up`'s diagnostics.
+    print(f"[{event.vpn_connection_id} tunnel {event.tunnel}] {event.phase}: {event.message}",
+          file=sys.stderr, flush=True)
+
+
+def apply_log_options(props: dict[str, Any], *, enabled: bool) -> dict[str, Any]:
+    """Run the engine for one connection; return what it did, or raise naming the tunnel."""
+    from gatewatch.aws_rollout.engine import LogOptions, RolloutSettings, rollout
+
+    options = LogOptions(
+        log_enabled=enabled,
+        log_group_arn=props.get("logGroupArn") if enabled else None,
+        log_output_format=props.get("logOutputFormat") or "json",
+    )
+    settings = RolloutSettings(
+        timeout=float(props.get("timeoutSeconds") or 900),
+        poll_interval=float(props.get("pollSeconds") or 15),
+        max_parallel=1,
+    )
+    result = rollout(
+        [props["vpnConnectionId"]], options, region=props["region"],
+        endpoint_url=props.get("endpointUrl") or None, settings=settings, progress=_progress,
+    )
+    if not result.ok:
+        raise RuntimeError("; ".join(result.errors))
+    return {
+        "tunnels": [
+            {"tunnel": t.tunnel, "outsideIp": t.outside_ip, "action": str(t.action),
+             "secondsDown": round(t.seconds_down, 1)}
+            for c in result.connections for t in c.tunnels
+        ]
+    }
+
+
+class TunnelLoggingProvider(ResourceProvider):
+    """create/update: enable with the given options; delete: disable, the same safe way."""
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = apply_log_options(props, enabled=bool(props.get("logEnabled", True)))
+        return CreateResult(id_=props["vpnConnectionId"], outs={**props, **outs})
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in IDENTITY_KEYS if olds.get(k) != news.get(k)]
+        changed = replaces + [k for k in OPTION_KEYS if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(changed), replaces=replaces,
+                          delete_before_replace=False)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        outs = apply_log_options(news, enabled=bool(news.get("logEnabled", True)))
+        return UpdateResult(outs={**news, **outs})
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        apply_log_options(props, enabled=False)
+
+
+@dataclass
+class TunnelLoggingArgs:
+    vpn_connection_id: str
+    region: str
+    log_group_arn: pulumi.Input[str]
+    log_output_format: str = "json"
+    timeout_seconds: int = 900
+    poll_seconds: int = 15
+    endpoint_url: str | None = None  # an EC2-compatible endpoint; None means AWS itself
+
+
+class TunnelLogging(pulumi.dynamic.Resource):
+    """Tunnel activity logs on both tunnels of one VPN connection, rolled out safely."""
+
+    tunnels: pulumi.Output[list[dict[str, Any]]]
+
+    def __init__(
+        self, name: str, args: TunnelLoggingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(
+            TunnelLoggingProvider(),
+            name,
+            {
+                "vpnConnectionId": args.vpn_connection_id,
+                "region": args.region,
+                "logGroupArn": args.log_group_arn,
+                "logOutputFormat": args.log_output_format,
+                "logEnabled": True,
+                "timeoutSeconds": args.timeout_seconds,
+                "pollSeconds": args.poll_seconds,
+                "endpointUrl": args.endpoint_url,
+                "tunnels": None,
+            },
+            opts,
+        )

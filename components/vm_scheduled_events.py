@@ -1,0 +1,178 @@
+"""Scheduled events of Windows VMs into the workspace, so the vm-scheduled-event alert can mail.
+
+The path of seed 002, declared instead of clicked: Microsoft's AzureScheduledEventsService on
+each VM writes every event IMDS announces to the Application log (EventID 1234); the Azure
+Monitor Agent sends those rows, and only those, to the workspace's Event table through one
+data collection rule. The alert rule itself is a catalog entry (alerts/vm-scheduled-event.yaml)
+deployed by LogSearchAlerts with the other rules.
+
+Per VM: a lookup (Windows only; its region and identity), the DCR association, the agent
+extension unless `agentManagedElsewhere`, and a run command that installs and starts the
+service unless `scheduledEventsServiceInstalled`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import compute, monitor
+
+from gatewatch import facts
+from gatewatch.config import VmConfig
+
+STREAM = "Microsoft-Event"  # lands in the Event table
+# Only the service's events: the seed collected the whole Application log.
+X_PATH_QUERY = "Application!*[System[(EventID=1234)]]"
+DESTINATION = "workspace"
+ASSOCIATION_NAME = "gatewatch-scheduled-events"
+AGENT_PUBLISHER = "Microsoft.Azure.Monitor"
+AGENT_TYPE = "AzureMonitorWindowsAgent"
+AGENT_VERSION = "1.0"  # major.minor; automatic upgrade keeps it current
+RUN_COMMAND_NAME = "gatewatch-scheduled-events-service"
+RUN_COMMAND_TIMEOUT_SECONDS = 600  # download + compile the service stub + start, with margin
+INSTALL_SCRIPT = Path(__file__).with_name("scripts") / "install-scheduled-events-service.ps1"
+
+
+@dataclass
+class VmScheduledEventsArgs:
+    vms: Sequence[VmConfig]
+    workspace_id: pulumi.Input[str]
+    resource_group_name: pulumi.Input[str]
+    location: str  # the DCR's region: the kit's (and by default the workspace's)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def install_script() -> str:
+    return INSTALL_SCRIPT.read_text(encoding="utf-8")
+
+
+def _identity_type(identity: Any) -> str:
+    if identity is None:
+        return ""
+    value = identity.get("type") if isinstance(identity, dict) else getattr(identity, "type", "")
+    return str(value or "")
+
+
+def check_vm(vm: VmConfig, result: compute.GetVirtualMachineResult) -> str:
+    """The VM's region, after checking what only Azure knows: it runs Windows, and it has a
+    managed identity when the kit installs the agent (the agent authenticates with it)."""
+    profile = result.storage_profile
+    os_disk = getattr(profile, "os_disk", None) if profile is not None else None
+    os_type = getattr(os_disk, "os_type", None)
+    if os_type != facts.WINDOWS:
+        raise pulumi.RunError(
+            f"{vm.key_path}.id: {vm.id.id} runs {os_type or 'an unknown OS'}, not Windows; "
+            "AzureScheduledEventsService and the Application log exist only on Windows. "
+            "Remove it from gatewatch:azure.vms")
+    if not vm.agent_managed_elsewhere and "Assigned" not in _identity_type(result.identity):
+        raise pulumi.RunError(
+            f"{vm.key_path}.id: {vm.id.id} has no managed identity, and the Azure Monitor "
+            "Agent needs one to send data; enable its system-assigned identity "
+            "(az vm identity assign), or set agentManagedElsewhere: true if another "
+            "deployment installs the agent")
+    return str(result.location)
+
+
+def lookup_vm(vm: VmConfig, opts: pulumi.InvokeOptions) -> pulumi.Output[str]:
+    """The checked VM's region (extension and run command must be in it)."""
+    found = compute.get_virtual_machine_output(
+        resource_group_name=vm.resource_group, vm_name=vm.name, opts=opts)
+    return found.apply(lambda result: check_vm(vm, result))
+
+
+class VmScheduledEvents(pulumi.ComponentResource):
+    """One Windows DCR (EventID 1234 only, to the workspace) and, per VM: its association, the
+    Azure Monitor Windows Agent and the scheduled-events service."""
+
+    data_collection_rule_id: pulumi.Output[str]
+    association_ids: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self, name: str, args: VmScheduledEventsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gatewatch:azure:VmScheduledEvents", name, None, opts)
+        tags = {"managed-by": "gatewatch", **args.tags}
+        rule = self._create_rule(name, args, tags)
+        associations: dict[str, pulumi.Output[str]] = {}
+        for vm in args.vms:
+            location = lookup_vm(vm, pulumi.InvokeOptions(parent=self))
+            child = f"{name}-{vm.resource_group}-{vm.name}".lower()
+            association = monitor.DataCollectionRuleAssociation(
+                f"{child}-dcra",
+                association_name=ASSOCIATION_NAME,
+                resource_uri=vm.id.id,
+                data_collection_rule_id=rule.id,
+                # Reads the checked lookup, so a Linux VM fails the run even when the kit
+                # installs nothing on it.
+                description=location.apply(
+                    lambda _: "gatewatch: scheduled events (EventID 1234) to the workspace"),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            associations[vm.id.id] = association.id
+            if not vm.agent_managed_elsewhere:
+                compute.VirtualMachineExtension(
+                    f"{child}-agent",
+                    vm_extension_name=AGENT_TYPE,
+                    vm_name=vm.name,
+                    resource_group_name=vm.resource_group,
+                    location=location,
+                    publisher=AGENT_PUBLISHER,
+                    type=AGENT_TYPE,
+                    type_handler_version=AGENT_VERSION,
+                    auto_upgrade_minor_version=True,
+                    enable_automatic_upgrade=True,
+                    tags=tags,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            if not vm.scheduled_events_service_installed:
+                compute.VirtualMachineRunCommandByVirtualMachine(
+                    f"{child}-service",
+                    run_command_name=RUN_COMMAND_NAME,
+                    vm_name=vm.name,
+                    resource_group_name=vm.resource_group,
+                    location=location,
+                    source=compute.VirtualMachineRunCommandScriptSourceArgs(
+                        script=install_script()),
+                    # Wait for the script and fail `pulumi up` if it fails: a VM without the
+                    # service would never mail, and nobody would notice.
+                    async_execution=False,
+                    treat_failure_as_deployment_failure=True,
+                    timeout_in_seconds=RUN_COMMAND_TIMEOUT_SECONDS,
+                    tags=tags,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+        self.data_collection_rule_id = rule.id
+        self.association_ids = (
+            pulumi.Output.all(**associations) if associations else pulumi.Output.from_input({}))
+        self.register_outputs({
+            "data_collection_rule_id": self.data_collection_rule_id,
+            "association_ids": self.association_ids,
+        })
+
+    def _create_rule(
+        self, name: str, args: VmScheduledEventsArgs, tags: Mapping[str, str]
+    ) -> monitor.DataCollectionRule:
+        return monitor.DataCollectionRule(
+            f"{name}-dcr",
+            data_collection_rule_name=f"dcr-{name}",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            kind="Windows",
+            description="gatewatch: AzureScheduledEventsService events (Application log, "
+                        "EventID 1234) to the VPN diagnostics workspace",
+            data_sources=monitor.DataCollectionRuleDataSourcesArgs(windows_event_logs=[
+                monitor.WindowsEventLogDataSourceArgs(
+                    name="scheduled-events", streams=[STREAM], x_path_queries=[X_PATH_QUERY]),
+            ]),
+            destinations=monitor.DataCollectionRuleDestinationsArgs(log_analytics=[
+                monitor.LogAnalyticsDestinationArgs(
+                    name=DESTINATION, workspace_resource_id=args.workspace_id),
+            ]),
+            data_flows=[monitor.DataFlowArgs(streams=[STREAM], destinations=[DESTINATION])],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
