@@ -53,8 +53,22 @@ class WorkspaceConfig:
         return self.existing_id is not None
 
 
+class _ArmTarget:
+    """Name and resource group of a config entry that points at an Azure resource by id."""
+
+    id: ArmId
+
+    @property
+    def name(self) -> str:
+        return self.id.name
+
+    @property
+    def resource_group(self) -> str:
+        return self.id.resource_group
+
+
 @dataclass(frozen=True)
-class GatewayConfig:
+class GatewayConfig(_ArmTarget):
     """A VPN gateway to watch. `vpn_type` None means: ask Azure through the provider lookup."""
 
     id: ArmId
@@ -65,14 +79,6 @@ class GatewayConfig:
     location: str | None = None
     # False: left out of gatewatch:azure.maintenanceWindow (e.g. a Basic SKU gateway).
     maintenance_window: bool = True
-
-    @property
-    def name(self) -> str:
-        return self.id.name
-
-    @property
-    def resource_group(self) -> str:
-        return self.id.resource_group
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,7 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
-class VmConfig:
+class VmConfig(_ArmTarget):
     """A Windows VM whose scheduled events are mailed (seed 002). `os_type` None: read from
     Azure by the lookup (a Linux VM fails the run there); the flags skip what is managed
     elsewhere."""
@@ -115,14 +121,6 @@ class VmConfig:
     os_type: str | None = None
     agent_managed_elsewhere: bool = False
     scheduled_events_service_installed: bool = False
-
-    @property
-    def name(self) -> str:
-        return self.id.name
-
-    @property
-    def resource_group(self) -> str:
-        return self.id.resource_group
 
 
 @dataclass(frozen=True)

@@ -200,29 +200,34 @@ class OfflineHints:
 
     location: str = "japaneast"
     gateway_locations: dict[str, str] = field(default_factory=dict)
+    gateway_vpn_types: dict[str, str] = field(default_factory=dict)
     vm_os_types: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> OfflineHints:
-        import json
+        """Read through the config model (one parser); a config it rejects gives no hints."""
+        from gatewatch.config import parse_config
+        from gatewatch.validate import ConfigError
 
-        from gatewatch.arm import parse_arm_id
+        try:
+            azure = parse_config(config).azure
+        except ConfigError:
+            return cls()
+        if azure is None:
+            return cls()
 
-        azure = config.get("gatewatch:azure")
-        if isinstance(azure, str):
-            azure = json.loads(azure)
-        hints = cls()
-        if not isinstance(azure, Mapping):
-            return hints
-        hints.location = str(azure.get("location") or hints.location)
-        for key, into, field_name in (("gateways", hints.gateway_locations, "location"),
-                                      ("vms", hints.vm_os_types, "osType")):
-            for item in azure.get(key) or []:
-                parsed = parse_arm_id(str(item.get("id", ""))) if isinstance(item, Mapping) \
-                    else None
-                if parsed is not None and isinstance(item, Mapping) and item.get(field_name):
-                    into[f"{parsed.resource_group}/{parsed.name}".lower()] = item[field_name]
-        return hints
+        def key(rg: str, name: str) -> str:
+            return f"{rg}/{name}".lower()
+
+        return cls(
+            location=azure.location,
+            gateway_locations={key(g.resource_group, g.name): g.location
+                               for g in azure.gateways if g.location},
+            gateway_vpn_types={key(g.resource_group, g.name): g.vpn_type
+                               for g in azure.gateways if g.vpn_type},
+            vm_os_types={key(v.resource_group, v.name): v.os_type
+                         for v in azure.vms if v.os_type},
+        )
 
 
 class OfflineMocks(pulumi_mocks.Mocks):
@@ -233,10 +238,12 @@ class OfflineMocks(pulumi_mocks.Mocks):
                  lookups: Mapping[str, Mapping[str, Any]] | None = None,
                  hints: OfflineHints | None = None) -> None:
         self.recording = recording
-        self.vpn_types = {k.lower(): v for k, v in vpn_types.items()}
+        self.hints = hints or OfflineHints()
+        # Explicit answers (tests) over what the stack config states.
+        self.vpn_types = {**self.hints.gateway_vpn_types,
+                          **{k.lower(): v for k, v in vpn_types.items()}}
         # "rg/name" -> fields merged over the answer (tests simulate a Linux VM, a Basic SKU).
         self.lookups = {k.lower(): dict(v) for k, v in (lookups or {}).items()}
-        self.hints = hints or OfflineHints()
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
@@ -284,7 +291,7 @@ class OfflineMocks(pulumi_mocks.Mocks):
             key = f"{rg}/{name}".lower()
             vpn_type = self.vpn_types.get(key, OFFLINE_DEFAULT_VPN_TYPE)
             note = (f"gateway {rg}/{name}: vpnType looked up offline, answered {vpn_type}"
-                    + ("" if key in self.vpn_types else
+                    + (" (from config)" if key in self.vpn_types else
                        " (offline default; a real preview reads it from Azure)"))
             location = self.hints.gateway_locations.get(key, self.hints.location)
             result = {"name": name, "gatewayType": "Vpn", "vpnType": vpn_type,
