@@ -260,11 +260,8 @@ def _read_gateways(r: Reader, m: Mapping[str, Any], path: str) -> list[GatewayCo
         in_window = r.boolean(g, "maintenanceWindow", item_path)
         if gid is None:
             continue
-        if gid.key in seen:
-            r.problem(child(item_path, "id"), f"duplicate of {seen[gid.key]}",
-                      "list each gateway once")
+        if not r.first_seen(seen, gid.key, child(item_path, "id"), "gateway"):
             continue
-        seen[gid.key] = child(item_path, "id")
         out.append(GatewayConfig(id=gid, vpn_type=vpn_type, key_path=item_path,
                                  location=gw_location,
                                  maintenance_window=in_window is not False))
@@ -359,11 +356,8 @@ def _read_vms(r: Reader, m: Mapping[str, Any], path: str) -> list[VmConfig]:
         installed = r.boolean(v, "scheduledEventsServiceInstalled", item_path)
         if vid is None:
             continue
-        if vid.key in seen:
-            r.problem(child(item_path, "id"), f"duplicate of {seen[vid.key]}",
-                      "list each VM once")
+        if not r.first_seen(seen, vid.key, child(item_path, "id"), "VM"):
             continue
-        seen[vid.key] = child(item_path, "id")
         out.append(VmConfig(id=vid, key_path=item_path, os_type=os_type,
                             agent_managed_elsewhere=bool(agent_elsewhere),
                             scheduled_events_service_installed=bool(installed)))
@@ -475,8 +469,6 @@ def _read_azure(r: Reader, value: Any, path: str) -> AzureConfig | None:
                        tags=tags, vms=tuple(vms), maintenance_window=window)
 
 
-_AWS_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
-_VPN_ID = re.compile(r"vpn-[0-9a-f]{8,17}")
 _LOG_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
 _KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-fA-F-]{36}")
 AWS_KEYS = ("region", "vpnConnections", "logGroup", "logOutputFormat", "alarmEmails",
@@ -500,20 +492,17 @@ def _read_aws(r: Reader, value: Any, path: str) -> AwsConfig | None:
                   example="{region: ap-northeast-1, vpnConnections: [vpn-0123456789abcdef0]}")
     if m is None:
         return None
-    region = r.string(m, "region", path, pattern=_AWS_REGION, what="an AWS region",
+    region = r.string(m, "region", path, pattern=facts.AWS_REGION_RE, what="an AWS region",
                       fix="use a region code like ap-northeast-1")
     vpns: list[str] = []
     seen: dict[str, str] = {}
     for item_path, item in r.items(m, "vpnConnections", path, required=True,
                                    what="VPN connection ids"):
-        if not isinstance(item, str) or not _VPN_ID.fullmatch(item):
+        if not isinstance(item, str) or not facts.AWS_VPN_ID_RE.fullmatch(item):
             r.problem(item_path, f"{item!r} is not a VPN connection id",
                       "use the id of an existing Site-to-Site VPN connection, like "
                       "vpn-0123456789abcdef0")
-        elif item in seen:
-            r.problem(item_path, f"duplicate of {seen[item]}", "list each connection once")
-        else:
-            seen[item] = item_path
+        elif r.first_seen(seen, item, item_path, "connection"):
             vpns.append(item)
     group = AwsLogGroupConfig()
     if "logGroup" in m:

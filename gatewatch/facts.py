@@ -6,6 +6,7 @@ Sources: seed 000/001 (Microsoft's VPN Gateway diagnostics article) and FIELD-NO
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 # The five resource-log categories a Microsoft.Network/virtualNetworkGateways emits.
@@ -66,6 +67,9 @@ ROLE_ASSIGNMENT_TYPES: Final[tuple[str, ...]] = (
     "azure:authorization/assignment:Assignment",
 )
 AWS_VPN_CONNECTION_TYPE: Final = "aws:ec2/vpnConnection:VpnConnection"
+# Shapes of a Site-to-Site VPN connection id and a region code (use with fullmatch).
+AWS_VPN_ID_RE: Final = re.compile(r"vpn-[0-9a-f]{8,17}")
+AWS_REGION_RE: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 # The AWS tunnel-logs rollout resource is a Pulumi dynamic resource: its token is
 # `pulumi-python:dynamic:Resource`, or `pulumi-python:dynamic/<module>:<Name>` for a subclass.
 DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic"

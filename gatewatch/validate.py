@@ -67,6 +67,14 @@ class Reader:
         if self.problems:
             raise ConfigError(self.problems)
 
+    def first_seen(self, seen: dict[str, str], key: str, path: str, what: str) -> bool:
+        """True the first time `key` appears; later times record a duplicate problem."""
+        if key in seen:
+            self.problem(path, f"duplicate of {seen[key]}", f"list each {what} once")
+            return False
+        seen[key] = path
+        return True
+
     def mapping(
         self,
         value: Any,

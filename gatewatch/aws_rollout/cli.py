@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from gatewatch import facts
 from gatewatch.aws_rollout.clock import RealClock
 from gatewatch.aws_rollout.engine import (
     Action,
@@ -32,8 +33,8 @@ from gatewatch.aws_rollout.engine import (
 )
 
 PROG = "gatewatch tunnel-logs"
-VPN_ID_RE = re.compile(r"^vpn-[0-9a-f]{8,17}$")
-REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+VPN_ID_RE = facts.AWS_VPN_ID_RE
+REGION_RE = facts.AWS_REGION_RE
 LOG_GROUP_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:logs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):log-group:"
     r"(?P<name>[A-Za-z0-9_./#-]{1,512})(:\*)?$"
@@ -91,10 +92,10 @@ def _positive(args: argparse.Namespace, name: str, integer: bool = False) -> flo
 
 
 def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSettings]:
-    if not REGION_RE.match(args.region):
+    if not REGION_RE.fullmatch(args.region):
         raise InputError(f"--region {args.region!r} is not an AWS region; e.g. --region us-east-1")
     for vpn_id in args.vpn_ids:
-        if not VPN_ID_RE.match(vpn_id):
+        if not VPN_ID_RE.fullmatch(vpn_id):
             raise InputError(
                 f"VPN_ID {vpn_id!r} is not a VPN connection id; expected vpn- followed by 8 to 17 "
                 "lowercase hex digits, e.g. vpn-0123456789abcdef0"
