@@ -44,7 +44,6 @@ class AwsTunnelLogsArgs:
     config: AwsConfig
     stack: str
     tags: Mapping[str, str] = field(default_factory=dict)
-    endpoint_url: str | None = None  # for the rollout only: an EC2-compatible endpoint
 
 
 class AwsTunnelLogs(pulumi.ComponentResource):
@@ -86,7 +85,7 @@ class AwsTunnelLogs(pulumi.ComponentResource):
                     log_output_format=cfg.log_output_format,
                     timeout_seconds=cfg.tunnel_up_timeout_minutes * 60,
                     poll_seconds=cfg.poll_seconds,
-                    endpoint_url=args.endpoint_url,
+                    endpoint_url=cfg.ec2_endpoint_url,
                 ),
                 # The log group must exist before a tunnel is told to log to it.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[group]),

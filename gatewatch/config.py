@@ -185,6 +185,9 @@ class AwsConfig:
     tunnel_up_timeout_minutes: int = 15
     poll_seconds: int = 15
     max_parallel: int = 10
+    # An EC2 endpoint for the rollout, e.g. a VPC interface endpoint when the deploying
+    # runner has no route to the public one; None: the regional AWS endpoint.
+    ec2_endpoint_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -472,7 +475,9 @@ def _read_azure(r: Reader, value: Any, path: str) -> AzureConfig | None:
 _LOG_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
 _KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-fA-F-]{36}")
 AWS_KEYS = ("region", "vpnConnections", "logGroup", "logOutputFormat", "alarmEmails",
-            "tunnelUpTimeoutMinutes", "pollSeconds", "maxParallel")
+            "tunnelUpTimeoutMinutes", "pollSeconds", "maxParallel", "ec2EndpointUrl")
+# https anywhere; plain http only to this machine (a local EC2 stand-in).
+_ENDPOINT_URL = re.compile(r"(https://[^\s/]+|http://(127\.0\.0\.1|localhost)(:\d+)?)(/\S*)?")
 
 
 def _emails(r: Reader, m: Mapping[str, Any], key: str, path: str, *, required: bool
@@ -525,12 +530,15 @@ def _read_aws(r: Reader, value: Any, path: str) -> AwsConfig | None:
     timeout = r.integer(m, "tunnelUpTimeoutMinutes", path, lo=5, hi=120)
     poll = r.integer(m, "pollSeconds", path, lo=5, hi=300)
     parallel = r.integer(m, "maxParallel", path, lo=1, hi=50)
+    endpoint = r.string(m, "ec2EndpointUrl", path, pattern=_ENDPOINT_URL,
+                        what="an https URL (or http://127.0.0.1 for a local stand-in)",
+                        fix="use e.g. https://vpce-0123.ec2.ap-northeast-1.vpce.amazonaws.com")
     if not (region and vpns):
         return None
     return AwsConfig(region=region, vpn_connections=tuple(vpns), log_group=group,
                      log_output_format=fmt, alarm_emails=emails,
                      tunnel_up_timeout_minutes=timeout or 15, poll_seconds=poll or 15,
-                     max_parallel=parallel or 10)
+                     max_parallel=parallel or 10, ec2_endpoint_url=endpoint)
 
 
 def parse_config(raw: Mapping[str, Any]) -> StackConfig:

@@ -3,14 +3,21 @@ real code path (the rollout engine through boto3) against the EC2 stand-in on 12
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dill
+import grpc
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from components.aws_tunnel_logs import negotiation_failure_pattern
 from components.tunnel_logging import TunnelLoggingProvider
@@ -19,9 +26,15 @@ from gatewatch.aws_rollout.standin import Ec2StandIn, StandInSettings
 from gatewatch.config import parse_config
 from gatewatch.harness import offline_tunnel_ips
 from gatewatch.validate import ConfigError
-from tests.aws_rollout_fixtures import ARN, FAKE_CREDENTIALS, max_both_down_seconds
+from tests.aws_rollout_fixtures import (
+    ARN,
+    FAKE_CREDENTIALS,
+    max_both_down_seconds,
+    subprocess_env,
+)
 from tests.graph import plan
 
+ROOT = Path(__file__).resolve().parent.parent
 VPN_A, VPN_B = "vpn-0a1b2c3d4e5f60718", "vpn-0fedcba9876543210"
 DYNAMIC = "pulumi-python:dynamic:Resource"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -129,6 +142,8 @@ def test_alarms_mail_through_one_topic_in_the_configured_region() -> None:
         ({"tunnelUpTimeoutMinutes": 2}, "gatewatch:aws.tunnelUpTimeoutMinutes", "5 to 120"),
         ({"pollSeconds": "often"}, "gatewatch:aws.pollSeconds", "whole number"),
         ({"vpnConnection": [VPN_A]}, "gatewatch:aws.vpnConnection", "vpnConnections"),
+        ({"ec2EndpointUrl": "http://ec2.example.com"}, "gatewatch:aws.ec2EndpointUrl",
+         "https"),
     ],
 )
 def test_aws_config_errors_name_the_key(changes: dict[str, Any], path: str, words: str) -> None:
@@ -211,3 +226,45 @@ def test_provider_pickles_as_pulumi_does_without_live_clients() -> None:
     restored = dill.loads(base64.b64decode(encoded))
     assert isinstance(restored, TunnelLoggingProvider)
     assert vars(restored) == {}
+
+
+def test_the_dynamic_provider_host_creates_and_deletes_the_recorded_resource(
+        served: tuple[Ec2StandIn, str]) -> None:
+    """The program's own registration, sent to Pulumi's dynamic provider host in a separate
+    process (`python -m pulumi.dynamic`, as the engine starts it) over gRPC: the host
+    unpickles the provider with dill and runs the engine against the stand-in."""
+    standin, url = served
+    vpn_id = standin.add_connection()
+    recorded = plan(aws_config(vpnConnections=[vpn_id], region="us-east-1",
+                               ec2EndpointUrl=url), preview=False).by_type(DYNAMIC)[0]
+    assert recorded.inputs["endpointUrl"] == url
+    props = {**recorded.inputs, "__provider": serialize_provider(TunnelLoggingProvider()),
+             # Seconds of the stand-in's short outage, not the stack's minutes.
+             "pollSeconds": 0.1, "timeoutSeconds": 20}
+    properties = asyncio.new_event_loop().run_until_complete(
+        rpc.serialize_properties(props, {}))
+    host = subprocess.Popen([sys.executable, "-m", "pulumi.dynamic"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=subprocess_env())
+    try:
+        assert host.stdout is not None
+        port = int(host.stdout.readline())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = provider_pb2_grpc.ResourceProviderStub(channel)
+            created = stub.Create(provider_pb2.CreateRequest(
+                urn=recorded.urn, properties=properties), timeout=60)
+            assert created.id == vpn_id
+            outs = rpc.deserialize_properties(created.properties)
+            assert [t["action"] for t in outs["tunnels"]] == ["changed", "changed"]
+            for tunnel in outs["tunnels"]:
+                logged = standin.log_options(vpn_id, tunnel["outsideIp"])
+                assert logged["LogEnabled"] is True
+                assert logged["LogGroupArn"] == recorded.inputs["logGroupArn"]
+            stub.Delete(provider_pb2.DeleteRequest(
+                id=vpn_id, urn=recorded.urn, properties=created.properties), timeout=60)
+            for tunnel in outs["tunnels"]:
+                assert standin.log_options(vpn_id, tunnel["outsideIp"])["LogEnabled"] is False
+    finally:
+        host.kill()
+        host.wait(timeout=10)
+    assert max_both_down_seconds(standin) == 0.0
