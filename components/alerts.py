@@ -101,7 +101,10 @@ class LogSearchAlerts(pulumi.ComponentResource):
             ],
             webhook_receivers=[
                 monitor.WebhookReceiverArgs(
-                    name=hook.name, service_uri=hook.uri, use_common_alert_schema=True)
+                    # Webhook URLs carry their token: keep them encrypted in state and out of
+                    # preview output, whether or not the stack file stored them as secrets.
+                    name=hook.name, service_uri=pulumi.Output.secret(hook.uri),
+                    use_common_alert_schema=True)
                 for hook in args.alerts.webhooks
             ] or None,
             tags=tags,

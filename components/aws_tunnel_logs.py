@@ -75,8 +75,12 @@ class AwsTunnelLogs(pulumi.ComponentResource):
             aws.sns.TopicSubscription(f"{name}-alarms-email-{i}", topic=topic.arn,
                                       protocol="email", endpoint=email, opts=child)
 
-        for vpn_id in cfg.vpn_connections:
-            TunnelLogging(
+        rollouts: list[TunnelLogging] = []
+        for i, vpn_id in enumerate(cfg.vpn_connections):
+            # At most maxParallel connections change at once: each waits for the one
+            # maxParallel places before it (Pulumi runs the rest of the graph in parallel).
+            waits_for = [rollouts[i - cfg.max_parallel]] if i >= cfg.max_parallel else []
+            rollout = TunnelLogging(
                 f"{name}-{vpn_id}",
                 TunnelLoggingArgs(
                     vpn_connection_id=vpn_id,
@@ -88,8 +92,9 @@ class AwsTunnelLogs(pulumi.ComponentResource):
                     endpoint_url=cfg.ec2_endpoint_url,
                 ),
                 # The log group must exist before a tunnel is told to log to it.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[group]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[group, *waits_for]),
             )
+            rollouts.append(rollout)
             self._tunnel_alarms(name, vpn_id, topic, provider, tags)
 
         failures = aws.cloudwatch.LogMetricFilter(

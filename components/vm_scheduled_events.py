@@ -25,8 +25,11 @@ from gatewatch import facts
 from gatewatch.config import VmConfig
 
 STREAM = "Microsoft-Event"  # lands in the Event table
-# Only the service's events: the seed collected the whole Application log.
-X_PATH_QUERY = "Application!*[System[(EventID=1234)]]"
+# Only the service's events: the seed collected the whole Application log. Built from the
+# facts the vm-scheduled-event alert's test also checks, so the DCR and the rule agree.
+X_PATH_QUERY = (
+    f"{facts.SCHEDULED_EVENTS_LOG}!*[System[(EventID={facts.SCHEDULED_EVENTS_EVENT_ID})]]"
+)
 DESTINATION = "workspace"
 ASSOCIATION_NAME = "gatewatch-scheduled-events"
 AGENT_PUBLISHER = "Microsoft.Azure.Monitor"
@@ -108,8 +111,9 @@ class VmScheduledEvents(pulumi.ComponentResource):
                 data_collection_rule_id=rule.id,
                 # Reads the checked lookup, so a Linux VM fails the run even when the kit
                 # installs nothing on it.
-                description=location.apply(
-                    lambda _: "gatewatch: scheduled events (EventID 1234) to the workspace"),
+                description=location.apply(lambda _: (
+                    "gatewatch: scheduled events "
+                    f"(EventID {facts.SCHEDULED_EVENTS_EVENT_ID}) to the workspace")),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             associations[vm.id.id] = association.id
@@ -162,8 +166,10 @@ class VmScheduledEvents(pulumi.ComponentResource):
             resource_group_name=args.resource_group_name,
             location=args.location,
             kind="Windows",
-            description="gatewatch: AzureScheduledEventsService events (Application log, "
-                        "EventID 1234) to the VPN diagnostics workspace",
+            description="gatewatch: AzureScheduledEventsService events "
+                        f"({facts.SCHEDULED_EVENTS_LOG} log, "
+                        f"EventID {facts.SCHEDULED_EVENTS_EVENT_ID}) to the VPN diagnostics "
+                        "workspace",
             data_sources=monitor.DataCollectionRuleDataSourcesArgs(windows_event_logs=[
                 monitor.WindowsEventLogDataSourceArgs(
                     name="scheduled-events", streams=[STREAM], x_path_queries=[X_PATH_QUERY]),

@@ -68,3 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception as error:
+        # A check the program can only make once a lookup answers (a Linux VM, a Basic SKU
+        # gateway, a gateway in another region) fails the run with pulumi.RunError naming the
+        # config key: report it as the bad input it is, in one line.
+        import pulumi
+
+        if not isinstance(error, pulumi.RunError):
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -21,7 +21,7 @@ import yaml
 
 from gatewatch import facts
 from gatewatch.arm import ArmId, example_id, parse_arm_id
-from gatewatch.validate import ConfigError, Problem, Reader, child
+from gatewatch.validate import SECRET_PLACEHOLDER, ConfigError, Problem, Reader, child
 
 NAMESPACE = "gatewatch"
 GATEWAY_TYPE = "Microsoft.Network/virtualNetworkGateways"
@@ -162,7 +162,7 @@ class AzureConfig:
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
-LOG_OUTPUT_FORMATS = ("json", "text")
+LOG_OUTPUT_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
 
 
 @dataclass(frozen=True)
@@ -302,6 +302,7 @@ def _read_alerts(r: Reader, value: Any, path: str) -> AlertsConfig | None:
         return None
     emails = _emails(r, m, "emails", path, required=True)
     webhooks: list[WebhookConfig] = []
+    names: dict[str, str] = {}
     for item_path, item in r.items(m, "webhooks", path, what="webhooks"):
         w = r.mapping(item, item_path, allowed=("name", "uri"), required=("name", "uri"),
                       example="{name: teams, uri: https://...}")
@@ -311,16 +312,17 @@ def _read_alerts(r: Reader, value: Any, path: str) -> AlertsConfig | None:
                         fix="use up to 64 letters, digits, '-', '_' or '.'")
         uri = r.string(w, "uri", item_path, pattern=_HTTPS_URL, what="an https URL",
                        fix="use an https:// URL; alert payloads must not travel in clear")
-        if name and uri:
+        if name and uri and r.first_seen(names, name, child(item_path, "name"), "receiver name"):
             webhooks.append(WebhookConfig(name=name, uri=uri))
     role_scope = r.string(m, "roleScope", path, choices=ROLE_SCOPES) or "workspace"
     known = {rule.name for rule in load_catalog()}
     disabled: set[str] = set()
+    seen: dict[str, str] = {}
     for item_path, item in r.items(m, "disabled", path, what="alert names"):
-        if item not in known:
+        if not isinstance(item, str) or item not in known:
             r.problem(item_path, f"{item!r} is not an alert of the catalog",
                       f"use one of {', '.join(sorted(known))}")
-        else:
+        elif r.first_seen(seen, item, item_path, "alert"):
             disabled.add(item)
     severities: dict[str, int] = {}
     raw_sev = r.mapping(m.get("severities", {}), child(path, "severities"), allowed=sorted(known))
@@ -545,24 +547,25 @@ def parse_config(raw: Mapping[str, Any]) -> StackConfig:
     """Validate a stack's config map (`{"gatewatch:azure": {...}, ...}`); raise ConfigError
     listing every problem. Keys of other namespaces (providers' config) are left alone."""
     r = Reader()
-    ours: dict[str, Any] = {}
-    for key, value in raw.items():
-        ns, _, name = key.partition(":")
-        if ns != NAMESPACE:
-            continue
-        if name not in TOP_KEYS:
-            top = r.mapping({name: value}, f"{NAMESPACE}:", allowed=TOP_KEYS)
-            del top
-            continue
-        ours[name] = value
+    ours = r.mapping(
+        {key.partition(":")[2]: value for key, value in raw.items()
+         if key.partition(":")[0] == NAMESPACE},
+        f"{NAMESPACE}:", allowed=TOP_KEYS) or {}
     if not ours and not r.problems:
         r.problem(f"{NAMESPACE}:azure", "missing",
                   "set gatewatch:azure and/or gatewatch:aws in the stack file (see "
                   "Pulumi.dev.yaml for an example)")
-    azure = _read_azure(r, ours["azure"], f"{NAMESPACE}:azure") if "azure" in ours else None
-    aws = _read_aws(r, ours["aws"], f"{NAMESPACE}:aws") if "aws" in ours else None
+    readers = {"azure": _read_azure, "aws": _read_aws}
+    sections: dict[str, Any] = {}
+    for name, value in ours.items():
+        path = f"{NAMESPACE}:{name}"
+        before = len(r.problems)
+        sections[name] = readers[name](r, value, path)
+        if sections[name] is None and len(r.problems) == before:
+            # A section must never vanish without a reason: `pulumi up` would delete it.
+            r.problem(path, "is empty or unusable", f"fill in {path} or remove the key")
     r.raise_if_any()
-    return StackConfig(azure=azure, aws=aws)
+    return StackConfig(azure=sections.get("azure"), aws=sections.get("aws"))
 
 
 def _decode(value: Any) -> Any:
@@ -592,6 +595,11 @@ def read_stack_file(path: Path) -> dict[str, Any]:
         raise ConfigError([Problem(where, "file not found",
                                    "pass --stack NAME for Pulumi.NAME.yaml in the project, "
                                    "or --config-file PATH")]) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        reason = "is not a readable UTF-8 text file" if isinstance(exc, UnicodeDecodeError) \
+            else f"cannot be read ({exc.strerror})"
+        raise ConfigError([Problem(where, reason,
+                                   "pass the path of a Pulumi.<stack>.yaml file")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
@@ -602,11 +610,20 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     if not isinstance(doc, Mapping) or not isinstance(doc.get("config", {}), Mapping):
         raise ConfigError([Problem(where, "has no 'config:' mapping",
                                    "write the stack settings under a top-level 'config:' key")])
-    config = dict(doc.get("config") or {})
-    for key, value in config.items():
-        if isinstance(value, Mapping) and set(value) == {"secure"}:
-            config[key] = None  # secrets are never needed offline; the kit stores none
-    return config
+    return {key: _without_secrets(value) for key, value in (doc.get("config") or {}).items()}
+
+
+def _without_secrets(value: Any) -> Any:
+    """Encrypted values (`{secure: v1:...}`, e.g. a webhook URL set with `pulumi config set
+    --secret --path`) cannot be decrypted offline: they become SECRET_PLACEHOLDER, which the
+    validators accept unread; `pulumi up` validates the decrypted value."""
+    if isinstance(value, Mapping):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER
+        return {k: _without_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
 
 
 def load_stack_file(path: Path) -> tuple[StackConfig, dict[str, Any]]:

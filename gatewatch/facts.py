@@ -114,3 +114,20 @@ BASIC_GATEWAY_SKU: Final = "Basic"
 CLOUDWATCH_VENDED_LOGS_INGEST_USD_PER_GB: Final = 0.50
 CLOUDWATCH_LOGS_STORAGE_USD_PER_GB_MONTH: Final = 0.03
 CLOUDWATCH_STANDARD_ALARM_USD_PER_MONTH: Final = 0.10
+
+# CloudWatch Logs output formats a Site-to-Site VPN tunnel accepts (LogOutputFormat).
+AWS_LOG_OUTPUT_FORMATS: Final[tuple[str, ...]] = ("json", "text")
+# A CloudWatch Logs log group ARN, with or without the ":*" suffix describe-log-groups prints
+# (use with fullmatch; groups: region, account, name).
+AWS_LOG_GROUP_ARN_RE: Final = re.compile(
+    r"arn:aws[a-z-]*:logs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):log-group:"
+    r"(?P<name>[A-Za-z0-9_./#-]{1,512})(:\*)?"
+)
+
+# AzureScheduledEventsService (seed 002; microsoft/AzureScheduledEventsService SchService.ps1)
+# writes every scheduled event to the Application log under this source and EventID. The DCR's
+# XPath query (components/vm_scheduled_events.py) is built from them; the vm-scheduled-event
+# alert keeps the literals for readability and a test keeps them equal to these.
+SCHEDULED_EVENTS_LOG: Final = "Application"
+SCHEDULED_EVENTS_SOURCE: Final = "AzureScheduledEvents"
+SCHEDULED_EVENTS_EVENT_ID: Final = 1234

@@ -76,6 +76,8 @@ class RecordedResource:
     inputs: dict[str, Any]
     dependencies: list[str]
     property_dependencies: dict[str, list[str]]
+    # Secret inputs in clear, for assertions only: `inputs` and the JSON show SECRET instead.
+    secrets: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -122,10 +124,20 @@ class Recording:
         raise KeyError(urn)
 
 
+SECRET = "[secret]"
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
 def _plain(value: Any) -> Any:
-    """Inputs as JSON: unknowns become a marker, resource references their URN."""
+    """Inputs as JSON: unknowns and secrets become markers (as `pulumi preview` shows them,
+    so a plan printed in CI leaks no webhook token), resource references their URN."""
     if isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN):
         return UNKNOWN
+    if _is_secret(value):
+        return SECRET
     if isinstance(value, dict):
         # A dynamic resource's pickled provider is code, not configuration.
         return {k: "<dynamic provider>" if k == "__provider" else _plain(v)
@@ -135,6 +147,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, pulumi.Resource):
         return f"<resource {type(value).__name__}>"
     return value
+
+
+def _secrets(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Top-level inputs that are secret, revealed (nested secrets are marked by their parent)."""
+    return {k: _plain(v["value"]) for k, v in inputs.items() if _is_secret(v)}
 
 
 def offline_tunnel_ips(vpn_id: str) -> list[str]:
@@ -183,6 +200,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     parent=request.parent,
                     custom=bool(request.custom),
                     inputs=_plain(inputs),
+                    secrets=_secrets(inputs),
                     dependencies=sorted(set(request.dependencies)),
                     property_dependencies={
                         key: sorted(set(deps.urns))

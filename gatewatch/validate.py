@@ -7,10 +7,14 @@ how to fix it.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+# Stands for an encrypted config value in offline runs (see config.read_stack_file).
+SECRET_PLACEHOLDER = "<secret: encrypted in the stack file>"
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,11 @@ class Reader:
                 continue
             out[key] = item
         for key in required:
-            if out.get(key) is None and key not in value:
-                self.problem(child(path, key), "missing", f"set {child(path, key)}")
+            if out.get(key) is None:
+                # Present but null (`location:` with nothing after it) is as missing as absent:
+                # silently dropping a section would make `pulumi up` delete what it declared.
+                what = "has no value" if key in value else "missing"
+                self.problem(child(path, key), what, f"set {child(path, key)}")
         return out
 
     def string(
@@ -131,6 +138,8 @@ class Reader:
             self.problem(p, f"expected a non-empty string, got {_type_name(value)}",
                          fix or f"set {p} to a string")
             return None
+        if value == SECRET_PLACEHOLDER:
+            return value  # cannot be read offline; the real run checks the decrypted value
         choices = tuple(choices)
         if choices and value not in choices:
             self.problem(p, f"'{value}' is not one of {', '.join(choices)}",
@@ -179,6 +188,9 @@ class Reader:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.problem(p, f"expected a number, got {_type_name(value)} {value!r}",
                          f"set {p} to a number")
+            return None
+        if not math.isfinite(value):
+            self.problem(p, f"{value} is not a finite number", f"set {p} to a number")
             return None
         if gt is not None and value <= gt:
             self.problem(p, f"{value} must be greater than {gt}", f"set {p} above {gt}")

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from gatewatch.catalog import deployable, load_catalog, load_saved_queries
+from gatewatch.config import load_stack_file
 from gatewatch.harness import Recording
+from gatewatch.validate import SECRET_PLACEHOLDER
 from tests.graph import RESOURCE_GROUP, WORKSPACE, plan
 from tests.stacks import WORKSPACE_ID, base_config
 
@@ -120,7 +126,9 @@ def test_action_group_mails_with_the_common_schema_and_calls_webhooks() -> None:
     assert [e["emailAddress"] for e in group.inputs["emailReceivers"]] == [
         "a@example.com", "b@example.com"]
     assert all(e["useCommonAlertSchema"] for e in group.inputs["emailReceivers"])
-    assert group.inputs["webhookReceivers"][0]["serviceUri"] == hook["uri"]
+    # The URL carries a token: secret in state and in the printed plan.
+    assert group.inputs["webhookReceivers"] == "[secret]"
+    assert group.secrets["webhookReceivers"][0]["serviceUri"] == hook["uri"]
     assert len(group.inputs["groupShortName"]) <= 12
 
 
@@ -139,3 +147,13 @@ def test_query_pack_holds_every_saved_query_with_its_file_guid() -> None:
         assert query.property_dependencies["queryPackName"] == [pack.urn]
         assert query.inputs["related"]["resourceTypes"] == [
             "microsoft.network/virtualnetworkgateways"]
+
+
+def test_an_encrypted_webhook_url_in_the_stack_file_plans_offline(tmp_path: Path) -> None:
+    config = with_alerts(webhooks=[{"name": "teams", "uri": {"secure": "v1:AAAA"}}])
+    stack = tmp_path / "Pulumi.sec.yaml"
+    stack.write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
+    _, raw = load_stack_file(stack)
+    group = only(plan(raw), ACTION_GROUP)
+    assert group.secrets["webhookReceivers"][0]["serviceUri"] == SECRET_PLACEHOLDER
+    assert "v1:AAAA" not in json.dumps(group.as_json())

@@ -5,6 +5,8 @@ Real clock with a short outage (1.2 s) and 0.2 s polls keeps each run around 3 s
 
 from __future__ import annotations
 
+import argparse
+import socket
 import subprocess
 import sys
 import time
@@ -98,6 +100,10 @@ def test_disable_and_timeout_exit_1_naming_the_tunnel(served: tuple[Ec2StandIn, 
         (["apply", "--log-group-arn", ARN, "vpn-XYZ"], "VPN_ID 'vpn-XYZ'"),
         (["apply", "--log-group-arn", "arn:aws:s3:::bucket", "vpn-0123456789abcdef0"],
          "--log-group-arn"),
+        (["status", "--endpoint-url", "notaurl", "vpn-0123456789abcdef0"],
+         "--endpoint-url 'notaurl' is not an http(s) URL; expected http(s)://host[:port][/path]"),
+        (["apply", "--disable", "--log-group-arn", ARN, "vpn-0123456789abcdef0"],
+         "--log-group-arn has no effect with --disable"),
     ],
 )
 def test_bad_input_exits_2_in_one_line_as_a_subprocess(args: list[str], names: str) -> None:
@@ -117,6 +123,13 @@ def test_bad_input_exits_2_in_one_line_as_a_subprocess(args: list[str], names: s
         (["--region", "mars-1"], "--region 'mars-1' is not an AWS region"),
         (["--log-group-arn", ARN.replace("us-east-1", "eu-west-1")], "same region"),
         (["--log-group-arn", ""], "--log-group-arn is required"),
+        (["--log-group-arn", ARN + "\n"], "is not a CloudWatch Logs log group ARN"),
+        (["--endpoint-url", "notaurl"], "--endpoint-url 'notaurl' is not an http(s) URL"),
+        (["--endpoint-url", "ftp://127.0.0.1"], "e.g. --endpoint-url https://ec2.us-east-1."),
+        (["--endpoint-url", "http://127.0.0.1:99999"], "--endpoint-url"),
+        (["--endpoint-url", "127.0.0.1:8080"], "--endpoint-url"),
+        (["--endpoint-url", "http://"], "--endpoint-url"),
+        (["--disable"], "--log-group-arn has no effect with --disable; drop --log-group-arn"),
     ],
 )
 def test_bad_input_exits_2_naming_argument_and_fix(
@@ -146,3 +159,43 @@ def test_add_parser_sets_func_for_the_gatewatch_dispatcher() -> None:
     args = parser.parse_args(["tunnel-logs", "status", "--region", "us-east-1",
                               "vpn-0123456789abcdef0"])
     assert args.func is cli.run and args.command == "tunnel-logs"
+
+
+def test_disable_with_an_explicit_format_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["tunnel-logs", "apply", "--region", "us-east-1", "--disable", "--format", "text",
+            "vpn-0123456789abcdef0"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--format has no effect with --disable" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "https://ec2.us-east-1.amazonaws.com",
+                                 "http://localhost:4566/ec2/", "http://[::1]:8080"])
+def test_good_endpoint_urls_pass_validation(url: str) -> None:
+    parser = argparse.ArgumentParser(prog="gatewatch")
+    cli.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["tunnel-logs", "apply", "--region", "us-east-1", "--endpoint-url",
+                              url, "--log-group-arn", ARN, "vpn-0123456789abcdef0"])
+    options, _ = cli._validate(args)
+    assert options is not None and options.log_output_format == "json"
+
+
+def test_status_against_an_unreachable_endpoint_says_so_and_fails_fast() -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    vpn = "vpn-0123456789abcdef0"
+    started = time.monotonic()
+
+    down = tunnel_logs("status", "--region", "us-east-1", "--endpoint-url",
+                       f"http://127.0.0.1:{port}", vpn)
+
+    assert time.monotonic() - started < 20.0
+    assert down.returncode == 1 and "Traceback" not in down.stderr
+    lines = down.stderr.splitlines()
+    retries = [line for line in lines if ": retry: " in line]
+    assert len(retries) == 2
+    assert all(vpn in line and "EndpointConnectionError" in line for line in retries)
+    assert "[    0.0s]" not in retries[1]  # elapsed counts from the start of the read
+    assert lines[-1].startswith(f"{cli.PROG}: error: {vpn}: could not connect to the EC2 "
+                                "endpoint after 3 tries")

@@ -20,13 +20,14 @@ from gatewatch.aws_rollout.engine import (
     RolloutSettings,
     rollout,
 )
-from gatewatch.aws_rollout.standin import DOWN, Ec2StandIn, StandInSettings
+from gatewatch.aws_rollout.standin import DOWN, CallRecord, Ec2StandIn, StandInSettings
 from tests.aws_rollout_fixtures import (
     ARN,
     DISABLE,
     ENABLE,
     ENABLED_API,
     FAKE_CREDENTIALS,
+    World,
     client,
     down_intervals,
     make_world,
@@ -153,6 +154,8 @@ def test_throttling_and_5xx_are_retried_with_backoff_then_succeed() -> None:
     assert errors == ["RequestLimitExceeded"] * 5 + ["InternalError"]
     retries = [e for e in world.events if e.phase == "retry"]
     assert len(retries) == 6
+    # The three describe retries at the start: elapsed counts from when the connection began.
+    assert retries[0].elapsed == 0.0 and 0.0 < retries[1].elapsed < retries[2].elapsed
     assert len(world.standin.modify_calls()) == 2  # the rejected calls changed nothing
     assert max_both_down_seconds(world.standin) == 0.0
 
@@ -315,3 +318,141 @@ def test_log_options_refuse_impossible_combinations() -> None:
         LogOptions(True)
     with pytest.raises(ValueError, match="json or text"):
         LogOptions(True, ARN, "xml")
+
+
+# --- connection State --------------------------------------------------------------------------
+
+
+def _rejected_modifies(world: World) -> list[CallRecord]:
+    return [c for c in world.standin.calls
+            if c.action == "ModifyVpnTunnelOptions" and c.error_code is not None]
+
+
+def test_pending_connection_is_waited_for_then_rolled_out() -> None:
+    world = make_world()
+    created = world.clock.now()
+    vpn = world.standin.add_connection(pending_seconds=120.0)
+    ip1, ip2 = world.standin.tunnel_ips(vpn)
+
+    result = world.run([vpn])
+
+    assert result.ok, result.errors
+    calls = world.standin.modify_calls(vpn)
+    assert [c.outside_ip for c in calls] == [ip1, ip2]
+    assert calls[0].time >= created + 120.0  # not before the connection was available
+    assert _rejected_modifies(world) == []  # the engine waited; the service never had to refuse
+    waits = [e for e in world.events if e.phase == "wait" and "pending" in e.message]
+    assert waits and waits[0].tunnel == 1
+    assert waits[-1].elapsed > waits[0].elapsed
+    assert max_both_down_seconds(world.standin) == 0.0
+
+
+def test_connection_pending_past_the_timeout_stops_with_nothing_modified() -> None:
+    world = make_world()
+    vpn = world.standin.add_connection(pending_seconds=5_000.0)
+    ip1, ip2 = world.standin.tunnel_ips(vpn)
+    start = world.clock.now()
+
+    result = world.run([vpn], timeout=300.0)
+
+    conn = result.connections[0]
+    assert conn.error is not None
+    assert f"{vpn} was still pending after 300s" in conn.error
+    assert "nothing was modified" in conn.error
+    assert f"tunnel 2 ({ip2}) was not touched" in conn.error
+    assert [t.action for t in conn.tunnels] == [Action.FAILED, Action.NOT_TOUCHED]
+    assert [c for c in world.standin.calls if c.action == "ModifyVpnTunnelOptions"] == []
+    assert world.clock.now() - start == pytest.approx(300.0, abs=15.0)
+    assert world.standin.log_options(vpn, ip1) == {"LogEnabled": False}
+
+
+@pytest.mark.parametrize("state", ["deleting", "deleted"])
+def test_deleting_or_deleted_connection_stops_at_once_naming_it(state: str) -> None:
+    world = make_world()
+    vpn = world.standin.add_connection()
+    ip1, ip2 = world.standin.tunnel_ips(vpn)
+    world.standin.delete_connection(vpn, deleting_seconds=30.0)
+    if state == "deleted":
+        world.clock.advance(31.0)
+    assert world.standin.state(vpn) == state
+    start = world.clock.now()
+
+    result = world.run([vpn])
+
+    conn = result.connections[0]
+    assert conn.error is not None
+    assert conn.error.startswith(f"{vpn} is {state} (it is being deleted)")
+    assert f"nothing was modified: tunnel 1 ({ip1}) was left as it is" in conn.error
+    assert f"tunnel 2 ({ip2}) was not touched" in conn.error
+    assert [c for c in world.standin.calls if c.action == "ModifyVpnTunnelOptions"] == []
+    assert world.clock.now() == start  # no waiting for a connection that is going away
+    assert world.events[-1].phase == "failed" and world.events[-1].tunnel == 1
+
+
+def test_connection_deleted_after_tunnel_1_stops_before_tunnel_2() -> None:
+    world = make_world()
+    vpn = world.standin.add_connection()
+    ip1, ip2 = world.standin.tunnel_ips(vpn)
+
+    def delete_after_tunnel_1(event: ProgressEvent) -> None:
+        if event.tunnel == 1 and event.phase == "changed":
+            world.standin.delete_connection(vpn)
+
+    result = world.run([vpn], progress=delete_after_tunnel_1)
+
+    conn = result.connections[0]
+    assert [t.action for t in conn.tunnels] == [Action.CHANGED, Action.FAILED]
+    assert conn.error is not None and "stopped before changing tunnel 2" in conn.error
+    assert f"tunnel 1 ({ip1}) had already been done" in conn.error
+    assert [c.outside_ip for c in world.standin.modify_calls()] == [ip1]
+    assert _rejected_modifies(world) == []
+    assert world.standin.log_options(vpn, ip2) == {"LogEnabled": False}
+
+
+# --- retry lines ---------------------------------------------------------------------------------
+
+
+def test_retry_lines_show_time_since_work_on_the_tunnel_began() -> None:
+    world = make_world()
+    vpn = world.standin.add_connection()
+    injected: list[float] = []
+
+    def throttle_while_waiting(event: ProgressEvent) -> None:
+        if event.tunnel == 1 and event.phase == "wait" and event.status == DOWN and not injected:
+            injected.append(event.elapsed)
+            world.standin.inject_errors("DescribeVpnConnections", "RequestLimitExceeded", 2)
+
+    result = world.run([vpn], progress=throttle_while_waiting)
+
+    assert result.ok, result.errors
+    retries = [e for e in world.events if e.phase == "retry"]
+    assert [e.tunnel for e in retries] == [1, 1]
+    # Well into tunnel 1's work (its change, then >= 30 s of telemetry lag), and growing.
+    assert retries[0].elapsed >= 30.0
+    assert retries[1].elapsed > retries[0].elapsed
+    assert "RequestLimitExceeded: Request limit exceeded." in retries[0].message
+
+
+def test_unreachable_endpoint_fails_fast_with_a_clear_message() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    clock = SimClock()
+    events: list[ProgressEvent] = []
+    engine = RolloutEngine(client(f"http://127.0.0.1:{port}"), ENABLE,
+                           RolloutSettings(poll_interval=10.0), clock, events.append, seed=7)
+    vpn = "vpn-0123456789abcdef0"
+    start = clock.now()
+
+    result = engine.run([vpn])
+
+    error = result.connections[0].error or ""
+    assert error.startswith(f"{vpn}: could not connect to the EC2 endpoint after 3 tries")
+    assert "EndpointConnectionError" in error and "check the endpoint URL" in error
+    retries = [e for e in events if e.phase == "retry"]
+    assert len(retries) == 2 and all(e.vpn_connection_id == vpn for e in retries)
+    assert "retry 1/2" in retries[0].message and "EndpointConnectionError" in retries[0].message
+    assert retries[1].elapsed > 0.0
+    assert clock.now() - start < 5.0  # seconds of backoff, not minutes

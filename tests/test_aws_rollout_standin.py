@@ -146,3 +146,36 @@ def test_timeline_records_changes_and_double_down() -> None:
     statuses = [(e.outside_ip, e.status) for e in world.standin.timeline()]
     assert statuses[2:] == [(ip1, DOWN), (ip2, DOWN), (ip1, UP), (ip2, UP)]
     assert world.standin.double_down_seconds(vpn) == pytest.approx(80)
+
+
+def test_connection_state_pending_then_available_and_deleting_then_deleted() -> None:
+    world = make_world()
+    vpn = world.standin.add_connection(pending_seconds=60.0)
+    ip1, _ = world.standin.tunnel_ips(vpn)
+
+    def state() -> str:
+        conn = world.ec2.describe_vpn_connections(VpnConnectionIds=[vpn])["VpnConnections"][0]
+        return str(conn["State"])
+
+    def by_filter(value: str) -> list[str]:
+        out = world.ec2.describe_vpn_connections(Filters=[{"Name": "state", "Values": [value]}])
+        return [c["VpnConnectionId"] for c in out["VpnConnections"]]
+
+    assert state() == "pending" and by_filter("pending") == [vpn] and by_filter("available") == []
+    with pytest.raises(ClientError) as err:
+        _modify(world.ec2, vpn, ip1)
+    assert err.value.response["Error"]["Code"] == "IncorrectState"
+    assert "pending" in err.value.response["Error"]["Message"]
+    world.clock.advance(60.0)
+    assert state() == "available" and by_filter("available") == [vpn]
+    _modify(world.ec2, vpn, ip1)
+
+    world.clock.advance(StandInSettings().modify_seconds)
+    world.standin.delete_connection(vpn, deleting_seconds=30.0)
+    assert state() == "deleting"
+    with pytest.raises(ClientError) as err:
+        _modify(world.ec2, vpn, ip1)
+    assert err.value.response["Error"]["Code"] == "IncorrectState"
+    world.clock.advance(30.0)
+    assert state() == "deleted"
+    assert len(world.standin.modify_calls()) == 1

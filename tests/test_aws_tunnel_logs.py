@@ -268,3 +268,13 @@ def test_the_dynamic_provider_host_creates_and_deletes_the_recorded_resource(
         host.kill()
         host.wait(timeout=10)
     assert max_both_down_seconds(standin) == 0.0
+
+
+def test_max_parallel_bounds_how_many_connections_change_at_once() -> None:
+    vpns = [f"vpn-0000000000000000{i}" for i in range(5)]
+    rec = plan(aws_config(vpnConnections=vpns, maxParallel=2))
+    by_vpn = {r.inputs["vpnConnectionId"]: r for r in rec.by_type(DYNAMIC)}
+    for i, vpn in enumerate(vpns):
+        waits = {by_vpn[v].urn for v in vpns} & set(by_vpn[vpn].dependencies)
+        expected = {by_vpn[vpns[i - 2]].urn} if i >= 2 else set()
+        assert waits == expected, vpn

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from gatewatch.catalog import load_catalog, load_saved_queries
-from gatewatch.kql.check import KqlCheckerUnavailable, QueryCheck, check_queries
+from gatewatch.kql.check import (
+    ALLOWED_WARNINGS,
+    KqlCheckerUnavailable,
+    QueryCheck,
+    _verdict,
+    check_queries,
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +83,39 @@ def test_a_batch_keeps_input_order_and_names() -> None:
 def test_missing_npm_install_says_run_make_setup(tmp_path: Path) -> None:
     with pytest.raises(KqlCheckerUnavailable, match="run make setup"):
         check_queries([("a", "AzureDiagnostics | count")], tool_dir=tmp_path)
+
+
+def test_a_warning_alone_fails_the_query_with_its_name_line_and_column() -> None:
+    """KS508 (Microsoft's analyzer): a join without kind= is a Warning, not an Error; it
+    parses and binds fine, so only a checker that fails warnings catches it."""
+    result = _one("AzureDiagnostics\n| join (AzureDiagnostics) on Resource")
+    assert not result.ok
+    (diag,) = result.diagnostics
+    assert (diag.severity, diag.code, diag.line, diag.column) == ("Warning", "KS508", 2, 3)
+    assert result.describe().startswith("probe: line 2, column 3: Warning KS508")
+
+
+def test_a_let_shadowed_by_a_column_is_a_failing_warning() -> None:
+    result = _one('let Resource = "VPNGW01";\nAzureDiagnostics | where Resource == "x"')
+    assert not result.ok
+    assert [(d.severity, d.code) for d in result.diagnostics] == [("Warning", "KS510")]
+
+
+def test_a_suggestion_is_reported_but_does_not_fail() -> None:
+    result = _one('AzureDiagnostics | where Message contains "NO_PROPOSAL"')
+    assert result.ok, result.describe()
+    assert [(d.severity, d.code) for d in result.suggestions] == [("Suggestion", "KS500")]
+
+
+def test_the_verdict_comes_from_the_severities_not_the_tools_ok() -> None:
+    warning = {"message": "m", "severity": "Warning", "code": "KS508", "line": 1, "column": 2}
+    hint = {"message": "h", "severity": "Suggestion", "code": "KS500", "line": 1, "column": 3}
+    (result,) = [_verdict({"name": "q", "ok": True, "diagnostics": [warning, hint]})]
+    assert not result.ok
+    assert [d.code for d in result.diagnostics] == ["KS508"]
+    assert [d.code for d in result.suggestions] == ["KS500"]
+
+
+def test_no_warning_is_allowed_without_a_reason() -> None:
+    assert ALLOWED_WARNINGS == {}
+

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
+from gatewatch.cli import main
 from tests.stacks import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,3 +90,82 @@ def test_not_yaml_is_exit_2(tmp_path: Path) -> None:
     result = run_cli("plan", "--config-file", str(path))
     assert result.returncode == 2
     assert "not valid YAML" in result.stderr
+
+
+def _drop(key: str) -> Callable[[dict[str, Any]], None]:
+    def change(azure: dict[str, Any]) -> None:
+        del azure[key]
+    return change
+
+
+def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(azure: dict[str, Any]) -> None:
+        azure[key] = value
+    return change
+
+
+def _gateway(index: int, key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(azure: dict[str, Any]) -> None:
+        azure["gateways"][index][key] = value
+    return change
+
+
+def _workspace(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(azure: dict[str, Any]) -> None:
+        azure["workspace"][key] = value
+    return change
+
+
+def _duplicate_gateway(azure: dict[str, Any]) -> None:
+    azure["gateways"].append(dict(azure["gateways"][0]))
+
+
+CONFIG_ERRORS = [
+    ("missing key", _drop("resourceGroupName"), "gatewatch:azure.resourceGroupName"),
+    ("key without value", _set("location", None), "gatewatch:azure.location"),
+    ("list without value", _set("gateways", None), "gatewatch:azure.gateways"),
+    ("wrong type", _set("gateways", "vpngw01"), "gatewatch:azure.gateways"),
+    ("not a gateway id", _gateway(1, "id", "/subscriptions/x/vpngw"),
+     "gatewatch:azure.gateways[1].id"),
+    ("duplicate gateway", _duplicate_gateway, "gatewatch:azure.gateways[2].id"),
+    ("retention out of range", _workspace("retentionInDays", 7),
+     "gatewatch:azure.workspace.retentionInDays"),
+    ("infinite daily cap", _workspace("dailyQuotaGb", float("inf")),
+     "gatewatch:azure.workspace.dailyQuotaGb"),
+    ("unknown vpnType", _gateway(0, "vpnType", "Routebased"),
+     "gatewatch:azure.gateways[0].vpnType"),
+    ("unknown key", _set("gatewayz", []), "gatewatch:azure.gatewayz"),
+    ("invalid email", _set("alerts", {"emails": ["ops"]}), "gatewatch:azure.alerts.emails[0]"),
+    ("empty email list", _set("alerts", {"emails": []}), "gatewatch:azure.alerts.emails"),
+    ("disabled alert not a name", _set("alerts", {"emails": ["a@example.com"],
+                                                  "disabled": [{"a": 1}]}),
+     "gatewatch:azure.alerts.disabled[0]"),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "key_path"), CONFIG_ERRORS,
+                         ids=[c[0] for c in CONFIG_ERRORS])
+def test_each_config_error_exits_2_naming_the_key(
+    case: str, change: Callable[[dict[str, Any]], None], key_path: str, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = base_config()
+    change(config["gatewatch:azure"])
+    code = main(["plan", "--config-file", str(write_stack(tmp_path, config))])
+    out, err = capsys.readouterr()
+    assert code == 2, case
+    assert f"error: {key_path}:" in err, err
+    assert out == "" and "Traceback" not in err
+
+
+@pytest.mark.parametrize("kind", ["directory", "binary"])
+def test_an_unreadable_config_file_exits_2(kind: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "Pulumi.x.yaml"
+    if kind == "directory":
+        path.mkdir()
+    else:
+        path.write_bytes(b"config:\n  \xff\xfe\x00gatewatch")
+    assert main(["plan", "--config-file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "Traceback" not in err

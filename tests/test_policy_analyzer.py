@@ -21,7 +21,13 @@ from gatewatch import harness
 from gatewatch.harness import Recording
 from gatewatch.policy.pack import PACK_ENFORCEMENT, PACK_NAME, build_policies
 from gatewatch.policy.rules import RULES
-from tests.test_policy_rules import aws_stack, azure_stack, record
+from tests.test_policy_rules import (
+    aws_stack,
+    azure_stack,
+    beside_the_kit,
+    native_gateway,
+    record,
+)
 
 CANT_RUN = "can't run policy"
 
@@ -107,6 +113,14 @@ def test_a_first_preview_with_too_few_categories_is_a_mandatory_violation() -> N
     assert diagnostic.enforcementLevel == proto.MANDATORY
     assert diagnostic.urn == rec.one("azure-native:network:VirtualNetworkGateway", "hub-gw").urn
     assert "'hub-gw' has no diagnostic setting sending TunnelDiagnosticLog" in diagnostic.message
+
+
+def test_a_gateway_the_kit_covers_by_id_passes_and_another_fails_in_preview() -> None:
+    assert analyze(beside_the_kit(native_gateway("hub", "rg-hub", "vpngw-hub"))) == []
+    [diagnostic] = analyze(beside_the_kit(native_gateway("other", "rg-hub", "vpngw-other")))
+    assert diagnostic.policyName == "vpn-gateway-diagnostics"
+    assert diagnostic.enforcementLevel == proto.MANDATORY
+    assert "virtualNetworkGateways/vpngw-other} to gatewatch:azure.gateways" in diagnostic.message
 
 
 def test_a_policy_based_gateway_asked_for_five_is_mandatory_in_preview() -> None:

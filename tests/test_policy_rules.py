@@ -16,10 +16,11 @@ from pulumi_azure_native import monitor, network, operationalinsights, resources
 
 from gatewatch import facts, harness
 from gatewatch.harness import Recording, run_program
-from gatewatch.policy.resources import UNKNOWN, from_recorded
+from gatewatch.policy.resources import UNKNOWN, PlainResource, from_recorded
+from gatewatch.policy.rules import read_setting
 from gatewatch.policy.runner import Outcome, resolve_config, run_pack
 from gatewatch.validate import ConfigError
-from tests.stacks import base_config
+from tests.stacks import POLICY_GW, ROUTE_GW, base_config, gateway_id
 
 FIVE = facts.GATEWAY_LOG_CATEGORIES
 STORAGE_ID = ("/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-logs/"
@@ -100,6 +101,104 @@ def test_a_gateway_declared_beside_the_kits_program_without_a_setting_fails() ->
     assert outcome.failed
     [message] = violations(outcome, "vpn-gateway-diagnostics")
     assert "'extra-gw' has no diagnostic setting" in message
+
+
+# --- gateways the kit covers by id (gatewatch:azure.gateways) ---------------------------------
+
+def beside_the_kit(*declare: Program) -> Recording:
+    """The kit's own program with `base_config()` (gateways rg-hub/vpngw-hub and
+    rg-branch/vpngw-branch by id), plus gateways declared in the same stack, in preview."""
+
+    def program() -> None:
+        runpy.run_path(str(harness.PROGRAM), run_name="__main__")
+        for extra in declare:
+            extra()
+
+    return run_program(base_config(), stack="test", program=program)
+
+
+def native_gateway(name: str, group: str, gateway_name: str,
+                   vpn_type: str = "RouteBased") -> Program:
+    return lambda: network.VirtualNetworkGateway(
+        name, resource_group_name=group, virtual_network_gateway_name=gateway_name,
+        gateway_type="Vpn", vpn_type=vpn_type, location="japaneast")
+
+
+def test_a_declared_gateway_the_kit_covers_by_id_passes_in_preview() -> None:
+    # Case differs from the configured ids on purpose: ARM ids are case-insensitive.
+    rec = beside_the_kit(native_gateway("hub", "RG-Hub", "VPNGW-hub"),
+                         native_gateway("branch", "rg-branch", "vpngw-branch", "PolicyBased"))
+    [kit_setting] = [r for r in rec.by_type("azure-native:monitor:DiagnosticSetting")
+                     if "rg-hub" in r.name]
+    # The situation of the report: the kit's setting names the gateway by a literal id and has
+    # no dependency on it; the declared gateway's id is unknown.
+    assert kit_setting.inputs["resourceUri"] == ROUTE_GW
+    assert kit_setting.property_dependencies["resourceUri"] == []
+    gateway = from_recorded(rec.one("azure-native:network:VirtualNetworkGateway", "hub"))
+    assert gateway.known_id is None
+    outcome = check(rec)
+    assert outcome.violations == [], [v.message for v in outcome.violations]
+
+
+def test_a_declared_gateway_with_another_name_than_the_kits_ids_still_fails() -> None:
+    rec = beside_the_kit(native_gateway("other", "rg-hub", "vpngw-other"),
+                         native_gateway("moved", "rg-elsewhere", "vpngw-hub"))
+    outcome = check(rec)
+    assert outcome.failed
+    messages = violations(outcome, "vpn-gateway-diagnostics")
+    assert len(messages) == 2
+    [other] = [m for m in messages if "'other'" in m]
+    assert other.startswith("VPN gateway 'other' has no diagnostic setting sending ")
+    # The fix it names is one that clears it: the gateway's own id in the kit's config.
+    assert ("or add {id: /subscriptions/<subscription-guid>/resourceGroups/rg-hub/providers/"
+            "Microsoft.Network/virtualNetworkGateways/vpngw-other} to gatewatch:azure.gateways "
+            "so the kit creates it.") in other
+
+
+def test_classic_gateways_the_kit_covers_by_id_pass_in_preview() -> None:
+    def classic(name: str, group: str, gateway_name: str, vpn_type: str) -> Program:
+        return lambda: pulumi.CustomResource(CLASSIC_GATEWAY, name, {
+            "resourceGroupName": group, "name": gateway_name, "type": "Vpn",
+            "vpnType": vpn_type, "sku": "VpnGw1"})
+
+    outcome = check(beside_the_kit(classic("hub", "rg-hub", "vpngw-hub", "RouteBased"),
+                                   classic("branch", "rg-branch", "vpngw-branch", "PolicyBased")))
+    assert outcome.violations == [], [v.message for v in outcome.violations]
+    outcome = check(beside_the_kit(classic("hub", "rg-hub", "vpngw-other", "RouteBased")))
+    [message] = violations(outcome, "vpn-gateway-diagnostics")
+    assert "target_resource_id=<hub>.id" in message and "virtualNetworkGateways/vpngw-other" \
+        in message
+
+
+def test_a_gateway_with_a_computed_name_is_told_that_config_alone_will_not_clear_it() -> None:
+    # resource_group_name comes from a new resource group: unknown in preview, so the kit's
+    # literal id cannot be matched to it; the message must not promise that config fixes it.
+    [message] = violations(check(record(azure_stack(with_setting=False))),
+                           "vpn-gateway-diagnostics")
+    assert "or add {id:" not in message
+    assert ("listing the gateway in gatewatch:azure.gateways counts only if its "
+            "resource_group_name and virtual_network_gateway_name are literals") in message
+
+
+def test_resource_group_and_name_match_only_while_the_gateway_id_is_unknown() -> None:
+    setting = read_setting(PlainResource(
+        "urn:setting", "azure-native:monitor:DiagnosticSetting", "kit-diag",
+        {"resourceUri": POLICY_GW}))
+    inputs = {"resourceGroupName": "rg-branch", "virtualNetworkGatewayName": "vpngw-branch"}
+
+    def gateway(id_: str | None) -> PlainResource:
+        return PlainResource("urn:gw", "azure-native:network:VirtualNetworkGateway", "gw",
+                             inputs, id=id_)
+
+    assert setting.targets(gateway(None))
+    assert setting.targets(gateway(POLICY_GW.upper()))
+    other_sub = gateway_id("rg-branch", "vpngw-branch", sub="99999999-2222-3333-4444-555555555555")
+    assert not setting.targets(gateway(other_sub))
+    # Another resource type with the same group and name is not the gateway.
+    not_a_gateway = read_setting(PlainResource(
+        "urn:s2", "azure-native:monitor:DiagnosticSetting", "s2",
+        {"resourceUri": POLICY_GW.replace("virtualNetworkGateways", "localNetworkGateways")}))
+    assert not not_a_gateway.targets(gateway(None))
 
 
 # --- vpn-gateway-diagnostics ------------------------------------------------------------------

@@ -12,7 +12,9 @@ Nothing here runs a workflow on GitHub. Three kinds of check, each shown able to
 
 from __future__ import annotations
 
+import ast
 import copy
+import fnmatch
 import json
 import os
 import re
@@ -31,6 +33,10 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 PR = WORKFLOWS / "pr.yml"
 DEPLOY = WORKFLOWS / "deploy.yml"
 LIST_STACKS = ROOT / ".github" / "scripts" / "list_stacks.py"
+STACK_AWS = ROOT / ".github" / "scripts" / "stack_aws.py"
+CI_DOC = ROOT / "docs" / "ci.md"
+AWS_POLICY = ROOT / "docs" / "aws-deploy-policy.json"
+ROLLOUT_ENGINE = ROOT / "gatewatch" / "aws_rollout" / "engine.py"
 ACTIONLINT = ROOT / "tools" / "actionlint"
 POLICY_PACK = "policies"
 
@@ -60,8 +66,10 @@ STORED_KEY_NAMES = (
     "ARM_CLIENT_SECRET", "ARM_CLIENT_CERTIFICATE", "AZURE_CLIENT_SECRET", "AZURE_CREDENTIALS",
     "client-secret", "creds:",
 )
-# The only secrets a workflow may read: the state backend's token and stack passphrase.
-ALLOWED_SECRETS = {"PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"}
+# The only secrets a workflow may read: the state backend's tokens and stack passphrase.
+WRITE_TOKEN = "PULUMI_ACCESS_TOKEN"     # updates stacks: dev/prod environment secret only
+PREVIEW_TOKEN = "PULUMI_PREVIEW_TOKEN"  # read-only team token: repository secret, for previews
+ALLOWED_SECRETS = {WRITE_TOKEN, PREVIEW_TOKEN, "PULUMI_CONFIG_PASSPHRASE"}
 AZURE_IDS = {"client-id", "tenant-id", "subscription-id"}
 
 Workflow = dict[str, Any]
@@ -293,6 +301,57 @@ def test_list_stacks_reads_any_project_and_refuses_an_empty_one(tmp_path: Path) 
     assert "no Pulumi.<stack>.yaml" in result.stderr
 
 
+def stack_aws(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("AWS_ROLE_ARN", "AWS_REGION")}
+    return run([sys.executable, str(STACK_AWS), *args], env={**clean, **env})
+
+
+@pytest.mark.parametrize("stack", stack_files())
+def test_stack_aws_agrees_with_a_yaml_parser_on_the_stack_files(stack: str) -> None:
+    """The script finds `gatewatch:aws` without a YAML parser; it must agree with one."""
+    config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+    expected = "gatewatch:aws" in (config.get("config") or {})
+    result = stack_aws(stack, env={"AWS_ROLE_ARN": "arn:aws:iam::1:role/r",
+                                   "AWS_REGION": "ap-northeast-1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == f"aws={'true' if expected else 'false'}"
+
+
+def test_an_aws_stack_without_a_role_fails_with_an_error_annotation(tmp_path: Path) -> None:
+    """Both stack files have gatewatch:aws now: a missing AWS_ROLE_ARN fails the job with a
+    clear ::error:: instead of the AWS step being skipped and the provider failing later."""
+    assert all("gatewatch:aws" in yaml.safe_load(
+        (ROOT / f"Pulumi.{s}.yaml").read_text(encoding="utf-8"))["config"]
+        for s in ("dev", "prod"))
+    out = tmp_path / "github_output"
+    result = stack_aws("prod", "--github-output",
+                       env={"GITHUB_OUTPUT": str(out), "AWS_REGION": "ap-northeast-1"})
+    assert result.returncode == 1
+    assert out.read_text(encoding="utf-8") == "aws=true\n"
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1
+    assert errors[0].startswith("::error file=Pulumi.prod.yaml,title=AWS_ROLE_ARN is not set::")
+    assert "'prod' environment" in errors[0]
+    both = stack_aws("dev", env={"AWS_ROLE_ARN": " ", "AWS_REGION": ""})
+    assert both.returncode == 1
+    assert [line.split("title=")[1].split("::")[0] for line in both.stdout.splitlines()
+            if line.startswith("::error")] == ["AWS_ROLE_ARN is not set", "AWS_REGION is not set"]
+
+
+def test_a_stack_without_aws_needs_no_role(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.azonly.yaml").write_text(
+        "config:\n  # gatewatch:aws: (not yet)\n  gatewatch:azure:\n    location: japaneast\n"
+        "    aws: not-the-section\n", encoding="utf-8")
+    (tmp_path / "Pulumi.quoted.yaml").write_text(
+        "config:\n  'gatewatch:aws':\n    region: eu-west-1\n", encoding="utf-8")
+    result = stack_aws("azonly", "--root", str(tmp_path), env={})
+    assert (result.returncode, result.stdout) == (0, "aws=false\n")
+    quoted = stack_aws("quoted", "--root", str(tmp_path), env={})
+    assert quoted.returncode == 1 and quoted.stdout.startswith("aws=true\n")
+    missing = stack_aws("nope", "--root", str(tmp_path), env={})
+    assert missing.returncode == 2 and "::error::no stack file Pulumi.nope.yaml" in missing.stdout
+
+
 @pytest.mark.parametrize("stack", stack_files())
 def test_every_stack_file_plans_offline(stack: str) -> None:
     """What the check job runs for each stack: the config is valid and the program runs."""
@@ -519,6 +578,78 @@ def pulumi_version_problems(workflows: dict[str, Workflow]) -> list[str]:
             if wf.get("env", {}).get("PULUMI_VERSION") != pin.group(1)]
 
 
+def _environment(job: dict[str, Any]) -> str | None:
+    env = job.get("environment")
+    return str(env.get("name")) if isinstance(env, dict) else (None if env is None else str(env))
+
+
+def _reads_secret(value: Any, name: str) -> bool:
+    text = json.dumps(value)
+    return bool(re.search(rf"secrets(\.{name}\b|\[\\?['\"]{name}\\?['\"]\])", text))
+
+
+def _command_step(job: dict[str, Any], command: str) -> dict[str, Any] | None:
+    return next((s for s in steps_using(job, "pulumi/actions")
+                 if s.get("with", {}).get("command") == command), None)
+
+
+def token_problems(wf: Workflow, where: str, stacks: list[str]) -> list[str]:
+    """Least privilege for the backend: the write token only in jobs of a deploy environment
+    (dev/prod, where it is an environment secret); previews log in with the read-only token."""
+    out = []
+    for key in ("env", "defaults"):
+        if "secrets" in json.dumps(wf.get(key, {})):
+            out.append(f"{where}: workflow-level {key} reads a secret (every job would get it)")
+    for name, job in wf["jobs"].items():
+        environment = _environment(job)
+        if _reads_secret(job, WRITE_TOKEN) and environment not in stacks:
+            out.append(f"{where}:{name}: reads the write token {WRITE_TOKEN} outside the "
+                       f"deploy environments {stacks} (environment {environment!r})")
+        preview = _command_step(job, "preview")
+        if preview is not None and preview.get("env", {}).get("PULUMI_ACCESS_TOKEN") != \
+                f"${{{{ secrets.{PREVIEW_TOKEN} }}}}":
+            out.append(f"{where}:{name}: preview must log in with secrets.{PREVIEW_TOKEN}")
+        up = _command_step(job, "up")
+        if up is not None and (environment not in stacks or up.get("env", {}).get(
+                "PULUMI_ACCESS_TOKEN") != f"${{{{ secrets.{WRITE_TOKEN} }}}}"):
+            out.append(f"{where}:{name}: up must log in with secrets.{WRITE_TOKEN} "
+                       "inside its deploy environment")
+    return out
+
+
+AWS_CHECK_RUN = 'python3 .github/scripts/stack_aws.py "${STACK_NAME##*/}" --github-output'
+
+
+def aws_step_problems(wf: Workflow, where: str) -> list[str]:
+    """Every cloud job checks whether its stack file has `gatewatch:aws` (failing when
+    AWS_ROLE_ARN is empty for such a stack), and runs the AWS credentials step on that answer,
+    not on whether a role happens to be configured."""
+    out = []
+    for name, job in cloud_jobs(wf):
+        steps = job["steps"]
+        checks = [i for i, s in enumerate(steps) if s.get("id") == "aws"]
+        if len(checks) != 1 or str(steps[checks[0]].get("run", "")).strip() != AWS_CHECK_RUN:
+            out.append(f"{where}:{name}: needs one step `id: aws` running {AWS_CHECK_RUN!r}")
+            continue
+        check_env = steps[checks[0]].get("env", {})
+        if check_env.get("AWS_ROLE_ARN") != "${{ vars.AWS_ROLE_ARN }}" \
+                or check_env.get("AWS_REGION") != "${{ vars.AWS_REGION }}":
+            out.append(f"{where}:{name}: the aws check needs AWS_ROLE_ARN and AWS_REGION "
+                       "from vars")
+        creds = [i for i, s in enumerate(steps)
+                 if uses(s, "aws-actions/configure-aws-credentials")]
+        if len(creds) != 1:
+            out.append(f"{where}:{name}: needs one AWS credentials step")
+            continue
+        condition = " ".join(str(steps[creds[0]].get("if", "")).split())
+        if condition != "steps.aws.outputs.aws == 'true'":
+            out.append(f"{where}:{name}: AWS credentials must run if "
+                       f"steps.aws.outputs.aws == 'true', not {condition!r}")
+        if creds[0] < checks[0]:
+            out.append(f"{where}:{name}: the aws check must come before the AWS credentials")
+    return out
+
+
 def all_problems(pr: Workflow, deploy: Workflow, pr_text: str, deploy_text: str,
                  stacks: list[str]) -> list[str]:
     both = {"pr": pr, "deploy": deploy}
@@ -531,6 +662,8 @@ def all_problems(pr: Workflow, deploy: Workflow, pr_text: str, deploy_text: str,
         *credential_problems(pr, pr_text, "pr"),
         *credential_problems(deploy, deploy_text, "deploy"),
         *fork_problems(pr),
+        *token_problems(pr, "pr", stacks), *token_problems(deploy, "deploy", stacks),
+        *aws_step_problems(pr, "pr"), *aws_step_problems(deploy, "deploy"),
         *deploy_problems(deploy, stacks),
         *concurrency_problems(deploy),
         *setup_problems(both),
@@ -585,6 +718,12 @@ def _pulumi(wf: Workflow, name: str) -> dict[str, Any]:
                 if uses(s, "pulumi/actions") and "command" in s.get("with", {}))
     with_: dict[str, Any] = step["with"]
     return with_
+
+
+def _pulumi_step(wf: Workflow, name: str) -> dict[str, Any]:
+    step: dict[str, Any] = next(s for s in _job(wf, name)["steps"]
+                                if uses(s, "pulumi/actions") and "command" in s.get("with", {}))
+    return step
 
 
 BROKEN: dict[str, tuple[Mutation, str]] = {
@@ -649,6 +788,34 @@ BROKEN: dict[str, tuple[Mutation, str]] = {
         "does not name the stack"),
     "set-up drift": (
         lambda pr, d: _job(d, "prod")["steps"].pop(3), "set-up steps differ"),
+    "preview with the write token": (
+        lambda pr, d: _pulumi_step(pr, "preview")["env"].update(
+            {"PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}"}),
+        "pr:preview: reads the write token PULUMI_ACCESS_TOKEN outside"),
+    "write token in a job without environment": (
+        lambda pr, d: _job(pr, "check").update(
+            {"env": {"TOKEN": "${{ secrets['PULUMI_ACCESS_TOKEN'] }}"}}),
+        "pr:check: reads the write token"),
+    "deploy without its environment": (
+        lambda pr, d: _job(d, "dev").pop("environment"),
+        "deploy:dev: reads the write token PULUMI_ACCESS_TOKEN outside"),
+    "write token at workflow level": (
+        lambda pr, d: d["env"].update(
+            {"PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}"}),
+        "deploy: workflow-level env reads a secret"),
+    "up with the preview token": (
+        lambda pr, d: _pulumi_step(d, "prod")["env"].update(
+            {"PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_PREVIEW_TOKEN }}"}),
+        "deploy:prod: up must log in with secrets.PULUMI_ACCESS_TOKEN"),
+    "AWS skipped when no role is set": (
+        lambda pr, d: next(s for s in _job(d, "prod")["steps"]
+                           if uses(s, "aws-actions/configure-aws-credentials"))
+        .update({"if": "vars.AWS_ROLE_ARN != ''"}),
+        "AWS credentials must run if steps.aws.outputs.aws == 'true'"),
+    "no aws check": (
+        lambda pr, d: _job(pr, "preview").update({"steps": [
+            s for s in _job(pr, "preview")["steps"] if s.get("id") != "aws"]}),
+        "pr:preview: needs one step `id: aws`"),
     "pulumi CLI drift": (
         lambda pr, d: d["env"].update({"PULUMI_VERSION": "3.100.0"}),
         "PULUMI_VERSION 3.100.0 is not the SDK's"),
@@ -667,3 +834,145 @@ def test_each_fact_check_catches_its_mistake(
     problems = all_problems(pr, deploy, yaml.safe_dump(pr), yaml.safe_dump(deploy),
                             ["dev", "prod"])
     assert any(expected in p for p in problems), problems
+
+
+# --- the deploy identities' documented permissions -----------------------------------------
+
+# Actions AWS cannot scope to a resource (or, for the vended-logs set, documents with "*" in
+# "IAM requirements to publish to CloudWatch Logs" of the Site-to-Site VPN logs guide).
+UNSCOPABLE = {
+    "ec2:DescribeVpnConnections",
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+}
+# What the Pulumi resources of components/aws_tunnel_logs.py need beyond the engine's calls.
+AWS_DEPLOY_ACTIONS = {
+    *UNSCOPABLE,
+    "logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:DeleteLogGroup", "logs:TagResource",
+    "logs:PutMetricFilter", "logs:DeleteMetricFilter", "logs:DescribeMetricFilters",
+    "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+    "cloudwatch:TagResource", "cloudwatch:ListTagsForResource",
+    "sns:CreateTopic", "sns:DeleteTopic", "sns:Subscribe", "sns:Unsubscribe",
+    "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:TagResource",
+}
+
+
+def engine_api_calls(source: str) -> set[str]:
+    """IAM actions of the boto3 calls the rollout engine makes (`<...>.client.<method>(...)`),
+    named through botocore's own method-to-operation mapping."""
+    import boto3
+
+    tree = ast.parse(source)
+    services = {node.args[0].value for node in ast.walk(tree)
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "client" and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "boto3" and node.args
+                and isinstance(node.args[0], ast.Constant)}
+    assert services == {"ec2"}, f"the engine builds {services} clients: extend this test"
+    methods = {node.func.attr for node in ast.walk(tree)
+               if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+               and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "client"}
+    mapping = boto3.client("ec2", region_name="us-east-1").meta.method_to_api_mapping
+    unknown = methods - set(mapping)
+    assert not unknown, f"not EC2 client methods: {sorted(unknown)}"
+    return {f"ec2:{mapping[m]}" for m in methods}
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def aws_policy_problems(policy: Any, needed: set[str]) -> list[str]:
+    """Every needed action allowed; nothing on "*" that AWS lets us scope; no NotAction/Deny
+    tricks; ModifyVpnTunnelOptions only on vpn-connection ARNs."""
+    out = []
+    if policy.get("Version") != "2012-10-17":
+        out.append("Version must be 2012-10-17")
+    allowed: dict[str, list[str]] = {}
+    for i, st in enumerate(policy.get("Statement", [])):
+        if st.get("Effect") != "Allow" or "Action" not in st or "Resource" not in st:
+            out.append(f"statement {i}: Allow with Action and Resource only")
+            continue
+        for action in _listed(st["Action"]):
+            if "*" in action:
+                out.append(f"statement {i}: wildcard action {action}")
+            allowed.setdefault(action.lower(), []).extend(_listed(st["Resource"]))
+            if "*" in _listed(st["Resource"]) and action not in UNSCOPABLE:
+                out.append(f"statement {i}: {action} on Resource '*' (scope it)")
+    for action in sorted(needed):
+        if action.lower() not in allowed:
+            out.append(f"not allowed: {action}")
+    modify = allowed.get("ec2:modifyvpntunneloptions", [])
+    if modify and not all(fnmatch.fnmatch(r, "arn:aws:ec2:*:*:vpn-connection/*") for r in modify):
+        out.append(f"ec2:ModifyVpnTunnelOptions must be scoped to vpn-connection ARNs: {modify}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def aws_policy() -> Any:
+    return json.loads(AWS_POLICY.read_text(encoding="utf-8"))  # fails on invalid JSON
+
+
+def test_the_engine_calls_are_found() -> None:
+    calls = engine_api_calls(ROLLOUT_ENGINE.read_text(encoding="utf-8"))
+    assert {"ec2:DescribeVpnConnections", "ec2:ModifyVpnTunnelOptions"} <= calls
+    # A new call in the engine shows up here, and then in the policy check below.
+    extra = engine_api_calls("import boto3\nc = boto3.client('ec2')\n"
+                             "run.client.create_tags(Resources=[])\n")
+    assert extra == {"ec2:CreateTags"}
+
+
+def test_the_aws_deploy_policy_covers_the_kit(aws_policy: Any) -> None:
+    needed = AWS_DEPLOY_ACTIONS | engine_api_calls(ROLLOUT_ENGINE.read_text(encoding="utf-8"))
+    assert aws_policy_problems(aws_policy, needed) == []
+    text = AWS_POLICY.read_text(encoding="utf-8")
+    # Names the kit gives its AWS resources (components/aws_tunnel_logs.py).
+    for fragment in ("log-group:/aws/vendedlogs/gatewatch/*", "alarm:gatewatch-*",
+                     ":gatewatch-vpn-alarms-*"):
+        assert fragment in text
+    assert set(re.findall(r"arn:aws:[a-z0-9]+:\*:([A-Z_0-9]+):", text)) == {"ACCOUNT_ID"}
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("drop modify", "not allowed: ec2:ModifyVpnTunnelOptions"),
+    ("engine calls more", "not allowed: ec2:CreateTags"),
+    ("modify on *", "ec2:ModifyVpnTunnelOptions on Resource '*'"),
+    ("drop log delivery", "not allowed: logs:CreateLogDelivery"),
+    ("wildcard", "wildcard action sns:*"),
+])
+def test_the_policy_check_catches_its_mistakes(aws_policy: Any, case: str, expected: str) -> None:
+    policy = copy.deepcopy(aws_policy)
+    needed = AWS_DEPLOY_ACTIONS | engine_api_calls(ROLLOUT_ENGINE.read_text(encoding="utf-8"))
+    statements = {st["Sid"]: st for st in policy["Statement"]}
+    if case == "drop modify":
+        policy["Statement"].remove(statements["ChangeTunnelLogOptions"])
+    elif case == "engine calls more":
+        needed.add("ec2:CreateTags")
+    elif case == "modify on *":
+        statements["ChangeTunnelLogOptions"]["Resource"] = "*"
+    elif case == "drop log delivery":
+        statements["S2SVPNLogging"]["Action"].remove("logs:CreateLogDelivery")
+    elif case == "wildcard":
+        statements["GatewatchAlarmTopic"]["Action"] = ["sns:*"]
+    problems = aws_policy_problems(policy, needed)
+    assert any(expected in p for p in problems), problems
+
+
+def test_ci_doc_says_what_the_workflows_do() -> None:
+    doc = CI_DOC.read_text(encoding="utf-8")
+    for stale in ("when the alerts land", "when AWS stacks land",
+                  "the AWS step is skipped while `AWS_ROLE_ARN` is empty"):
+        assert stale not in doc
+    for needed in (PREVIEW_TOKEN, f"]({AWS_POLICY.name})", "stack_aws.py",
+                   "pulumi config set --secret --path 'azure.alerts.webhooks[0].uri'",
+                   "Role Based Access Control Administrator", "Managed Identity Contributor",
+                   "Virtual Machine Contributor", "Microsoft.Maintenance/",
+                   facts_reader_guid()):
+        assert needed in doc, needed
+
+
+def facts_reader_guid() -> str:
+    from gatewatch import facts
+
+    return str(facts.READER_ROLE_DEFINITION_GUID)

@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -35,11 +36,14 @@ from gatewatch.aws_rollout.engine import (
 PROG = "gatewatch tunnel-logs"
 VPN_ID_RE = facts.AWS_VPN_ID_RE
 REGION_RE = facts.AWS_REGION_RE
-LOG_GROUP_ARN_RE = re.compile(
-    r"^arn:aws[a-z-]*:logs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):log-group:"
-    r"(?P<name>[A-Za-z0-9_./#-]{1,512})(:\*)?$"
-)
+LOG_GROUP_ARN_RE = facts.AWS_LOG_GROUP_ARN_RE
+LOG_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
+DEFAULT_FORMAT = LOG_FORMATS[0]
 EXAMPLE_ARN = "arn:aws:logs:REGION:123456789012:log-group:/aws/vendedlogs/vpn"
+EXAMPLE_ENDPOINT = "https://ec2.REGION.amazonaws.com"
+# A host name, an IPv4 address, or a bracketed IPv6 address (what botocore accepts).
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_HOST_RE = re.compile(rf"({_LABEL}\.)*{_LABEL}\.?|\[[0-9A-Fa-f:.]+\]")
 
 
 class InputError(Exception):
@@ -67,13 +71,14 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", required=True, help="AWS region of the VPN connections")
     parser.add_argument("--endpoint-url", help="EC2 endpoint override (e.g. a local stand-in)")
     parser.add_argument("--log-group-arn", help=f"CloudWatch Logs group, e.g. {EXAMPLE_ARN}")
-    parser.add_argument("--format", default="json",
-                        help="log output format: json (default) or text")
+    parser.add_argument("--format", default=None,
+                        help=f"log output format: {' or '.join(LOG_FORMATS)} "
+                             f"(default {DEFAULT_FORMAT})")
     parser.add_argument("--timeout", default="900", help="seconds to wait for a tunnel to be UP")
     parser.add_argument("--poll", default="15", help="seconds between status reads")
     parser.add_argument("--parallel", default="10", help="connections rolled out at once")
     parser.add_argument("--disable", action="store_true",
-                        help="turn the logs off instead (--log-group-arn is then not needed)")
+                        help="turn the logs off instead (give no --log-group-arn or --format)")
     parser.set_defaults(func=run)
 
 
@@ -91,6 +96,28 @@ def _positive(args: argparse.Namespace, name: str, integer: bool = False) -> flo
     return value
 
 
+def _endpoint_url(raw: str | None, region: str) -> None:
+    """`--endpoint-url` must be http(s)://host[:port][/path]; botocore would otherwise stop with
+    a ValueError traceback."""
+    if raw is None:
+        return
+    example = EXAMPLE_ENDPOINT.replace("REGION", region)
+    problem = f"--endpoint-url {raw!r} is not an http(s) URL; expected " \
+              f"http(s)://host[:port][/path], e.g. --endpoint-url {example}"
+    try:
+        parts = urlsplit(raw)
+        port = parts.port  # ValueError when not a number in 0-65535
+    except ValueError:
+        raise InputError(problem) from None
+    host = parts.netloc.rsplit("@", 1)[-1]
+    if port is not None:
+        host = host[: host.rindex(":")]
+    if (parts.scheme not in ("http", "https") or not _HOST_RE.fullmatch(host)
+            or port == 0 or "@" in parts.netloc or parts.query or parts.fragment
+            or any(c.isspace() for c in raw)):
+        raise InputError(problem)
+
+
 def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSettings]:
     if not REGION_RE.fullmatch(args.region):
         raise InputError(f"--region {args.region!r} is not an AWS region; e.g. --region us-east-1")
@@ -100,8 +127,10 @@ def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSetti
                 f"VPN_ID {vpn_id!r} is not a VPN connection id; expected vpn- followed by 8 to 17 "
                 "lowercase hex digits, e.g. vpn-0123456789abcdef0"
             )
-    if args.format not in ("json", "text"):
-        raise InputError(f"--format must be json or text (got {args.format!r}); e.g. --format json")
+    _endpoint_url(args.endpoint_url, args.region)
+    if args.format is not None and args.format not in LOG_FORMATS:
+        raise InputError(f"--format must be {' or '.join(LOG_FORMATS)} (got {args.format!r}); "
+                         f"e.g. --format {DEFAULT_FORMAT}")
     settings = RolloutSettings(
         timeout=_positive(args, "timeout"),
         poll_interval=_positive(args, "poll"),
@@ -110,11 +139,15 @@ def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSetti
     if args.action == "status":
         return None, settings
     if args.disable:
+        for flag, value in (("--log-group-arn", args.log_group_arn), ("--format", args.format)):
+            if value is not None:
+                raise InputError(f"{flag} has no effect with --disable; drop {flag} "
+                                 "(or drop --disable to turn the logs on)")
         return LogOptions(False), settings
     if not args.log_group_arn:
         raise InputError(f"--log-group-arn is required for apply (or use --disable); "
                          f"e.g. --log-group-arn {EXAMPLE_ARN.replace('REGION', args.region)}")
-    match = LOG_GROUP_ARN_RE.match(args.log_group_arn)
+    match = LOG_GROUP_ARN_RE.fullmatch(args.log_group_arn)
     if not match:
         raise InputError(
             f"--log-group-arn {args.log_group_arn!r} is not a CloudWatch Logs log group ARN; "
@@ -125,7 +158,7 @@ def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSetti
             f"--log-group-arn is in region {match['region']} but --region is {args.region}; "
             "use a log group in the same region as the VPN connections"
         )
-    return LogOptions(True, args.log_group_arn, args.format), settings
+    return LogOptions(True, args.log_group_arn, args.format or DEFAULT_FORMAT), settings
 
 
 class _Printer:
@@ -182,7 +215,8 @@ def run(args: argparse.Namespace) -> int:
     spec = Ec2ClientSpec(args.region, args.endpoint_url)
     try:
         if options is None:
-            engine = RolloutEngine(spec, LogOptions(False), settings, RealClock())
+            # Reading can retry too (throttling, an unreachable endpoint): say so as apply does.
+            engine = RolloutEngine(spec, LogOptions(False), settings, RealClock(), _Printer(err))
             return _print_status(engine, args.vpn_ids, out)
         print(f"{args.action}: {options.describe()} on {len(args.vpn_ids)} connection(s), "
               "one tunnel at a time", file=out, flush=True)

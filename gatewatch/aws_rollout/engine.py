@@ -14,12 +14,16 @@ connection always keeps one working tunnel. Rules, in the order they are applied
 3. after the change, wait for an UP whose LastStatusChange is newer than the call: telemetry
    lags, so an UP read right after the call is stale. On timeout, stop: the other tunnel is
    left as it was.
+4. a tunnel is only modified while its connection's State is `available`: while `pending` the
+   engine waits (within the timeout), and a `deleting`/`deleted` (or unknown) connection stops
+   the rollout of that connection with nothing modified.
 
 Connections are independent and run in parallel (bounded thread pool); the two tunnels of one
 connection never do. A rerun after any interruption finishes the job, because done tunnels
 match and are skipped. Plain boto3; the clock is passed in so tests and the benchmark run this
 exact code in simulated time. Throttling, 5xx and IncorrectState are retried with exponential
-backoff through that clock.
+backoff through that clock; an endpoint that cannot be reached at all is given only
+`Backoff.connect_attempts` tries, so a wrong endpoint is reported in seconds.
 
 Residual risk, stated so nobody relies on more: if a run is killed right after a change and
 rerun before the service reports that tunnel DOWN (telemetry lag) *and* after the service
@@ -43,14 +47,27 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from gatewatch import facts
 from gatewatch.aws_rollout.clock import Clock, RealClock, WorkerAwareClock
-from gatewatch.aws_rollout.retry import Backoff, error_code, is_retryable
+from gatewatch.aws_rollout.retry import (
+    Backoff,
+    describe_error,
+    error_code,
+    is_connect_error,
+    is_retryable,
+)
 
 UP = "UP"
-LOG_FORMATS = ("json", "text")
+LOG_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
+# VpnConnection.State (the service model's VpnState enum). Only an available connection is
+# modified: a pending one is waited for, a deleting or deleted one stops the rollout.
+AVAILABLE = "available"
+PENDING = "pending"
 
 # botocore retries would sleep with time.sleep behind the engine's back; the engine retries.
-NO_SDK_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
+# A short connect timeout: an unreachable endpoint should fail in seconds, not minutes.
+NO_SDK_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1},
+                        connect_timeout=10)
 
 
 class Action(StrEnum):
@@ -71,7 +88,8 @@ class LogOptions:
     def __post_init__(self) -> None:
         if self.log_output_format not in LOG_FORMATS:
             raise ValueError(
-                f"log_output_format must be json or text, not {self.log_output_format!r}"
+                f"log_output_format must be {' or '.join(LOG_FORMATS)}, "
+                f"not {self.log_output_format!r}"
             )
         if self.log_enabled and not self.log_group_arn:
             raise ValueError("log_group_arn is required when log_enabled is True")
@@ -273,6 +291,18 @@ class _Run:
     stop: threading.Event
     rng: random.Random
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # When work on (connection, tunnel) began (tunnel 0: the connection as a whole), so every
+    # progress line, retries included, can say how long that work has been going on.
+    started: dict[tuple[str, int], float] = field(default_factory=dict)
+
+    def begin(self, vpn_id: str, n: int, now: float) -> float:
+        with self.lock:
+            return self.started.setdefault((vpn_id, n), now)
+
+    def since(self, vpn_id: str, n: int, now: float) -> float:
+        with self.lock:
+            began = self.started.get((vpn_id, n), self.started.get((vpn_id, 0), now))
+        return max(0.0, now - began)
 
 
 class RolloutEngine:
@@ -338,6 +368,7 @@ class RolloutEngine:
         """Current options and telemetry of the connections (the CLI's `status`)."""
         run = _Run(self._client(), threading.Event(), random.Random(self.seed))
         ids = list(vpn_connection_ids)
+        run.begin(" ".join(ids), 0, self.clock.now())
         raw = self._call(run, "DescribeVpnConnections", " ".join(ids), 0, None,
                          lambda: run.client.describe_vpn_connections(VpnConnectionIds=ids))
         views = {v.vpn_connection_id: v for v in map(connection_view, raw["VpnConnections"])}
@@ -366,6 +397,7 @@ class RolloutEngine:
 
     def _connection(self, run: _Run, vpn_id: str) -> ConnectionResult:
         result = ConnectionResult(vpn_id)
+        run.begin(vpn_id, 0, self.clock.now())
         try:
             view = self._describe(run, vpn_id, 0, None)
             if len(view.tunnels) != 2:
@@ -387,17 +419,19 @@ class RolloutEngine:
                             vpn_id, 2, ips[1], Action.NOT_TOUCHED,
                             messages=["not touched: tunnel 1 did not complete"],
                         ))
-                    self._emit(vpn_id, index + 1, ips[index], "failed", None, 0.0, str(stop))
+                    self._emit(vpn_id, index + 1, ips[index], "failed", None,
+                               run.since(vpn_id, index + 1, self.clock.now()), str(stop))
                     break
         except RolloutStopped as stop:  # could not even read the connection
             result.error = str(stop)
-            self._emit(vpn_id, 0, None, "failed", None, 0.0, str(stop))
+            self._emit(vpn_id, 0, None, "failed", None, run.since(vpn_id, 0, self.clock.now()),
+                       str(stop))
         return result
 
     def _tunnel(self, run: _Run, vpn_id: str, index: int, ips: list[str]) -> TunnelResult:
         n, other_n = index + 1, 2 - index
         ip, other_ip = ips[index], ips[1 - index]
-        started = self.clock.now()
+        started = run.begin(vpn_id, n, self.clock.now())
         deadline = started + self.settings.timeout
         untouched = (f"tunnel {other_n} ({other_ip}) was not touched" if index == 0 else
                      f"tunnel {other_n} ({other_ip}) had already been done and was left as it is")
@@ -432,6 +466,11 @@ class RolloutEngine:
                 return TunnelResult(vpn_id, n, ip, Action.SKIPPED,
                                     seconds_down=self._down_for(me, seen), seconds_waited=waited,
                                     messages=messages)
+            # From here on the tunnel is to be modified: the connection must be available.
+            if view.state != AVAILABLE:
+                self._await_available(run, vpn_id, n, ip, view.state, started, deadline,
+                                      untouched)
+                continue
             if other.status != UP:
                 if self.options.matches(other.log_options):
                     # The other tunnel is recovering from a change with our options (an earlier
@@ -479,6 +518,30 @@ class RolloutEngine:
             self._emit(vpn_id, n, ip, "modify", None, self.clock.now() - started,
                        "change accepted; the tunnel will go DOWN for a few minutes")
             return self._await_change(run, vpn_id, n, ip, before, me, untouched, messages)
+
+    def _await_available(self, run: _Run, vpn_id: str, n: int, ip: str, state: str,
+                         started: float, deadline: float, untouched: str) -> None:
+        """One poll of a connection that is not `available`: wait while it is `pending`
+        (the caller re-reads it), stop for any other state. Nothing is modified either way."""
+        nothing = f"nothing was modified: tunnel {n} ({ip}) was left as it is and {untouched}"
+        if state != PENDING:
+            why = ("it is being deleted" if state in ("deleting", "deleted") else
+                   f"only an {AVAILABLE} connection can be modified")
+            raise RolloutStopped(
+                f"{vpn_id} is {state or 'in an unknown state'} ({why}); stopped before "
+                f"changing tunnel {n}: {nothing}. Check the VPN connection id."
+            )
+        now = self.clock.now()
+        if now >= deadline:
+            raise RolloutStopped(
+                f"{vpn_id} was still {PENDING} after {self.settings.timeout:g}s, so tunnel {n} "
+                f"({ip}) could not be changed; stopped: {nothing}. Rerun once the connection "
+                f"is {AVAILABLE}."
+            )
+        self._emit(vpn_id, n, ip, "wait", None, now - started,
+                   f"connection is {PENDING}; waiting for it to be {AVAILABLE} before changing "
+                   f"tunnel {n} ({deadline - now:.0f}s left)")
+        self.clock.sleep(min(self.settings.poll_interval, deadline - now))
 
     def _await_change(self, run: _Run, vpn_id: str, n: int, ip: str, changed_at: float,
                       before: TunnelView, untouched: str, messages: list[str]) -> TunnelResult:
@@ -558,19 +621,30 @@ class RolloutEngine:
         """Sleep before the next try, or stop: after max_attempts tries, or (when a deadline is
         given) once the next try would fall past it."""
         backoff = self.settings.backoff
-        code = error_code(exc) or type(exc).__name__
         delay = backoff.delay(failures, run.rng)
-        exhausted = (self.clock.now() + delay > deadline if deadline is not None
-                     else failures >= backoff.max_attempts)
+        # Cannot connect at all (DNS, refused, connect timeout): rarely fixed by waiting, so a
+        # person should hear about it after a few tries, not after minutes of backoff.
+        connect = is_connect_error(exc)
+        attempts = min(backoff.max_attempts, backoff.connect_attempts) if connect else \
+            backoff.max_attempts
+        now = self.clock.now()
+        exhausted = (now + delay > deadline if deadline is not None and not connect
+                     else failures >= attempts)
+        where = f"{vpn_id} tunnel {n} ({ip})" if n else vpn_id
         if exhausted:
-            where = f"{vpn_id} tunnel {n} ({ip})" if n else vpn_id
+            if connect:
+                raise RolloutStopped(
+                    f"{where}: could not connect to the EC2 endpoint after {failures} tries "
+                    f"({describe_error(exc)}); check the endpoint URL, the region and the network; "
+                    f"stopped: {untouched}."
+                ) from exc
             raise RolloutStopped(
-                f"{where}: {what} still failing after {failures} tries ({code}: {exc}); "
+                f"{where}: {what} still failing after {failures} tries ({describe_error(exc)}); "
                 f"stopped: {untouched}."
             ) from exc
-        limit = "" if deadline is not None else f"/{backoff.max_attempts - 1}"
-        self._emit(vpn_id, n, ip, "retry", None, 0.0,
-                   f"{what}: {code}; retry {failures}{limit} in {delay:.1f}s")
+        limit = "" if deadline is not None and not connect else f"/{attempts - 1}"
+        self._emit(vpn_id, n, ip, "retry", None, run.since(vpn_id, n, now),
+                   f"{what}: {describe_error(exc)}; retry {failures}{limit} in {delay:.1f}s")
         self.clock.sleep(delay)
 
     # helpers ------------------------------------------------------------------------------

@@ -40,6 +40,20 @@ def error_code(exc: BaseException) -> str | None:
     return None
 
 
+def is_connect_error(exc: BaseException) -> bool:
+    """The endpoint could not be reached at all: DNS failure, connection refused, connect
+    timeout (botocore's ConnectTimeoutError is an EndpointConnectionError too)."""
+    return isinstance(exc, EndpointConnectionError)
+
+
+def describe_error(exc: BaseException) -> str:
+    """`Code: message` for a service error, `ExceptionType: text` otherwise (one line)."""
+    if isinstance(exc, ClientError):
+        message = exc.response.get("Error", {}).get("Message", "")
+        return f"{error_code(exc) or 'ClientError'}: {message}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
+
+
 def is_retryable(exc: BaseException) -> bool:
     """Throttling, 5xx, IncorrectState and dropped connections; never a 4xx about the input."""
     if isinstance(exc, (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError)):
@@ -62,6 +76,9 @@ class Backoff:
     base: float = 1.0
     cap: float = 30.0
     max_attempts: int = 8
+    # Tries when the endpoint cannot be reached at all (see is_connect_error): a wrong
+    # --endpoint-url or a dead network is reported in seconds, not after minutes of backoff.
+    connect_attempts: int = 3
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""

@@ -12,6 +12,10 @@ expects: requests are parsed and responses rendered through botocore's EC2 servi
   window fails with `IncorrectState` (one tunnel at a time). The connection's State stays
   `available` meanwhile: the service model's VpnState enum (pending, available, deleting,
   deleted) has no "modifying", and ec2xml refuses to render a value outside the enum;
+- a connection can be created `pending` (it becomes `available` after `pending_seconds`) or be
+  deleted (`deleting`, then `deleted`); a modification of a connection that is not
+  `available` fails with `IncorrectState`. The tunnels' telemetry is not modelled through
+  these states (it stays as set), which keeps the engine's State check testable on its own;
 - telemetry lags: `VgwTelemetry` shows the tunnel as it was `telemetry_lag` seconds ago, so an
   UP read right after the call is stale (its LastStatusChange predates the call);
 - faults: a tunnel that never comes back, a tunnel already DOWN, injected errors (throttling,
@@ -38,27 +42,26 @@ import contextlib
 import datetime as dt
 import ipaddress
 import itertools
-import re
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
+from gatewatch import facts
 from gatewatch.aws_rollout import ec2xml
 from gatewatch.aws_rollout.clock import Clock, RealClock
 
 UP = "UP"
 DOWN = "DOWN"
-LOG_FORMATS = ("json", "text")
+LOG_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
 # A CloudWatch Logs log group ARN, with or without the ":*" suffix describe-log-groups shows.
-LOG_GROUP_ARN_RE = re.compile(
-    r"^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[A-Za-z0-9_./#-]{1,512}(:\*)?$"
-)
+LOG_GROUP_ARN_RE = facts.AWS_LOG_GROUP_ARN_RE
+PENDING, AVAILABLE, DELETING, DELETED = "pending", "available", "deleting", "deleted"
 # HTTP status the service pairs with each error code (RequestLimitExceeded is a 503 on EC2).
 ERROR_STATUS = {
     "RequestLimitExceeded": 503,
@@ -101,6 +104,15 @@ class ConnectionModel:
     vpn_gateway_id: str
     tunnels: list[TunnelModel]
     modifying_until: float = float("-inf")
+    # (time, VpnState) sorted; State is reported as it is (no lag, unlike telemetry).
+    states: list[tuple[float, str]] = field(default_factory=list)
+
+    def state_at(self, t: float) -> str:
+        current = AVAILABLE
+        for when, state in self.states:
+            if when <= t:
+                current = state
+        return current
 
     def busy_at(self, t: float) -> bool:
         """A tunnel modification is still being applied (invisible in State, see module doc)."""
@@ -187,8 +199,10 @@ class Ec2StandIn:
         *,
         tunnel_log_options: list[Mapping[str, Any]] | None = None,
         vpn_connection_id: str | None = None,
+        pending_seconds: float = 0.0,
     ) -> str:
-        """Create an available connection with two UP tunnels and return its id."""
+        """Create a connection with two UP tunnels and return its id. It is `available` at
+        once, or `pending` for `pending_seconds` first."""
         n = next(self._ids)
         vpn_id = vpn_connection_id or f"vpn-{n:017x}"
         now = self.clock.now()
@@ -200,10 +214,24 @@ class Ec2StandIn:
             ip = str(base + first + i)
             tunnels.append(TunnelModel(ip, dict(opts[i]), [(now, UP)]))
         with self._lock:
-            self._connections[vpn_id] = ConnectionModel(
-                vpn_id, f"cgw-{n:017x}", f"vgw-{n:017x}", tunnels
-            )
+            conn = ConnectionModel(vpn_id, f"cgw-{n:017x}", f"vgw-{n:017x}", tunnels)
+            if pending_seconds > 0:
+                conn.states = [(now, PENDING), (now + pending_seconds, AVAILABLE)]
+            self._connections[vpn_id] = conn
         return vpn_id
+
+    def delete_connection(self, vpn_connection_id: str, deleting_seconds: float = 60.0) -> None:
+        """Start deleting a connection (as DeleteVpnConnection would): `deleting`, then
+        `deleted` after `deleting_seconds`."""
+        with self._lock:
+            conn = self._connections[vpn_connection_id]
+            now = self.clock.now()
+            conn.states = [s for s in conn.states if s[0] <= now]
+            conn.states += [(now, DELETING), (now + deleting_seconds, DELETED)]
+
+    def state(self, vpn_connection_id: str) -> str:
+        with self._lock:
+            return self._connections[vpn_connection_id].state_at(self.clock.now())
 
     def tunnel_ips(self, vpn_connection_id: str) -> list[str]:
         return [tn.outside_ip for tn in self._connections[vpn_connection_id].tunnels]
@@ -322,7 +350,7 @@ class Ec2StandIn:
             if name == "vpn-connection-id":
                 conns = [c for c in conns if c.vpn_connection_id in values]
             elif name == "state":
-                conns = [c for c in conns if "available" in values]
+                conns = [c for c in conns if c.state_at(now) in values]
             else:
                 raise ec2xml.QueryError("InvalidParameterValue", f"The filter '{name}' is invalid")
         if request.get("DryRun"):
@@ -343,6 +371,12 @@ class Ec2StandIn:
             raise ec2xml.QueryError(
                 "InvalidParameterValue",
                 f"The VPN tunnel outside IP address {ip} does not belong to {vpn_id}.",
+            )
+        state = conn.state_at(now)
+        if state != AVAILABLE:
+            raise ec2xml.QueryError(
+                "IncorrectState",
+                f"The VPN connection {vpn_id} is in state {state}; it cannot be modified.",
             )
         if conn.busy_at(now):
             raise ec2xml.QueryError(
@@ -372,10 +406,11 @@ class Ec2StandIn:
         if fmt is not None and fmt not in LOG_FORMATS:
             raise ec2xml.QueryError(
                 "InvalidParameterValue",
-                f"Invalid value '{fmt}' for LogOutputFormat. Valid values: json, text.",
+                f"Invalid value '{fmt}' for LogOutputFormat. "
+                f"Valid values: {', '.join(LOG_FORMATS)}.",
             )
         arn = cw.get("LogGroupArn")
-        if arn is not None and not LOG_GROUP_ARN_RE.match(arn):
+        if arn is not None and not LOG_GROUP_ARN_RE.fullmatch(arn):
             raise ec2xml.QueryError(
                 "InvalidParameterValue", f"Invalid CloudWatch Logs log group ARN: {arn}"
             )
@@ -399,7 +434,7 @@ class Ec2StandIn:
             })
         return {
             "VpnConnectionId": conn.vpn_connection_id,
-            "State": "available",
+            "State": conn.state_at(now),
             "Type": "ipsec.1",
             "Category": "VPN",
             "CustomerGatewayId": conn.customer_gateway_id,

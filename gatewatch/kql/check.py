@@ -7,6 +7,14 @@ Log Analytics editor uses: it knows the grammar, the built-in functions and, giv
 schemas.yaml, every column name exactly.
 
 One node process checks the whole batch (loading the service costs ~1 s; a query ~5 ms).
+
+Any Error- or Warning-severity diagnostic fails a query (issue 4: "any diagnostic fails the
+test"): the parser/binder's and those of Microsoft's analyzers, the ones the Log Analytics
+editor underlines (KS508 join without kind, KS510 a let shadowed by a column, ...). A warning
+means the query probably does not do what it says. Suggestion-severity hints (KS500: contains
+costs more than has) are kept in ``suggestions`` and never fail. There is no allow-list: no
+query in the kit needs one. If a warning ever proves unavoidable, add its code to
+``ALLOWED_WARNINGS`` with the reason next to it, so the exception is reviewed, not silent.
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ from gatewatch.kql.schemas import TableSchema, schema_strings
 
 TOOL_DIR = Path(__file__).resolve().parents[2] / "tools" / "kql-check"
 PACKAGE = "@kusto/language-service-next"
+FATAL_SEVERITIES = frozenset({"Error", "Warning"})
+# Warning codes (e.g. "KS508") accepted anyway, each with the reason it is unavoidable.
+ALLOWED_WARNINGS: dict[str, str] = {}
 
 
 class KqlCheckerUnavailable(RuntimeError):
@@ -45,15 +56,18 @@ class Diagnostic:
 
 @dataclass(frozen=True)
 class QueryCheck:
-    """The verdict on one query: ok unless the service reported an error-severity diagnostic."""
+    """The verdict on one query: ok unless the service reported an Error or a Warning.
+
+    ``diagnostics`` holds those failing diagnostics; ``suggestions`` the non-fatal hints.
+    """
 
     name: str
     ok: bool
     diagnostics: tuple[Diagnostic, ...] = ()
-    warnings: tuple[Diagnostic, ...] = field(default=())
+    suggestions: tuple[Diagnostic, ...] = field(default=())
 
     def describe(self) -> str:
-        """A message naming the query and every error's line and column (for test failures)."""
+        """A message naming the query and every diagnostic's line and column (for failures)."""
         if self.ok:
             return f"{self.name}: ok"
         return f"{self.name}: " + "; ".join(str(d) for d in self.diagnostics)
@@ -86,6 +100,27 @@ def _diagnostics(items: Iterable[dict[str, object]]) -> tuple[Diagnostic, ...]:
     )
 
 
+def _fatal(diagnostic: Diagnostic) -> bool:
+    if diagnostic.severity == "Warning" and diagnostic.code in ALLOWED_WARNINGS:
+        return False
+    return diagnostic.severity in FATAL_SEVERITIES
+
+
+def _verdict(result: dict[str, object]) -> QueryCheck:
+    items = result.get("diagnostics", [])
+    hints = result.get("suggestions", [])
+    reported = _diagnostics(items if isinstance(items, list) else [])
+    fatal = tuple(d for d in reported if _fatal(d))
+    # The verdict is decided here from the severities, not taken from the tool's "ok".
+    return QueryCheck(
+        name=str(result["name"]),
+        ok=not fatal,
+        diagnostics=fatal,
+        suggestions=tuple(d for d in reported if not _fatal(d))
+        + _diagnostics(hints if isinstance(hints, list) else []),
+    )
+
+
 def check_queries(
     queries: list[tuple[str, str]],
     tables: dict[str, TableSchema] | None = None,
@@ -115,12 +150,4 @@ def check_queries(
     if proc.returncode != 0:
         raise RuntimeError(f"kql-check failed (exit {proc.returncode}): {proc.stderr.strip()}")
     results = json.loads(proc.stdout)
-    return [
-        QueryCheck(
-            name=str(r["name"]),
-            ok=bool(r["ok"]),
-            diagnostics=_diagnostics(r.get("diagnostics", [])),
-            warnings=_diagnostics(r.get("warnings", [])),
-        )
-        for r in results
-    ]
+    return [_verdict(r) for r in results]

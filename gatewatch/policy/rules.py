@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from gatewatch import facts
+from gatewatch.arm import parse_arm_id
 from gatewatch.policy.resources import UNKNOWN, PlainResource
 from gatewatch.validate import ConfigError, Problem
 
@@ -105,6 +106,38 @@ def _label(resource: PlainResource) -> str:
     return f"'{resource.name}'"
 
 
+_GATEWAY_ARM_TYPE: Final = "Microsoft.Network/virtualNetworkGateways"
+
+
+def gateway_group_and_name(resource: PlainResource) -> tuple[str | None, str | None]:
+    """A declared gateway's resource group and Azure name from its inputs, each None unless a
+    literal: azure-native `resourceGroupName`/`virtualNetworkGatewayName`, classic
+    `resourceGroupName`/`name`. Both are known during a preview when written as literals."""
+    name_key = ("virtualNetworkGatewayName" if resource.type.startswith("azure-native:")
+                else "name")
+    group, name = resource.props.get("resourceGroupName"), resource.props.get(name_key)
+    return (group if isinstance(group, str) and group else None,
+            name if isinstance(name, str) and name else None)
+
+
+def _names_gateway(target: str, resource: PlainResource) -> bool:
+    """Does the literal ARM id `target` name the gateway `resource` by resource group and name?
+
+    Used only while the gateway's id is unknown (a first preview). The subscription part is not
+    compared: it comes from the provider's configuration, not from the gateway's inputs, so it is
+    unknown here. Matching on resource group + name (case-insensitive, as ARM is) is acceptable:
+    a stack's Azure provider deploys to one subscription, so a setting written for
+    `<rg>/<name>` is for this gateway unless someone names a same-named gateway in another
+    subscription on purpose; once ids are known (update, stack export) the full id is compared.
+    """
+    arm = parse_arm_id(target)
+    if arm is None or not arm.is_type(_GATEWAY_ARM_TYPE):
+        return False
+    group, name = gateway_group_and_name(resource)
+    return (group is not None and name is not None
+            and arm.resource_group.lower() == group.lower() and arm.name.lower() == name.lower())
+
+
 # ---------------------------------------------------------------------------------------------
 # Azure: gateways and diagnostic settings
 
@@ -161,12 +194,14 @@ class Setting:
 
     def targets(self, resource: PlainResource) -> bool:
         """Does this setting point at `resource`? By URN through the target input's property
-        dependencies (known during preview), else by id where both ids are known."""
+        dependencies (known during preview), by id where both ids are known, and, while the
+        gateway's id is unknown, by the resource group and name a literal target names (the
+        kit's settings for `gatewatch:azure.gateways` have a literal id and no dependencies)."""
         if resource.urn in self.resource.depends_through(self.target_key):
             return True
         gateway_id = resource.known_id
         if gateway_id is None:
-            return False
+            return isinstance(self.target, str) and _names_gateway(self.target, resource)
         if isinstance(self.target, str) and _same_id(self.target, gateway_id):
             return True
         # azure-native outputs omit resourceUri; the setting's id starts with it.
@@ -231,11 +266,21 @@ def diagnostic_settings(resources: Iterable[PlainResource]) -> list[Setting]:
 
 
 def _fix_for(gateway: Gateway, missing: Sequence[str]) -> str:
-    key = "resource_uri" if gateway.resource.type.startswith("azure-native:") else (
-        "target_resource_id")
-    return (f"add a DiagnosticSetting with {key}=<{gateway.resource.name}>.id, workspace_id=<a "
-            f"Log Analytics workspace> and logs {', '.join(missing)} enabled, or add the gateway "
-            "to gatewatch:azure.gateways so the kit creates it")
+    native = gateway.resource.type.startswith("azure-native:")
+    key = "resource_uri" if native else "target_resource_id"
+    fix = (f"add a DiagnosticSetting with {key}=<{gateway.resource.name}>.id, workspace_id=<a "
+           f"Log Analytics workspace> and logs {', '.join(missing)} enabled")
+    group, name = gateway_group_and_name(gateway.resource)
+    if group is None or name is None:
+        # The kit's setting has a literal id; it can only be matched to this gateway during a
+        # preview through literal resource group and name inputs.
+        name_key = "virtual_network_gateway_name" if native else "name"
+        return (f"{fix}; listing the gateway in gatewatch:azure.gateways counts only if its "
+                f"resource_group_name and {name_key} are literals, so they can be matched to "
+                "the configured id during preview")
+    gateway_id = (f"/subscriptions/<subscription-guid>/resourceGroups/{group}/providers/"
+                  f"{_GATEWAY_ARM_TYPE}/{name}")
+    return f"{fix}, or add {{id: {gateway_id}}} to gatewatch:azure.gateways so the kit creates it"
 
 
 def check_vpn_gateway_diagnostics(

@@ -9,8 +9,15 @@
 // stdin:  {"tables": {"AzureDiagnostics": "(TimeGenerated:datetime, ...)"},
 //          "queries": [{"name": "tunnel-drop", "text": "AzureDiagnostics | ..."}]}
 // stdout: [{"name", "ok", "diagnostics": [{message, severity, line, column, code}],
-//           "warnings": [...same shape...]}]
-// ok is false only for error-severity diagnostics; warnings are reported, never fatal.
+//           "suggestions": [...same shape...]}]
+// Diagnostics come from two places: the parser/binder (KustoCode.GetDiagnostics: syntax,
+// unknown names, wrong types, and a few warnings such as KS179 unknown operator parameter)
+// and Microsoft's analyzers (KustoCodeService.GetAnalyzerDiagnostics: what the Log Analytics
+// editor underlines, e.g. KS508 join without kind, KS510 a let shadowed by a column).
+// "diagnostics" holds every Error and Warning and any of them makes ok false: a warning is
+// how the service says "this probably does not do what you think" (issue 4: any diagnostic
+// fails). "suggestions" holds Suggestion/Information-severity hints (e.g. KS500 contains
+// costs more than has): reported, never fatal.
 // Exit status: 0 when the run worked (whatever the verdicts), 2 on bad input.
 "use strict";
 
@@ -63,11 +70,19 @@ function toArray(list) {
   return out;
 }
 
+const FATAL = new Set(["Error", "Warning"]);
+
 function checkOne(Kusto, globals, query) {
   const code = Kusto.Language.KustoCode.ParseAndAnalyze(query.text, globals);
-  const errors = [];
-  const warnings = [];
-  for (const d of toArray(code.GetDiagnostics())) {
+  const found = toArray(code.GetDiagnostics());
+  if (!found.some((d) => d.Severity === "Error")) {
+    // Analyzers need a bound tree; on a broken query they only repeat the errors.
+    const service = new Kusto.Language.Editor.KustoCodeService.ctor(code);
+    found.push(...toArray(service.GetAnalyzerDiagnostics(true)));
+  }
+  const diagnostics = [];
+  const suggestions = [];
+  for (const d of found) {
     const where = d.HasLocation ? lineAndColumn(query.text, d.Start) : { line: 0, column: 0 };
     const item = {
       message: d.Message,
@@ -76,9 +91,9 @@ function checkOne(Kusto, globals, query) {
       line: where.line,
       column: where.column,
     };
-    (d.Severity === "Error" ? errors : warnings).push(item);
+    (FATAL.has(d.Severity) ? diagnostics : suggestions).push(item);
   }
-  return { name: query.name, ok: errors.length === 0, diagnostics: errors, warnings };
+  return { name: query.name, ok: diagnostics.length === 0, diagnostics, suggestions };
 }
 
 function main() {
