@@ -56,7 +56,7 @@ if config.azure is not None:
                 vms=azure.vms,
                 workspace_id=workspace.workspace_id,
                 resource_group_name=workspace.resource_group_name,
-                location=azure.location,
+                location=azure.workspace_location,  # the DCR's: the workspace's region
                 tags=azure.tags,
             ),
         )

@@ -2,9 +2,10 @@
 
 - Service Health (planned maintenance of "VPN Gateway" in the gateways' regions) and Resource
   Health (each gateway's own health transitions) activity log alerts, into the action group of
-  the log search alerts. Activity log alerts are global resources (location "Global"); Service
-  Health alerts are scoped to subscriptions (the documented scope), one per subscription the
-  gateways live in, Resource Health alerts to the gateway ids of that subscription.
+  the log search alerts. Activity log alerts are global resources (location "Global") whose
+  scopes must lie in the subscription the rule lives in, so both are scoped to the subscription
+  the kit deploys into (authorization.get_client_config) and cover the gateways there; a gateway
+  in another subscription gets no health alert (warned at run time, listed in the plan).
 - Optional customer-controlled maintenance: one daily MaintenanceConfiguration
   (NetworkGatewayMaintenance) assigned to every gateway. Azure's rules are checked in config
   (at least 5 hours, daily, same region when config states the gateway's region) and here at
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import maintenance, monitor, network
+from pulumi_azure_native import authorization, maintenance, monitor, network
 
 from gatewatch import facts, regions
 from gatewatch.config import GatewayConfig, MaintenanceWindowConfig
@@ -89,8 +90,8 @@ def _leaf(field_name: str, *, equals: str | None = None,
 
 
 class GatewayMaintenance(pulumi.ComponentResource):
-    """Service Health + Resource Health alerts per subscription, and the optional daily
-    maintenance window assigned to every gateway."""
+    """Service Health + Resource Health alerts for the kit's subscription, and the optional
+    daily maintenance window assigned to every gateway."""
 
     alert_ids: pulumi.Output[list[str]]
     maintenance_configuration_id: pulumi.Output[str | None]
@@ -159,52 +160,95 @@ class GatewayMaintenance(pulumi.ComponentResource):
         self, name: str, args: GatewayMaintenanceArgs,
         locations: Mapping[str, pulumi.Output[str]], tags: Mapping[str, str],
     ) -> list[pulumi.Output[str]]:
+        """One Service Health and one Resource Health alert, both scoped to the subscription the
+        kit deploys into: an activity log alert's scopes must lie in its own subscription, so
+        gateways in other subscriptions are left out (reported, not silently skipped)."""
         assert args.action_group_id is not None
         actions = monitor.ActionListArgs(action_groups=[
             monitor.ActionGroupArgs(action_group_id=args.action_group_id)])
-        by_subscription: dict[str, list[GatewayConfig]] = {}
-        for gateway in args.gateways:
-            by_subscription.setdefault(gateway.id.subscription_id.lower(), []).append(gateway)
-        ids: list[pulumi.Output[str]] = []
-        for subscription, gateways in sorted(by_subscription.items()):
-            gateway_regions = pulumi.Output.all(
-                *[locations[g.id.key] for g in gateways]).apply(service_health_regions)
-            service = monitor.ActivityLogAlert(
-                f"{name}-service-health-{subscription}",
-                activity_log_alert_name=f"gatewatch-vpn-gateway-maintenance-{subscription}",
-                resource_group_name=args.resource_group_name,
-                location="Global",
-                description="Planned maintenance of Azure VPN Gateway announced by Service "
-                            "Health in the regions of the watched gateways",
-                enabled=True,
-                scopes=[f"/subscriptions/{subscription}"],
-                condition=monitor.AlertRuleAllOfConditionArgs(all_of=[
-                    _leaf("category", equals="ServiceHealth"),
-                    _leaf("properties.incidentType", equals="Maintenance"),
-                    _leaf("properties.impactedServices[*].ServiceName",
-                          contains_any=[SERVICE_HEALTH_SERVICE]),
-                    _leaf("properties.impactedServices[*].ImpactedRegions[*].RegionName",
-                          contains_any=gateway_regions),
-                ]),
-                actions=actions,
-                tags=tags,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            health = monitor.ActivityLogAlert(
-                f"{name}-resource-health-{subscription}",
-                activity_log_alert_name=f"gatewatch-vpn-gateway-health-{subscription}",
-                resource_group_name=args.resource_group_name,
-                location="Global",
-                description="Resource Health transitions of the watched VPN gateways "
-                            "(unavailable, degraded, available again)",
-                enabled=True,
-                scopes=[g.id.id for g in gateways],
-                condition=monitor.AlertRuleAllOfConditionArgs(all_of=[
-                    _leaf("category", equals="ResourceHealth"),
-                ]),
-                actions=actions,
-                tags=tags,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            ids += [service.id, health.id]
-        return ids
+        client = authorization.get_client_config_output(opts=pulumi.InvokeOptions(parent=self))
+        subscription = client.subscription_id
+        gateway_regions = pulumi.Output.all(
+            subscription, *[locations[g.id.key] for g in args.gateways],
+        ).apply(lambda values: covered_regions(args.gateways, values[0], values[1:]))
+        service = monitor.ActivityLogAlert(
+            f"{name}-service-health",
+            activity_log_alert_name="gatewatch-vpn-gateway-maintenance",
+            resource_group_name=args.resource_group_name,
+            location="Global",
+            description="Planned maintenance of Azure VPN Gateway announced by Service "
+                        "Health in the regions of the watched gateways of this subscription",
+            enabled=True,
+            scopes=[subscription.apply(lambda s: f"/subscriptions/{s}")],
+            condition=monitor.AlertRuleAllOfConditionArgs(all_of=[
+                _leaf("category", equals="ServiceHealth"),
+                _leaf("properties.incidentType", equals="Maintenance"),
+                _leaf("properties.impactedServices[*].ServiceName",
+                      contains_any=[SERVICE_HEALTH_SERVICE]),
+                _leaf("properties.impactedServices[*].ImpactedRegions[*].RegionName",
+                      contains_any=gateway_regions),
+            ]),
+            actions=actions,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        health = monitor.ActivityLogAlert(
+            f"{name}-resource-health",
+            activity_log_alert_name="gatewatch-vpn-gateway-health",
+            resource_group_name=args.resource_group_name,
+            location="Global",
+            description="Resource Health transitions of the watched VPN gateways of this "
+                        "subscription (unavailable, degraded, available again)",
+            enabled=True,
+            # The subscription, filtered to the gateways by resourceId: a gateway in another
+            # subscription can never match, and the scope list is never empty.
+            scopes=[subscription.apply(lambda s: f"/subscriptions/{s}")],
+            condition=monitor.AlertRuleAllOfConditionArgs(all_of=resource_health_condition(
+                [g.id.id for g in args.gateways])),
+            actions=actions,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return [service.id, health.id]
+
+
+# Microsoft's Resource Health alert template ("Configure resource health alerts using Resource
+# Manager templates"): only events that are Active or Resolved (not each InProgress/Updated
+# revision), and only transitions between known health states (Unknown is left out).
+RESOURCE_HEALTH_STATUSES = ("Active", "Resolved")
+RESOURCE_HEALTH_STATES = ("Available", "Unavailable", "Degraded")
+
+
+def _any_of(field_name: str, values: Sequence[str]) -> monitor.AlertRuleAnyOfOrLeafConditionArgs:
+    return monitor.AlertRuleAnyOfOrLeafConditionArgs(any_of=[
+        monitor.AlertRuleLeafConditionArgs(field=field_name, equals=v) for v in values])
+
+
+def resource_health_condition(
+    gateway_ids: Sequence[str],
+) -> list[monitor.AlertRuleAnyOfOrLeafConditionArgs]:
+    return [
+        _leaf("category", equals="ResourceHealth"),
+        _any_of("resourceId", gateway_ids),
+        _any_of("status", RESOURCE_HEALTH_STATUSES),
+        _any_of("properties.currentHealthStatus", RESOURCE_HEALTH_STATES),
+        _any_of("properties.previousHealthStatus", RESOURCE_HEALTH_STATES),
+    ]
+
+
+def covered_regions(
+    gateways: Sequence[GatewayConfig], subscription: str, locations: Sequence[str],
+) -> list[str]:
+    """Service Health names of the regions of the gateways in `subscription` (the kit's); warns
+    about the others, which no health alert of this stack covers."""
+    inside = [loc for g, loc in zip(gateways, locations, strict=True)
+              if g.id.subscription_id.lower() == subscription.lower()]
+    outside = [g.id.id for g in gateways if g.id.subscription_id.lower() != subscription.lower()]
+    if outside:
+        pulumi.log.warn(
+            f"{len(outside)} gateway(s) outside subscription {subscription} (where the kit "
+            "deploys) get no Service Health or Resource Health alert: an activity log alert "
+            "can only watch its own subscription. Deploy a stack into that subscription for "
+            "them: " + ", ".join(outside))
+    # No gateway here: still a valid filter (every gateway's region), never an empty list.
+    return service_health_regions(inside or list(locations))

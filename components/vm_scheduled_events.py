@@ -45,7 +45,9 @@ class VmScheduledEventsArgs:
     vms: Sequence[VmConfig]
     workspace_id: pulumi.Input[str]
     resource_group_name: pulumi.Input[str]
-    location: str  # the DCR's region: the kit's (and by default the workspace's)
+    # The DCR's region, which Azure requires to be the workspace's: gatewatch:azure.location
+    # for a created workspace, gatewatch:azure.workspace.location for an adopted one.
+    location: str
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -53,16 +55,48 @@ def install_script() -> str:
     return INSTALL_SCRIPT.read_text(encoding="utf-8")
 
 
-def _identity_type(identity: Any) -> str:
-    if identity is None:
-        return ""
-    value = identity.get("type") if isinstance(identity, dict) else getattr(identity, "type", "")
-    return str(value or "")
+def _field(value: Any, name: str, key: str) -> Any:
+    """A lookup field, whether the SDK returned a typed object or a plain dict."""
+    if value is None:
+        return None
+    if hasattr(value, name):  # the SDK's typed outputs (a dict subclass keyed by snake_case)
+        return getattr(value, name)
+    return value.get(key) if isinstance(value, dict) else None
 
 
-def check_vm(vm: VmConfig, result: compute.GetVirtualMachineResult) -> str:
-    """The VM's region, after checking what only Azure knows: it runs Windows, and it has a
-    managed identity when the kit installs the agent (the agent authenticates with it)."""
+@dataclass(frozen=True)
+class CheckedVm:
+    """What the VM lookup decided: the VM's region, and the agent's settings (None: the
+    agent's default, the system-assigned identity)."""
+
+    location: str
+    agent_settings: dict[str, Any] | None
+
+
+def agent_settings(vm: VmConfig, identity: Any) -> dict[str, Any] | None:
+    """The Azure Monitor Agent authenticates with the VM's system-assigned identity unless its
+    settings name a user-assigned one (Microsoft's AMA policies pass `mi_res_id` and the
+    identity's resource id). Raises when the VM has no identity the agent can use."""
+    kinds = {k.strip() for k in str(_field(identity, "type", "type") or "").split(",")}
+    if "SystemAssigned" in kinds:
+        return None
+    assigned = _field(identity, "user_assigned_identities", "userAssignedIdentities") or {}
+    if "UserAssigned" in kinds and assigned:
+        # The first by resource id: stable across lookups, so the extension never churns.
+        first = sorted(assigned, key=str.lower)[0]
+        return {"authentication": {"managedIdentity": {
+            "identifier-name": "mi_res_id", "identifier-value": first}}}
+    raise pulumi.RunError(
+        f"{vm.key_path}.id: {vm.id.id} has no managed identity, and the Azure Monitor "
+        "Agent needs one to send data; enable its system-assigned identity "
+        "(az vm identity assign), or assign a user-assigned identity, or set "
+        "agentManagedElsewhere: true if another deployment installs the agent")
+
+
+def check_vm(vm: VmConfig, result: compute.GetVirtualMachineResult) -> CheckedVm:
+    """The VM's region and agent settings, after checking what only Azure knows: it runs
+    Windows, and it has a managed identity when the kit installs the agent (the agent
+    authenticates with it)."""
     profile = result.storage_profile
     os_disk = getattr(profile, "os_disk", None) if profile is not None else None
     os_type = getattr(os_disk, "os_type", None)
@@ -71,17 +105,13 @@ def check_vm(vm: VmConfig, result: compute.GetVirtualMachineResult) -> str:
             f"{vm.key_path}.id: {vm.id.id} runs {os_type or 'an unknown OS'}, not Windows; "
             "AzureScheduledEventsService and the Application log exist only on Windows. "
             "Remove it from gatewatch:azure.vms")
-    if not vm.agent_managed_elsewhere and "Assigned" not in _identity_type(result.identity):
-        raise pulumi.RunError(
-            f"{vm.key_path}.id: {vm.id.id} has no managed identity, and the Azure Monitor "
-            "Agent needs one to send data; enable its system-assigned identity "
-            "(az vm identity assign), or set agentManagedElsewhere: true if another "
-            "deployment installs the agent")
-    return str(result.location)
+    settings = None if vm.agent_managed_elsewhere else agent_settings(vm, result.identity)
+    return CheckedVm(location=str(result.location), agent_settings=settings)
 
 
-def lookup_vm(vm: VmConfig, opts: pulumi.InvokeOptions) -> pulumi.Output[str]:
-    """The checked VM's region (extension and run command must be in it)."""
+def lookup_vm(vm: VmConfig, opts: pulumi.InvokeOptions) -> pulumi.Output[CheckedVm]:
+    """The checked VM: its region (extension and run command must be in it) and the agent's
+    settings."""
     found = compute.get_virtual_machine_output(
         resource_group_name=vm.resource_group, vm_name=vm.name, opts=opts)
     return found.apply(lambda result: check_vm(vm, result))
@@ -102,7 +132,8 @@ class VmScheduledEvents(pulumi.ComponentResource):
         rule = self._create_rule(name, args, tags)
         associations: dict[str, pulumi.Output[str]] = {}
         for vm in args.vms:
-            location = lookup_vm(vm, pulumi.InvokeOptions(parent=self))
+            checked = lookup_vm(vm, pulumi.InvokeOptions(parent=self))
+            location = checked.apply(lambda c: c.location)
             child = f"{name}-{vm.resource_group}-{vm.name}".lower()
             association = monitor.DataCollectionRuleAssociation(
                 f"{child}-dcra",
@@ -125,6 +156,8 @@ class VmScheduledEvents(pulumi.ComponentResource):
                     resource_group_name=vm.resource_group,
                     location=location,
                     publisher=AGENT_PUBLISHER,
+                    # Only for a VM with user-assigned identities alone: which one to use.
+                    settings=checked.apply(lambda c: c.agent_settings),
                     type=AGENT_TYPE,
                     type_handler_version=AGENT_VERSION,
                     auto_upgrade_minor_version=True,

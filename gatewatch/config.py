@@ -47,6 +47,9 @@ class WorkspaceConfig:
     retention_in_days: int = 30
     daily_quota_gb: float | None = None
     existing_id: ArmId | None = None
+    # An adopted workspace's region, when config states it (the data collection rule must be
+    # in the workspace's region); None: gatewatch:azure.location.
+    location: str | None = None
 
     @property
     def adopted(self) -> bool:
@@ -158,6 +161,12 @@ class AzureConfig:
     vms: tuple[VmConfig, ...] = ()
     maintenance_window: MaintenanceWindowConfig | None = None
 
+    @property
+    def workspace_location(self) -> str:
+        """The workspace's region: where a created one goes (gatewatch:azure.location), or
+        what config states for an adopted one (gatewatch:azure.workspace.location)."""
+        return self.workspace.location or self.location
+
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
@@ -217,19 +226,31 @@ def _arm_id(
 
 
 def _read_workspace(r: Reader, value: Any, path: str) -> WorkspaceConfig | None:
-    m = r.mapping(value, path, allowed=("name", "retentionInDays", "dailyQuotaGb", "existingId"),
+    m = r.mapping(value, path,
+                  allowed=("name", "retentionInDays", "dailyQuotaGb", "existingId", "location"),
                   example="{name: log-gatewatch, retentionInDays: 90}")
     if m is None:
         return None
     if "existingId" in m:
-        extra = sorted(set(m) - {"existingId"})
+        extra = sorted(set(m) - {"existingId", "location"})
         if extra:
             r.problem(path, f"existingId cannot be combined with {', '.join(extra)}",
-                      "either adopt a workspace with existingId alone, or create one with "
-                      "name and retentionInDays")
+                      "either adopt a workspace with existingId (and its location), or "
+                      "create one with name and retentionInDays")
         existing = _arm_id(r, m, "existingId", path, WORKSPACE_TYPE,
                            "a Log Analytics workspace", required=True)
-        return WorkspaceConfig(existing_id=existing) if existing else None
+        # The DCR of gatewatch:azure.vms must be in the workspace's region.
+        ws_location = r.string(m, "location", path, pattern=_LOCATION,
+                               what="an Azure region name",
+                               fix="use the adopted workspace's region short name, like "
+                                   "japaneast (az monitor log-analytics workspace show "
+                                   "--query location)")
+        return WorkspaceConfig(existing_id=existing, location=ws_location) if existing else None
+    if "location" in m:
+        r.problem(child(path, "location"),
+                  "only an adopted workspace (existingId) takes a location; a created one "
+                  "goes to gatewatch:azure.location",
+                  f"remove {child(path, 'location')}, or set gatewatch:azure.location")
     name = r.string(m, "name", path, pattern=_WORKSPACE_NAME,
                     what="a valid workspace name",
                     fix="use 4-63 letters, digits and hyphens, starting and ending "
@@ -391,10 +412,15 @@ def _read_maintenance_window(
     start = r.string(m, "start", path, pattern=_HH_MM, what="a time like 01:00",
                      fix="write the window's start as HH:MM (24-hour clock, quoted in YAML)")
     duration = m.get("durationHours")
-    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)
-                                 or duration < facts.MAINTENANCE_MIN_HOURS):
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)):
         r.problem(child(path, "durationHours"),
-                  f"{duration!r} is shorter than Azure's minimum gateway maintenance window",
+                  f"{duration!r} must be a whole number of hours",
+                  f"write a whole number (no quotes, no fraction) from "
+                  f"{facts.MAINTENANCE_MIN_HOURS} to {facts.MAINTENANCE_MAX_HOURS}")
+        duration = None
+    elif isinstance(duration, int) and duration < facts.MAINTENANCE_MIN_HOURS:
+        r.problem(child(path, "durationHours"),
+                  f"{duration} hours is shorter than Azure's minimum gateway maintenance window",
                   f"use a whole number of hours from {facts.MAINTENANCE_MIN_HOURS} to "
                   f"{facts.MAINTENANCE_MAX_HOURS}")
         duration = None

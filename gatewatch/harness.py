@@ -9,6 +9,7 @@ In preview mode new resources get no id, so ids are unknown as in `pulumi previe
 from __future__ import annotations
 
 import asyncio
+import logging
 import runpy
 import sys
 import uuid
@@ -333,6 +334,27 @@ class OfflineMocks(pulumi_mocks.Mocks):
                        " (from config)" if key in self.hints.vm_os_types else
                        " (offline default; a real preview reads it from Azure)")
                     + f"; location {result['location']} (gatewatch:azure.location)")
+        elif args.token == "azure-native:authorization:getClientConfig":
+            # The subscription the kit deploys into. Offline: the first configured gateway's
+            # (so the example stacks' gateways are covered), or a fake one without gateways.
+            from gatewatch.arm import parse_arm_id
+
+            gateways = (pulumi.Config("gatewatch").get_object("azure") or {}).get("gateways")
+            first = parse_arm_id(str(gateways[0].get("id", ""))) if gateways else None
+            subscription = first.subscription_id if first else FAKE_SUBSCRIPTION
+            result = {"subscriptionId": subscription, "tenantId": _fake_guid("tenant"),
+                      "clientId": _fake_guid("client"), "objectId": _fake_guid("object"),
+                      **self.lookups.get("authorization/getclientconfig", {})}
+            others = sorted({str(g.get("id")) for g in gateways or []
+                             if f"/subscriptions/{result['subscriptionId']}/".lower()
+                             not in str(g.get("id")).lower()})
+            note = (f"client config: deploying into subscription {result['subscriptionId']} "
+                    + ("(from the test's answer)"
+                       if "authorization/getclientconfig" in self.lookups else
+                       "(offline: the first configured gateway's; a real preview reads it "
+                       "from the Azure credentials)")
+                    + ("; not covered by Service Health / Resource Health alerts (another "
+                       "subscription): " + ", ".join(others) if others else ""))
         elif args.token == "aws:ec2/getVpnConnection:getVpnConnection":
             vpn_id = args.args["vpnConnectionId"]
             ips = offline_tunnel_ips(vpn_id)
@@ -347,6 +369,21 @@ class OfflineMocks(pulumi_mocks.Mocks):
             result, note = {}, f"{args.token}: no offline answer, returned nothing"
         self.recording.calls.append(RecordedCall(args.token, dict(args.args), result, note))
         return result, []
+
+
+class _EchoesOfTheRaisedError(logging.Filter):
+    """When a program fails with pulumi.RunError, every output that depended on the failed
+    one holds the same exception; asyncio logs each unretrieved copy at garbage collection.
+    run_program already raised the error once, so drop those echoes (and only those)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.getMessage().startswith("Future exception was never retrieved"):
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, pulumi.RunError)
+
+
+logging.getLogger("asyncio").addFilter(_EchoesOfTheRaisedError())
 
 
 def run_program(

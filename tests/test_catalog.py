@@ -52,11 +52,29 @@ def test_catalog_has_the_required_alerts_in_key_order() -> None:
         assert keys == [k for k in ALERT_KEYS if k in keys], rule.source
 
 
+def _spellings(duration: str) -> set[str]:
+    """PT5M -> {"PT5M", "5m", "5 min"}: the ways a tuning text may name a duration."""
+    minutes = int(parse_duration(duration).total_seconds() // 60)
+    forms = {duration, f"{minutes}m", f"{minutes} min"}
+    if minutes % 60 == 0:
+        forms |= {f"{minutes // 60}h", f"{minutes // 60} hour"}
+    return forms
+
+
 def test_every_alert_explains_its_numbers() -> None:
+    """The tuning text names the rule's own frequency, window and dimensions, so a reader
+    learns why each was chosen (a text about another rule's numbers fails)."""
     for rule in load_catalog():
         assert rule.description.startswith("Identifies "), rule.name
-        assert "ingestion_time()" in rule.tuning or "ingestion" in rule.tuning, rule.name
         assert rule.query.lstrip().startswith("let "), f"{rule.name}: tunables first"
+        for what, duration in (("evaluationFrequency", rule.evaluationFrequency),
+                               ("windowSize", rule.windowSize)):
+            assert any(form in rule.tuning for form in _spellings(duration)), (
+                f"{rule.name}: tuning does not explain its {what} {duration}")
+        for dimension in rule.dimensions:
+            assert dimension in rule.tuning, f"{rule.name}: tuning does not explain {dimension}"
+        assert "3-10 minutes" in rule.tuning or "30 s" in rule.tuning or (
+            "ingestion" in rule.tuning), f"{rule.name}: tuning ignores ingestion delay"
 
 
 def test_saved_queries_load() -> None:

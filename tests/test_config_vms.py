@@ -101,6 +101,28 @@ def test_window_shorter_than_five_hours() -> None:
     assert "shorter than Azure's minimum" in message
 
 
+@pytest.mark.parametrize("duration", ["5", 5.5, True])
+def test_window_duration_of_the_wrong_type_is_not_called_too_short(duration: Any) -> None:
+    found = errors(with_azure(maintenanceWindow=window(durationHours=duration)))
+    message = found["gatewatch:azure.maintenanceWindow.durationHours"]
+    assert "must be a whole number of hours" in message
+    assert "shorter" not in message
+
+
+def test_adopted_workspace_states_its_region_for_the_dcr() -> None:
+    from tests.stacks import WORKSPACE_ID
+
+    config = with_azure(workspace={"existingId": WORKSPACE_ID, "location": "westeurope"})
+    azure = parse_config(config).azure
+    assert azure is not None and azure.workspace_location == "westeurope"
+    found = errors(with_azure(workspace={"existingId": WORKSPACE_ID, "location": "West Europe"}))
+    assert "region" in found["gatewatch:azure.workspace.location"]
+    created = parse_config(base_config()).azure
+    assert created is not None and created.workspace_location == "japaneast"
+    found = errors(with_azure(workspace={"name": "log-x1", "location": "westeurope"}))
+    assert "only an adopted workspace" in found["gatewatch:azure.workspace.location"]
+
+
 def test_window_longer_than_a_day() -> None:
     found = errors(with_azure(maintenanceWindow=window(durationHours=24)))
     assert "does not fit in a day" in found["gatewatch:azure.maintenanceWindow.durationHours"]

@@ -37,13 +37,26 @@ WINDOW = {"start": "01:00", "durationHours": 5, "timeZone": "Tokyo Standard Time
 
 
 def conditions(alert: Any) -> dict[str, Any]:
-    return {leaf["field"]: leaf.get("equals", leaf.get("containsAny"))
-            for leaf in alert.inputs["condition"]["allOf"]}
+    """Leaves as field -> value; an anyOf of equals leaves on one field as field -> [values]."""
+    out: dict[str, Any] = {}
+    for item in alert.inputs["condition"]["allOf"]:
+        if "anyOf" in item:
+            (field,) = {leaf["field"] for leaf in item["anyOf"]}
+            out[field] = [leaf["equals"] for leaf in item["anyOf"]]
+        else:
+            out[item["field"]] = item.get("equals", item.get("containsAny"))
+    return out
 
 
 def alerts_by_kind(rec: Recording) -> dict[str, Any]:
-    return {a.name.split("-health-")[0].removeprefix("gateway-maintenance-"): a
-            for a in rec.by_type(ACTIVITY)}
+    alerts = {a.name.removeprefix("gateway-maintenance-").removesuffix("-health"): a
+              for a in rec.by_type(ACTIVITY)}
+    assert sorted(alerts) == ["resource", "service"], sorted(a.name for a in rec.by_type(ACTIVITY))
+    return alerts
+
+
+def client_config_notes(rec: Recording) -> list[str]:
+    return [c.note for c in rec.calls if c.token == "azure-native:authorization:getClientConfig"]
 
 
 def test_service_health_alert_for_planned_vpn_gateway_maintenance() -> None:
@@ -64,25 +77,62 @@ def test_service_health_alert_for_planned_vpn_gateway_maintenance() -> None:
         "/actionGroups/ag-vpn-alerts")
 
 
-def test_resource_health_alert_is_scoped_to_the_gateways() -> None:
+def test_resource_health_alert_mails_only_active_and_resolved_health_transitions() -> None:
     rec = plan(config(), preview=False)
     health = alerts_by_kind(rec)["resource"]
-    assert sorted(health.inputs["scopes"]) == sorted([ROUTE_GW, POLICY_GW])
-    assert conditions(health) == {"category": "ResourceHealth"}
+    # Scoped to the kit's subscription (an activity log alert cannot watch another one),
+    # filtered to the gateways, and to Microsoft's documented status / health-state values:
+    # no mail for each InProgress/Updated revision, nor for transitions to or from Unknown.
+    assert health.inputs["scopes"] == [f"/subscriptions/{SUB}"]
+    assert conditions(health) == {
+        "category": "ResourceHealth",
+        "resourceId": [ROUTE_GW, POLICY_GW],
+        "status": ["Active", "Resolved"],
+        "properties.currentHealthStatus": ["Available", "Unavailable", "Degraded"],
+        "properties.previousHealthStatus": ["Available", "Unavailable", "Degraded"],
+    }
     assert health.inputs["location"] == "Global" and health.inputs["enabled"] is True
 
 
-def test_one_pair_of_health_alerts_per_subscription_with_regions_from_lookups() -> None:
+def test_gateways_in_another_subscription_get_no_health_alert_and_the_plan_says_so() -> None:
     c = config()
     other = gateway_id("rg-west", "vpngw-west", sub=OTHER_SUB)
     c["gatewatch:azure"]["gateways"].append({"id": other, "vpnType": "RouteBased"})
-    rec = plan(c, offline_lookups={"rg-west/vpngw-west": {"location": "westeurope"}})
-    scopes = sorted(tuple(a.inputs["scopes"]) for a in rec.by_type(ACTIVITY))
-    assert (f"/subscriptions/{OTHER_SUB}",) in scopes and (other,) in scopes
-    west = next(a for a in rec.by_type(ACTIVITY)
-                if a.inputs["scopes"] == [f"/subscriptions/{OTHER_SUB}"])
-    assert conditions(west)[
+    rec = plan(c, offline_lookups={"rg-west/vpngw-west": {"location": "westeurope"}},
+               preview=False)
+    alerts = alerts_by_kind(rec)  # one pair, not one per subscription
+    for alert in alerts.values():
+        # Every scope in the subscription the rule is created in (offline: the first
+        # gateway's); a scope in OTHER_SUB is what made `pulumi up` fail.
+        assert alert.inputs["scopes"] == [f"/subscriptions/{SUB}"]
+    assert conditions(alerts["service"])[
+        "properties.impactedServices[*].ImpactedRegions[*].RegionName"] == ["Japan East"]
+    (note,) = client_config_notes(rec)
+    assert f"subscription {SUB}" in note and "first configured gateway" in note
+    assert f"not covered by Service Health / Resource Health alerts (another subscription): " \
+           f"{other}" in note
+
+
+def test_health_alerts_follow_the_subscription_the_kit_deploys_into() -> None:
+    c = config()
+    other = gateway_id("rg-west", "vpngw-west", sub=OTHER_SUB)
+    c["gatewatch:azure"]["gateways"].append({"id": other, "vpnType": "RouteBased"})
+    rec = plan(c, preview=False, offline_lookups={
+        "rg-west/vpngw-west": {"location": "westeurope"},
+        "authorization/getClientConfig": {"subscriptionId": OTHER_SUB}})
+    alerts = alerts_by_kind(rec)
+    assert {tuple(a.inputs["scopes"]) for a in alerts.values()} == {
+        (f"/subscriptions/{OTHER_SUB}",)}
+    assert conditions(alerts["service"])[
         "properties.impactedServices[*].ImpactedRegions[*].RegionName"] == ["West Europe"]
+    (note,) = client_config_notes(rec)
+    assert ROUTE_GW in note and POLICY_GW in note and other not in note
+
+
+def test_the_stack_examples_gateways_are_all_covered_offline() -> None:
+    rec = plan(config(), preview=False)
+    (note,) = client_config_notes(rec)
+    assert f"subscription {SUB}" in note and "not covered" not in note
 
 
 def test_no_alerts_and_no_window_declares_nothing() -> None:

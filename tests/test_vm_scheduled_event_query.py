@@ -6,14 +6,11 @@ for two VMs, next to rows the rule must ignore. And the notice budget the plan p
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from components.vm_scheduled_events import X_PATH_QUERY
-from gatewatch import facts
 from gatewatch.catalog import AlertRule, load_catalog
 from gatewatch.kql.check import check_queries
 from gatewatch.kql.execute import evaluation_times, run_query
@@ -164,25 +161,3 @@ def test_catalog_rejects_stages_out_of_order_and_unknown_features(tmp_path: Path
     other = tmp_path / "requires"
     other.mkdir()
     _expect_error(other, data, "requires", "config features from vms")
-
-
-def _let(query: str, name: str) -> str:
-    (value,) = re.findall(rf"^let {name} = ([^;]+);", query, re.MULTILINE)
-    return value.strip()
-
-
-def test_the_query_literals_equal_the_facts_the_dcr_is_built_from(rule: AlertRule) -> None:
-    """The KQL keeps its literals for readability; this keeps them equal to gatewatch.facts,
-    the one home of the EventID and source, from which the DCR's XPath query is built."""
-    assert int(_let(rule.query, "ServiceEventId")) == facts.SCHEDULED_EVENTS_EVENT_ID == 1234
-    assert _let(rule.query, "ServiceSource") == f'"{facts.SCHEDULED_EVENTS_SOURCE}"'
-    assert f'where EventLog == "{facts.SCHEDULED_EVENTS_LOG}"' in rule.query
-    assert (f"{facts.SCHEDULED_EVENTS_LOG}!*[System[(EventID="
-                            f"{facts.SCHEDULED_EVENTS_EVENT_ID})]]") == X_PATH_QUERY
-
-
-def test_the_fixture_rows_are_written_the_way_the_facts_say() -> None:
-    row = event("vm-app-01", REDEPLOY)
-    assert (row["EventLog"], row["Source"], row["EventID"]) == (
-        facts.SCHEDULED_EVENTS_LOG, facts.SCHEDULED_EVENTS_SOURCE,
-        facts.SCHEDULED_EVENTS_EVENT_ID)

@@ -4,6 +4,7 @@ elsewhere, the OS and identity checks against the VM lookup."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from pulumi import RunError
 from components.vm_scheduled_events import X_PATH_QUERY, install_script
 from gatewatch.harness import Recording
 from tests.graph import WORKSPACE, plan
-from tests.stacks import SUB, base_config
+from tests.stacks import SUB, WORKSPACE_ID, base_config
 
 COMPONENT = "gatewatch:azure:VmScheduledEvents"
 DCR = "azure-native:monitor:DataCollectionRule"
@@ -100,14 +101,60 @@ def test_run_command_installs_the_service_synchronously_and_idempotently() -> No
         assert command.inputs["source"]["script"] == install_script()
 
 
-def test_install_script_is_idempotent_and_removes_auto_approval() -> None:
+def _ps_regex(script: str, variable: str) -> tuple[re.Pattern[str], str]:
+    """The pattern `$<variable> = [regex]'...'` of the install script, and the replacement its
+    `$<variable>.Replace($text, '...')` writes (PowerShell single-quoted: '' is a quote)."""
+    (pattern,) = re.findall(rf"^\${variable} = \[regex\]'((?:[^']|'')*)'$", script, re.M)
+    (replacement,) = re.findall(rf"\${variable}\.Replace\(\$text, '((?:[^']|'')*)'\)", script)
+    return re.compile(pattern.replace("''", "'")), replacement.replace("''", "'")
+
+
+# A stand-in for the two upstream lines the script patches (not upstream's code): the
+# approval call inside the polling loop, and the IMDS URI; the function definition must
+# survive (it is never called once the call is gone).
+UPSTREAM_SHAPE = (
+    "function ApproveScheduledEvent($eventId, $docIncarnation, $uri)\r\n"
+    "{\r\n}\r\n"
+    "    $uri = 'http://169.254.169.254/metadata/scheduledevents?api-version=2017-11-01'\r\n"
+    "        Write-EventLog -EventId 1234 -Message $msg\r\n"
+    "            ApproveScheduledEvent $event.EventId $doc.DocumentIncarnation $uri \r\n"
+    "    }\r\n"
+)
+
+
+def test_install_script_patches_remove_the_approval_call_and_raise_the_api_version() -> None:
     script = install_script()
-    assert "Get-Service -Name $ServiceName" in script  # checks before installing
-    assert "-Setup" in script and "-Start" in script
-    assert "ApproveScheduledEvent" in script and "approval removed" in script
-    # Pinned to a commit, and each edit must match exactly once.
-    assert "AzureScheduledEventsService/1bed119af413e7336106a8a2437f67524ab7e251/" in script
+    approve, approve_with = _ps_regex(script, "approve")
+    api, api_with = _ps_regex(script, "api")
+    assert len(approve.findall(UPSTREAM_SHAPE)) == 1
+    assert len(api.findall(UPSTREAM_SHAPE)) == 1
+    patched = api.sub(api_with, approve.sub(approve_with, UPSTREAM_SHAPE))
+    calls = [line for line in patched.splitlines()
+             if re.match(r"\s*ApproveScheduledEvent\b", line)]
+    assert calls == []
+    assert "function ApproveScheduledEvent(" in patched
+    assert "api-version=2020-07-01" in patched and "2017-11-01" not in patched
+    # Guarded: a changed upstream file (no match, or two) stops the install.
     assert script.count("Matches($text).Count -ne 1") == 2
+
+
+def test_install_script_reinstalls_on_a_new_pin_or_patch_and_proves_the_poller() -> None:
+    script = install_script()
+    (commit,) = re.findall(r"^\$Commit = '([0-9a-f]{40})'$", script, re.M)
+    assert "AzureScheduledEventsService/$Commit/Powershell/SchService.ps1" in script
+    (marker,) = re.findall(r'^\$Marker = "(.*)"$', script, re.M)
+    assert "$Commit" in marker and "$PatchVersion" in marker
+    assert re.search(r"^\$PatchVersion = \d+", script, re.M)
+    assert commit == "1bed119af413e7336106a8a2437f67524ab7e251"
+    # The poller is proven by upstream -Status (exit 1 without the -Service process), both
+    # when the service was already there and after a fresh install.
+    assert len(re.findall(r"^\s*Assert-PollerRunning$", script, re.M)) == 2
+    assert "-File $Installed -Status" in script
+    # A renamed stock copy is found by its display name, and removed even without its file.
+    assert "$DisplayName = 'AzureScheduledEvents'" in script
+    assert "$_.DisplayName -eq $DisplayName" in script
+    assert "sc.exe delete $service.Name" in script and "Stop-Service -Name $service.Name" in script
+    assert "raw.githubusercontent.com" in script.split("$ErrorActionPreference")[0]
 
 
 def test_flags_skip_the_agent_and_the_service_but_keep_the_association() -> None:
@@ -132,6 +179,56 @@ def test_a_linux_vm_fails_the_run_naming_the_key_path() -> None:
         plan(with_vms({"id": VM1}, {"id": VM2, "agentManagedElsewhere": True,
                                     "scheduledEventsServiceInstalled": True}),
              offline_lookups=linux)
+
+
+UAI_1 = (f"/subscriptions/{SUB}/resourceGroups/rg-id/providers/"
+         "Microsoft.ManagedIdentity/userAssignedIdentities/id-b")
+UAI_2 = UAI_1.replace("id-b", "id-a")
+
+
+def _agent(rec: Recording, vm_name: str) -> Any:
+    return next(e for e in rec.by_type(EXTENSION) if e.inputs["vmName"] == vm_name)
+
+
+def test_agent_with_only_user_assigned_identities_is_told_which_one_to_use() -> None:
+    only_uai = {"rg-app/vm-app-01": {"identity": {
+        "type": "UserAssigned",
+        "userAssignedIdentities": {UAI_1: {"principalId": "p1", "clientId": "c1"},
+                                   UAI_2: {"principalId": "p2", "clientId": "c2"}}}}}
+    rec = plan(with_vms({"id": VM1}, {"id": VM2}), offline_lookups=only_uai)
+    # Microsoft's shape (the AMA user-assigned-identity policies): mi_res_id + resource id,
+    # the first identity by resource id so the choice is stable.
+    assert _agent(rec, "vm-app-01").inputs["settings"] == {"authentication": {
+        "managedIdentity": {"identifier-name": "mi_res_id", "identifier-value": UAI_2}}}
+    # System-assigned (the offline default): the agent's default, no settings.
+    assert "settings" not in _agent(rec, "vm-app-02").inputs
+
+
+def test_agent_uses_the_system_assigned_identity_when_the_vm_has_both() -> None:
+    both = {"rg-app/vm-app-01": {"identity": {
+        "type": "SystemAssigned, UserAssigned",
+        "userAssignedIdentities": {UAI_1: {"principalId": "p1", "clientId": "c1"}}}}}
+    rec = plan(with_vms({"id": VM1}), offline_lookups=both)
+    assert "settings" not in _agent(rec, "vm-app-01").inputs
+
+
+def test_user_assigned_type_without_identities_fails() -> None:
+    empty = {"rg-app/vm-app-01": {"identity": {"type": "UserAssigned"}}}
+    with pytest.raises(RunError, match=r"vms\[0\]\.id: .*no managed identity"):
+        plan(with_vms({"id": VM1}), offline_lookups=empty)
+
+
+def test_dcr_is_in_the_adopted_workspaces_region() -> None:
+    config = with_vms()
+    config["gatewatch:azure"]["workspace"] = {"existingId": WORKSPACE_ID,
+                                              "location": "westeurope"}
+    rec = plan(config)
+    assert only(rec, DCR).inputs["location"] == "westeurope"
+    assert only(rec, DCR).inputs["destinations"]["logAnalytics"][0][
+        "workspaceResourceId"] == WORKSPACE_ID
+    # Not stated: gatewatch:azure.location, like a created workspace.
+    config["gatewatch:azure"]["workspace"] = {"existingId": WORKSPACE_ID}
+    assert only(plan(config), DCR).inputs["location"] == "japaneast"
 
 
 def test_a_vm_without_managed_identity_fails_when_the_kit_installs_the_agent() -> None:
