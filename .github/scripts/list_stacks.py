@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
+
+from github_output import write_github_output
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX, SUFFIX = "Pulumi.", ".yaml"
@@ -50,13 +51,8 @@ def main(argv: list[str] | None = None) -> int:
               f"(see Pulumi.dev.yaml)", file=sys.stderr)
         return 2
     if args.github_output:
-        target = os.environ.get("GITHUB_OUTPUT")
-        if not target:
-            print("error: --github-output needs $GITHUB_OUTPUT (set by GitHub Actions)",
-                  file=sys.stderr)
+        if not write_github_output(f"stacks={json.dumps(stacks)}"):
             return 2
-        with open(target, "a", encoding="utf-8") as out:
-            out.write(f"stacks={json.dumps(stacks)}\n")
         print(f"stacks={json.dumps(stacks)}")
     elif args.json:
         print(json.dumps(stacks))

@@ -26,6 +26,8 @@ import re
 import sys
 from pathlib import Path
 
+from github_output import write_github_output
+
 ROOT = Path(__file__).resolve().parents[2]
 # `  gatewatch:aws:` under `config:` (optionally quoted); comments and other keys do not match.
 AWS_SECTION = re.compile(r"""^[ \t]+["']?gatewatch:aws["']?[ \t]*:""", re.M)
@@ -71,14 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     aws = uses_aws(args.stack, args.root)
     line = f"aws={'true' if aws else 'false'}"
-    if args.github_output:
-        target = os.environ.get("GITHUB_OUTPUT")
-        if not target:
-            print("error: --github-output needs $GITHUB_OUTPUT (set by GitHub Actions)",
-                  file=sys.stderr)
-            return 2
-        with open(target, "a", encoding="utf-8") as out:
-            out.write(line + "\n")
+    if args.github_output and not write_github_output(line):
+        return 2
     print(line)
     errors = problems(args.stack, dict(os.environ), args.root)
     for error in errors:
