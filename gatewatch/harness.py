@@ -421,6 +421,13 @@ def run_program(
         # set_mocks registered the root Stack already; run the body as the engine would.
         loop.run_until_complete(run_pulumi_func(body))
     finally:
+        # A failed program leaves outputs waiting on the failure; cancel them here rather
+        # than let the interpreter destroy them pending (and say so) at exit.
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         settings.reset_options()
     return recording
 
