@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, monitor
 
+from components import kit_tags
 from gatewatch import facts
 from gatewatch.catalog import AlertRule
 from gatewatch.config import AlertsConfig
@@ -58,7 +59,7 @@ class LogSearchAlerts(pulumi.ComponentResource):
         self, name: str, args: LogSearchAlertsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gatewatch:azure:LogSearchAlerts", name, None, opts)
-        tags = {"managed-by": "gatewatch", **args.tags}
+        tags = kit_tags(args.tags)
         child = pulumi.ResourceOptions(parent=self)
 
         identity = managedidentity.UserAssignedIdentity(

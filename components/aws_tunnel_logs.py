@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components import kit_tags
 from components.tunnel_logging import TunnelLogging, TunnelLoggingArgs
 from gatewatch import facts
 from gatewatch.config import AwsConfig
@@ -55,7 +56,7 @@ class AwsTunnelLogs(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gatewatch:aws:TunnelLogs", name, None, opts)
         cfg = args.config
-        tags = {"managed-by": "gatewatch", **args.tags}
+        tags = kit_tags(args.tags)
         provider = aws.Provider(f"{name}-provider", region=cfg.region,
                                 opts=pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self, provider=provider)

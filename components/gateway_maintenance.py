@@ -22,6 +22,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization, maintenance, monitor, network
 
+from components import kit_tags
 from gatewatch import facts, regions
 from gatewatch.config import GatewayConfig, MaintenanceWindowConfig
 
@@ -100,7 +101,7 @@ class GatewayMaintenance(pulumi.ComponentResource):
         self, name: str, args: GatewayMaintenanceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gatewatch:azure:GatewayMaintenance", name, None, opts)
-        tags = {"managed-by": "gatewatch", **args.tags}
+        tags = kit_tags(args.tags)
         window = args.window
         locations: dict[str, pulumi.Output[str]] = {}
         for gateway in args.gateways:
@@ -168,6 +169,7 @@ class GatewayMaintenance(pulumi.ComponentResource):
             monitor.ActionGroupArgs(action_group_id=args.action_group_id)])
         client = authorization.get_client_config_output(opts=pulumi.InvokeOptions(parent=self))
         subscription = client.subscription_id
+        subscription_scope = subscription.apply(lambda s: f"/subscriptions/{s}")
         gateway_regions = pulumi.Output.all(
             subscription, *[locations[g.id.key] for g in args.gateways],
         ).apply(lambda values: covered_regions(args.gateways, values[0], values[1:]))
@@ -179,7 +181,7 @@ class GatewayMaintenance(pulumi.ComponentResource):
             description="Planned maintenance of Azure VPN Gateway announced by Service "
                         "Health in the regions of the watched gateways of this subscription",
             enabled=True,
-            scopes=[subscription.apply(lambda s: f"/subscriptions/{s}")],
+            scopes=[subscription_scope],
             condition=monitor.AlertRuleAllOfConditionArgs(all_of=[
                 _leaf("category", equals="ServiceHealth"),
                 _leaf("properties.incidentType", equals="Maintenance"),
@@ -202,7 +204,7 @@ class GatewayMaintenance(pulumi.ComponentResource):
             enabled=True,
             # The subscription, filtered to the gateways by resourceId: a gateway in another
             # subscription can never match, and the scope list is never empty.
-            scopes=[subscription.apply(lambda s: f"/subscriptions/{s}")],
+            scopes=[subscription_scope],
             condition=monitor.AlertRuleAllOfConditionArgs(all_of=resource_health_condition(
                 [g.id.id for g in args.gateways])),
             actions=actions,

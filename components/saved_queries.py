@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import operationalinsights
 
+from components import kit_tags
 from gatewatch.catalog import SavedQuery
 
 GATEWAY_RESOURCE_TYPE = "microsoft.network/virtualnetworkgateways"
@@ -31,7 +32,7 @@ class SavedQueries(pulumi.ComponentResource):
         self, name: str, args: SavedQueriesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gatewatch:azure:SavedQueries", name, None, opts)
-        tags = {"managed-by": "gatewatch", **args.tags}
+        tags = kit_tags(args.tags)
         pack = operationalinsights.QueryPack(
             f"{name}-pack",
             query_pack_name=f"qp-{name}",

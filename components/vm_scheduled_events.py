@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import compute, monitor
 
+from components import kit_tags
 from gatewatch import facts
 from gatewatch.config import VmConfig
 
@@ -128,7 +129,7 @@ class VmScheduledEvents(pulumi.ComponentResource):
         self, name: str, args: VmScheduledEventsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("gatewatch:azure:VmScheduledEvents", name, None, opts)
-        tags = {"managed-by": "gatewatch", **args.tags}
+        tags = kit_tags(args.tags)
         rule = self._create_rule(name, args, tags)
         associations: dict[str, pulumi.Output[str]] = {}
         for vm in args.vms:

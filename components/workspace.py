@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import operationalinsights, resources
 
+from components import kit_tags
 from gatewatch.config import WorkspaceConfig
 
 
@@ -33,7 +34,7 @@ class MonitoringWorkspace(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gatewatch:azure:MonitoringWorkspace", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = {"managed-by": "gatewatch", **args.tags}
+        tags = kit_tags(args.tags)
 
         group = resources.ResourceGroup(
             f"{name}-rg",
