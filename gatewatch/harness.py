@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi.runtime
@@ -24,6 +24,9 @@ from pulumi.output import Unknown
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
+
+if TYPE_CHECKING:
+    from gatewatch.policy.resources import PlainResource
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = PROJECT_ROOT / "__main__.py"
@@ -107,6 +110,9 @@ class Recording:
     preview: bool
     resources: list[RecordedResource] = field(default_factory=list)
     calls: list[RecordedCall] = field(default_factory=list)
+    # The root pulumi:pulumi:Stack resource: `pulumi preview` counts it among the resources
+    # to create; it is not in `resources` (it has no inputs the tests or policies read).
+    stack_urn: str = ""
 
     def by_type(self, type_: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -147,6 +153,10 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, pulumi.Resource):
         return f"<resource {type(value).__name__}>"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        # The wire format (protobuf Struct) carries every number as a double; the program
+        # wrote an integer (retention 30, not 30.0), as `pulumi preview` shows it.
+        return int(value)
     return value
 
 
@@ -191,7 +201,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
+        if request.type == "pulumi:pulumi:Stack":
+            self.recording.stack_urn = response.urn
+        else:
             inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
             self.recording.resources.append(
                 RecordedResource(
@@ -210,6 +222,26 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 )
             )
         return response
+
+
+def plain_resources(recording: Recording) -> list[PlainResource]:
+    """The recorded graph as the policy validators read it (`gatewatch.policy.resources`): the
+    harness's `<unknown>` marker becomes the policy package's UNKNOWN."""
+    from gatewatch.policy.resources import PlainResource, plain_value
+
+    markers = frozenset({UNKNOWN})
+    return [
+        PlainResource(
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            props=plain_value(r.inputs, unknown_markers=markers),
+            parent=r.parent,
+            dependencies=tuple(r.dependencies),
+            property_dependencies={k: tuple(v) for k, v in r.property_dependencies.items()},
+        )
+        for r in recording.resources
+    ]
 
 
 @dataclass

@@ -3,18 +3,21 @@ tree the way `pulumi preview` does, followed by the reports that read the same g
 
 A report is a function of the PlanContext returning a Report (text lines, a JSON value, and
 whether it found a problem); later capabilities (KQL check, policy pack, budgets) add theirs to
-REPORTS instead of growing the command line.
+REPORTS instead of growing the command line. A section that does not apply to the stack (no AWS
+part, no deployed notice path) has no text lines and is `null` in --json: every documented key
+is always present.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gatewatch.config import StackConfig, load_stack_file
-from gatewatch.harness import RecordedResource, Recording, run_program
+from gatewatch.harness import RecordedResource, Recording, plain_resources, run_program
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -51,10 +54,16 @@ class Plan:
 ReportFn = Callable[[PlanContext], Report | None]
 
 
-def _lookups_report(ctx: PlanContext) -> Report | None:
-    calls = ctx.recording.calls
-    if not calls:
-        return None
+def _lookups_report(ctx: PlanContext) -> Report:
+    # The program may ask the same question twice (a gateway is looked up by the diagnostics
+    # and by the maintenance window); the plan reports each question and answer once.
+    calls, seen = [], set()
+    for call in ctx.recording.calls:
+        key = json.dumps([call.token, call.args, call.result, call.note], sort_keys=True,
+                         default=str)
+        if key not in seen:
+            seen.add(key)
+            calls.append(call)
     return Report(
         key="lookups",
         title="Lookups answered offline",
@@ -88,17 +97,26 @@ def _kql_report(ctx: PlanContext) -> Report:
     )
 
 
-def _policy_report(ctx: PlanContext) -> Report:
-    """The policy pack (policies/) over the recorded graph, as a first preview runs it."""
-    from gatewatch.policy.report import policy_report
+def policy_report(ctx: PlanContext) -> Report:
+    """The policy pack (policies/) over the recorded graph, as a first `pulumi preview
+    --policy-pack policies` would run it (in preview mode every new id is unknown)."""
+    from gatewatch.policy.runner import outcome_json, render_lines, run_pack
 
-    return policy_report(ctx)
+    outcome = run_pack(plain_resources(ctx.recording))
+    mode = "preview: new ids unknown" if ctx.recording.preview else "update: ids known"
+    return Report(
+        key="policy",
+        title=f"Policy pack 'gatewatch' ({mode})",
+        lines=render_lines(outcome),
+        data=outcome_json(outcome),
+        failed=outcome.failed,
+    )
 
 
-def _aws_cost_report(ctx: PlanContext) -> Report | None:
+def _aws_cost_report(ctx: PlanContext) -> Report:
     """Expected tunnel log volume and monthly CloudWatch cost of the stack's AWS part."""
     if ctx.config.aws is None:
-        return None
+        return Report(key="awsCost", title="AWS tunnel logs", lines=[], data=None)
     from gatewatch.aws_cost import describe, estimate
 
     est = estimate(ctx.config.aws)
@@ -116,14 +134,13 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f} min"
 
 
-def _notice_budget_report(ctx: PlanContext) -> Report | None:
+def _notice_budget_report(ctx: PlanContext) -> Report:
     """How much of Azure's advance notice each stage of an alert path spends, from the
-    `noticeBudget` of the alert files (the figures and their sources live there only)."""
+    `noticeBudget` of the alert files (the figures and their sources live there only). Only the
+    paths the stack deploys are shown: a budget of an alert that is not there means nothing."""
     from gatewatch.catalog import load_catalog
 
     budgeted = [r for r in load_catalog() if r.noticeBudget is not None]
-    if not budgeted:
-        return None
     azure = ctx.config.azure
     features = {"vms"} if azure is not None and azure.vms else set()
     lines: list[str] = []
@@ -133,13 +150,12 @@ def _notice_budget_report(ctx: PlanContext) -> Report | None:
         assert budget is not None
         deployed = azure is not None and azure.alerts is not None \
             and set(rule.requires) <= features
+        if not deployed:
+            continue
         notice = budget.noticeMinutes * 60
         left_typical = max(notice - budget.typical_seconds, 0)
         left_worst = max(notice - budget.worst_seconds, 0)
-        status = "deployed" if deployed else (
-            "not deployed: needs gatewatch:azure.alerts and "
-            + ", ".join(f"gatewatch:azure.{f}" for f in rule.requires))
-        lines.append(f"{rule.name} ({status}), evaluated every {rule.evaluationFrequency}:")
+        lines.append(f"{rule.name} (deployed), evaluated every {rule.evaluationFrequency}:")
         lines.append(f"  {'stage':<14}{'typical':>9}{'worst':>9}  source")
         for stage in budget.stages:
             source = " ".join(stage.source.split())
@@ -175,10 +191,10 @@ def _notice_budget_report(ctx: PlanContext) -> Report | None:
             "byEventType": by_type,
         }
     return Report(key="noticeBudget", title="Notice budget (scheduled events to mail)",
-                  lines=lines, data=data)
+                  lines=lines, data=data or None)
 
 
-REPORTS: list[ReportFn] = [_lookups_report, _kql_report, _policy_report, _aws_cost_report,
+REPORTS: list[ReportFn] = [_lookups_report, _kql_report, policy_report, _aws_cost_report,
                           _notice_budget_report]
 
 
@@ -208,8 +224,18 @@ def _children(resources: list[RecordedResource]) -> dict[str, list[RecordedResou
     return tree
 
 
+def stack_resource(recording: Recording, project: str = "gatewatch") -> dict[str, Any]:
+    """The root `pulumi:pulumi:Stack` resource as a --json entry: `pulumi preview` creates and
+    counts it, so the text's "N to create" and --json's `resources` list the same N."""
+    name = f"{project}-{recording.stack}"
+    urn = recording.stack_urn or f"urn:pulumi:{recording.stack}::{project}::{STACK_TYPE}::{name}"
+    return {"urn": urn, "type": STACK_TYPE, "name": name, "parent": "", "custom": False,
+            "inputs": {}, "dependencies": [], "propertyDependencies": {}}
+
+
 def render_tree(recording: Recording, project: str = "gatewatch") -> list[str]:
-    """`pulumi preview`-style lines: type and name, nested by parent, then a count."""
+    """`pulumi preview`-style lines: type and name, nested by parent, then a count (the
+    stack resource included, as `pulumi preview` counts it)."""
     tree = _children(recording.resources)
     rows: list[tuple[str, str]] = [(STACK_TYPE, f"{project}-{recording.stack}")]
 
@@ -220,7 +246,8 @@ def render_tree(recording: Recording, project: str = "gatewatch") -> list[str]:
             rows.append((f"{prefix}{'└─ ' if last else '├─ '}{r.type}", r.name))
             walk(r.urn, prefix + ("   " if last else "│  "))
 
-    roots = [urn for urn in tree if not any(r.urn == urn for r in recording.resources)]
+    urns = {r.urn for r in recording.resources}
+    roots = [urn for urn in tree if urn not in urns]
     for root in sorted(roots):
         walk(root, "")
     width = max(len(t) for t, _ in rows) + 2
@@ -241,7 +268,8 @@ def render_text(plan: Plan) -> str:
         *render_tree(rec),
     ]
     for report in plan.reports:
-        out += ["", f"{report.title}:", *(f"  {line}" for line in report.lines)]
+        if report.lines:
+            out += ["", f"{report.title}:", *(f"  {line}" for line in report.lines)]
     return "\n".join(out)
 
 
@@ -250,7 +278,9 @@ def render_json(plan: Plan) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "stack": rec.stack,
         "preview": rec.preview,
-        "resources": [r.as_json() for r in sorted(rec.resources, key=lambda r: r.urn)],
+        # The stack first, then every resource (the same count as the text's "to create").
+        "resources": [stack_resource(rec)]
+        + [r.as_json() for r in sorted(rec.resources, key=lambda r: r.urn)],
     }
     for report in plan.reports:
         doc[report.key] = report.data

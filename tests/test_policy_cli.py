@@ -15,8 +15,7 @@ import pytest
 import yaml
 
 from gatewatch.harness import Recording
-from gatewatch.plan import PlanContext
-from gatewatch.policy.report import policy_report
+from gatewatch.plan import PlanContext, policy_report
 from gatewatch.policy.resources import UNKNOWN, load_stack_export
 from gatewatch.validate import ConfigError
 from tests.stacks import ROUTE_GW, WORKSPACE_ID

@@ -15,8 +15,8 @@ from pulumi_aws import cloudwatch, ec2
 from pulumi_azure_native import monitor, network, operationalinsights, resources
 
 from gatewatch import facts, harness
-from gatewatch.harness import Recording, run_program
-from gatewatch.policy.resources import UNKNOWN, PlainResource, from_recorded
+from gatewatch.harness import Recording, plain_resources, run_program
+from gatewatch.policy.resources import UNKNOWN, PlainResource
 from gatewatch.policy.rules import read_setting
 from gatewatch.policy.runner import Outcome, resolve_config, run_pack
 from gatewatch.validate import ConfigError
@@ -36,7 +36,7 @@ def record(program: Program, *, preview: bool = True) -> Recording:
 
 
 def check(rec: Recording, config: dict[str, Any] | None = None) -> Outcome:
-    return run_pack([from_recorded(r) for r in rec.resources], config)
+    return run_pack(plain_resources(rec), config)
 
 
 def violations(outcome: Outcome, policy: str) -> list[str]:
@@ -134,7 +134,8 @@ def test_a_declared_gateway_the_kit_covers_by_id_passes_in_preview() -> None:
     # no dependency on it; the declared gateway's id is unknown.
     assert kit_setting.inputs["resourceUri"] == ROUTE_GW
     assert kit_setting.property_dependencies["resourceUri"] == []
-    gateway = from_recorded(rec.one("azure-native:network:VirtualNetworkGateway", "hub"))
+    [gateway] = [r for r in plain_resources(rec)
+                 if r.type == "azure-native:network:VirtualNetworkGateway" and r.name == "hub"]
     assert gateway.known_id is None
     outcome = check(rec)
     assert outcome.violations == [], [v.message for v in outcome.violations]
@@ -208,7 +209,8 @@ def test_a_new_gateway_matched_through_property_dependencies_in_preview_passes()
     setting = rec.one("azure-native:monitor:DiagnosticSetting", "hub-gw-diag")
     gateway = rec.one("azure-native:network:VirtualNetworkGateway", "hub-gw")
     # The first-preview situation: the target id is unknown, only the URN links them.
-    assert from_recorded(setting).props["resourceUri"] is UNKNOWN
+    [plain] = [r for r in plain_resources(rec) if r.urn == setting.urn]
+    assert plain.props["resourceUri"] is UNKNOWN
     assert setting.property_dependencies["resourceUri"] == [gateway.urn]
     assert check(rec).violations == []
 

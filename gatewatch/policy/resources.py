@@ -7,8 +7,10 @@ the proxies without reading through them and replace each unknown with the `UNKN
 a validator decides what an unknown means (a gateway with an unknown id is still matched through
 `property_dependencies`, which hold URNs and are known during preview).
 
-Sources: a `pulumi_policy.PolicyResource` (the pack), a `RecordedResource` from
-`gatewatch.harness` (the offline plan), and a resource of a `pulumi stack export` file.
+Sources here: a `pulumi_policy.PolicyResource` (the pack) and a resource of a `pulumi stack
+export` file. The offline plan's adapter lives with the harness (`gatewatch.harness.
+plain_resources`): this package runs inside other teams' `pulumi preview --policy-pack` and knows
+nothing of the plan or the harness.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ from gatewatch.validate import ConfigError, Problem
 
 if TYPE_CHECKING:
     from pulumi_policy import PolicyResource
-
-    from gatewatch.harness import RecordedResource
 
 
 class _Unknown:
@@ -57,8 +57,6 @@ _UNKNOWN_SENTINELS: Final = frozenset({
     "e48ece36-62e2-4504-bad9-02848725956a",  # archive
     "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
 })
-# What gatewatch.harness writes for an unknown input.
-_HARNESS_UNKNOWN: Final = "<unknown>"
 
 # Signature keys of Pulumi's special objects in serialized properties and stack exports.
 _SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
@@ -95,25 +93,28 @@ class PlainResource:
         return self.property_dependencies.get(key, ())
 
 
-def plain_value(value: Any, *, harness: bool = False) -> Any:
-    """A JSON-like copy of `value` with every unknown as `UNKNOWN` and secrets unwrapped."""
+def plain_value(value: Any, *, unknown_markers: frozenset[str] = frozenset()) -> Any:
+    """A JSON-like copy of `value` with every unknown as `UNKNOWN` and secrets unwrapped.
+    `unknown_markers`: further strings the caller's source writes for an unknown value."""
     if isinstance(value, str):
-        if value in _UNKNOWN_SENTINELS or (harness and value == _HARNESS_UNKNOWN):
+        if value in _UNKNOWN_SENTINELS or value in unknown_markers:
             return UNKNOWN
         return value
     if isinstance(value, Mapping):
         if value.get(_SIG_KEY) == _SECRET_SIG:
             if "value" in value:
-                return plain_value(value["value"], harness=harness)
+                return plain_value(value["value"], unknown_markers=unknown_markers)
             if "plaintext" in value:  # `pulumi stack export --show-secrets`
                 try:
-                    return plain_value(json.loads(value["plaintext"]), harness=harness)
+                    return plain_value(json.loads(value["plaintext"]),
+                                       unknown_markers=unknown_markers)
                 except (TypeError, ValueError):
                     return SECRET_VALUE
             return SECRET_VALUE
-        return {str(k): plain_value(v, harness=harness) for k, v in value.items()}
+        return {str(k): plain_value(v, unknown_markers=unknown_markers)
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [plain_value(v, harness=harness) for v in value]
+        return [plain_value(v, unknown_markers=unknown_markers) for v in value]
     return value
 
 
@@ -141,19 +142,6 @@ def from_policy_resource(resource: PolicyResource) -> PlainResource:
             key: tuple(d.urn for d in deps)
             for key, deps in resource.property_dependencies.items()
         },
-    )
-
-
-def from_recorded(resource: RecordedResource) -> PlainResource:
-    """Adapt a resource recorded by `gatewatch.harness` (its inputs, as sent to the engine)."""
-    return PlainResource(
-        urn=resource.urn,
-        type=resource.type,
-        name=resource.name,
-        props=plain_value(resource.inputs, harness=True),
-        parent=resource.parent,
-        dependencies=tuple(resource.dependencies),
-        property_dependencies={k: tuple(v) for k, v in resource.property_dependencies.items()},
     )
 
 

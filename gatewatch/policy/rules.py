@@ -265,6 +265,59 @@ def diagnostic_settings(resources: Iterable[PlainResource]) -> list[Setting]:
     return [read_setting(r) for r in resources if r.type in facts.DIAGNOSTIC_SETTING_TYPES]
 
 
+_INSIGHTS_MARKER: Final = "/providers/microsoft.insights/"
+
+
+def _id_key(arm_id: str) -> str:
+    return arm_id.rstrip("/").lower()
+
+
+class SettingIndex:
+    """Diagnostic settings indexed by every way `Setting.targets` can match a resource, so
+    finding a gateway's settings costs its own matches, not a scan of every setting (a stack of
+    100k resources would otherwise take gateways x settings comparisons).
+
+    `targeting` returns exactly `[s for s in settings if s.targets(resource)]`: the indexes only
+    pick candidates, `Setting.targets` still decides."""
+
+    def __init__(self, settings: Sequence[Setting]) -> None:
+        self.by_dependency: dict[str, list[int]] = {}  # gateway URN (property dependencies)
+        self.by_target: dict[str, list[int]] = {}  # literal target id
+        self.by_own_id: dict[str, list[int]] = {}  # the setting's own id, up to its provider
+        self.by_group_name: dict[tuple[str, str], list[int]] = {}  # literal gateway id's rg/name
+        self.settings = settings
+        for i, setting in enumerate(settings):
+            for urn in setting.resource.depends_through(setting.target_key):
+                self.by_dependency.setdefault(urn, []).append(i)
+            if isinstance(setting.target, str):
+                self.by_target.setdefault(_id_key(setting.target), []).append(i)
+                arm = parse_arm_id(setting.target)
+                if arm is not None and arm.is_type(_GATEWAY_ARM_TYPE):
+                    key = (arm.resource_group.lower(), arm.name.lower())
+                    self.by_group_name.setdefault(key, []).append(i)
+            own_id = setting.resource.known_id
+            if own_id is not None:
+                own = own_id.lower()
+                start = own.find(_INSIGHTS_MARKER)
+                while start != -1:
+                    self.by_own_id.setdefault(own[:start], []).append(i)
+                    start = own.find(_INSIGHTS_MARKER, start + 1)
+
+    def targeting(self, resource: PlainResource) -> list[Setting]:
+        candidates = set(self.by_dependency.get(resource.urn, ()))
+        gateway_id = resource.known_id
+        if gateway_id is None:
+            group, name = gateway_group_and_name(resource)
+            if group is not None and name is not None:
+                candidates.update(self.by_group_name.get((group.lower(), name.lower()), ()))
+        else:
+            key = _id_key(gateway_id)
+            candidates.update(self.by_target.get(key, ()))
+            candidates.update(self.by_own_id.get(key, ()))
+        return [self.settings[i] for i in sorted(candidates)
+                if self.settings[i].targets(resource)]
+
+
 def _fix_for(gateway: Gateway, missing: Sequence[str]) -> str:
     native = gateway.resource.type.startswith("azure-native:")
     key = "resource_uri" if native else "target_resource_id"
@@ -289,10 +342,10 @@ def check_vpn_gateway_diagnostics(
     """Every VPN gateway declared in the stack is the target of diagnostic settings that send
     each category it emits to a Log Analytics workspace."""
     del config
-    settings = diagnostic_settings(resources)
+    index = SettingIndex(diagnostic_settings(resources))
     findings = []
     for gateway in declared_vpn_gateways(resources):
-        mine = [s for s in settings if s.targets(gateway.resource)]
+        mine = index.targeting(gateway.resource)
         to_workspace = [s for s in mine if s.to_workspace]
         unknown = [s for s in to_workspace if s.categories is None and not s.all_logs]
         missing = [c for c in gateway.required if not any(s.sends(c) for s in to_workspace)]
@@ -337,13 +390,20 @@ def check_policy_based_categories(
 ) -> list[Finding]:
     """No diagnostic setting asks a policy-based gateway for a category it cannot emit."""
     del config
-    gateways = declared_vpn_gateways(resources)
+    settings = diagnostic_settings(resources)
+    index = SettingIndex(settings)
+    # Each setting's first declared gateway it targets (the gateways' order decides, as a scan
+    # of the gateways per setting would).
+    first_gateway: dict[int, Gateway] = {}
+    for gateway in declared_vpn_gateways(resources):
+        for setting in index.targeting(gateway.resource):
+            first_gateway.setdefault(id(setting), gateway)
     external = _known_vpn_types(resources)
     findings = []
-    for setting in diagnostic_settings(resources):
+    for setting in settings:
         if setting.categories is None:
             continue
-        gateway = next((g for g in gateways if setting.targets(g.resource)), None)
+        gateway = first_gateway.get(id(setting))
         if gateway is not None:
             policy_based, label = gateway.vpn_type == facts.POLICY_BASED, _label(gateway.resource)
         else:
@@ -389,10 +449,20 @@ def check_aws_tunnel_logging(
     del config
     rollouts = [r for r in resources if r.type.startswith(DYNAMIC_TYPE_PREFIX)
                 and ("vpnConnectionId" in r.props or r.depends_through("vpnConnectionId"))]
+    # Rollouts indexed by what `_rollout_covers` matches on (connection URN, connection id).
+    covering: dict[str, list[PlainResource]] = {}
+    for rollout in rollouts:
+        target = rollout.props.get("vpnConnectionId")
+        keys = set(rollout.depends_through("vpnConnectionId"))
+        if isinstance(target, str):
+            keys.add(target)
+        for key in keys:
+            covering.setdefault(key, []).append(rollout)
     findings = []
     for connection in (r for r in resources if r.type == facts.AWS_VPN_CONNECTION_TYPE):
         unlogged = [f"tunnel{n}" for n in (1, 2) if not _tunnel_logged(connection, n)]
-        if not unlogged or any(_rollout_covers(r, connection) for r in rollouts):
+        candidates = covering.get(connection.urn, []) + covering.get(connection.known_id or "", [])
+        if not unlogged or any(_rollout_covers(r, connection) for r in candidates):
             continue
         options = " and ".join(f"{t}LogOptions.cloudwatchLogOptions" for t in unlogged)
         findings.append(Finding(
@@ -566,8 +636,14 @@ def run_rule(rule: Rule, resources: Sequence[PlainResource], config: RuleConfig)
     visible, not silently exempt nothing)."""
     exempt: dict[str, Exemption] = {}
     notes = []
+    by_key: dict[str, list[int]] = {}  # name and URN -> positions, built once per run
+    if config.exemptions:
+        for i, r in enumerate(resources):
+            by_key.setdefault(r.name, []).append(i)
+            if r.urn != r.name:
+                by_key.setdefault(r.urn, []).append(i)
     for exemption in config.exemptions:
-        matched = [r for r in resources if exemption.name in (r.name, r.urn)]
+        matched = [resources[i] for i in sorted(set(by_key.get(exemption.name, ())))]
         for r in matched:
             exempt[r.urn] = exemption
             notes.append(Finding(rule.name, f"'{r.name}' is exempt from {rule.name}: "

@@ -1,0 +1,108 @@
+"""The plan's text and --json agree and say only what holds for the stack: counts, lookups
+once each, sections that do not apply, integers as integers."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gatewatch.plan import STACK_TYPE, Plan, build_plan, render_json, render_text
+from tests.stacks import base_config
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTED_KEYS = {"stack", "preview", "resources", "lookups", "kql", "policy", "noticeBudget",
+                   "awsCost"}
+
+
+@pytest.fixture(scope="module")
+def prod() -> Plan:
+    return build_plan(ROOT / "Pulumi.prod.yaml", "prod")
+
+
+@pytest.fixture(scope="module")
+def dev() -> Plan:
+    return build_plan(ROOT / "Pulumi.dev.yaml", "dev")
+
+
+@pytest.fixture(scope="module")
+def azure_only(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    path = tmp_path_factory.mktemp("stack") / "Pulumi.ci.yaml"
+    path.write_text(yaml.safe_dump({"config": base_config()}), encoding="utf-8")
+    return build_plan(path, "ci")
+
+
+def test_the_notice_budget_of_a_path_the_stack_does_not_deploy_is_not_printed(
+    prod: Plan, dev: Plan
+) -> None:
+    assert prod.context.config.azure is not None and not prod.context.config.azure.vms
+    text = render_text(prod)
+    assert "Notice budget" not in text and "not deployed" not in text
+    assert render_json(prod)["noticeBudget"] is None
+    # The dev stack deploys the path (alerts and vms): its budget is printed.
+    assert "Notice budget (scheduled events to mail):" in render_text(dev)
+    assert render_json(dev)["noticeBudget"]["vm-scheduled-event"]["deployed"] is True
+
+
+def test_each_lookup_is_reported_once(prod: Plan) -> None:
+    notes = [call.note for call in prod.context.recording.calls]
+    assert len(notes) > len(set(notes)), "the prod program asks one gateway lookup twice"
+    (report,) = [r for r in prod.reports if r.key == "lookups"]
+    assert sorted(report.lines) == sorted(set(notes))
+    text = render_text(prod)
+    for note in set(notes):
+        assert text.count(note) == 1, note
+    assert len(render_json(prod)["lookups"]) == len(set(notes))
+
+
+@pytest.mark.parametrize("which", ["dev", "prod"])
+def test_text_count_and_json_resources_agree_the_stack_included(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    plan: Plan = request.getfixturevalue(which)
+    doc = render_json(plan)
+    (count,) = re.findall(r"\+ (\d+) to create", render_text(plan))
+    assert int(count) == len(doc["resources"])
+    stacks = [r for r in doc["resources"] if r["type"] == STACK_TYPE]
+    assert len(stacks) == 1 and stacks[0]["name"] == f"gatewatch-{which}"
+    assert stacks[0]["urn"] == f"urn:pulumi:{which}::gatewatch::{STACK_TYPE}::gatewatch-{which}"
+    urns = {r["urn"] for r in doc["resources"]}
+    # Every other resource hangs under the stack through its parents.
+    assert all(r["parent"] in urns for r in doc["resources"] if r["type"] != STACK_TYPE)
+
+
+def test_every_documented_json_key_is_present_without_an_aws_section(azure_only: Plan) -> None:
+    assert azure_only.context.config.aws is None
+    doc = render_json(azure_only)
+    assert set(doc) == DOCUMENTED_KEYS
+    assert doc["awsCost"] is None
+    assert "AWS tunnel logs" not in render_text(azure_only)
+
+
+def test_the_aws_cost_is_reported_when_the_stack_has_an_aws_section(prod: Plan) -> None:
+    assert prod.context.config.aws is not None
+    cost = render_json(prod)["awsCost"]
+    assert cost["tunnels"] == 2 * len(prod.context.config.aws.vpn_connections)
+
+
+def _floats(value: Any, path: str = "") -> list[str]:
+    if isinstance(value, float) and value.is_integer():
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _floats(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _floats(v, f"{path}[{i}]")]
+    return []
+
+
+def test_integers_come_out_as_integers(prod: Plan) -> None:
+    doc = render_json(prod)
+    [workspace] = [r for r in doc["resources"]
+                   if r["type"] == "azure-native:operationalinsights:Workspace"]
+    assert workspace["inputs"]["retentionInDays"] == 365
+    assert '"retentionInDays": 365,' in json.dumps(workspace["inputs"])
+    assert _floats([r["inputs"] for r in doc["resources"]]) == []
