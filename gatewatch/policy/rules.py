@@ -152,6 +152,9 @@ class Gateway:
         return facts.categories_for(self.vpn_type or facts.ROUTE_BASED)
 
 
+_VPN_TYPE_BY_LOWER: Final = {t.lower(): t for t in facts.VPN_TYPES}
+
+
 def declared_vpn_gateways(resources: Iterable[PlainResource]) -> list[Gateway]:
     """VPN gateways declared in the stack (azure-native `gatewayType`, classic `type`).
 
@@ -175,8 +178,7 @@ def declared_vpn_gateways(resources: Iterable[PlainResource]) -> list[Gateway]:
         elif vpn is None:
             vpn_type = facts.ROUTE_BASED
         else:
-            vpn_type = next((t for t in facts.VPN_TYPES if t.lower() == str(vpn).lower()),
-                            facts.ROUTE_BASED)
+            vpn_type = _VPN_TYPE_BY_LOWER.get(str(vpn).lower(), facts.ROUTE_BASED)
         found.append(Gateway(r, vpn_type, tuple(notes)))
     return found
 
@@ -284,17 +286,14 @@ class SettingIndex:
         self.by_dependency: dict[str, list[int]] = {}  # gateway URN (property dependencies)
         self.by_target: dict[str, list[int]] = {}  # literal target id
         self.by_own_id: dict[str, list[int]] = {}  # the setting's own id, up to its provider
-        self.by_group_name: dict[tuple[str, str], list[int]] = {}  # literal gateway id's rg/name
+        # A literal gateway id's resource group and name: built when a gateway's id is unknown.
+        self._by_group_name: dict[tuple[str, str], list[int]] | None = None
         self.settings = settings
         for i, setting in enumerate(settings):
             for urn in setting.resource.depends_through(setting.target_key):
                 self.by_dependency.setdefault(urn, []).append(i)
             if isinstance(setting.target, str):
                 self.by_target.setdefault(_id_key(setting.target), []).append(i)
-                arm = parse_arm_id(setting.target)
-                if arm is not None and arm.is_type(_GATEWAY_ARM_TYPE):
-                    key = (arm.resource_group.lower(), arm.name.lower())
-                    self.by_group_name.setdefault(key, []).append(i)
             own_id = setting.resource.known_id
             if own_id is not None:
                 own = own_id.lower()
@@ -302,6 +301,17 @@ class SettingIndex:
                 while start != -1:
                     self.by_own_id.setdefault(own[:start], []).append(i)
                     start = own.find(_INSIGHTS_MARKER, start + 1)
+
+    @property
+    def by_group_name(self) -> dict[tuple[str, str], list[int]]:
+        if self._by_group_name is None:
+            self._by_group_name = {}
+            for i, setting in enumerate(self.settings):
+                arm = parse_arm_id(setting.target) if isinstance(setting.target, str) else None
+                if arm is not None and arm.is_type(_GATEWAY_ARM_TYPE):
+                    key = (arm.resource_group.lower(), arm.name.lower())
+                    self._by_group_name.setdefault(key, []).append(i)
+        return self._by_group_name
 
     def targeting(self, resource: PlainResource) -> list[Setting]:
         candidates = set(self.by_dependency.get(resource.urn, ()))
