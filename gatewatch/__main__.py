@@ -1,5 +1,9 @@
 import sys
 
-from gatewatch.cli import main
+try:
+    from gatewatch.cli import run
+except KeyboardInterrupt:  # Ctrl-C while the command line loads: the same one line as later
+    print("gatewatch: interrupted (Ctrl-C); nothing was written or changed", file=sys.stderr)
+    sys.exit(130)
 
-sys.exit(main())
+sys.exit(run())

@@ -59,6 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+INTERRUPTED = "gatewatch: interrupted (Ctrl-C); nothing was written or changed"
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """The `gatewatch` console command and `python -m gatewatch`: main() with Ctrl-C anywhere
+    (argument parsing, the program under mocks, the KQL check, the policy pack) reported in one
+    line with exit 130. No command writes a file or changes a cloud resource before its end
+    (tunnel-logs, which does, reports its own interrupt), so nothing is left half-written."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:

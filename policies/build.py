@@ -14,19 +14,32 @@ writes a folder that carries the kit with it:
 The rules and facts keep one home (the kit); the pins keep one home (policies/requirements.txt).
 Standard library only; the wheel is built by `python -m pip wheel` from a clean copy of the
 packages pyproject.toml lists, so a stale `build/` in the checkout cannot leak into it.
+
+The last good pack is never destroyed: `--out` is checked first (a file, a folder that is not a
+pack, an unwritable place, a gitignored place: exit 2, one line), the pack is built in a
+temporary folder beside `--out` and swapped in with one rename (Linux renameat2
+RENAME_EXCHANGE; elsewhere two renames with Ctrl-C held off between them). Ctrl-C or a failed
+build leaves the previous pack as it was and no temporary folder behind (exit 130 / 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import ctypes.util
+import errno
 import fnmatch
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import tomllib
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 POLICIES = Path(__file__).resolve().parent
@@ -50,8 +63,15 @@ REQUIRED_IN_WHEEL = (
 )
 
 
+EXIT_FAILED, EXIT_BAD_OUT, EXIT_INTERRUPTED = 1, 2, 130
+
+
 class BuildError(Exception):
-    pass
+    """The build failed (exit 1)."""
+
+
+class OutError(BuildError):
+    """`--out` cannot take the pack (exit 2): said before anything is built."""
 
 
 def published_requirements(local: str, wheel_name: str) -> str:
@@ -113,42 +133,139 @@ def build_wheel(root: Path, wheel_dir: Path) -> Path:
     return wheels[0]
 
 
-def _prepare(out: Path) -> None:
-    """An empty `out`; an existing one is replaced only if it is an earlier build."""
-    if out.exists():
-        if any(out.iterdir()) and not (out / "PulumiPolicy.yaml").is_file():
-            raise BuildError(f"{out} exists and is not a built policy pack; choose another --out")
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-
-
-def _ignored_by_git(paths: list[Path]) -> list[Path]:
-    """Files git ignores. `pulumi policy publish` skips files matched by any .gitignore in the
-    pack's folder or above it, so an ignored file would silently be missing from the pack."""
+def _ignored_by_git(paths: list[Path], cwd: Path) -> list[Path]:
+    """Files (existing or not) git ignores. `pulumi policy publish` skips files matched by any
+    .gitignore in the pack's folder or above it, so an ignored file would silently be missing
+    from the pack."""
     git = shutil.which("git")
     if git is None:
         return []
     done = subprocess.run([git, "check-ignore", "--no-index", *map(str, paths)],
-                          cwd=paths[0].parent, capture_output=True, text=True, check=False)
+                          cwd=cwd, capture_output=True, text=True, check=False)
     return [Path(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def _wheel_name(root: Path) -> str:
+    """The name `pip wheel` gives the kit's wheel (pure Python, no build tag)."""
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    name = re.sub(r"[-_.]+", "_", project["name"]).lower()
+    return f"{name}-{project['version']}-py3-none-any.whl"
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_out(out: Path, root: Path = ROOT) -> None:
+    """Refuse an `--out` that cannot take the pack, before anything is built or removed."""
+    if out.exists() and not out.is_dir():
+        raise OutError(f"--out {out} is a file; pass a folder for the pack (default "
+                       f"{DEFAULT_OUT.relative_to(ROOT)})")
+    if out.is_dir() and any(out.iterdir()) and not (out / "PulumiPolicy.yaml").is_file():
+        raise OutError(f"--out {out} exists and is not a built policy pack; choose another "
+                       "--out (an earlier build is replaced, nothing else is)")
+    ancestor = _existing_ancestor(out.parent)
+    if not ancestor.is_dir():
+        raise OutError(f"--out {out}: {ancestor} is a file, not a folder; choose another --out")
+    names = [*PACK_FILES, "requirements.txt", _wheel_name(root)]
+    ignored = _ignored_by_git([out / name for name in names], cwd=ancestor)
+    if ignored:
+        raise OutError(f"a .gitignore matches {', '.join(p.name for p in ignored)} in {out}; "
+                       "`pulumi policy publish` reads every .gitignore from the pack's folder "
+                       "up and would leave them out of the pack. Build with --out outside the "
+                       "ignored folder (and do not gitignore dist/).")
+
+
+def _staging(out: Path) -> Path:
+    """An empty folder beside `out` (same file system, so the swap is a rename)."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        staged.chmod(0o777 & ~umask)  # as a plain mkdir would (mkdtemp makes it private)
+        return staged
+    except OSError as error:
+        raise OutError(f"--out {out}: cannot write in {out.parent} "
+                       f"({error.strerror or error}); choose a folder you can write to") from None
+
+
+@contextlib.contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) off for a few system calls; it is delivered right after."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2); False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False  # kernel or file system without it
+    raise OSError(code, os.strerror(code), str(a))
+
+
+def _swap_in(staged: Path, out: Path) -> None:
+    """Make `staged` the pack at `out`; the previous pack, if any, is removed afterwards."""
+    if not out.exists():
+        staged.rename(out)
+        return
+    if _exchange(staged, out):
+        shutil.rmtree(staged)  # now the previous pack
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.previous-", dir=out.parent))
+    with _no_interrupt():
+        out.rename(old / out.name)
+        try:
+            staged.rename(out)
+        except OSError:
+            (old / out.name).rename(out)  # put the previous pack back
+            raise
+    shutil.rmtree(old)
 
 
 def build(out: Path = DEFAULT_OUT, root: Path = ROOT) -> Path:
     """Write the self-contained pack to `out`; return `out`."""
     out = out.resolve()
     local = (root / "policies" / "requirements.txt").read_text(encoding="utf-8")
-    _prepare(out)
-    wheel = build_wheel(root, out)
-    (out / "requirements.txt").write_text(published_requirements(local, wheel.name),
-                                          encoding="utf-8")
-    for name in PACK_FILES:
-        shutil.copy2(root / "policies" / name, out / name)
-    ignored = _ignored_by_git(sorted(p for p in out.iterdir() if p.is_file()))
-    if ignored:
-        raise BuildError(f"a .gitignore matches {', '.join(p.name for p in ignored)} in {out}; "
-                         "`pulumi policy publish` reads every .gitignore from the pack's folder "
-                         "up and would leave them out of the pack. Build with --out outside the "
-                         "ignored folder (and do not gitignore dist/).")
+    check_out(out, root)
+    staged = _staging(out)
+    try:
+        wheel = build_wheel(root, staged)
+        (staged / "requirements.txt").write_text(published_requirements(local, wheel.name),
+                                                 encoding="utf-8")
+        for name in PACK_FILES:
+            shutil.copy2(root / "policies" / name, staged / name)
+        unexpected = sorted(p.name for p in staged.iterdir()) != sorted(
+            [*PACK_FILES, "requirements.txt", wheel.name])
+        if unexpected or wheel.name != _wheel_name(root):
+            raise BuildError(f"the build wrote {', '.join(p.name for p in staged.iterdir())}; "
+                             f"expected {', '.join(PACK_FILES)}, requirements.txt and "
+                             f"{_wheel_name(root)}")
+        _swap_in(staged, out)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
     return out
 
 
@@ -159,9 +276,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         out = build(args.out)
+    except OutError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_OUT
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(f"interrupted (Ctrl-C); {args.out} was left as it was", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(f"built {out}; publish it with: pulumi policy publish {out}")
     return 0
 

@@ -7,8 +7,10 @@ import os
 import re
 import runpy
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -118,12 +120,85 @@ def test_the_default_output_is_not_hidden_from_pulumi_policy_publish() -> None:
     assert done.returncode == 1, f"{probe.relative_to(ROOT)} is gitignored"
 
 
-def test_the_build_refuses_an_ignored_output_folder(tmp_path: Path) -> None:
+def _run_build(out: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(BUILD), "--out", str(out)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def _earlier_build(out: Path) -> dict[str, bytes]:
+    """A folder the build takes for an earlier pack (it has PulumiPolicy.yaml)."""
+    out.mkdir(parents=True)
+    (out / "PulumiPolicy.yaml").write_text("runtime: python\n", encoding="utf-8")
+    (out / "earlier-marker.txt").write_text("the last good pack\n", encoding="utf-8")
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_the_build_refuses_an_ignored_output_folder_before_building(tmp_path: Path) -> None:
     git = shutil.which("git")
     if git is None:
         pytest.skip("needs git")
     subprocess.run([git, "init", "-q", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_text("dist/\n", encoding="utf-8")
     module = _build_module()
-    with pytest.raises(module["BuildError"], match="would leave them out of the pack"):
+    built: list[Path] = []
+    module["build"].__globals__["build_wheel"] = lambda *a: built.append(a[1])  # never reached
+    with pytest.raises(module["OutError"], match="would leave them out of the pack"):
         module["build"](tmp_path / "dist" / "policy-pack")
+    assert built == [] and not (tmp_path / "dist").exists()
+    result = _run_build(tmp_path / "dist" / "policy-pack", tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("case", ["a file", "under a file", "not a pack", "unwritable"])
+def test_a_bad_out_exits_2_in_one_line_and_touches_nothing(case: str, tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me\n", encoding="utf-8")
+    other = tmp_path / "photos"
+    other.mkdir()
+    (other / "cat.jpg").write_bytes(b"\xff\xd8")
+    out = {"a file": a_file, "under a file": a_file / "pack", "not a pack": other,
+           "unwritable": Path("/proc/gatewatch-test/policy-pack")}[case]
+    result = _run_build(out, tmp_path)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "--out" in line and "Traceback" not in line
+    assert a_file.read_text(encoding="utf-8") == "keep me\n"
+    assert [p.name for p in other.iterdir()] == ["cat.jpg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "photos"]
+
+
+def test_a_rebuild_replaces_the_earlier_pack_whole_and_leaves_no_temporary_folder(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "dist" / "policy-pack"
+    _earlier_build(out)
+    result = _run_build(out, tmp_path)
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert "earlier-marker.txt" not in names and "requirements.txt" in names
+    assert [p.name for p in out.parent.iterdir()] == ["policy-pack"]
+    assert oct(out.stat().st_mode & 0o777) != oct(0o700)  # a normal folder, not mkdtemp's
+
+
+def test_ctrl_c_during_the_build_exits_130_and_keeps_the_last_good_pack(tmp_path: Path) -> None:
+    out = tmp_path / "dist" / "policy-pack"
+    before = _earlier_build(out)
+    proc = subprocess.Popen([sys.executable, str(BUILD), "--out", str(out)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    # Wait until it is working: the temporary folder exists and pip is building the wheel.
+    deadline = time.monotonic() + 60
+    while not list(out.parent.glob(".policy-pack.building-*")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the build never started"
+        time.sleep(0.02)
+    time.sleep(0.3)
+    assert proc.poll() is None, "the build finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [f"interrupted (Ctrl-C); {out} was left as it was"]
+    assert stdout == ""
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in out.parent.iterdir()] == ["policy-pack"]

@@ -46,6 +46,9 @@ _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _HOST_RE = re.compile(rf"({_LABEL}\.)*{_LABEL}\.?|\[[0-9A-Fa-f:.]+\]")
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as the rest of the gatewatch command line
+
+
 class InputError(Exception):
     """Bad input: one line naming the argument and the fix."""
 
@@ -229,9 +232,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: error: {exc}", file=err)
         return 1
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; a tunnel may still be coming back UP. Rerun the same "
-              "command: finished tunnels are skipped.", file=err)
-        return 1
+        # The engine stops every worker before its next call; nothing new is modified.
+        print(f"{PROG}: interrupted (Ctrl-C); no further tunnel was modified, a tunnel may still "
+              "be coming back UP. Rerun the same command: finished tunnels are skipped.",
+              file=err)
+        return EXIT_INTERRUPTED
     _print_summary(result, out)
     for message in result.errors:
         print(f"{PROG}: error: {message}", file=err)
