@@ -199,3 +199,36 @@ def test_status_against_an_unreachable_endpoint_says_so_and_fails_fast() -> None
     assert "[    0.0s]" not in retries[1]  # elapsed counts from the start of the read
     assert lines[-1].startswith(f"{cli.PROG}: error: {vpn}: could not connect to the EC2 "
                                 "endpoint after 3 tries")
+
+
+def test_ctrl_c_mid_rollout_exits_130_in_one_line_and_modifies_nothing_more(
+    served: tuple[Ec2StandIn, str],
+) -> None:
+    import os
+    import signal
+
+    standin, url = served
+    vpn = standin.add_connection()
+    ip1, ip2 = standin.tunnel_ips(vpn)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gatewatch", "tunnel-logs", "apply", "--region", "us-east-1",
+         "--endpoint-url", url, "--log-group-arn", ARN, "--poll", "0.2", "--timeout", "20", vpn],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(),
+        start_new_session=True)
+    assert proc.stderr is not None
+    progress = []
+    while not any("change accepted" in line for line in progress):  # tunnel 1 is changing
+        line = proc.stderr.readline()
+        assert line, f"ended before the change: {progress}"
+        progress.append(line)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, rest = proc.communicate(timeout=60)
+    assert proc.returncode == 130, rest
+    assert "Traceback" not in rest
+    [line] = [line for line in rest.splitlines() if "interrupted" in line]
+    assert rest.strip().splitlines()[-1] == line
+    assert line.startswith("gatewatch tunnel-logs: interrupted (Ctrl-C); no further tunnel")
+    # Nothing half-done beyond the tunnel already changing: tunnel 2 was never touched.
+    assert [c.outside_ip for c in standin.modify_calls()] == [ip1]
+    assert standin.log_options(vpn, ip2) != ENABLED_API
+    assert max_both_down_seconds(standin) == 0.0
