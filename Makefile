@@ -10,27 +10,37 @@ NODE_STAMPS := $(addsuffix /node_modules/.installed-stamp,$(NODE_TOOLS))
 
 .PHONY: setup plan test lint typecheck unit clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# pip prints each package it fetches (a first install takes a few minutes: the provider SDKs are
+# large); then the kit itself is installed editable, so `.venv/bin/gatewatch` works from any
+# directory and still runs this checkout's code, its __main__.py, alerts/ and queries/.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@echo "==> [setup] virtualenv $(VENV) and pinned Python packages"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements-dev.txt
+	@echo "==> [setup] the kit (editable): $(VENV)/bin/gatewatch"
+	$(PY) -m pip install --disable-pip-version-check --quiet --no-deps -e .
 	touch $(STAMP)
 
 tools/%/node_modules/.installed-stamp: tools/%/package-lock.json
+	@echo "==> [setup] node tool tools/$*"
 	cd tools/$* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 setup: $(STAMP) $(NODE_STAMPS)
 
 plan: setup
-	$(PY) -m gatewatch plan
+	$(VENV)/bin/gatewatch plan
 
 lint: setup
+	@echo "==> [lint] ruff"
 	$(VENV)/bin/ruff check .
 
 typecheck: setup
+	@echo "==> [typecheck] mypy (the SDKs' service modules the kit imports, not all of them)"
 	$(VENV)/bin/mypy gatewatch components policies
 
 unit: setup
+	@echo "==> [unit] pytest (one line per test file, with the share done)"
 	$(VENV)/bin/pytest
 
 test: lint typecheck unit

@@ -13,7 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
+
+# The submodules, not `import pulumi_aws`: mypy skips the package's __init__ (it imports all
+# ~250 service modules for type checkers), so only these are type-checked, calls included.
+from pulumi_aws import cloudwatch, ec2, sns
+from pulumi_aws.provider import Provider as AwsProvider
 
 from components import kit_tags
 from components.tunnel_logging import TunnelLogging, TunnelLoggingArgs
@@ -57,11 +61,11 @@ class AwsTunnelLogs(pulumi.ComponentResource):
         super().__init__("gatewatch:aws:TunnelLogs", name, None, opts)
         cfg = args.config
         tags = kit_tags(args.tags)
-        provider = aws.Provider(f"{name}-provider", region=cfg.region,
+        provider = AwsProvider(f"{name}-provider", region=cfg.region,
                                 opts=pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self, provider=provider)
 
-        group = aws.cloudwatch.LogGroup(
+        group = cloudwatch.LogGroup(
             f"{name}-log-group",
             name=cfg.log_group.name or f"/aws/vendedlogs/gatewatch/{args.stack}",
             retention_in_days=cfg.log_group.retention_in_days,
@@ -70,10 +74,10 @@ class AwsTunnelLogs(pulumi.ComponentResource):
             opts=child,
         )
         # No SSE with the AWS-managed aws/sns key: CloudWatch alarms cannot publish to it.
-        topic = aws.sns.Topic(f"{name}-alarms", name=f"gatewatch-vpn-alarms-{args.stack}",
+        topic = sns.Topic(f"{name}-alarms", name=f"gatewatch-vpn-alarms-{args.stack}",
                               tags=tags, opts=child)
         for i, email in enumerate(cfg.alarm_emails):
-            aws.sns.TopicSubscription(f"{name}-alarms-email-{i}", topic=topic.arn,
+            sns.TopicSubscription(f"{name}-alarms-email-{i}", topic=topic.arn,
                                       protocol="email", endpoint=email, opts=child)
 
         rollouts: list[TunnelLogging] = []
@@ -98,17 +102,17 @@ class AwsTunnelLogs(pulumi.ComponentResource):
             rollouts.append(rollout)
             self._tunnel_alarms(name, vpn_id, topic, provider, tags)
 
-        failures = aws.cloudwatch.LogMetricFilter(
+        failures = cloudwatch.LogMetricFilter(
             f"{name}-negotiation-failures",
             name="gatewatch-vpn-negotiation-failures",
             log_group_name=group.name,
             pattern=negotiation_failure_pattern(),
-            metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+            metric_transformation=cloudwatch.LogMetricFilterMetricTransformationArgs(
                 namespace=FAILURE_METRIC_NAMESPACE, name=FAILURE_METRIC_NAME, value="1",
                 default_value="0"),
             opts=child,
         )
-        aws.cloudwatch.MetricAlarm(
+        cloudwatch.MetricAlarm(
             f"{name}-negotiation-failures",
             name=f"gatewatch-vpn-negotiation-failures-{args.stack}",
             alarm_description="IKE negotiation failing (e.g. pre-shared key mismatch): "
@@ -130,17 +134,17 @@ class AwsTunnelLogs(pulumi.ComponentResource):
         self.topic_arn = topic.arn
         self.register_outputs({"log_group_arn": self.log_group_arn, "topic_arn": self.topic_arn})
 
-    def _tunnel_alarms(self, name: str, vpn_id: str, topic: aws.sns.Topic,
-                       provider: aws.Provider, tags: Mapping[str, str]) -> None:
+    def _tunnel_alarms(self, name: str, vpn_id: str, topic: sns.Topic,
+                       provider: AwsProvider, tags: Mapping[str, str]) -> None:
         """A TunnelState alarm per tunnel. Tunnels are numbered by sorted outside IP, as the
         rollout engine numbers them; the IPs come from the connection itself."""
-        found = aws.ec2.get_vpn_connection_output(
+        found = ec2.get_vpn_connection_output(
             vpn_connection_id=vpn_id, opts=pulumi.InvokeOptions(parent=self, provider=provider))
         ips = found.vgw_telemetries.apply(
             lambda telemetry: sorted(t.outside_ip_address for t in telemetry))
         for tunnel in (1, 2):
             tunnel_ip = ips.apply(functools.partial(_nth, tunnel - 1))
-            aws.cloudwatch.MetricAlarm(
+            cloudwatch.MetricAlarm(
                 f"{name}-{vpn_id}-tunnel{tunnel}-down",
                 name=f"gatewatch-{vpn_id}-tunnel{tunnel}-down",
                 alarm_description=f"Tunnel {tunnel} of {vpn_id} is down. A tunnel-option change "

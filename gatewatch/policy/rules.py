@@ -413,9 +413,10 @@ def check_policy_based_categories(
     for setting in settings:
         if setting.categories is None:
             continue
-        gateway = first_gateway.get(id(setting))
-        if gateway is not None:
-            policy_based, label = gateway.vpn_type == facts.POLICY_BASED, _label(gateway.resource)
+        targeted = first_gateway.get(id(setting))
+        if targeted is not None:
+            policy_based = targeted.vpn_type == facts.POLICY_BASED
+            label = _label(targeted.resource)
         else:
             target = setting.target_id()
             vpn_type = external.get(target.rstrip("/").lower()) if target else None
