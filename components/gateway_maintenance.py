@@ -214,11 +214,14 @@ class GatewayMaintenance(pulumi.ComponentResource):
         return [service.id, health.id]
 
 
-# Microsoft's Resource Health alert template ("Configure resource health alerts using Resource
-# Manager templates"): only events that are Active or Resolved (not each InProgress/Updated
-# revision), and only transitions between known health states (Unknown is left out).
+# Microsoft's guide "Configure resource health alerts using Resource Manager templates"
+# (learn.microsoft.com/azure/service-health/resource-health-alert-arm-template-guide;
+# MicrosoftDocs/azure-monitor-docs @017c65c8): filter on category, the resources and the event
+# `status` (here Active and Resolved: the outage and its end, not each In Progress/Updated
+# revision). The guide warns that `properties.currentHealthStatus` /
+# `properties.previousHealthStatus` (and `properties.cause`) "might be null in some events", so
+# filtering on them "might result in some alerts not being triggered": the kit does not.
 RESOURCE_HEALTH_STATUSES = ("Active", "Resolved")
-RESOURCE_HEALTH_STATES = ("Available", "Unavailable", "Degraded")
 
 
 def _any_of(field_name: str, values: Sequence[str]) -> monitor.AlertRuleAnyOfOrLeafConditionArgs:
@@ -233,8 +236,6 @@ def resource_health_condition(
         _leaf("category", equals="ResourceHealth"),
         _any_of("resourceId", gateway_ids),
         _any_of("status", RESOURCE_HEALTH_STATUSES),
-        _any_of("properties.currentHealthStatus", RESOURCE_HEALTH_STATES),
-        _any_of("properties.previousHealthStatus", RESOURCE_HEALTH_STATES),
     ]
 
 

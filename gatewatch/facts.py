@@ -31,8 +31,12 @@ VPN_TYPES: Final[tuple[str, ...]] = (ROUTE_BASED, POLICY_BASED)
 # Metrics category every gateway exposes.
 ALL_METRICS: Final = "AllMetrics"
 
-# VPN gateway logs only land in AzureDiagnostics; "Dedicated" would send them nowhere useful.
-LOG_ANALYTICS_DESTINATION_TYPE: Final = "AzureDiagnostics"
+# VPN gateway logs only land in AzureDiagnostics (no resource-specific tables). The kit sends
+# NO logAnalyticsDestinationType: the 2021-05-01-preview API documents "Dedicated and null (null
+# is default)" and ARM reads null back for resources without resource-specific tables
+# (azure-rest-api-specs issue 22400), so sending "AzureDiagnostics" would be a diff on every
+# refreshed preview. Absent means AzureDiagnostics mode, and the policy pack reads it so.
+LOG_ANALYTICS_DESTINATION_TYPE_DEFAULT: Final = "AzureDiagnostics"
 
 
 def categories_for(vpn_type: str) -> tuple[str, ...]:

@@ -22,7 +22,8 @@ def test_settings_send_to_the_workspace_in_azure_diagnostics_mode() -> None:
     rec = plan(base_config(), preview=False)
     workspace = rec.by_type(WORKSPACE)[0]
     for setting in rec.by_type(SETTING):
-        assert setting.inputs["logAnalyticsDestinationType"] == "AzureDiagnostics", setting.urn
+        # Not sent: null is AzureDiagnostics mode and what ARM reads back (specs issue 22400).
+        assert "logAnalyticsDestinationType" not in setting.inputs, setting.urn
         assert setting.inputs["workspaceId"].endswith("/workspaces/log-gatewatch-test")
         assert setting.property_dependencies["workspaceId"] == [workspace.urn], setting.urn
         assert "storageAccountId" not in setting.inputs
