@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,7 +107,9 @@ def _bicep_def(types: list[dict[str, Any]], i: int) -> dict[str, Any]:
     if kind == "StringLiteralType":
         return {"const": t["value"]}
     if kind == "IntegerType":
-        s = {"type": "integer"}
+        # bicep-types writes swagger `number` (a double, e.g. a metric threshold) as IntegerType
+        # too; the ARM template schema keeps integer and number apart and judges that.
+        s = {"type": "number"}
         if "minValue" in t:
             s["minimum"] = t["minValue"]
         if "maxValue" in t:
@@ -280,25 +283,39 @@ def _integers(value: Any) -> Any:
     return value
 
 
+def _sdk_name(wire: str) -> str:
+    """The SDK's name for a wire name with a dot (`odata.type` -> `odataType`)."""
+    return re.sub(r"\.(\w)", lambda m: m.group(1).upper(), wire)
+
+
+def _members(value: dict[str, Any], props: Mapping[str, Any], rel: str) -> dict[str, Any]:
+    wire = {_sdk_name(k): k for k in props if "." in k}
+    out = {}
+    for key, item in value.items():
+        name = key if key in props else wire.get(key, key)  # the provider sends the wire name
+        out[name] = _string_sets(item, rel, _index(props[name]["type"])) if name in props \
+            else item
+    return out
+
+
 def _string_sets(value: Any, rel: str, i: int) -> Any:
-    """Lists given where the definition has a map of objects become `{item: {}}`."""
+    """Shape SDK values as the wire: lists given where the definition has a map of objects
+    become `{item: {}}`; SDK names of dotted wire names (odataType) get their wire name."""
     types = _bicep_file(rel)
     t = types[i]
     if t["$type"] == "ObjectType" and isinstance(value, dict):
-        props = t.get("properties", {})
-        return {k: _string_sets(v, rel, _index(props[k]["type"])) if k in props else v
-                for k, v in value.items()}
+        return _members(value, t.get("properties", {}), rel)
     if t["$type"] == "ObjectType" and isinstance(value, list) and not t.get("properties") \
             and t.get("additionalProperties") and all(isinstance(v, str) for v in value):
         return {v: {} for v in value}
     if t["$type"] == "ArrayType" and isinstance(value, list):
         return [_string_sets(v, rel, _index(t["itemType"])) for v in value]
     if t["$type"] == "DiscriminatedObjectType" and isinstance(value, dict):
-        element = t["elements"].get(value.get(t["discriminator"]))
+        disc = t["discriminator"]
+        element = t["elements"].get(value.get(disc, value.get(_sdk_name(disc))))
         props = {**t.get("baseProperties", {}),
                  **(types[_index(element)].get("properties", {}) if element else {})}
-        return {k: _string_sets(v, rel, _index(props[k]["type"])) if k in props else v
-                for k, v in value.items()}
+        return _members(value, props, rel)
     return value
 
 
@@ -329,9 +346,19 @@ def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.Validation
     if not real:
         yield error
         return
-    # Several real alternatives (a discriminated oneOf): report the closest match.
-    if len({e.relative_schema_path[0] for e in real if e.relative_schema_path}) > 1:
-        best = jsonschema.exceptions.best_match(real)
+    # Several real alternatives (a discriminated oneOf): leave out those whose discriminator
+    # (a one-value enum, e.g. odata.type) does not match, then report the closest match.
+    indexes = {e.relative_schema_path[0] for e in real if e.relative_schema_path}
+    if len(indexes) > 1:
+        mismatched = {e.relative_schema_path[0] for e in real if e.relative_schema_path
+                      and e.validator == "enum" and len(e.validator_value) == 1}
+        chosen = [e for e in real if e.relative_schema_path
+                  and e.relative_schema_path[0] not in mismatched]
+        if len({e.relative_schema_path[0] for e in chosen}) == 1:
+            for e in chosen:
+                yield from _leaves(e)
+            return
+        best = jsonschema.exceptions.best_match(chosen or real)
         yield from _leaves(best) if best is not None else iter(())
         return
     for e in real:
@@ -393,15 +420,14 @@ def check_resources(resources: Iterable[RecordedResource]) -> list[Problem]:
 
 
 def sdk_api_version(token: str) -> str | None:
-    """The API version the installed pulumi-azure-native uses for `token`, from the resource
-    class docstring ("Uses Azure REST API version ...")."""
+    """The API version the installed pulumi-azure-native uses for `token`: the resource's
+    docstring (on its overloaded __init__) says "Uses Azure REST API version ..."."""
     import importlib
-    import re
+    import inspect
 
     _, module, name = token.split(":")
     cls = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name, None)
-    match = re.search(r"Uses Azure REST API version (\S+?)\.?\s", (cls.__doc__ or "") if cls
-                      else "")
+    if cls is None:
+        return None
+    match = re.search(r"Uses Azure REST API version (\S+?)\.?\s", inspect.getsource(cls))
     return match.group(1) if match else None
-
-
