@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import operationalinsights, resources
+from pulumi_azure_native import authorization, operationalinsights, resources
 
 from components import kit_tags
 from gatewatch.config import WorkspaceConfig
@@ -28,6 +28,12 @@ class MonitoringWorkspace(pulumi.ComponentResource):
     resource_group_id: pulumi.Output[str]
     workspace_id: pulumi.Output[str]
     workspace_resource_group_id: pulumi.Output[str]
+    # The same ids, known at preview (derived, not read back): a PR preview shows a reviewer
+    # where a role is granted. Use with `depends_on=ready` where the resource must exist.
+    workspace_scope_id: pulumi.Output[str]
+    workspace_resource_group_scope_id: pulumi.Output[str]
+    resource_group_scope_id: pulumi.Output[str]  # the kit's own group
+    ready: list[pulumi.Resource]
 
     def __init__(
         self, name: str, args: MonitoringWorkspaceArgs, opts: pulumi.ResourceOptions | None = None
@@ -45,6 +51,12 @@ class MonitoringWorkspace(pulumi.ComponentResource):
         )
         self.resource_group_name = group.name
         self.resource_group_id = group.id
+        # The subscription the provider deploys into: the created group and workspace live there.
+        subscription = authorization.get_client_config_output(
+            opts=pulumi.InvokeOptions(parent=self)).subscription_id
+        own_group = subscription.apply(
+            lambda s: f"/subscriptions/{s}/resourceGroups/{args.resource_group_name}")
+        self.resource_group_scope_id = own_group
 
         spec = args.workspace
         if spec.existing_id is not None:
@@ -53,6 +65,9 @@ class MonitoringWorkspace(pulumi.ComponentResource):
             self.workspace_resource_group_id = pulumi.Output.from_input(
                 spec.existing_id.resource_group_id
             )
+            self.workspace_scope_id = self.workspace_id
+            self.workspace_resource_group_scope_id = self.workspace_resource_group_id
+            self.ready = [group]
         else:
             assert spec.name is not None  # the config model guarantees name or existing_id
             workspace = operationalinsights.Workspace(
@@ -74,6 +89,11 @@ class MonitoringWorkspace(pulumi.ComponentResource):
             )
             self.workspace_id = workspace.id
             self.workspace_resource_group_id = group.id
+            name = spec.name
+            self.workspace_scope_id = own_group.apply(
+                lambda g: f"{g}/providers/Microsoft.OperationalInsights/workspaces/{name}")
+            self.workspace_resource_group_scope_id = own_group
+            self.ready = [group, workspace]
 
         self.register_outputs(
             {
@@ -81,5 +101,6 @@ class MonitoringWorkspace(pulumi.ComponentResource):
                 "resource_group_id": self.resource_group_id,
                 "workspace_id": self.workspace_id,
                 "workspace_resource_group_id": self.workspace_resource_group_id,
+                "workspace_scope_id": self.workspace_scope_id,
             }
         )

@@ -473,9 +473,20 @@ def _read_maintenance_window(
                                    key_path=path)
 
 
-def _read_azure(r: Reader, value: Any, path: str) -> AzureConfig | None:
+# The azure-native provider's own region setting: gatewatch:azure.location falls back to it.
+PROVIDER_LOCATION_KEY = "azure-native:location"
+
+
+def _read_azure(r: Reader, value: Any, path: str,
+                provider_location: Any = None) -> AzureConfig | None:
+    if isinstance(value, Mapping) and "location" not in value and provider_location is not None:
+        value = {**value, "location": provider_location}  # the provider's setting, same rules
+    elif isinstance(value, Mapping) and "location" not in value:
+        r.problem(child(path, "location"), f"missing, and {PROVIDER_LOCATION_KEY} is not set "
+                  "either", f"set {child(path, 'location')} or {PROVIDER_LOCATION_KEY} to the "
+                  "region's short name, like japaneast")
     m = r.mapping(value, path, allowed=AZURE_KEYS,
-                  required=("location", "resourceGroupName", "workspace", "gateways"))
+                  required=("resourceGroupName", "workspace", "gateways"))
     if m is None:
         return None
     location = r.string(m, "location", path, pattern=_LOCATION, what="an Azure region name",
@@ -581,7 +592,8 @@ def parse_config(raw: Mapping[str, Any]) -> StackConfig:
         r.problem(f"{NAMESPACE}:azure", "missing",
                   "set gatewatch:azure and/or gatewatch:aws in the stack file (see "
                   "Pulumi.dev.yaml for an example)")
-    readers = {"azure": _read_azure, "aws": _read_aws}
+    readers = {"azure": lambda r, v, p: _read_azure(r, v, p, raw.get(PROVIDER_LOCATION_KEY)),
+               "aws": _read_aws}
     sections: dict[str, Any] = {}
     for name, value in ours.items():
         path = f"{NAMESPACE}:{name}"

@@ -88,6 +88,26 @@ def _kql_report(ctx: PlanContext) -> Report:
     )
 
 
+def _schema_report(ctx: PlanContext) -> Report:
+    """Every Azure resource's request body against Microsoft's API definitions (vendored)."""
+    from gatewatch.arm_schema import azure_resources, check_resources, manifest
+
+    resources = azure_resources(ctx.recording.resources)
+    problems = check_resources(resources)
+    versions = sorted({f"{r.type.split(':', 1)[1]}@{manifest()[r.type].api_version}"
+                       for r in resources if r.type in manifest()})
+    lines = [f"{len(resources)} Azure resources, {len(problems)} problems "
+             "(bicep-types and ARM template schemas, vendor/azure-api-specs)",
+             "API versions: " + ", ".join(versions)]
+    lines += [f"PROBLEM {p.describe()}" for p in problems]
+    return Report(
+        key="schema", title="Azure API definitions", lines=lines,
+        data={"resources": len(resources), "apiVersions": versions,
+              "problems": [{"urn": p.urn, "type": p.type, "judge": p.judge, "path": p.path,
+                            "message": p.message} for p in problems]},
+        failed=bool(problems))
+
+
 def _policy_report(ctx: PlanContext) -> Report:
     """The policy pack (policies/) over the recorded graph, as a first preview runs it."""
     from gatewatch.policy.report import policy_report
@@ -178,7 +198,7 @@ def _notice_budget_report(ctx: PlanContext) -> Report | None:
                   lines=lines, data=data)
 
 
-REPORTS: list[ReportFn] = [_lookups_report, _kql_report, _policy_report, _aws_cost_report,
+REPORTS: list[ReportFn] = [_lookups_report, _schema_report, _kql_report, _policy_report, _aws_cost_report,
                           _notice_budget_report]
 
 
