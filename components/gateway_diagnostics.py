@@ -44,8 +44,9 @@ def lookup_vpn_type(gateway: GatewayConfig, opts: pulumi.InvokeOptions) -> pulum
 
 class GatewayDiagnostics(pulumi.ComponentResource):
     """One diagnostic setting per gateway, to the workspace in AzureDiagnostics mode (VPN
-    gateway logs land nowhere else; the mode is the API's default, so it is not sent) plus any extra destinations. Route-based gateways send all
-    five categories; policy-based ones only the two they emit (Azure rejects the others)."""
+    gateway logs land nowhere else; the mode is the API's default, so it is not sent) plus any
+    extra destinations. Route-based gateways send all five categories; policy-based ones only
+    the two they emit (Azure rejects the others)."""
 
     setting_ids: pulumi.Output[dict[str, str]]
     vpn_types: pulumi.Output[dict[str, str]]

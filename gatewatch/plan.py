@@ -198,8 +198,8 @@ def _notice_budget_report(ctx: PlanContext) -> Report | None:
                   lines=lines, data=data)
 
 
-REPORTS: list[ReportFn] = [_lookups_report, _schema_report, _kql_report, _policy_report, _aws_cost_report,
-                          _notice_budget_report]
+REPORTS: list[ReportFn] = [_lookups_report, _schema_report, _kql_report, _policy_report,
+                          _aws_cost_report, _notice_budget_report]
 
 
 def stack_file(stack: str, project_root: Path) -> Path:

@@ -17,7 +17,7 @@ from pulumi_azure_native import applicationinsights, monitor
 from gatewatch import arm_schema
 from gatewatch.harness import PROJECT_ROOT, RecordedResource, run_program
 from tests.graph import plan
-from tests.stacks import SUB, WORKSPACE_ID, base_config, estate_config
+from tests.stacks import SUB, WORKSPACE_ID, estate_config
 
 VENDOR = PROJECT_ROOT / "vendor" / "azure-api-specs"
 
@@ -69,7 +69,7 @@ def test_vendored_api_version_is_the_one_the_installed_sdk_uses(token: str) -> N
     _, module, name = token.split(":")
     import importlib
     cls = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
-    init = inspect.getsource(cls._internal_init)  # noqa: SLF001 - the SDK's own input list
+    init = inspect.getsource(cls._internal_init)
     for param in spec.path_parameters:
         snake = re.sub(r"(?<!^)([A-Z])", r"_\1", param).lower()
         assert re.search(rf"\b{snake}_?\b", init), f"{token}: {param} is not an SDK input"
