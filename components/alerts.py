@@ -150,11 +150,12 @@ class LogSearchAlerts(pulumi.ComponentResource):
                     user_assigned_identities=[identity.id]),
                 auto_mitigate=rule.autoMitigate,
                 mute_actions_duration=rule.muteActionsDuration,
-                # Columns such as remoteIP_s exist in AzureDiagnostics only once a gateway has
-                # logged them, so Azure's create-time validation rejects a correct query on a
-                # new workspace. The kit validates every query itself (Kusto language service
-                # against the documented schema, in `make test` and `gatewatch plan`).
-                skip_query_validation=True,
+                # Azure validates the query when the rule is created. Every catalog query
+                # resolves on a brand-new workspace (no AzureDiagnostics table, or one without
+                # the VPN columns: fuzzy union with a typed empty datatable), checked in `make
+                # test` and `gatewatch plan` by the Kusto language service against those
+                # schemas (gatewatch.kql.check.check_fresh_workspace).
+                skip_query_validation=False,
                 tags=tags,
                 # Never let a rule run before its identity can read the workspace.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),

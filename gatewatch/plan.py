@@ -68,12 +68,13 @@ def _kql_report(ctx: PlanContext) -> Report:
     """Every query the kit deploys (alert rules and saved queries), through Microsoft's Kusto
     language service against the documented table schemas."""
     from gatewatch.catalog import load_catalog, load_saved_queries
-    from gatewatch.kql.check import KqlCheckerUnavailable, check_queries
+    from gatewatch.kql.check import KqlCheckerUnavailable, check_fresh_workspace, check_queries
 
-    queries = [(f"alert {r.name}", r.query) for r in load_catalog()]
-    queries += [(f"saved query {q.name}", q.body) for q in load_saved_queries()]
+    alerts = [(f"alert {r.name}", r.query) for r in load_catalog()]
+    queries = alerts + [(f"saved query {q.name}", q.body) for q in load_saved_queries()]
     try:
-        results = check_queries(queries)
+        # Alerts also against a brand-new workspace: Azure validates them at creation.
+        results = check_queries(queries) + check_fresh_workspace(alerts)
     except KqlCheckerUnavailable as error:
         return Report("kql", "KQL check (Kusto language service)", [f"not run: {error}"],
                       [{"name": "kql-check", "ok": False, "diagnostics": [str(error)]}],
