@@ -23,6 +23,7 @@ import pulumi
 from pulumi_azure_native import authorization, maintenance, monitor, network
 
 from components import kit_tags
+from components.creation_date import CreationDate
 from gatewatch import facts, regions
 from gatewatch.config import GatewayConfig, MaintenanceWindowConfig
 
@@ -128,7 +129,7 @@ class GatewayMaintenance(pulumi.ComponentResource):
                 recur_every=facts.MAINTENANCE_RECUR_EVERY,
                 visibility="Custom",
                 duration=window.duration,
-                start_date_time=window.start_date_time,
+                start_date_time=self._start_date_time(name, window),
                 time_zone=window.time_zone,
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self),
@@ -156,6 +157,17 @@ class GatewayMaintenance(pulumi.ComponentResource):
             "alert_ids": self.alert_ids,
             "maintenance_configuration_id": self.maintenance_configuration_id,
         })
+
+    def _start_date_time(self, name: str, window: MaintenanceWindowConfig
+                         ) -> pulumi.Input[str]:
+        """An explicit startDate as given; otherwise the date the configuration is first
+        created, kept in state (never in the past at creation, no diff when "today" moves;
+        see components/creation_date.py). A new start time takes a new date with it."""
+        if window.start_date is not None:
+            return window.start_date_time(window.start_date)
+        created = CreationDate(f"{name}-window-start-date", {"start": window.start},
+                               opts=pulumi.ResourceOptions(parent=self))
+        return created.creationDate.apply(window.start_date_time)
 
     def _create_health_alerts(
         self, name: str, args: GatewayMaintenanceArgs,

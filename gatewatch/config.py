@@ -135,7 +135,9 @@ class MaintenanceWindowConfig:
     duration_hours: int
     time_zone: str
     location: str
-    start_date: str = facts.MAINTENANCE_DEFAULT_START_DATE
+    # None: the date is fixed when the configuration is first created (tomorrow, UTC) and
+    # kept in state (components.creation_date); Azure rejects a start date in the past.
+    start_date: str | None = None
     key_path: str = "gatewatch:azure.maintenanceWindow"
 
     @property
@@ -143,10 +145,9 @@ class MaintenanceWindowConfig:
         """Azure's "HH:MM" duration."""
         return f"{self.duration_hours:02d}:00"
 
-    @property
-    def start_date_time(self) -> str:
-        """Azure's "YYYY-MM-DD HH:MM" start."""
-        return f"{self.start_date} {self.start}"
+    def start_date_time(self, date: str) -> str:
+        """Azure's "YYYY-MM-DD HH:MM" start on `date`."""
+        return f"{date} {self.start}"
 
 
 @dataclass(frozen=True)
@@ -469,7 +470,7 @@ def _read_maintenance_window(
         return None
     return MaintenanceWindowConfig(start=start, duration_hours=duration, time_zone=tz,
                                    location=location,
-                                   start_date=start_date or facts.MAINTENANCE_DEFAULT_START_DATE,
+                                   start_date=start_date,
                                    key_path=path)
 
 

@@ -108,9 +108,6 @@ MAINTENANCE_MIN_HOURS: Final = 5
 MAINTENANCE_MAX_HOURS: Final = 23
 MAINTENANCE_RECUR_EVERY: Final = "Day"
 MAINTENANCE_SUB_SCOPE: Final = "NetworkGatewayMaintenance"
-# Used when maintenanceWindow.startDate is not set: a fixed past date, so the program declares
-# the same start on every run (today's date would change the resource on every `pulumi up`).
-MAINTENANCE_DEFAULT_START_DATE: Final = "2025-01-01"
 BASIC_GATEWAY_SKU: Final = "Basic"
 
 # CloudWatch list prices (USD, us-east-1, standard tier) used for the plan's cost estimate; no

@@ -58,7 +58,7 @@ def _lookups_report(ctx: PlanContext) -> Report | None:
     return Report(
         key="lookups",
         title="Lookups answered offline",
-        lines=[c.note for c in calls],
+        lines=list(dict.fromkeys(c.note for c in calls)),  # one line per distinct answer
         data=[{"token": c.token, "args": c.args, "result": c.result, "note": c.note}
               for c in calls],
     )
