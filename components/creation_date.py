@@ -49,7 +49,7 @@ class CreationDateProvider(ResourceProvider):
 class CreationDate(pulumi.dynamic.Resource):
     """`creation_date` (YYYY-MM-DD): unknown in the first preview, then fixed in state."""
 
-    creationDate: pulumi.Output[str]  # noqa: N815 - the output's name is the state key
+    creationDate: pulumi.Output[str]
 
     def __init__(self, name: str, keepers: Mapping[str, str],
                  opts: pulumi.ResourceOptions | None = None) -> None:

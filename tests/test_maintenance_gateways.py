@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pulumi import RunError
 
-from gatewatch.harness import Recording
 from components.creation_date import CreationDateProvider, tomorrow_utc
+from gatewatch.harness import Recording
 from tests.graph import plan
 from tests.stacks import POLICY_GW, ROUTE_GW, SUB, base_config, gateway_id
 
