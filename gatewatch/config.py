@@ -490,7 +490,8 @@ def _read_azure(r: Reader, value: Any, path: str,
                   required=("resourceGroupName", "workspace", "gateways"))
     if m is None:
         return None
-    location = r.string(m, "location", path, pattern=_LOCATION, what="an Azure region name",
+    location = r.string(m, "location", path, required=True, pattern=_LOCATION,
+                        what="an Azure region name",
                         fix="use the region's short name, like japaneast or westeurope")
     rg = r.string(m, "resourceGroupName", path, pattern=_RG_NAME,
                   what="a valid resource group name",

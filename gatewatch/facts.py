@@ -83,6 +83,8 @@ AWS_LOG_GROUP_TYPE: Final = "aws:cloudwatch/logGroup:LogGroup"
 
 # Azure built-in role: Reader.
 READER_ROLE_DEFINITION_GUID: Final = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+# Names of the built-in roles the kit grants, for the plan's reviewer view.
+BUILT_IN_ROLES: Final[dict[str, str]] = {READER_ROLE_DEFINITION_GUID: "Reader"}
 
 # Log Analytics retention limits for the PerGB2018 tier (days).
 WORKSPACE_RETENTION_MIN: Final = 30

@@ -109,6 +109,38 @@ def _schema_report(ctx: PlanContext) -> Report:
         failed=bool(problems))
 
 
+def _grants_report(ctx: PlanContext) -> Report | None:
+    """Every role assignment as a reviewer reads it: which role, on what, to whom."""
+    from gatewatch import facts
+    from gatewatch.harness import UNKNOWN
+
+    roles = [r for r in ctx.recording.resources if r.type in facts.ROLE_ASSIGNMENT_TYPES]
+    if not roles:
+        return None
+    lines, data = [], []
+    for role in roles:
+        inputs = role.inputs
+        definition = str(inputs.get("roleDefinitionId", UNKNOWN))
+        guid = definition.rsplit("/", 1)[-1].lower()
+        role_name = facts.BUILT_IN_ROLES.get(guid, definition)
+        principals = [ctx.recording.get(urn) for urn in
+                      role.property_dependencies.get("principalId", [])]
+        principal = ", ".join(
+            f"{p.type.split(':')[-1]} {p.inputs.get('resourceName', p.name)}"
+            + (f" (resource group {p.inputs['resourceGroupName']})"
+               if p.inputs.get("resourceGroupName") not in (None, UNKNOWN) else "")
+            for p in principals) or str(inputs.get("principalId", UNKNOWN))
+        kind = inputs.get("principalType", "")
+        lines.append(f"{role_name} on {inputs.get('scope', UNKNOWN)} to {principal}"
+                     + (f" [{kind}]" if kind else "")
+                     + f" (assignment {inputs.get('roleAssignmentName', UNKNOWN)})")
+        data.append({"urn": role.urn, "role": role_name, "roleDefinitionId": definition,
+                     "scope": inputs.get("scope", UNKNOWN), "principal": principal,
+                     "principalType": kind, "name": inputs.get("roleAssignmentName", UNKNOWN)})
+    return Report(key="grants", title="Role assignments (what is granted, where, to whom)",
+                  lines=lines, data=data)
+
+
 def _policy_report(ctx: PlanContext) -> Report:
     """The policy pack (policies/) over the recorded graph, as a first preview runs it."""
     from gatewatch.policy.report import policy_report
@@ -199,7 +231,8 @@ def _notice_budget_report(ctx: PlanContext) -> Report | None:
                   lines=lines, data=data)
 
 
-REPORTS: list[ReportFn] = [_lookups_report, _schema_report, _kql_report, _policy_report,
+REPORTS: list[ReportFn] = [_lookups_report, _grants_report, _schema_report, _kql_report,
+                          _policy_report,
                           _aws_cost_report, _notice_budget_report]
 
 
