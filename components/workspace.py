@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -28,11 +29,7 @@ class MonitoringWorkspace(pulumi.ComponentResource):
     resource_group_id: pulumi.Output[str]
     workspace_id: pulumi.Output[str]
     workspace_resource_group_id: pulumi.Output[str]
-    # The same ids, known at preview (derived, not read back): a PR preview shows a reviewer
-    # where a role is granted. Use with `depends_on=ready` where the resource must exist.
-    workspace_scope_id: pulumi.Output[str]
-    workspace_resource_group_scope_id: pulumi.Output[str]
-    resource_group_scope_id: pulumi.Output[str]  # the kit's own group
+    # What must exist before something uses the *_scope_id properties below.
     ready: list[pulumi.Resource]
 
     def __init__(
@@ -51,12 +48,8 @@ class MonitoringWorkspace(pulumi.ComponentResource):
         )
         self.resource_group_name = group.name
         self.resource_group_id = group.id
-        # The subscription the provider deploys into: the created group and workspace live there.
-        subscription = authorization.get_client_config_output(
-            opts=pulumi.InvokeOptions(parent=self)).subscription_id
-        own_group = subscription.apply(
-            lambda s: f"/subscriptions/{s}/resourceGroups/{args.resource_group_name}")
-        self.resource_group_scope_id = own_group
+        self._group_name = args.resource_group_name
+        self._spec = args.workspace
 
         spec = args.workspace
         if spec.existing_id is not None:
@@ -65,8 +58,6 @@ class MonitoringWorkspace(pulumi.ComponentResource):
             self.workspace_resource_group_id = pulumi.Output.from_input(
                 spec.existing_id.resource_group_id
             )
-            self.workspace_scope_id = self.workspace_id
-            self.workspace_resource_group_scope_id = self.workspace_resource_group_id
             self.ready = [group]
         else:
             assert spec.name is not None  # the config model guarantees name or existing_id
@@ -89,10 +80,6 @@ class MonitoringWorkspace(pulumi.ComponentResource):
             )
             self.workspace_id = workspace.id
             self.workspace_resource_group_id = group.id
-            name = spec.name
-            self.workspace_scope_id = own_group.apply(
-                lambda g: f"{g}/providers/Microsoft.OperationalInsights/workspaces/{name}")
-            self.workspace_resource_group_scope_id = own_group
             self.ready = [group, workspace]
 
         self.register_outputs(
@@ -101,6 +88,31 @@ class MonitoringWorkspace(pulumi.ComponentResource):
                 "resource_group_id": self.resource_group_id,
                 "workspace_id": self.workspace_id,
                 "workspace_resource_group_id": self.workspace_resource_group_id,
-                "workspace_scope_id": self.workspace_scope_id,
             }
         )
+
+    # The same ids, known at preview (derived, not read back), so a PR preview shows a reviewer
+    # where a role is granted; use them with `depends_on=ready`. The subscription the provider
+    # deploys into (where the kit's group and a created workspace live) is asked only when one
+    # of these is used.
+    @functools.cached_property
+    def resource_group_scope_id(self) -> pulumi.Output[str]:
+        """The kit's own resource group."""
+        subscription = authorization.get_client_config_output(
+            opts=pulumi.InvokeOptions(parent=self)).subscription_id
+        group = self._group_name
+        return subscription.apply(lambda s: f"/subscriptions/{s}/resourceGroups/{group}")
+
+    @property
+    def workspace_scope_id(self) -> pulumi.Output[str]:
+        if self._spec.existing_id is not None:
+            return pulumi.Output.from_input(self._spec.existing_id.id)
+        name = self._spec.name
+        return self.resource_group_scope_id.apply(
+            lambda g: f"{g}/providers/Microsoft.OperationalInsights/workspaces/{name}")
+
+    @property
+    def workspace_resource_group_scope_id(self) -> pulumi.Output[str]:
+        if self._spec.existing_id is not None:
+            return pulumi.Output.from_input(self._spec.existing_id.resource_group_id)
+        return self.resource_group_scope_id
