@@ -141,6 +141,21 @@ def _grants_report(ctx: PlanContext) -> Report | None:
                   lines=lines, data=data)
 
 
+def _doc_rules_report(ctx: PlanContext) -> Report:
+    """Microsoft's documented rules a schema cannot express (gatewatch/doc_rules.py)."""
+    from gatewatch import doc_rules
+
+    deviations = doc_rules.check(ctx.recording.resources)
+    lines = [f"{len(doc_rules.RULES)} rules, {len(deviations)} deviations"]
+    lines += [f"{rule.name}: {rule.source}" for rule in doc_rules.RULES]
+    lines += [f"DEVIATION {d.describe()}" for d in deviations]
+    return Report(key="docRules", title="Documented rules", lines=lines,
+                  data={"rules": [{"name": r.name, "source": r.source} for r in doc_rules.RULES],
+                        "deviations": [{"rule": d.rule, "urn": d.urn, "message": d.message}
+                                       for d in deviations]},
+                  failed=bool(deviations))
+
+
 def _policy_report(ctx: PlanContext) -> Report:
     """The policy pack (policies/) over the recorded graph, as a first preview runs it."""
     from gatewatch.policy.report import policy_report
@@ -231,8 +246,8 @@ def _notice_budget_report(ctx: PlanContext) -> Report | None:
                   lines=lines, data=data)
 
 
-REPORTS: list[ReportFn] = [_lookups_report, _grants_report, _schema_report, _kql_report,
-                          _policy_report,
+REPORTS: list[ReportFn] = [_lookups_report, _grants_report, _schema_report, _doc_rules_report,
+                          _kql_report, _policy_report,
                           _aws_cost_report, _notice_budget_report]
 
 
