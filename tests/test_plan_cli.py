@@ -181,6 +181,7 @@ def test_plan_shows_the_grant_and_the_api_definition_check_for_every_example_sta
         schema = reports["schema"]
         assert schema.data["problems"] == [] and not schema.failed, schema.lines
         assert schema.data["resources"] >= 15
+        assert reports["docRules"].data["deviations"] == []
         (grant,) = reports["grants"].data
         assert grant["role"] == "Reader"
         assert grant["scope"].startswith("/subscriptions/") and "<unknown>" not in grant["scope"]
