@@ -146,6 +146,12 @@ def test_a_pattern_and_a_range_are_enforced() -> None:
     group = rec.by_type("azure-native:monitor:ActionGroup")[0]
     broken = _with(group, lambda i: i.update(groupShortName="much-too-long-name"))
     assert any("groupShortName" in p.path for p in arm_schema.check_resource(broken))
+    setting = rec.by_type("azure-native:monitor:DiagnosticSetting")[0]
+    broken = _with(setting, lambda i: i["logs"][0].update(
+        retentionPolicy={"enabled": True, "days": -1}))
+    problems = arm_schema.check_resource(broken)
+    assert any(p.path == "properties.logs[0].retentionPolicy.days" and "minimum" in p.message
+               for p in problems), problems
 
 
 def test_a_type_without_vendored_definitions_fails() -> None:
