@@ -80,8 +80,10 @@ if config.azure is not None:
                 resource_group_name=workspace.resource_group_name,
                 location=azure.location,
                 workspace_id=workspace.workspace_id,
-                workspace_resource_group_id=workspace.workspace_resource_group_id,
-                name_seed=f"{azure.resource_group_name}/{azure.location}",
+                workspace_scope_id=workspace.workspace_scope_id,
+                workspace_resource_group_scope_id=workspace.workspace_resource_group_scope_id,
+                resource_group_scope_id=workspace.resource_group_scope_id,
+                ready=workspace.ready,
                 tags=azure.tags,
             ),
         )

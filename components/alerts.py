@@ -33,11 +33,21 @@ class LogSearchAlertsArgs:
     resource_group_name: pulumi.Input[str]
     location: str
     workspace_id: pulumi.Input[str]
-    workspace_resource_group_id: pulumi.Input[str]
-    # Seeds the deterministic role assignment name; the stack's resource group is unique per
-    # environment, so it is a good one.
-    name_seed: str
+    # Ids known at preview (MonitoringWorkspace.workspace_scope_id / ..._resource_group_scope_id),
+    # so the grant's scope and role show in a PR preview; `ready` must exist before the grant.
+    workspace_scope_id: pulumi.Input[str]
+    workspace_resource_group_scope_id: pulumi.Input[str]
+    # The kit's resource group id, known at preview: the identity's id derives from it.
+    resource_group_scope_id: pulumi.Input[str]
+    ready: Sequence[pulumi.Resource] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def role_assignment_name(scope: str, role_definition_id: str, identity_id: str) -> str:
+    """A GUID from scope, role and identity (case-insensitive, as ARM ids are): the same grant
+    always has the same name, and two stacks (two identities) never collide on one."""
+    seed = "|".join(v.lower() for v in (scope, role_definition_id, identity_id))
+    return str(uuid.uuid5(_ROLE_NAME_NAMESPACE, seed))
 
 
 def reader_role_definition_id(scope: str) -> str:
@@ -71,22 +81,28 @@ class LogSearchAlerts(pulumi.ComponentResource):
             opts=child,
         )
         scope = (
-            pulumi.Output.from_input(args.workspace_id)
+            pulumi.Output.from_input(args.workspace_scope_id)
             if args.alerts.role_scope == "workspace"
-            else pulumi.Output.from_input(args.workspace_resource_group_id)
+            else pulumi.Output.from_input(args.workspace_resource_group_scope_id)
         )
+        role_definition_id = scope.apply(reader_role_definition_id)
+        # The identity's id, derived (the created one is unknown until it exists): it lives in
+        # the kit's resource group, in the deploying subscription.
+        identity_id = pulumi.Output.from_input(args.resource_group_scope_id).apply(
+            lambda g: f"{g}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-{name}")
         role = authorization.RoleAssignment(
             f"{name}-reader",
-            role_assignment_name=str(uuid.uuid5(
-                _ROLE_NAME_NAMESPACE, f"{args.name_seed}/{name}/reader/{args.alerts.role_scope}")),
+            role_assignment_name=pulumi.Output.all(scope, role_definition_id, identity_id).apply(
+                lambda v: role_assignment_name(v[0], v[1], v[2])),
             principal_id=identity.principal_id,
             # Without principalType a just-created identity can fail with PrincipalNotFound
             # while Entra ID replicates it.
             principal_type="ServicePrincipal",
-            role_definition_id=scope.apply(reader_role_definition_id),
+            role_definition_id=role_definition_id,
             scope=scope,
             description="gatewatch log search alerts read the VPN diagnostics workspace",
-            opts=child,
+            # The scope is derived (known at preview); the workspace must exist first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.ready)),
         )
         group = monitor.ActionGroup(
             f"{name}-action-group",
@@ -134,11 +150,12 @@ class LogSearchAlerts(pulumi.ComponentResource):
                     user_assigned_identities=[identity.id]),
                 auto_mitigate=rule.autoMitigate,
                 mute_actions_duration=rule.muteActionsDuration,
-                # Columns such as remoteIP_s exist in AzureDiagnostics only once a gateway has
-                # logged them, so Azure's create-time validation rejects a correct query on a
-                # new workspace. The kit validates every query itself (Kusto language service
-                # against the documented schema, in `make test` and `gatewatch plan`).
-                skip_query_validation=True,
+                # Azure validates the query when the rule is created. Every catalog query
+                # resolves on a brand-new workspace (no AzureDiagnostics table, or one without
+                # the VPN columns: fuzzy union with a typed empty datatable), checked in `make
+                # test` and `gatewatch plan` by the Kusto language service against those
+                # schemas (gatewatch.kql.check.check_fresh_workspace).
+                skip_query_validation=False,
                 tags=tags,
                 # Never let a rule run before its identity can read the workspace.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),

@@ -44,8 +44,9 @@ def lookup_vpn_type(gateway: GatewayConfig, opts: pulumi.InvokeOptions) -> pulum
 
 class GatewayDiagnostics(pulumi.ComponentResource):
     """One diagnostic setting per gateway, to the workspace in AzureDiagnostics mode (VPN
-    gateway logs land nowhere else) plus any extra destinations. Route-based gateways send all
-    five categories; policy-based ones only the two they emit (Azure rejects the others)."""
+    gateway logs land nowhere else; the mode is the API's default, so it is not sent) plus any
+    extra destinations. Route-based gateways send all five categories; policy-based ones only
+    the two they emit (Azure rejects the others)."""
 
     setting_ids: pulumi.Output[dict[str, str]]
     vpn_types: pulumi.Output[dict[str, str]]
@@ -67,7 +68,8 @@ class GatewayDiagnostics(pulumi.ComponentResource):
                 name=SETTING_NAME,
                 resource_uri=gateway.id.id,
                 workspace_id=args.workspace_id,
-                log_analytics_destination_type=facts.LOG_ANALYTICS_DESTINATION_TYPE,
+                # No log_analytics_destination_type: absent (null) is AzureDiagnostics mode,
+                # and what ARM reads back (see facts.LOG_ANALYTICS_DESTINATION_TYPE_DEFAULT).
                 storage_account_id=args.destinations.storage_account_id,
                 event_hub_authorization_rule_id=args.destinations.event_hub_authorization_rule_id,
                 event_hub_name=args.destinations.event_hub_name,

@@ -23,6 +23,7 @@ import pulumi
 from pulumi_azure_native import authorization, maintenance, monitor, network
 
 from components import kit_tags
+from components.creation_date import CreationDate
 from gatewatch import facts, regions
 from gatewatch.config import GatewayConfig, MaintenanceWindowConfig
 
@@ -128,7 +129,7 @@ class GatewayMaintenance(pulumi.ComponentResource):
                 recur_every=facts.MAINTENANCE_RECUR_EVERY,
                 visibility="Custom",
                 duration=window.duration,
-                start_date_time=window.start_date_time,
+                start_date_time=self._start_date_time(name, window),
                 time_zone=window.time_zone,
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self),
@@ -156,6 +157,17 @@ class GatewayMaintenance(pulumi.ComponentResource):
             "alert_ids": self.alert_ids,
             "maintenance_configuration_id": self.maintenance_configuration_id,
         })
+
+    def _start_date_time(self, name: str, window: MaintenanceWindowConfig
+                         ) -> pulumi.Input[str]:
+        """An explicit startDate as given; otherwise the date the configuration is first
+        created, kept in state (never in the past at creation, no diff when "today" moves;
+        see components/creation_date.py). A new start time takes a new date with it."""
+        if window.start_date is not None:
+            return window.start_date_time(window.start_date)
+        created = CreationDate(f"{name}-window-start-date", {"start": window.start},
+                               opts=pulumi.ResourceOptions(parent=self))
+        return created.creationDate.apply(window.start_date_time)
 
     def _create_health_alerts(
         self, name: str, args: GatewayMaintenanceArgs,
@@ -214,11 +226,14 @@ class GatewayMaintenance(pulumi.ComponentResource):
         return [service.id, health.id]
 
 
-# Microsoft's Resource Health alert template ("Configure resource health alerts using Resource
-# Manager templates"): only events that are Active or Resolved (not each InProgress/Updated
-# revision), and only transitions between known health states (Unknown is left out).
+# Microsoft's guide "Configure resource health alerts using Resource Manager templates"
+# (learn.microsoft.com/azure/service-health/resource-health-alert-arm-template-guide;
+# MicrosoftDocs/azure-monitor-docs @017c65c8): filter on category, the resources and the event
+# `status` (here Active and Resolved: the outage and its end, not each In Progress/Updated
+# revision). The guide warns that `properties.currentHealthStatus` /
+# `properties.previousHealthStatus` (and `properties.cause`) "might be null in some events", so
+# filtering on them "might result in some alerts not being triggered": the kit does not.
 RESOURCE_HEALTH_STATUSES = ("Active", "Resolved")
-RESOURCE_HEALTH_STATES = ("Available", "Unavailable", "Degraded")
 
 
 def _any_of(field_name: str, values: Sequence[str]) -> monitor.AlertRuleAnyOfOrLeafConditionArgs:
@@ -233,8 +248,6 @@ def resource_health_condition(
         _leaf("category", equals="ResourceHealth"),
         _any_of("resourceId", gateway_ids),
         _any_of("status", RESOURCE_HEALTH_STATUSES),
-        _any_of("properties.currentHealthStatus", RESOURCE_HEALTH_STATES),
-        _any_of("properties.previousHealthStatus", RESOURCE_HEALTH_STATES),
     ]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import operationalinsights, resources
+from pulumi_azure_native import authorization, operationalinsights, resources
 
 from components import kit_tags
 from gatewatch.config import WorkspaceConfig
@@ -28,6 +29,8 @@ class MonitoringWorkspace(pulumi.ComponentResource):
     resource_group_id: pulumi.Output[str]
     workspace_id: pulumi.Output[str]
     workspace_resource_group_id: pulumi.Output[str]
+    # What must exist before something uses the *_scope_id properties below.
+    ready: list[pulumi.Resource]
 
     def __init__(
         self, name: str, args: MonitoringWorkspaceArgs, opts: pulumi.ResourceOptions | None = None
@@ -45,6 +48,8 @@ class MonitoringWorkspace(pulumi.ComponentResource):
         )
         self.resource_group_name = group.name
         self.resource_group_id = group.id
+        self._group_name = args.resource_group_name
+        self._spec = args.workspace
 
         spec = args.workspace
         if spec.existing_id is not None:
@@ -53,6 +58,7 @@ class MonitoringWorkspace(pulumi.ComponentResource):
             self.workspace_resource_group_id = pulumi.Output.from_input(
                 spec.existing_id.resource_group_id
             )
+            self.ready = [group]
         else:
             assert spec.name is not None  # the config model guarantees name or existing_id
             workspace = operationalinsights.Workspace(
@@ -74,6 +80,7 @@ class MonitoringWorkspace(pulumi.ComponentResource):
             )
             self.workspace_id = workspace.id
             self.workspace_resource_group_id = group.id
+            self.ready = [group, workspace]
 
         self.register_outputs(
             {
@@ -83,3 +90,29 @@ class MonitoringWorkspace(pulumi.ComponentResource):
                 "workspace_resource_group_id": self.workspace_resource_group_id,
             }
         )
+
+    # The same ids, known at preview (derived, not read back), so a PR preview shows a reviewer
+    # where a role is granted; use them with `depends_on=ready`. The subscription the provider
+    # deploys into (where the kit's group and a created workspace live) is asked only when one
+    # of these is used.
+    @functools.cached_property
+    def resource_group_scope_id(self) -> pulumi.Output[str]:
+        """The kit's own resource group."""
+        subscription = authorization.get_client_config_output(
+            opts=pulumi.InvokeOptions(parent=self)).subscription_id
+        group = self._group_name
+        return subscription.apply(lambda s: f"/subscriptions/{s}/resourceGroups/{group}")
+
+    @property
+    def workspace_scope_id(self) -> pulumi.Output[str]:
+        if self._spec.existing_id is not None:
+            return pulumi.Output.from_input(self._spec.existing_id.id)
+        name = self._spec.name
+        return self.resource_group_scope_id.apply(
+            lambda g: f"{g}/providers/Microsoft.OperationalInsights/workspaces/{name}")
+
+    @property
+    def workspace_resource_group_scope_id(self) -> pulumi.Output[str]:
+        if self._spec.existing_id is not None:
+            return pulumi.Output.from_input(self._spec.existing_id.resource_group_id)
+        return self.resource_group_scope_id

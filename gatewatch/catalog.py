@@ -13,7 +13,10 @@ Limits checked (Azure Monitor "Create or edit a log alert rule", Sentinel for qu
 - at a 1-minute frequency the query may not use search, union, take/limit, ingestion_time();
 - up to six dimensions, each a string or number column the query projects;
 - severity 0 (critical) to 4 (verbose); query 1 to 10,000 characters (Sentinel's documented
-  limit, used here as the conservative bound).
+  limit, used here as the conservative bound);
+- every ago() takes a timespan literal: "Log search alert rule queries support ago() with
+  timespan literals only" (Azure Monitor, "Create or edit a log search alert rule"). A
+  non-literal ago() is rejected with the file and line.
 """
 
 from __future__ import annotations
@@ -365,8 +368,52 @@ def _trigger(source: Path, value: Any) -> Trigger:
     return Trigger(operator, float(threshold), aggregation, FailingPeriods(number, minimum))
 
 
+# A KQL timespan literal: 5m, 1.5h, 30s, 100ms, 2d, 10microseconds, 1tick, or time(...).
+_TIMESPAN_LITERAL = re.compile(
+    r"\s*(\d+(\.\d+)?\s*(d|days?|h|hrs?|hours?|m|min|minutes?|s|sec|seconds?|ms|milli|"
+    r"milliseconds?|microsecond|microseconds|tick|ticks)|time\s*\([^()]*\))\s*")
+_AGO_CALL = re.compile(r"\bago\s*\(")
+
+
+def non_literal_ago(kql: str) -> list[tuple[int, str]]:
+    """(1-based line, argument) of every ago() whose argument is not a timespan literal."""
+    text = strip_comments_and_strings(kql)
+    found = []
+    for match in _AGO_CALL.finditer(text):
+        depth, end = 1, match.end()
+        while end < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            end += 1
+        argument = text[match.end():end - 1]
+        if not _TIMESPAN_LITERAL.fullmatch(argument):
+            found.append((text.count("\n", 0, match.start()) + 1, " ".join(argument.split())))
+    return found
+
+
+def _query_first_line(source: Path) -> int:
+    """The file line of the query's first line (`query: |` block scalar: the line after)."""
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 0
+    for number, line in enumerate(lines, start=1):
+        if line.startswith("query:"):
+            return number + (0 if line.rstrip() not in ("query: |", "query: |-", "query: >")
+                             else 1)
+    return 0
+
+
 def _query(source: Path, value: Any, frequency: str) -> str:
     text = _str(source, "query", value)
+    bad_ago = non_literal_ago(text)
+    if bad_ago:
+        first = _query_first_line(source)
+        line, argument = bad_ago[0]
+        raise CatalogError(
+            f"{source}:{first + line - 1}: query: ago({argument}) is not a timespan literal; "
+            "log search alert rules support ago() with timespan literals only (Azure "
+            "Monitor, create a log search alert rule): write e.g. ago(1h) and name the "
+            "tunable in a comment")
     if len(text) > MAX_QUERY_LENGTH:
         raise _fail(source, "query", f"{len(text)} characters; the limit is {MAX_QUERY_LENGTH}")
     if frequency == "PT1M":

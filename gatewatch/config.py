@@ -135,7 +135,9 @@ class MaintenanceWindowConfig:
     duration_hours: int
     time_zone: str
     location: str
-    start_date: str = facts.MAINTENANCE_DEFAULT_START_DATE
+    # None: the date is fixed when the configuration is first created (tomorrow, UTC) and
+    # kept in state (components.creation_date); Azure rejects a start date in the past.
+    start_date: str | None = None
     key_path: str = "gatewatch:azure.maintenanceWindow"
 
     @property
@@ -143,10 +145,9 @@ class MaintenanceWindowConfig:
         """Azure's "HH:MM" duration."""
         return f"{self.duration_hours:02d}:00"
 
-    @property
-    def start_date_time(self) -> str:
-        """Azure's "YYYY-MM-DD HH:MM" start."""
-        return f"{self.start_date} {self.start}"
+    def start_date_time(self, date: str) -> str:
+        """Azure's "YYYY-MM-DD HH:MM" start on `date`."""
+        return f"{date} {self.start}"
 
 
 @dataclass(frozen=True)
@@ -469,16 +470,28 @@ def _read_maintenance_window(
         return None
     return MaintenanceWindowConfig(start=start, duration_hours=duration, time_zone=tz,
                                    location=location,
-                                   start_date=start_date or facts.MAINTENANCE_DEFAULT_START_DATE,
+                                   start_date=start_date,
                                    key_path=path)
 
 
-def _read_azure(r: Reader, value: Any, path: str) -> AzureConfig | None:
+# The azure-native provider's own region setting: gatewatch:azure.location falls back to it.
+PROVIDER_LOCATION_KEY = "azure-native:location"
+
+
+def _read_azure(r: Reader, value: Any, path: str,
+                provider_location: Any = None) -> AzureConfig | None:
+    if isinstance(value, Mapping) and "location" not in value and provider_location is not None:
+        value = {**value, "location": provider_location}  # the provider's setting, same rules
+    elif isinstance(value, Mapping) and "location" not in value:
+        r.problem(child(path, "location"), f"missing, and {PROVIDER_LOCATION_KEY} is not set "
+                  "either", f"set {child(path, 'location')} or {PROVIDER_LOCATION_KEY} to the "
+                  "region's short name, like japaneast")
     m = r.mapping(value, path, allowed=AZURE_KEYS,
-                  required=("location", "resourceGroupName", "workspace", "gateways"))
+                  required=("resourceGroupName", "workspace", "gateways"))
     if m is None:
         return None
-    location = r.string(m, "location", path, pattern=_LOCATION, what="an Azure region name",
+    location = r.string(m, "location", path, required=True, pattern=_LOCATION,
+                        what="an Azure region name",
                         fix="use the region's short name, like japaneast or westeurope")
     rg = r.string(m, "resourceGroupName", path, pattern=_RG_NAME,
                   what="a valid resource group name",
@@ -581,7 +594,8 @@ def parse_config(raw: Mapping[str, Any]) -> StackConfig:
         r.problem(f"{NAMESPACE}:azure", "missing",
                   "set gatewatch:azure and/or gatewatch:aws in the stack file (see "
                   "Pulumi.dev.yaml for an example)")
-    readers = {"azure": _read_azure, "aws": _read_aws}
+    readers = {"azure": lambda r, v, p: _read_azure(r, v, p, raw.get(PROVIDER_LOCATION_KEY)),
+               "aws": _read_aws}
     sections: dict[str, Any] = {}
     for name, value in ours.items():
         path = f"{NAMESPACE}:{name}"

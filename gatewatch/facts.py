@@ -31,8 +31,12 @@ VPN_TYPES: Final[tuple[str, ...]] = (ROUTE_BASED, POLICY_BASED)
 # Metrics category every gateway exposes.
 ALL_METRICS: Final = "AllMetrics"
 
-# VPN gateway logs only land in AzureDiagnostics; "Dedicated" would send them nowhere useful.
-LOG_ANALYTICS_DESTINATION_TYPE: Final = "AzureDiagnostics"
+# VPN gateway logs only land in AzureDiagnostics (no resource-specific tables). The kit sends
+# NO logAnalyticsDestinationType: the 2021-05-01-preview API documents "Dedicated and null (null
+# is default)" and ARM reads null back for resources without resource-specific tables
+# (azure-rest-api-specs issue 22400), so sending "AzureDiagnostics" would be a diff on every
+# refreshed preview. Absent means AzureDiagnostics mode, and the policy pack reads it so.
+LOG_ANALYTICS_DESTINATION_TYPE_DEFAULT: Final = "AzureDiagnostics"
 
 
 def categories_for(vpn_type: str) -> tuple[str, ...]:
@@ -79,6 +83,8 @@ AWS_LOG_GROUP_TYPE: Final = "aws:cloudwatch/logGroup:LogGroup"
 
 # Azure built-in role: Reader.
 READER_ROLE_DEFINITION_GUID: Final = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+# Names of the built-in roles the kit grants, for the plan's reviewer view.
+BUILT_IN_ROLES: Final[dict[str, str]] = {READER_ROLE_DEFINITION_GUID: "Reader"}
 
 # Log Analytics retention limits for the PerGB2018 tier (days).
 WORKSPACE_RETENTION_MIN: Final = 30
@@ -104,9 +110,6 @@ MAINTENANCE_MIN_HOURS: Final = 5
 MAINTENANCE_MAX_HOURS: Final = 23
 MAINTENANCE_RECUR_EVERY: Final = "Day"
 MAINTENANCE_SUB_SCOPE: Final = "NetworkGatewayMaintenance"
-# Used when maintenanceWindow.startDate is not set: a fixed past date, so the program declares
-# the same start on every run (today's date would change the resource on every `pulumi up`).
-MAINTENANCE_DEFAULT_START_DATE: Final = "2025-01-01"
 BASIC_GATEWAY_SKU: Final = "Basic"
 
 # CloudWatch list prices (USD, us-east-1, standard tier) used for the plan's cost estimate; no

@@ -299,6 +299,14 @@ class OfflineMocks(pulumi_mocks.Mocks):
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
         identity = state.pop("identity", None)
+        if args.typ.startswith("pulumi-python:dynamic") and "keepers" in state:
+            # components.creation_date: the provider computes the date at create. Preview: left
+            # out, so unknown as in a real first preview; update: what create() would answer.
+            from components.creation_date import DATE_KEY, tomorrow_utc
+
+            state.pop(DATE_KEY, None)
+            if not self.recording.preview:
+                state[DATE_KEY] = tomorrow_utc()
         if self.recording.preview:
             # No id and no computed outputs: unknown, as in a real preview.
             return "", state

@@ -67,7 +67,7 @@ def _lookups_report(ctx: PlanContext) -> Report:
     return Report(
         key="lookups",
         title="Lookups answered offline",
-        lines=[c.note for c in calls],
+        lines=list(dict.fromkeys(c.note for c in calls)),  # one line per distinct answer
         data=[{"token": c.token, "args": c.args, "result": c.result, "note": c.note}
               for c in calls],
     )
@@ -77,12 +77,13 @@ def _kql_report(ctx: PlanContext) -> Report:
     """Every query the kit deploys (alert rules and saved queries), through Microsoft's Kusto
     language service against the documented table schemas."""
     from gatewatch.catalog import load_catalog, load_saved_queries
-    from gatewatch.kql.check import KqlCheckerUnavailable, check_queries
+    from gatewatch.kql.check import KqlCheckerUnavailable, check_fresh_workspace, check_queries
 
-    queries = [(f"alert {r.name}", r.query) for r in load_catalog()]
-    queries += [(f"saved query {q.name}", q.body) for q in load_saved_queries()]
+    alerts = [(f"alert {r.name}", r.query) for r in load_catalog()]
+    queries = alerts + [(f"saved query {q.name}", q.body) for q in load_saved_queries()]
     try:
-        results = check_queries(queries)
+        # Alerts also against a brand-new workspace: Azure validates them at creation.
+        results = check_queries(queries) + check_fresh_workspace(alerts)
     except KqlCheckerUnavailable as error:
         return Report("kql", "KQL check (Kusto language service)", [f"not run: {error}"],
                       [{"name": "kql-check", "ok": False, "diagnostics": [str(error)]}],
@@ -95,6 +96,73 @@ def _kql_report(ctx: PlanContext) -> Report:
               for c in results],
         failed=not all(c.ok for c in results),
     )
+
+
+def _schema_report(ctx: PlanContext) -> Report:
+    """Every Azure resource's request body against Microsoft's API definitions (vendored)."""
+    from gatewatch.arm_schema import azure_resources, check_resources, manifest
+
+    resources = azure_resources(ctx.recording.resources)
+    problems = check_resources(resources)
+    versions = sorted({f"{r.type.split(':', 1)[1]}@{manifest()[r.type].api_version}"
+                       for r in resources if r.type in manifest()})
+    lines = [f"{len(resources)} Azure resources, {len(problems)} problems "
+             "(bicep-types and ARM template schemas, vendor/azure-api-specs)",
+             "API versions: " + ", ".join(versions)]
+    lines += [f"PROBLEM {p.describe()}" for p in problems]
+    return Report(
+        key="schema", title="Azure API definitions", lines=lines,
+        data={"resources": len(resources), "apiVersions": versions,
+              "problems": [{"urn": p.urn, "type": p.type, "judge": p.judge, "path": p.path,
+                            "message": p.message} for p in problems]},
+        failed=bool(problems))
+
+
+def _grants_report(ctx: PlanContext) -> Report | None:
+    """Every role assignment as a reviewer reads it: which role, on what, to whom."""
+    from gatewatch import facts
+    from gatewatch.harness import UNKNOWN
+
+    roles = [r for r in ctx.recording.resources if r.type in facts.ROLE_ASSIGNMENT_TYPES]
+    if not roles:
+        return None
+    lines, data = [], []
+    for role in roles:
+        inputs = role.inputs
+        definition = str(inputs.get("roleDefinitionId", UNKNOWN))
+        guid = definition.rsplit("/", 1)[-1].lower()
+        role_name = facts.BUILT_IN_ROLES.get(guid, definition)
+        principals = [ctx.recording.get(urn) for urn in
+                      role.property_dependencies.get("principalId", [])]
+        principal = ", ".join(
+            f"{p.type.split(':')[-1]} {p.inputs.get('resourceName', p.name)}"
+            + (f" (resource group {p.inputs['resourceGroupName']})"
+               if p.inputs.get("resourceGroupName") not in (None, UNKNOWN) else "")
+            for p in principals) or str(inputs.get("principalId", UNKNOWN))
+        kind = inputs.get("principalType", "")
+        lines.append(f"{role_name} on {inputs.get('scope', UNKNOWN)} to {principal}"
+                     + (f" [{kind}]" if kind else "")
+                     + f" (assignment {inputs.get('roleAssignmentName', UNKNOWN)})")
+        data.append({"urn": role.urn, "role": role_name, "roleDefinitionId": definition,
+                     "scope": inputs.get("scope", UNKNOWN), "principal": principal,
+                     "principalType": kind, "name": inputs.get("roleAssignmentName", UNKNOWN)})
+    return Report(key="grants", title="Role assignments (what is granted, where, to whom)",
+                  lines=lines, data=data)
+
+
+def _doc_rules_report(ctx: PlanContext) -> Report:
+    """Microsoft's documented rules a schema cannot express (gatewatch/doc_rules.py)."""
+    from gatewatch import doc_rules
+
+    deviations = doc_rules.check(ctx.recording.resources)
+    lines = [f"{len(doc_rules.RULES)} rules, {len(deviations)} deviations"]
+    lines += [f"{rule.name}: {rule.source}" for rule in doc_rules.RULES]
+    lines += [f"DEVIATION {d.describe()}" for d in deviations]
+    return Report(key="docRules", title="Documented rules", lines=lines,
+                  data={"rules": [{"name": r.name, "source": r.source} for r in doc_rules.RULES],
+                        "deviations": [{"rule": d.rule, "urn": d.urn, "message": d.message}
+                                       for d in deviations]},
+                  failed=bool(deviations))
 
 
 def policy_report(ctx: PlanContext) -> Report:
@@ -194,8 +262,8 @@ def _notice_budget_report(ctx: PlanContext) -> Report:
                   lines=lines, data=data or None)
 
 
-REPORTS: list[ReportFn] = [_lookups_report, _kql_report, policy_report, _aws_cost_report,
-                          _notice_budget_report]
+REPORTS: list[ReportFn] = [_lookups_report, _grants_report, _schema_report, _doc_rules_report,
+                          _kql_report, policy_report, _aws_cost_report, _notice_budget_report]
 
 
 def stack_file(stack: str, project_root: Path) -> Path:

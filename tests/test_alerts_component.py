@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from gatewatch.config import load_stack_file
 from gatewatch.harness import Recording
 from gatewatch.validate import SECRET_PLACEHOLDER
 from tests.graph import RESOURCE_GROUP, WORKSPACE, plan
-from tests.stacks import WORKSPACE_ID, base_config
+from tests.stacks import SUB, WORKSPACE_ID, base_config
 
 RULE = "azure-native:monitor:ScheduledQueryRule"
 ROLE = "azure-native:authorization:RoleAssignment"
@@ -34,25 +35,31 @@ def only(rec: Recording, type_: str) -> Any:
     return found[0]
 
 
-def test_reader_role_is_scoped_to_the_workspace_by_default() -> None:
-    rec = plan(with_alerts(), preview=False)
+def test_reader_role_is_scoped_to_the_workspace_by_default_and_known_at_preview() -> None:
+    rec = plan(with_alerts(), preview=True)
     role = only(rec, ROLE)
     identity = only(rec, IDENTITY)
     workspace = only(rec, WORKSPACE)
     assert role.inputs["principalType"] == "ServicePrincipal"
-    assert role.inputs["roleDefinitionId"].endswith(f"/roleDefinitions/{READER}")
-    assert role.inputs["scope"].endswith("/workspaces/log-gatewatch-test")
-    assert role.property_dependencies["scope"] == [workspace.urn]
+    # Known in a preview (derived from the client config's subscription and config), so a PR
+    # preview shows the reviewer which role, where.
+    assert role.inputs["roleDefinitionId"] == (
+        f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{READER}")
+    assert role.inputs["scope"] == (
+        f"/subscriptions/{SUB}/resourceGroups/rg-gatewatch-test/providers/"
+        "Microsoft.OperationalInsights/workspaces/log-gatewatch-test")
+    assert role.inputs["roleAssignmentName"] != "<unknown>"
+    # The workspace still exists before the grant: an explicit dependency.
+    assert workspace.urn in role.dependencies
     assert role.property_dependencies["principalId"] == [identity.urn]
 
 
 def test_role_scope_resource_group_widens_to_the_workspace_group_only() -> None:
-    rec = plan(with_alerts(roleScope="resourceGroup"), preview=False)
+    rec = plan(with_alerts(roleScope="resourceGroup"), preview=True)
     role = only(rec, ROLE)
     group = only(rec, RESOURCE_GROUP)
-    assert role.inputs["scope"] == (
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-gatewatch-test")
-    assert role.property_dependencies["scope"] == [group.urn]
+    assert role.inputs["scope"] == f"/subscriptions/{SUB}/resourceGroups/rg-gatewatch-test"
+    assert group.urn in role.dependencies
 
 
 def test_role_scope_on_an_adopted_workspace_uses_its_own_group() -> None:
@@ -67,8 +74,16 @@ def test_role_assignment_name_is_a_deterministic_guid() -> None:
     first = only(plan(with_alerts()), ROLE).inputs["roleAssignmentName"]
     again = only(plan(with_alerts()), ROLE).inputs["roleAssignmentName"]
     wider = only(plan(with_alerts(roleScope="resourceGroup")), ROLE).inputs["roleAssignmentName"]
+    # A second stack in the same subscription (its own resource group, so its own identity)
+    # reading the same adopted workspace: a different grant, a different name.
+    shared = with_alerts()
+    shared["gatewatch:azure"]["workspace"] = {"existingId": WORKSPACE_ID}
+    other = copy.deepcopy(shared)
+    other["gatewatch:azure"]["resourceGroupName"] = "rg-gatewatch-other"
+    one = only(plan(shared), ROLE).inputs["roleAssignmentName"]
+    two = only(plan(other), ROLE).inputs["roleAssignmentName"]
     assert first == again
-    assert first != wider
+    assert len({first, wider, one, two}) == 4
     assert len(first) == 36 and first.count("-") == 4
 
 

@@ -66,7 +66,8 @@ def test_every_alert_explains_its_numbers() -> None:
     learns why each was chosen (a text about another rule's numbers fails)."""
     for rule in load_catalog():
         assert rule.description.startswith("Identifies "), rule.name
-        assert rule.query.lstrip().startswith("let "), f"{rule.name}: tunables first"
+        # Tunables first: `let`s, or (time tunables, literal in ago()) a comment naming them.
+        assert rule.query.lstrip().startswith(("let ", "//")), f"{rule.name}: tunables first"
         for what, duration in (("evaluationFrequency", rule.evaluationFrequency),
                                ("windowSize", rule.windowSize)):
             assert any(form in rule.tuning for form in _spellings(duration)), (
@@ -224,3 +225,35 @@ def test_copy_of_valid_alert_loads(tmp_path: Path) -> None:
     """The negative cases above start from a file that is itself valid."""
     _write(tmp_path, copy.deepcopy(_raw()))
     assert [r.name for r in load_catalog(tmp_path)] == ["gateway-maintenance"]
+
+
+def test_every_shipped_alert_calls_ago_with_a_literal() -> None:
+    from gatewatch.catalog import non_literal_ago
+
+    for rule in load_catalog():
+        assert "ago(" in rule.query, rule.name
+        assert non_literal_ago(rule.query) == [], rule.name
+
+
+def test_non_literal_ago_is_rejected_with_file_and_line(tmp_path: Path) -> None:
+    source = (ALERTS_DIR / "gateway-maintenance.yaml").read_text("utf-8")
+    lines = source.splitlines()
+    target = next(i for i, line in enumerate(lines) if "ago(1h)" in line)
+    lines.insert(target, "  let Lookback = 1h;")
+    lines[target + 1] = lines[target + 1].replace("ago(1h)", "ago(Lookback)")
+    path = tmp_path / "gateway-maintenance.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        load_catalog(tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:{target + 2}: query: ago(Lookback)"), message
+    assert "timespan literals only" in message
+
+
+def test_ago_literals_and_non_literals_are_told_apart() -> None:
+    from gatewatch.catalog import non_literal_ago
+
+    assert non_literal_ago("T | where a > ago(5m) and b < ago(1.5h) // ago(x)\n"
+                           "| where c > ago(time(1.00:00:00))") == []
+    assert non_literal_ago("T\n| where a > ago(A + B)\n| where b > ago(toscalar(x))") == [
+        (2, "A + B"), (3, "toscalar(x)")]

@@ -150,3 +150,22 @@ def test_empty_alert_email_list_is_an_error() -> None:
     config = base_config()
     azure(config)["alerts"] = {"emails": []}
     assert "empty list" in problems(config)["gatewatch:azure.alerts.emails"]
+
+
+def test_location_falls_back_to_the_providers_setting() -> None:
+    config = base_config()
+    del azure(config)["location"]
+    config["azure-native:location"] = "westeurope"
+    parsed = parse_config(config)
+    assert parsed.azure is not None and parsed.azure.location == "westeurope"
+    azure(config)["location"] = "japaneast"  # gatewatch's own key wins
+    parsed = parse_config(config)
+    assert parsed.azure is not None and parsed.azure.location == "japaneast"
+
+
+def test_location_missing_everywhere_names_both_keys() -> None:
+    config = base_config()
+    del azure(config)["location"]
+    found = problems(config)
+    assert "gatewatch:azure.location" in found
+    assert "azure-native:location" in found["gatewatch:azure.location"]

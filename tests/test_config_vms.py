@@ -91,8 +91,11 @@ def test_maintenance_window_parses_to_azure_formats() -> None:
     azure = parse_config(with_window(startDate="2025-06-01")).azure
     assert azure is not None and azure.maintenance_window is not None
     mw = azure.maintenance_window
-    assert (mw.duration, mw.start_date_time, mw.location) == ("05:00", "2025-06-01 01:00",
-                                                              "japaneast")
+    assert (mw.duration, mw.start_date, mw.location) == ("05:00", "2025-06-01", "japaneast")
+    assert mw.start_date_time("2025-06-01") == "2025-06-01 01:00"
+    without = parse_config(with_window()).azure
+    assert without is not None and without.maintenance_window is not None
+    assert without.maintenance_window.start_date is None  # fixed at first create, not here
 
 
 def test_window_shorter_than_five_hours() -> None:

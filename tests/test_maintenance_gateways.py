@@ -4,11 +4,13 @@ its assignments, including the run-time checks against the gateway lookup."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from pulumi import RunError
 
+from components.creation_date import CreationDateProvider, tomorrow_utc
 from gatewatch.harness import Recording
 from tests.graph import plan
 from tests.stacks import POLICY_GW, ROUTE_GW, SUB, base_config, gateway_id
@@ -56,7 +58,9 @@ def alerts_by_kind(rec: Recording) -> dict[str, Any]:
 
 
 def client_config_notes(rec: Recording) -> list[str]:
-    return [c.note for c in rec.calls if c.token == "azure-native:authorization:getClientConfig"]
+    # Asked by more than one component (workspace, health alerts): one answer, one note.
+    return sorted({c.note for c in rec.calls
+                   if c.token == "azure-native:authorization:getClientConfig"})
 
 
 def test_service_health_alert_for_planned_vpn_gateway_maintenance() -> None:
@@ -77,19 +81,18 @@ def test_service_health_alert_for_planned_vpn_gateway_maintenance() -> None:
         "/actionGroups/ag-vpn-alerts")
 
 
-def test_resource_health_alert_mails_only_active_and_resolved_health_transitions() -> None:
+def test_resource_health_alert_filters_only_on_fields_every_event_carries() -> None:
     rec = plan(config(), preview=False)
     health = alerts_by_kind(rec)["resource"]
     # Scoped to the kit's subscription (an activity log alert cannot watch another one),
-    # filtered to the gateways, and to Microsoft's documented status / health-state values:
-    # no mail for each InProgress/Updated revision, nor for transitions to or from Unknown.
+    # filtered to the gateways and the Active / Resolved stages. No filter on
+    # properties.currentHealthStatus / previousHealthStatus: Microsoft's template guide warns
+    # they may be null in some events, and such a filter would drop those alerts.
     assert health.inputs["scopes"] == [f"/subscriptions/{SUB}"]
     assert conditions(health) == {
         "category": "ResourceHealth",
         "resourceId": [ROUTE_GW, POLICY_GW],
         "status": ["Active", "Resolved"],
-        "properties.currentHealthStatus": ["Available", "Unavailable", "Degraded"],
-        "properties.previousHealthStatus": ["Available", "Unavailable", "Degraded"],
     }
     assert health.inputs["location"] == "Global" and health.inputs["enabled"] is True
 
@@ -151,6 +154,39 @@ def test_maintenance_configuration_is_daily_custom_network_gateway_scope() -> No
         "05:00", "2025-06-01 01:00", "Tokyo Standard Time")
     assert mc.inputs["location"] == "japaneast"
     assert mc.inputs["resourceName"] == "mc-gateway-maintenance"
+
+
+def test_without_start_date_the_window_starts_on_the_date_it_is_first_created() -> None:
+    window = {k: v for k, v in WINDOW.items() if k != "startDate"}
+    # A first preview: the date is not known yet (the provider fixes it at create).
+    mc = plan(config(window=window), preview=True).by_type(CONFIGURATION)[0]
+    assert mc.inputs["startDateTime"] == "<unknown>"
+    rec = plan(config(window=window), preview=False)
+    mc = rec.by_type(CONFIGURATION)[0]
+    (dated,) = [r for r in rec.resources if r.name == "gateway-maintenance-window-start-date"]
+    assert dated.inputs["keepers"] == {"start": "01:00"}
+    assert dated.property_dependencies.get("keepers", []) == []
+    assert mc.property_dependencies["startDateTime"] == [dated.urn]
+    date = mc.inputs["startDateTime"].split(" ")[0]
+    assert mc.inputs["startDateTime"] == f"{date} 01:00"
+    # Never in the past for any time zone at creation: tomorrow in UTC.
+    today_utc = dt.datetime.now(dt.UTC).date()
+    assert dt.date.fromisoformat(date) == today_utc + dt.timedelta(days=1)
+
+
+def test_the_creation_date_stays_in_state_until_the_start_time_changes() -> None:
+    provider = CreationDateProvider()
+    created = provider.create({"keepers": {"start": "01:00"}, "creationDate": None})
+    date = created.outs["creationDate"]
+    olds = dict(created.outs)
+    # Later runs: same keepers, no diff (the stored date stays, whatever day it is now).
+    assert provider.diff(created.id, olds, {"keepers": {"start": "01:00"},
+                                            "creationDate": None}).changes is False
+    # A new start time: an update, which takes a current date again.
+    news = {"keepers": {"start": "02:00"}, "creationDate": None}
+    assert provider.diff(created.id, olds, news).changes is True
+    assert provider.update(created.id, olds, news).outs["creationDate"] >= date
+    assert tomorrow_utc(dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)) == "2027-01-01"
 
 
 def test_window_is_assigned_to_each_included_gateway() -> None:

@@ -169,3 +169,22 @@ def test_an_unreadable_config_file_exits_2(kind: str, tmp_path: Path,
     assert main(["plan", "--config-file", str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and "Traceback" not in err
+
+
+def test_plan_shows_the_grant_and_the_api_definition_check_for_every_example_stack() -> None:
+    from gatewatch.plan import build_plan
+
+    root = Path(__file__).resolve().parent.parent
+    for stack in ("dev", "prod"):
+        plan = build_plan(root / f"Pulumi.{stack}.yaml", stack)  # preview mode
+        reports = {r.key: r for r in plan.reports}
+        schema = reports["schema"]
+        assert schema.data["problems"] == [] and not schema.failed, schema.lines
+        assert schema.data["resources"] >= 15
+        assert reports["docRules"].data["deviations"] == []
+        (grant,) = reports["grants"].data
+        assert grant["role"] == "Reader"
+        assert grant["scope"].startswith("/subscriptions/") and "<unknown>" not in grant["scope"]
+        assert grant["scope"].endswith(f"/workspaces/log-gatewatch-{stack}")
+        assert "id-vpn-alerts" in grant["principal"]
+        assert not plan.failed, [r.lines for r in plan.reports if r.failed]

@@ -83,6 +83,30 @@ def _default_schemas() -> dict[str, TableSchema]:
     return _parse(yaml.safe_load(SCHEMAS_PATH.read_text(encoding="utf-8")), SCHEMAS_PATH)
 
 
+@cache
+def fresh_workspace_schemas() -> dict[str, dict[str, TableSchema]]:
+    """The schemas of a brand-new workspace (schemas.yaml `freshWorkspace`), by variant name:
+    the tables without the columns that appear only once a resource logs them, and the same
+    without the tables that may not exist at all."""
+    raw = yaml.safe_load(SCHEMAS_PATH.read_text(encoding="utf-8"))["freshWorkspace"]
+    full = _default_schemas()
+    absent = raw.get("absentColumns", {})
+    for name, columns in absent.items():
+        unknown = set(columns) - set(full[name].column_names)
+        if unknown:
+            raise SchemaError(f"{SCHEMAS_PATH}: freshWorkspace.absentColumns.{name}: "
+                              f"{', '.join(sorted(unknown))} not in tables.{name}")
+    fresh = {name: TableSchema(name, tuple(c for c in t.columns if c[0] not in
+                                           absent.get(name, ())), t.description)
+             for name, t in full.items()}
+    missing = set(raw.get("mayBeAbsent", []))
+    return {
+        "fresh workspace (no VPN columns yet)": fresh,
+        f"fresh workspace (no {', '.join(sorted(missing))} table yet)":
+            {name: t for name, t in fresh.items() if name not in missing},
+    }
+
+
 def schema_strings(tables: dict[str, TableSchema] | None = None) -> dict[str, str]:
     """{table: "(col:type, ...)"} as the language service wants them."""
     chosen = load_schemas() if tables is None else tables
