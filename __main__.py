@@ -9,6 +9,7 @@ from components.gateway_maintenance import GatewayMaintenance, GatewayMaintenanc
 from components.metric_alerts import GatewayAlerts, GatewayAlertsArgs
 from components.saved_queries import SavedQueries, SavedQueriesArgs
 from components.vm_scheduled_events import VmScheduledEvents, VmScheduledEventsArgs
+from components.workbook import VpnWorkbook, VpnWorkbookArgs
 from components.workspace import MonitoringWorkspace, MonitoringWorkspaceArgs
 from gatewatch.catalog import apply_overrides, deployable, load_catalog, load_saved_queries
 from gatewatch.config import ConfigError, from_pulumi
@@ -53,7 +54,20 @@ if config.azure is not None:
             tags=azure.tags,
         ),
     )
+    # The on-call page: drops classified as the tunnel-drop alert does, on the workspace.
+    vpn_workbook = VpnWorkbook(
+        "vpn-workbook",
+        VpnWorkbookArgs(
+            gateway_ids=[g.id.id for g in azure.gateways],
+            workspace_id=workspace.workspace_id,
+            resource_group_name=workspace.resource_group_name,
+            location=azure.location,
+            name_seed=f"{azure.resource_group_name}/{azure.location}",
+            tags=azure.tags,
+        ),
+    )
     pulumi.export("workspaceId", workspace.workspace_id)
+    pulumi.export("workbookId", vpn_workbook.workbook_id)
     pulumi.export("diagnosticSettingIds", diagnostics.setting_ids)
 
     if azure.vms:

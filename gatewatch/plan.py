@@ -72,6 +72,9 @@ def _kql_report(ctx: PlanContext) -> Report:
 
     queries = [(f"alert {r.name}", r.query) for r in load_catalog()]
     queries += [(f"saved query {q.name}", q.body) for q in load_saved_queries()]
+    from gatewatch.workbook import workbook_queries
+
+    queries += [(f"workbook {name}", text) for name, text in workbook_queries()]
     try:
         results = check_queries(queries)
     except KqlCheckerUnavailable as error:
