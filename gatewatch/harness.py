@@ -64,6 +64,8 @@ _ARM_TYPES = {
         "Microsoft.Insights/activityLogAlerts", "activityLogAlertName"),
     "azure-native:maintenance:MaintenanceConfiguration": (
         "Microsoft.Maintenance/maintenanceConfigurations", "resourceName"),
+    "azure-native:monitor:MetricAlert": ("Microsoft.Insights/metricAlerts", "ruleName"),
+    "azure-native:applicationinsights:Workbook": ("Microsoft.Insights/workbooks", "resourceName"),
 }
 
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 import runpy
 from typing import Any
 
+import pytest
 from google.protobuf import json_format
 from pulumi.runtime import proto
 
 from gatewatch import facts, harness
+from gatewatch.config import parse_config
 from gatewatch.harness import Recording, run_program
 from gatewatch.policy import remediation
+from gatewatch.validate import ConfigError
 from tests.graph import categories, plan, setting_for
 from tests.stacks import POLICY_GW, ROUTE_GW, base_config
 from tests.test_policy_analyzer import _struct, analyze, servicer
@@ -144,3 +147,12 @@ def test_the_pack_declares_the_remediation_at_remediate_level() -> None:
     [policy] = [p for p in info.policies if p.name == remediation.POLICY_NAME]
     assert policy.enforcementLevel == proto.REMEDIATE
     assert "policyBasedGateways" in policy.configSchema.properties
+
+
+def test_an_unknown_category_group_is_a_config_error_naming_the_key() -> None:
+    config = base_config()
+    config["gatewatch:azure"]["diagnostics"] = {"categoryGroup": "audit"}
+    with pytest.raises(ConfigError) as error:
+        parse_config(config)
+    assert "gatewatch:azure.diagnostics.categoryGroup" in str(error.value)
+    assert "allLogs" in str(error.value)
