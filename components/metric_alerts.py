@@ -98,7 +98,8 @@ def metric_criteria(rule: MetricAlertRule) -> Any:
             time_aggregation=rule.timeAggregation,
             dimensions=dimensions or None,
             operator=criterion.operator,
-            threshold=criterion.threshold,
+            # the catalog requires an int for a static criterion (2018-03-01: int)
+            threshold=float(criterion.threshold or 0),
         )],
     )
 
@@ -173,23 +174,23 @@ class GatewayAlerts(pulumi.ComponentResource):
             client = authorization.get_client_config_output(
                 opts=pulumi.InvokeOptions(parent=self))
             scope = client.subscription_id.apply(lambda s: f"/subscriptions/{s}")
-            for rule in args.activity_rules:
-                alert = monitor.ActivityLogAlert(
-                    f"{name}-{rule.name}",
-                    activity_log_alert_name=f"gatewatch-{rule.name}",
+            for activity in args.activity_rules:
+                log_alert = monitor.ActivityLogAlert(
+                    f"{name}-{activity.name}",
+                    activity_log_alert_name=f"gatewatch-{activity.name}",
                     resource_group_name=args.resource_group_name,
                     location=ACTIVITY_ALERT_LOCATION,
-                    description=" ".join(rule.description.split()),
-                    enabled=rule.enabled,
+                    description=" ".join(activity.description.split()),
+                    enabled=activity.enabled,
                     scopes=[scope],
                     condition=monitor.AlertRuleAllOfConditionArgs(
-                        all_of=activity_condition(rule, [g.id.id for g in watched])),
+                        all_of=activity_condition(activity, [g.id.id for g in watched])),
                     actions=monitor.ActionListArgs(action_groups=[
                         monitor.ActionGroupArgs(action_group_id=args.action_group_id)]),
                     tags=tags,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
-                activity_ids[rule.name] = alert.id
+                activity_ids[activity.name] = log_alert.id
 
         self.metric_alert_ids = (pulumi.Output.all(**metric_ids) if metric_ids
                                  else pulumi.Output.from_input({}))

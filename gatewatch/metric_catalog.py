@@ -359,7 +359,7 @@ def alert_names() -> tuple[frozenset[str], frozenset[str]]:
     metric = load_metric_catalog()
     activity = load_activity_catalog()
     _unique([*log, *metric, *activity])
-    with_severity = frozenset(r.name for r in [*log, *metric])
+    with_severity = frozenset([r.name for r in log] + [r.name for r in metric])
     return with_severity | {r.name for r in activity}, with_severity
 
 

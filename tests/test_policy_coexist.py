@@ -26,6 +26,15 @@ GATEWAY = "azure-native:network:VirtualNetworkGateway"
 FIVE = list(facts.GATEWAY_LOG_CATEGORIES)
 
 
+def declare_gateway(name: str, group: str, gateway_name: str,
+                    vpn_type: str = "RouteBased") -> Any:
+    from pulumi_azure_native import network
+
+    return network.VirtualNetworkGateway(
+        name, resource_group_name=group, virtual_network_gateway_name=gateway_name,
+        gateway_type="Vpn", vpn_type=vpn_type, location="japaneast")
+
+
 def all_logs_config() -> dict[str, Any]:
     config = base_config()
     config["gatewatch:azure"]["diagnostics"] = {"categoryGroup": "allLogs"}
@@ -56,7 +65,7 @@ def test_control_the_pack_still_fails_a_route_based_setting_with_too_few_categor
     def program() -> None:
         from pulumi_azure_native import monitor
 
-        gateway = native_gateway("hub", "rg-hub", "vpngw-hub")()
+        gateway = declare_gateway("hub", "rg-hub", "vpngw-hub")
         monitor.DiagnosticSetting("hub-diag", resource_uri=gateway.id, workspace_id="/x/ws",
                                   logs=[monitor.DiagnosticsLogSettingsArgs(
                                       category="GatewayDiagnosticLog", enabled=True)])
@@ -123,7 +132,7 @@ def test_after_remediation_the_mandatory_check_passes() -> None:
         def run() -> None:
             from pulumi_azure_native import monitor
 
-            gateway = native_gateway("branch", "rg-branch", "vpngw-branch", "PolicyBased")()
+            gateway = declare_gateway("branch", "rg-branch", "vpngw-branch", "PolicyBased")
             monitor.DiagnosticSetting("branch-diag", resource_uri=gateway.id,
                                       workspace_id="/x/ws", logs=[
                                           monitor.DiagnosticsLogSettingsArgs(category=c,

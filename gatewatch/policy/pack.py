@@ -60,7 +60,9 @@ def remediation_policy() -> ResourceValidationPolicy:
     gateways the engine registered before the setting."""
     known = remediation.PolicyBasedGateways()
 
-    def remediate(args: ResourceValidationArgs) -> dict[str, Any] | None:
+    # Returns the new props or None; pulumi-policy's servicer takes a plain mapping as well as
+    # an awaitable (its `Remediate`), though its type alias only names the awaitable.
+    def remediate(args: ResourceValidationArgs) -> Any:
         from pulumi_policy.deserialize import serialize_properties
 
         # The raw values behind the SDK's proxy: an unknown (a new gateway's id during
