@@ -123,6 +123,17 @@ def test_activity_alerts_use_published_gateway_operations() -> None:
     assert {o.lower() for o in ops.values()} <= published
 
 
+def test_an_unpublished_operation_name_is_rejected(tmp_path: Path) -> None:
+    from gatewatch.metric_catalog import ACTIVITY_ALERTS_DIR, load_activity_alert
+
+    data = yaml.safe_load((ACTIVITY_ALERTS_DIR / "gateway-deleted.yaml").read_text())
+    data["condition"]["operationName"] = "Microsoft.Network/virtualNetworkGateways/remove"
+    path = tmp_path / "gateway-deleted.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(CatalogError, match=r"condition\.operationName: .* is not a published"):
+        load_activity_alert(path)
+
+
 def test_alert_names_are_unique_across_the_three_catalogs() -> None:
     names, with_severity = alert_names()
     assert {"tunnel-drop", "bgp-peer-status", "gateway-deleted"} <= names
