@@ -6,11 +6,19 @@ from components.alerts import LogSearchAlerts, LogSearchAlertsArgs
 from components.aws_tunnel_logs import AwsTunnelLogs, AwsTunnelLogsArgs
 from components.gateway_diagnostics import GatewayDiagnostics, GatewayDiagnosticsArgs
 from components.gateway_maintenance import GatewayMaintenance, GatewayMaintenanceArgs
+from components.metric_alerts import GatewayAlerts, GatewayAlertsArgs
 from components.saved_queries import SavedQueries, SavedQueriesArgs
 from components.vm_scheduled_events import VmScheduledEvents, VmScheduledEventsArgs
+from components.workbook import VpnWorkbook, VpnWorkbookArgs
 from components.workspace import MonitoringWorkspace, MonitoringWorkspaceArgs
 from gatewatch.catalog import apply_overrides, deployable, load_catalog, load_saved_queries
 from gatewatch.config import ConfigError, from_pulumi
+from gatewatch.metric_catalog import (
+    apply_activity_overrides,
+    apply_metric_overrides,
+    load_activity_catalog,
+    load_metric_catalog,
+)
 
 try:
     config = from_pulumi()
@@ -46,7 +54,20 @@ if config.azure is not None:
             tags=azure.tags,
         ),
     )
+    # The on-call page: drops classified as the tunnel-drop alert does, on the workspace.
+    vpn_workbook = VpnWorkbook(
+        "vpn-workbook",
+        VpnWorkbookArgs(
+            gateway_ids=[g.id.id for g in azure.gateways],
+            workspace_id=workspace.workspace_id,
+            resource_group_name=workspace.resource_group_name,
+            location=azure.location,
+            name_seed=f"{azure.resource_group_name}/{azure.location}",
+            tags=azure.tags,
+        ),
+    )
     pulumi.export("workspaceId", workspace.workspace_id)
+    pulumi.export("workbookId", vpn_workbook.workbook_id)
     pulumi.export("diagnosticSettingIds", diagnostics.setting_ids)
 
     if azure.vms:
@@ -68,12 +89,16 @@ if config.azure is not None:
         # Rules that need a config feature (vm-scheduled-event: `requires: [vms]`) deploy only
         # when the stack has it; the catalog file says so, not a list kept here.
         features = {"vms"} if azure.vms else set()
+        log_rules = load_catalog()
+        log_names = {rule.name for rule in log_rules}
         alerts = LogSearchAlerts(
             "vpn-alerts",
             LogSearchAlertsArgs(
                 rules=deployable(
-                    apply_overrides(load_catalog(), set(azure.alerts.disabled),
-                                    dict(azure.alerts.severities)),
+                    # Names of the metric and activity catalogs are applied to those below.
+                    apply_overrides(log_rules, set(azure.alerts.disabled) & log_names,
+                                    {k: v for k, v in azure.alerts.severities.items()
+                                     if k in log_names}),
                     features,
                 ),
                 alerts=azure.alerts,
@@ -90,6 +115,21 @@ if config.azure is not None:
         pulumi.export("alertIdentityId", alerts.identity_id)
         pulumi.export("actionGroupId", alerts.action_group_id)
         action_group_id = alerts.action_group_id
+        # Metric and activity log alerts on the gateways, into the same action group.
+        GatewayAlerts(
+            "gateway-alerts",
+            GatewayAlertsArgs(
+                gateways=azure.gateways,
+                metric_rules=apply_metric_overrides(
+                    load_metric_catalog(), set(azure.alerts.disabled),
+                    dict(azure.alerts.severities)),
+                activity_rules=apply_activity_overrides(
+                    load_activity_catalog(), set(azure.alerts.disabled)),
+                resource_group_name=workspace.resource_group_name,
+                action_group_id=alerts.action_group_id,
+                tags=azure.tags,
+            ),
+        )
 
     if action_group_id is not None or azure.maintenance_window is not None:
         gateway_maintenance = GatewayMaintenance(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -73,7 +74,8 @@ class GatewayDiagnostics(pulumi.ComponentResource):
                 storage_account_id=args.destinations.storage_account_id,
                 event_hub_authorization_rule_id=args.destinations.event_hub_authorization_rule_id,
                 event_hub_name=args.destinations.event_hub_name,
-                logs=vpn_type.apply(_log_settings),
+                logs=vpn_type.apply(
+                    functools.partial(_log_settings, group=args.destinations.category_group)),
                 metrics=[
                     monitor.DiagnosticsMetricSettingsArgs(category=facts.ALL_METRICS, enabled=True)
                 ],
@@ -86,7 +88,13 @@ class GatewayDiagnostics(pulumi.ComponentResource):
         self.register_outputs({"setting_ids": self.setting_ids, "vpn_types": self.vpn_types})
 
 
-def _log_settings(vpn_type: str) -> list[monitor.DiagnosticsLogSettingsArgs]:
+def _log_settings(
+    vpn_type: str, group: str | None = None,
+) -> list[monitor.DiagnosticsLogSettingsArgs]:
+    """Route-based gateways: the category group when config asks for it (what policy ed6ae75a
+    checks), else the five by name. Policy-based ones: always their two by name (facts)."""
+    if group is not None and vpn_type == facts.ROUTE_BASED:
+        return [monitor.DiagnosticsLogSettingsArgs(category_group=group, enabled=True)]
     return [
         monitor.DiagnosticsLogSettingsArgs(category=category, enabled=True)
         for category in facts.categories_for(vpn_type)

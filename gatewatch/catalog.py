@@ -368,6 +368,27 @@ def _trigger(source: Path, value: Any) -> Trigger:
     return Trigger(operator, float(threshold), aggregation, FailingPeriods(number, minimum))
 
 
+_INCLUDE = re.compile(r"^(?P<indent>[ \t]*)//[ \t]*@include[ \t]+(?P<path>\S+)[ \t]*$",
+                      re.MULTILINE)
+
+
+def expand_includes(text: str, source: Path, base: Path = ALERTS_DIR) -> str:
+    """The query with each `// @include <path>` line replaced by that file (relative to
+    alerts/): a piece of KQL that several queries run (the tunnel-drop classification, read by
+    the alert and the workbook) lives in one file."""
+
+    def include(match: re.Match[str]) -> str:
+        path = (base / match.group("path")).resolve()
+        if base.resolve() not in path.parents or not path.is_file():
+            raise _fail(source, "query", f"@include {match.group('path')}: no such file under "
+                                         f"{base}")
+        body = path.read_text(encoding="utf-8").rstrip("\n")
+        return "\n".join(match.group("indent") + line if line else line
+                         for line in body.splitlines())
+
+    return _INCLUDE.sub(include, text)
+
+
 # A KQL timespan literal: 5m, 1.5h, 30s, 100ms, 2d, 10microseconds, 1tick, or time(...).
 _TIMESPAN_LITERAL = re.compile(
     r"\s*(\d+(\.\d+)?\s*(d|days?|h|hrs?|hours?|m|min|minutes?|s|sec|seconds?|ms|milli|"
@@ -404,7 +425,7 @@ def _query_first_line(source: Path) -> int:
 
 
 def _query(source: Path, value: Any, frequency: str) -> str:
-    text = _str(source, "query", value)
+    text = expand_includes(_str(source, "query", value), source)
     bad_ago = non_literal_ago(text)
     if bad_ago:
         first = _query_first_line(source)

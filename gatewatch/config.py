@@ -82,6 +82,9 @@ class GatewayConfig(_ArmTarget):
     location: str | None = None
     # False: left out of gatewatch:azure.maintenanceWindow (e.g. a Basic SKU gateway).
     maintenance_window: bool = True
+    # The gateway's Azure tags as an offline plan should assume them (the program reads the
+    # real ones through the gateway lookup; the offline harness answers it with these).
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,9 @@ class DiagnosticsConfig:
     storage_account_id: str | None = None
     event_hub_authorization_rule_id: str | None = None
     event_hub_name: str | None = None
+    # "allLogs": route-based gateways' settings select the category group instead of naming
+    # the five categories (what built-in policy ed6ae75a checks for); None: by name.
+    category_group: str | None = None
 
 
 ROLE_SCOPES = ("workspace", "resourceGroup")
@@ -272,7 +278,8 @@ def _read_gateways(r: Reader, m: Mapping[str, Any], path: str) -> list[GatewayCo
     out: list[GatewayConfig] = []
     seen: dict[str, str] = {}
     for item_path, item in r.items(m, "gateways", path, required=True, what="gateways"):
-        g = r.mapping(item, item_path, allowed=("id", "vpnType", "location", "maintenanceWindow"),
+        g = r.mapping(item, item_path,
+                      allowed=("id", "vpnType", "location", "maintenanceWindow", "tags"),
                       required=("id",),
                       example="{id: /subscriptions/.../virtualNetworkGateways/vpngw01}")
         if g is None:
@@ -283,13 +290,14 @@ def _read_gateways(r: Reader, m: Mapping[str, Any], path: str) -> list[GatewayCo
                                what="an Azure region name",
                                fix="use the region's short name, like japaneast")
         in_window = r.boolean(g, "maintenanceWindow", item_path)
+        gw_tags = r.string_map(g, "tags", item_path)
         if gid is None:
             continue
         if not r.first_seen(seen, gid.key, child(item_path, "id"), "gateway"):
             continue
         out.append(GatewayConfig(id=gid, vpn_type=vpn_type, key_path=item_path,
                                  location=gw_location,
-                                 maintenance_window=in_window is not False))
+                                 maintenance_window=in_window is not False, tags=gw_tags))
     return out
 
 
@@ -297,7 +305,8 @@ def _read_diagnostics(r: Reader, value: Any, path: str) -> DiagnosticsConfig:
     if value is None:
         return DiagnosticsConfig()
     m = r.mapping(value, path,
-                  allowed=("storageAccountId", "eventHubAuthorizationRuleId", "eventHubName"))
+                  allowed=("storageAccountId", "eventHubAuthorizationRuleId", "eventHubName",
+                           "categoryGroup"))
     if m is None:
         return DiagnosticsConfig()
     storage = _arm_id(r, m, "storageAccountId", path, STORAGE_TYPE, "a storage account")
@@ -307,15 +316,17 @@ def _read_diagnostics(r: Reader, value: Any, path: str) -> DiagnosticsConfig:
     if hub and "eventHubAuthorizationRuleId" not in m:
         r.problem(child(path, "eventHubName"), "needs eventHubAuthorizationRuleId",
                   f"set {child(path, 'eventHubAuthorizationRuleId')} as well")
+    group = r.string(m, "categoryGroup", path, choices=facts.CATEGORY_GROUPS)
     return DiagnosticsConfig(
         storage_account_id=storage.id if storage else None,
         event_hub_authorization_rule_id=rule.id if rule else None,
         event_hub_name=hub,
+        category_group=group,
     )
 
 
 def _read_alerts(r: Reader, value: Any, path: str) -> AlertsConfig | None:
-    from gatewatch.catalog import load_catalog
+    from gatewatch.metric_catalog import alert_names
 
     m = r.mapping(value, path,
                   allowed=("emails", "webhooks", "roleScope", "disabled", "severities"),
@@ -337,7 +348,9 @@ def _read_alerts(r: Reader, value: Any, path: str) -> AlertsConfig | None:
         if name and uri and r.first_seen(names, name, child(item_path, "name"), "receiver name"):
             webhooks.append(WebhookConfig(name=name, uri=uri))
     role_scope = r.string(m, "roleScope", path, choices=ROLE_SCOPES) or "workspace"
-    known = {rule.name for rule in load_catalog()}
+    # Log, metric and activity log alerts share one name space; activity log alerts have no
+    # severity in Azure's API, so they can be disabled but not re-severitied.
+    known, with_severity = alert_names()
     disabled: set[str] = set()
     seen: dict[str, str] = {}
     for item_path, item in r.items(m, "disabled", path, what="alert names"):
@@ -347,7 +360,8 @@ def _read_alerts(r: Reader, value: Any, path: str) -> AlertsConfig | None:
         elif r.first_seen(seen, item, item_path, "alert"):
             disabled.add(item)
     severities: dict[str, int] = {}
-    raw_sev = r.mapping(m.get("severities", {}), child(path, "severities"), allowed=sorted(known))
+    raw_sev = r.mapping(m.get("severities", {}), child(path, "severities"),
+                        allowed=sorted(with_severity))
     for name in raw_sev or {}:
         sev = r.integer(raw_sev or {}, name, child(path, "severities"), lo=0, hi=4)
         if sev is not None:

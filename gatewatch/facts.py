@@ -7,6 +7,7 @@ Sources: seed 000/001 (Microsoft's VPN Gateway diagnostics article) and FIELD-NO
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final
 
 # The five resource-log categories a Microsoft.Network/virtualNetworkGateways emits.
@@ -134,3 +135,25 @@ AWS_LOG_GROUP_ARN_RE: Final = re.compile(
 SCHEDULED_EVENTS_LOG: Final = "Application"
 SCHEDULED_EVENTS_SOURCE: Final = "AzureScheduledEvents"
 SCHEDULED_EVENTS_EVENT_ID: Final = 1234
+
+# AMBA's opt-out tag (Azure/azure-monitor-baseline-alerts docs, "Disabling Policies": "By
+# default, creating the tag MonitorDisable with value "true" will prevent deployment of alert
+# rules on those resources"). Azure Policy compares tag values case-insensitively; so do we.
+MONITOR_DISABLE_TAG: Final = "MonitorDisable"
+MONITOR_DISABLE_VALUE: Final = "true"
+
+
+def monitor_disabled(tags: Mapping[str, str] | None) -> bool:
+    """Does a resource carry AMBA's opt-out tag (name and value compared case-insensitively)?"""
+    return any(k.lower() == MONITOR_DISABLE_TAG.lower()
+               and str(v).lower() == MONITOR_DISABLE_VALUE
+               for k, v in (tags or {}).items())
+
+
+# The diagnostic setting's log selection: each category by name (the kit's default), or the
+# category group allLogs, the form built-in policy ed6ae75a ("Enable logging by category group
+# ... to Log Analytics") checks for. Policy-based gateways always get their two categories by
+# name: Microsoft documents only that they emit GatewayDiagnosticLog and RouteDiagnosticLog,
+# not what allLogs resolves to on them (see README, "Beside Azure Policy").
+CATEGORY_GROUP_ALL_LOGS: Final = "allLogs"
+CATEGORY_GROUPS: Final[tuple[str, ...]] = (CATEGORY_GROUP_ALL_LOGS,)

@@ -67,6 +67,8 @@ _ARM_TYPES = {
         "Microsoft.Insights/activityLogAlerts", "activityLogAlertName"),
     "azure-native:maintenance:MaintenanceConfiguration": (
         "Microsoft.Maintenance/maintenanceConfigurations", "resourceName"),
+    "azure-native:monitor:MetricAlert": ("Microsoft.Insights/metricAlerts", "ruleName"),
+    "azure-native:applicationinsights:Workbook": ("Microsoft.Insights/workbooks", "resourceName"),
 }
 
 
@@ -252,6 +254,7 @@ class OfflineHints:
     location: str = "japaneast"
     gateway_locations: dict[str, str] = field(default_factory=dict)
     gateway_vpn_types: dict[str, str] = field(default_factory=dict)
+    gateway_tags: dict[str, dict[str, str]] = field(default_factory=dict)
     vm_os_types: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -276,6 +279,8 @@ class OfflineHints:
                                for g in azure.gateways if g.location},
             gateway_vpn_types={key(g.resource_group, g.name): g.vpn_type
                                for g in azure.gateways if g.vpn_type},
+            gateway_tags={key(g.resource_group, g.name): dict(g.tags)
+                          for g in azure.gateways if g.tags},
             vm_os_types={key(v.resource_group, v.name): v.os_type
                          for v in azure.vms if v.os_type},
         )
@@ -356,7 +361,10 @@ class OfflineMocks(pulumi_mocks.Mocks):
             result = {"name": name, "gatewayType": "Vpn", "vpnType": vpn_type,
                       "location": location, "sku": {"name": OFFLINE_DEFAULT_GATEWAY_SKU,
                                                     "tier": OFFLINE_DEFAULT_GATEWAY_SKU},
+                      "tags": self.hints.gateway_tags.get(key, {}),
                       **self.lookups.get(key, {})}
+            if result.get("tags"):
+                note += f"; tags {result['tags']}"
             note += (f"; location {result['location']}, sku {result['sku']['name']}"
                      + (" (from the test's answer)" if key in self.lookups else
                         " (config or offline default)"))

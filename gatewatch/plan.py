@@ -78,9 +78,11 @@ def _kql_report(ctx: PlanContext) -> Report:
     language service against the documented table schemas."""
     from gatewatch.catalog import load_catalog, load_saved_queries
     from gatewatch.kql.check import KqlCheckerUnavailable, check_fresh_workspace, check_queries
+    from gatewatch.workbook import workbook_queries
 
     alerts = [(f"alert {r.name}", r.query) for r in load_catalog()]
     queries = alerts + [(f"saved query {q.name}", q.body) for q in load_saved_queries()]
+    queries += [(f"workbook {name}", text) for name, text in workbook_queries()]
     try:
         # Alerts also against a brand-new workspace: Azure validates them at creation.
         results = check_queries(queries) + check_fresh_workspace(alerts)
@@ -262,8 +264,37 @@ def _notice_budget_report(ctx: PlanContext) -> Report:
                   lines=lines, data=data or None)
 
 
-REPORTS: list[ReportFn] = [_lookups_report, _grants_report, _schema_report, _doc_rules_report,
-                          _kql_report, policy_report, _aws_cost_report, _notice_budget_report]
+def _opt_out_report(ctx: PlanContext) -> Report | None:
+    """Gateways carrying AMBA's opt-out tag (MonitorDisable=true), as the gateway lookup
+    answered, and whether the graph indeed holds no metric alert scoped to them."""
+    from gatewatch import facts
+
+    opted: dict[str, str] = {}
+    for call in ctx.recording.calls:
+        if call.token == "azure-native:network:getVirtualNetworkGateway" \
+                and facts.monitor_disabled(call.result.get("tags")):
+            rg, name = call.args["resourceGroupName"], call.args["virtualNetworkGatewayName"]
+            opted[f"{rg}/{name}".lower()] = f"{rg}/{name}"
+    if not opted:
+        return None
+    lines, data = [], []
+    for key, label in sorted(opted.items()):
+        suffix = f"/resourcegroups/{key.split('/')[0]}/providers/microsoft.network/" \
+                 f"virtualnetworkgateways/{key.split('/')[1]}"
+        hits = [r.name for r in ctx.recording.by_type("azure-native:monitor:MetricAlert")
+                if any(str(s).lower().endswith(suffix) for s in r.inputs.get("scopes") or [])]
+        lines.append(f"gateway {label}: tagged {facts.MONITOR_DISABLE_TAG}="
+                     f"{facts.MONITOR_DISABLE_VALUE}, skipped: "
+                     + (f"but {len(hits)} metric alert(s) still target it" if hits
+                        else "no metric or activity log alert for it"))
+        data.append({"gateway": label, "metricAlerts": hits})
+    return Report(key="monitorDisable", title="Gateways opted out (AMBA's MonitorDisable tag)",
+                  lines=lines, data=data, failed=any(d["metricAlerts"] for d in data))
+
+
+REPORTS: list[ReportFn] = [_lookups_report, _opt_out_report, _grants_report, _schema_report,
+                          _doc_rules_report, _kql_report, policy_report, _aws_cost_report,
+                          _notice_budget_report]
 
 
 def stack_file(stack: str, project_root: Path) -> Path:

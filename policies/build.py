@@ -60,6 +60,7 @@ REQUIRED_IN_WHEEL = (
     "gatewatch/policy/pack.py",
     "gatewatch/policy/rules.py",
     "gatewatch/policy/resources.py",
+    "gatewatch/policy/remediation.py",
 )
 
 

@@ -10,18 +10,21 @@ Enforcement per policy is the engine's: `--policy-pack-config` `{"<policy>": "ad
 from __future__ import annotations
 
 import sys
-from typing import Final
+from typing import Any, Final
 
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyConfigSchema,
     ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
     StackValidation,
     StackValidationArgs,
     StackValidationPolicy,
 )
 
+from gatewatch.policy import remediation
 from gatewatch.policy.resources import from_policy_resource
 from gatewatch.policy.rules import (
     EXEMPTIONS_SCHEMA,
@@ -51,8 +54,42 @@ def _stack_validator(rule: Rule) -> StackValidation:
     return validate
 
 
+def remediation_policy() -> ResourceValidationPolicy:
+    """Rewrites a diagnostic setting that asks a policy-based gateway for categories it cannot
+    emit (see gatewatch/policy/remediation.py); one per pack process, so it remembers the
+    gateways the engine registered before the setting."""
+    known = remediation.PolicyBasedGateways()
+
+    # Returns the new props or None; pulumi-policy's servicer takes a plain mapping as well as
+    # an awaitable (its `Remediate`), though its type alias only names the awaitable.
+    def remediate(args: ResourceValidationArgs) -> Any:
+        from pulumi_policy.deserialize import serialize_properties
+
+        # The raw values behind the SDK's proxy: an unknown (a new gateway's id during
+        # preview) stays the engine's sentinel instead of raising, and never matches.
+        props = dict(serialize_properties(args.props))
+        config = args.get_config() or {}
+        gateways = remediation.PolicyBasedGateways.from_config(
+            config.get("policyBasedGateways") or ())
+        gateways.keys |= known.keys
+        known.observe(args.resource_type, props)
+        return remediation.remediate_setting(args.resource_type, props, gateways)
+
+    return ResourceValidationPolicy(
+        name=remediation.POLICY_NAME,
+        description="Requires diagnostic settings on policy-based VPN gateways to ask only for "
+                    "the two categories they emit, rewriting a setting that asks for more.",
+        remediate=remediate,
+        enforcement_level=EnforcementLevel.REMEDIATE,
+        config_schema=PolicyConfigSchema(properties={
+            "policyBasedGateways": dict(remediation.CONFIG_SCHEMA)}),
+        remediation_steps="List only GatewayDiagnosticLog and RouteDiagnosticLog for a "
+                          "policy-based gateway (facts.categories_for('PolicyBased')).",
+    )
+
+
 def build_policies() -> list[Policy]:
-    return [
+    return [*[
         StackValidationPolicy(
             name=rule.name,
             description=rule.description,
@@ -62,4 +99,4 @@ def build_policies() -> list[Policy]:
             remediation_steps=rule.remediation,
         )
         for rule in RULES
-    ]
+    ], remediation_policy()]
