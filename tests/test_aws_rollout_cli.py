@@ -214,7 +214,9 @@ def test_ctrl_c_mid_rollout_exits_130_in_one_line_and_modifies_nothing_more(
         [sys.executable, "-m", "gatewatch", "tunnel-logs", "apply", "--region", "us-east-1",
          "--endpoint-url", url, "--log-group-arn", ARN, "--poll", "0.2", "--timeout", "20", vpn],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(),
-        start_new_session=True)
+        # SIGINT at its default in the child, as under a terminal (a background shell ignores
+        # it, and Python then installs no KeyboardInterrupt handler).
+        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stderr is not None
     progress = []
     while not any("change accepted" in line for line in progress):  # tunnel 1 is changing

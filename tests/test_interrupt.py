@@ -23,6 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def _ctrl_c_ready() -> None:
+    """In the child before exec: SIGINT at its default, as under a terminal. A shell running
+    the test suite in the background ignores SIGINT, the ignore is inherited, and Python then
+    installs no KeyboardInterrupt handler at all."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
@@ -31,7 +38,7 @@ def _cpu_seconds(pid: int) -> float:
 def interrupt_while_working(args: list[str], cpu_seconds: float) -> tuple[str, str]:
     proc = subprocess.Popen([sys.executable, "-m", "gatewatch", *args], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_ctrl_c_ready)
     deadline = time.monotonic() + 120
     while _cpu_seconds(proc.pid) < cpu_seconds:
         assert proc.poll() is None, f"finished before it could be interrupted: {args}"

@@ -22,6 +22,13 @@ BUILD = ROOT / "policies" / "build.py"
 PIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+")
 
 
+def _ctrl_c_ready() -> None:
+    """In the child before exec: SIGINT at its default, as under a terminal. A shell running
+    the test suite in the background ignores SIGINT, the ignore is inherited, and Python then
+    installs no KeyboardInterrupt handler at all."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _build_module() -> dict[str, Any]:
     return runpy.run_path(str(BUILD))
 
@@ -186,7 +193,7 @@ def test_ctrl_c_during_the_build_exits_130_and_keeps_the_last_good_pack(tmp_path
     before = _earlier_build(out)
     proc = subprocess.Popen([sys.executable, str(BUILD), "--out", str(out)], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_ctrl_c_ready)
     # Wait until it is working: the temporary folder exists and pip is building the wheel.
     deadline = time.monotonic() + 60
     while not list(out.parent.glob(".policy-pack.building-*")):
