@@ -45,7 +45,7 @@ from gatewatch.aws_rollout.engine import (
     connection_view,
 )
 from gatewatch.aws_rollout.retry import Backoff, error_code
-from gatewatch.aws_rollout.standin import Ec2StandIn, StandInSettings
+from tests.standins.ec2 import Ec2StandIn, StandInSettings
 
 ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/vpn-tunnels"
 OPTIONS = LogOptions(True, ARN, "json")

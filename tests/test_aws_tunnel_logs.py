@@ -22,7 +22,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from components.aws_tunnel_logs import negotiation_failure_pattern
 from components.tunnel_logging import TunnelLoggingProvider
 from gatewatch.aws_rollout.clock import RealClock
-from gatewatch.aws_rollout.standin import Ec2StandIn, StandInSettings
+from tests.standins.ec2 import Ec2StandIn, StandInSettings
 from gatewatch.config import parse_config
 from gatewatch.harness import offline_tunnel_ips
 from gatewatch.validate import ConfigError
