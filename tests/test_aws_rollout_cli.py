@@ -16,8 +16,8 @@ import pytest
 
 from gatewatch.aws_rollout import cli
 from gatewatch.aws_rollout.clock import RealClock
-from tests.standins.ec2 import DOWN, Ec2StandIn, StandInSettings
 from tests.aws_rollout_fixtures import ARN, ENABLED_API, max_both_down_seconds, subprocess_env
+from tests.standins.ec2 import DOWN, Ec2StandIn, StandInSettings
 
 FAST = StandInSettings(outage_seconds=1.2, down_delay=0.1, modify_seconds=1.0, telemetry_lag=0.3)
 

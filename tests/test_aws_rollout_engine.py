@@ -20,7 +20,6 @@ from gatewatch.aws_rollout.engine import (
     RolloutSettings,
     rollout,
 )
-from tests.standins.ec2 import DOWN, CallRecord, Ec2StandIn, StandInSettings
 from tests.aws_rollout_fixtures import (
     ARN,
     DISABLE,
@@ -33,6 +32,7 @@ from tests.aws_rollout_fixtures import (
     make_world,
     max_both_down_seconds,
 )
+from tests.standins.ec2 import DOWN, CallRecord, Ec2StandIn, StandInSettings
 
 
 class Killed(BaseException):

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.standins.ec2xml import EC2_XMLNS, render_response
-from tests.standins.ec2 import DOWN, UP, StandInSettings
 from tests.aws_rollout_fixtures import ARN, ENABLED_API, client, make_world
+from tests.standins.ec2 import DOWN, UP, StandInSettings
+from tests.standins.ec2xml import EC2_XMLNS, render_response
 
 NS = {"ec2": EC2_XMLNS}
 

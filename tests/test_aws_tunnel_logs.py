@@ -22,7 +22,6 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from components.aws_tunnel_logs import negotiation_failure_pattern
 from components.tunnel_logging import TunnelLoggingProvider
 from gatewatch.aws_rollout.clock import RealClock
-from tests.standins.ec2 import Ec2StandIn, StandInSettings
 from gatewatch.config import parse_config
 from gatewatch.harness import offline_tunnel_ips
 from gatewatch.validate import ConfigError
@@ -33,6 +32,7 @@ from tests.aws_rollout_fixtures import (
     subprocess_env,
 )
 from tests.graph import plan
+from tests.standins.ec2 import Ec2StandIn, StandInSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 VPN_A, VPN_B = "vpn-0a1b2c3d4e5f60718", "vpn-0fedcba9876543210"
