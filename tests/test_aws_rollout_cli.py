@@ -59,7 +59,9 @@ def test_apply_then_rerun_then_status(served: tuple[Ec2StandIn, str]) -> None:
     assert status.returncode == 0, status.stderr
     lines = [line.split() for line in status.stdout.splitlines() if "tunnel" in line]
     assert len(lines) == 4
-    assert all(words[3] == "UP" and "logs=enabled" in words for words in lines)
+    assert all(words[3] == "UP" and f"tunnel-logs=json:{ARN}" in words
+               and f"bgp-logs=json:{ARN}" in words and "lifecycle-control=on" in words
+               and "maintenance=none" in words for words in lines)
 
 
 def test_apply_stops_with_exit_1_when_the_other_tunnel_is_down(
@@ -141,13 +143,15 @@ def test_bad_input_exits_2_naming_argument_and_fix(
     assert expected in err and err.count("\n") == 1
 
 
-def test_status_needs_no_arn_and_unknown_id_exits_1(served: tuple[Ec2StandIn, str]) -> None:
-    _, url = served
+def test_status_of_an_unknown_id_is_bad_input_naming_it(served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    known = standin.add_connection()
     missing = tunnel_logs("status", "--region", "us-east-1", "--endpoint-url", url,
-                          "vpn-0123456789abcdef0")
-    assert missing.returncode == 1
-    assert "InvalidVpnConnectionID.NotFound" in missing.stderr
-    assert "Traceback" not in missing.stderr
+                          known, "vpn-0123456789abcdef0")
+    assert missing.returncode == 2
+    assert missing.stderr.count("\n") == 1
+    assert "unknown VPN connection id: vpn-0123456789abcdef0" in missing.stderr
+    assert known not in missing.stderr and "Traceback" not in missing.stderr
 
 
 def test_add_parser_sets_func_for_the_gatewatch_dispatcher() -> None:

@@ -449,12 +449,11 @@ def test_unreachable_endpoint_fails_fast_with_a_clear_message() -> None:
     result = engine.run([vpn])
 
     error = result.connections[0].error or ""
-    assert "could not connect to the EC2 endpoint after 3 tries" in error
+    assert error.startswith(f"{vpn}: could not connect to the EC2 endpoint after 3 tries")
     assert "EndpointConnectionError" in error and "check the endpoint URL" in error
     retries = [e for e in events if e.phase == "retry"]
-    # The up-front read of all ids is what retries; nothing per connection started yet.
-    assert len(retries) == 2 and all(e.vpn_connection_id == "reading 1 connection(s)"
-                                     for e in retries)
+    # The up-front read of all ids is what retries (named by the ids it reads).
+    assert len(retries) == 2 and all(e.vpn_connection_id == vpn for e in retries)
     assert "retry 1/2" in retries[0].message and "EndpointConnectionError" in retries[0].message
     assert retries[1].elapsed > 0.0
     assert clock.now() - start < 5.0  # seconds of backoff, not minutes

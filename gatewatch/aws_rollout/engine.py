@@ -740,7 +740,8 @@ class RolloutEngine:
             except Exception as exc:
                 if not is_retryable(exc):
                     raise RolloutStopped(
-                        f"{vpn_id} tunnel {n} ({ip}): the service refused the change: {exc}; "
+                        f"{vpn_id} tunnel {n} ({ip}): the service refused the change: "
+                        f"{describe_error(exc)}; "
                         f"{untouched}."
                     ) from exc
                 failures += 1
@@ -1038,7 +1039,7 @@ class RolloutEngine:
     def _prefetch(self, run: _Run, ids: Sequence[str]) -> None:
         """The up-front check: every id read in one batched pass (retried like any read);
         unknown ids raise UnknownConnections, before anything is touched."""
-        label = f"reading {len(ids)} connection(s)"
+        label = ", ".join(ids) if len(ids) <= 3 else f"{len(ids)} connections"
         run.begin(label, 0, self.clock.now())
         self._call(run, "DescribeVpnConnections", label, 0, None,
                    lambda: self._fetch(run, [i for i in ids if i not in run.cache]))
@@ -1065,7 +1066,8 @@ class RolloutEngine:
             except Exception as exc:
                 if not is_retryable(exc):
                     raise RolloutStopped(
-                        f"{vpn_id or 'rollout'}: {what} failed: {exc}; nothing more was touched."
+                        f"{vpn_id or 'rollout'}: {what} failed: {describe_error(exc)}; nothing "
+                        "more was touched."
                     ) from exc
                 failures += 1
                 self._backoff(run, vpn_id or "", n, ip, failures, exc, what,
