@@ -448,6 +448,7 @@ class _Run:
     poll_lock: threading.Lock = field(default_factory=threading.Lock)
     retry_at: float = float("-inf")
     read_failures: int = 0
+    tokens_held: int = 0  # DescribeVpnConnections tokens booked for the next batched read
 
     def begin(self, vpn_id: str, n: int, now: float) -> float:
         with self.lock:
@@ -915,6 +916,8 @@ class RolloutEngine:
                       what: str | None = None) -> TunnelResult:
         """Wait for the UP that follows the change (LastStatusChange newer than the call)."""
         after = max(changed_at, before.last_status_change or changed_at)
+        # Nothing to learn right after the call (telemetry lags): first read at the next tick.
+        self._sleep_tick(run, changed_at + self.settings.timeout)
         seen = self._wait_up(run, vpn_id, n, ip, changed_at + self.settings.timeout,
                              after=after, why="after the change", untouched=untouched)
         waited = self.clock.now() - changed_at
@@ -996,8 +999,18 @@ class RolloutEngine:
                         wanted = sorted(run.active | {vpn_id})
                         stale = [i for i in wanted if (e := run.cache.get(i)) is None
                                  or e.at < tick or e.seq <= run.mutated.get(i, 0)]
+                    if not run.tokens_held:
+                        # Book the read's tokens without sleeping under the lock (a simulated
+                        # clock only advances when every worker sleeps on it).
+                        chunks = -(-len(stale) // self.settings.describe_chunk)
+                        run.tokens_held = chunks
+                        wait = run.pacer.reserve("DescribeVpnConnections", chunks)
+                        if wait > 0:
+                            run.retry_at = now + wait
+                if wait <= 0:
+                    run.tokens_held = 0
                     try:
-                        self._fetch(run, stale)
+                        self._fetch(run, stale, paced=False)
                         run.read_failures = 0
                         continue
                     except Exception as exc:
@@ -1020,13 +1033,14 @@ class RolloutEngine:
             else:
                 self.clock.sleep(wait)
 
-    def _fetch(self, run: _Run, ids: Sequence[str]) -> None:
+    def _fetch(self, run: _Run, ids: Sequence[str], paced: bool = True) -> None:
         """Read `ids` (chunked, filter on vpn-connection-id so unknown ids are simply absent
         instead of failing the whole call) into the cache."""
         chunk = self.settings.describe_chunk
         for start in range(0, len(ids), chunk):
             part = list(ids[start:start + chunk])
-            run.pacer.wait("DescribeVpnConnections")
+            if paced:
+                run.pacer.wait("DescribeVpnConnections")
             seq, at = run.next_seq(), self.clock.now()
             raw = run.client.describe_vpn_connections(
                 Filters=[{"Name": "vpn-connection-id", "Values": part}])

@@ -74,11 +74,17 @@ class Pacer:
             for action, (cap, refill) in (EC2_REQUEST_BUCKETS if limits is None else limits).items()
         }
 
-    def wait(self, action: str) -> None:
+    def reserve(self, action: str, count: int = 1) -> float:
+        """Book `count` tokens now; return how long to wait before using the last of them
+        (never sleeps, so it is safe to call while holding a lock)."""
         bucket = self._buckets.get(action)
         if bucket is None:
-            return
+            return 0.0
         with self._lock:
-            delay = bucket.take(self.clock.now())
+            now = self.clock.now()
+            return max(bucket.take(now) for _ in range(max(1, count)))
+
+    def wait(self, action: str) -> None:
+        delay = self.reserve(action)
         if delay > 0:
             self.clock.sleep(delay)
