@@ -144,6 +144,14 @@ def test_alarms_mail_through_one_topic_in_the_configured_region() -> None:
         ({"vpnConnection": [VPN_A]}, "gatewatch:aws.vpnConnection", "vpnConnections"),
         ({"ec2EndpointUrl": "http://ec2.example.com"}, "gatewatch:aws.ec2EndpointUrl",
          "https"),
+        ({"bgpLogs": "yes"}, "gatewatch:aws.bgpLogs", "true or false"),
+        ({"bgpLogs": False, "bgpLogGroupName": "/aws/vendedlogs/bgp"},
+         "gatewatch:aws.bgpLogGroupName", "has no effect with bgpLogs: false"),
+        ({"bgpLogGroupName": "bad name!"}, "gatewatch:aws.bgpLogGroupName",
+         "not a log group name"),
+        ({"tunnelLifecycleControl": 1}, "gatewatch:aws.tunnelLifecycleControl",
+         "true or false"),
+        ({"maxParallel": 1001}, "gatewatch:aws.maxParallel", "1 to 1000"),
     ],
 )
 def test_aws_config_errors_name_the_key(changes: dict[str, Any], path: str, words: str) -> None:
