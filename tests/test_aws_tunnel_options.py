@@ -199,7 +199,7 @@ def test_maintenance_that_never_finishes_stops_cleanly_and_leaves_tunnel_2() -> 
 def test_maintenance_outside_the_window_is_deferred_and_nothing_is_replaced() -> None:
     world = make_world()
     vpn = world.standin.add_connection()
-    ip1, ip2 = world.standin.tunnel_ips(vpn)
+    ip1, _ip2 = world.standin.tunnel_ips(vpn)
     world.standin.schedule_maintenance(vpn, ip1)
     hour = dt.datetime.fromtimestamp(world.clock.now(), tz=dt.UTC).hour
     closed = TimeWindow.parse(f"{(hour + 2) % 24:02d}:00-{(hour + 4) % 24:02d}:00")
@@ -220,7 +220,7 @@ def test_maintenance_outside_the_window_is_deferred_and_nothing_is_replaced() ->
 
 @pytest.mark.parametrize("text", ["2-5", "25:00-03:00", "02:00-02:00", "02:00", "ab:cd-01:00"])
 def test_a_malformed_window_is_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="HH:MM-HH:MM|empty window"):
+    with pytest.raises(ValueError, match=r"HH:MM-HH:MM|empty window"):
         TimeWindow.parse(text)
 
 
