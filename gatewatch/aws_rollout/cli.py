@@ -353,7 +353,7 @@ def run(args: argparse.Namespace) -> int:
               "command: finished tunnels are skipped.", file=err)
         return 130
     _print_summary(result, out)
-    for message in result.errors:
+    for message in dict.fromkeys(result.errors):  # one stop shared by all prints once
         print(f"{PROG}: error: {message}", file=err)
     return 0 if result.ok else 1
 

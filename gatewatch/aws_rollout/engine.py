@@ -407,6 +407,21 @@ def format_time(epoch: float | None) -> str:
 # --- the engine -------------------------------------------------------------------------------
 
 
+class NotEc2Response(Exception):
+    """A 200 answer that is not an EC2 response (botocore parses such bodies leniently, so an
+    HTML page would otherwise read as "no connections")."""
+
+
+def _require_ec2(raw: Mapping[str, Any]) -> None:
+    meta = raw.get("ResponseMetadata", {})
+    kind = str(meta.get("HTTPHeaders", {}).get("content-type", ""))
+    if not meta.get("RequestId") or "html" in kind.lower():
+        raise NotEc2Response(
+            f"the endpoint answered HTTP {meta.get('HTTPStatusCode', '?')} "
+            f"({kind or 'no content type'}) without an EC2 request id: not an EC2 endpoint; "
+            "check --endpoint-url / ec2EndpointUrl and the region")
+
+
 class UnknownConnections(Exception):
     """Ids DescribeVpnConnections does not know: bad input, refused before anything changes."""
 
@@ -1044,6 +1059,7 @@ class RolloutEngine:
             seq, at = run.next_seq(), self.clock.now()
             raw = run.client.describe_vpn_connections(
                 Filters=[{"Name": "vpn-connection-id", "Values": part}])
+            _require_ec2(raw)
             views = {v.vpn_connection_id: v
                      for v in map(connection_view, raw.get("VpnConnections", []))}
             with run.lock:
