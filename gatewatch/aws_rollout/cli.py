@@ -332,7 +332,7 @@ def run(args: argparse.Namespace) -> int:
             result = engine.apply_maintenance(args.vpn_ids, window)
         else:
             assert options is not None
-            print(f"apply: {options.describe()} on {len(args.vpn_ids)} connection(s), "
+            print(f"apply: {options.describe()}; {len(args.vpn_ids)} connection(s), "
                   "one tunnel at a time", file=out, flush=True)
             result = engine.run(args.vpn_ids)
     except UnknownConnections as exc:

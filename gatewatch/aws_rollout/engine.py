@@ -151,7 +151,13 @@ class LogOptions:
     def describe(self) -> str:
         parts = [f"tunnel logs enabled ({self.log_output_format}) to {self.log_group_arn}"
                  if self.log_enabled else "tunnel logs disabled"]
-        if self.bgp_log_enabled is not None:
+        same = (self.log_enabled and self.bgp_log_enabled
+                and _bare_arn(self.bgp_group) == _bare_arn(self.log_group_arn)
+                and self.bgp_log_output_format == self.log_output_format)
+        if same:
+            parts = [f"tunnel and BGP logs enabled ({self.log_output_format}) to "
+                     f"{self.log_group_arn}"]
+        elif self.bgp_log_enabled is not None:
             parts.append(f"BGP logs enabled ({self.bgp_log_output_format}) to {self.bgp_group}"
                          if self.bgp_log_enabled else "BGP logs disabled")
         if self.lifecycle_control is not None:
