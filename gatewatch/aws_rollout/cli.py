@@ -261,7 +261,8 @@ def _print_status(statuses: Sequence[ConnectionStatus], out: TextIO) -> None:
         print(f"{view.vpn_connection_id}  state={view.state}", file=out)
         for n, (tunnel, maint) in enumerate(zip(view.tunnels, status.maintenance,
                                                 strict=True), 1):
-            lifecycle = {True: "on", False: "off"}.get(tunnel.lifecycle_control, "unknown")
+            lifecycle = ("unknown" if tunnel.lifecycle_control is None else
+                         "on" if tunnel.lifecycle_control else "off")
             pending = (f"maintenance=PENDING({maint.pending}) auto-applied-after="
                        f"{format_time(maint.auto_applied_after)}" if maint.pending else
                        "maintenance=none")

@@ -995,11 +995,11 @@ class RolloutEngine:
         if alone:
             self._call(run, "DescribeVpnConnections", vpn_id, n, ip,
                        lambda: self._fetch(run, [vpn_id]))
-            entry = run.cache[vpn_id]
-            if entry.view is None:
+            fresh = run.cache[vpn_id]
+            if fresh.view is None:
                 raise RolloutStopped(f"{vpn_id}: no longer found by DescribeVpnConnections; "
                                      "nothing more was touched.")
-            return entry.view
+            return fresh.view
         while True:
             self._check_stop(run)
             now = self.clock.now()
