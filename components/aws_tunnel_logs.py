@@ -1,14 +1,18 @@
 """AWS Site-to-Site VPN tunnel activity logs, and the alarms that say a tunnel is down.
 
 Per stack: a CloudWatch Logs group (the destination must exist before a tunnel can log to
-it), one TunnelLogging resource per existing VPN connection (rolled out one tunnel at a time),
-a TunnelState alarm per tunnel, a metric filter + alarm for negotiation failures such as a
-pre-shared key mismatch, and an SNS topic that mails the team.
+it; BGP logs go there too, or to their own group), one TunnelLogging resource per existing VPN
+connection (tunnel logs, BGP logs and tunnel lifecycle control in one change per tunnel, rolled
+out one tunnel at a time), a TunnelState alarm per tunnel, a metric filter + alarm for
+negotiation failures such as a pre-shared key mismatch, an SNS topic that mails the team, an
+EventBridge rule that forwards AWS Health scheduled VPN maintenance to that topic, the Logs
+Insights query definitions of queries/aws/, and a CloudWatch dashboard.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -22,6 +26,8 @@ from pulumi_aws.provider import Provider as AwsProvider
 from components import kit_tags
 from components.tunnel_logging import TunnelLogging, TunnelLoggingArgs
 from gatewatch import facts
+from gatewatch.aws_insights import dashboard_body, health_event_pattern, load_aws_queries
+from gatewatch.aws_rollout.throttle import NON_MUTATING, PACE_SHARE
 from gatewatch.config import AwsConfig
 
 # Phrases the tunnel logs use when IKE negotiation fails (seed 003 shows the first). The
@@ -51,9 +57,49 @@ class AwsTunnelLogsArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
+def rollout_parallelism(cfg: AwsConfig) -> int:
+    """maxParallel, or as many connections as EC2's DescribeVpnConnections bucket allows when
+    each rollout resource polls its own connection every pollSeconds (the dynamic resources
+    run in separate processes, so their reads cannot be batched like the command line's)."""
+    if cfg.max_parallel is not None:
+        return cfg.max_parallel
+    _, refill = NON_MUTATING
+    return max(1, int(PACE_SHARE * refill * cfg.poll_seconds))
+
+
+def _topic_policy(args: list[str]) -> str:
+    topic_arn, rule_arn = args
+    account = topic_arn.split(":")[4]
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {   # what SNS's default topic policy grants: the owning account's principals
+                # (the CloudWatch alarms publish this way).
+                "Sid": "OwnerAccount",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes",
+                           "sns:ListSubscriptionsByTopic"],
+                "Resource": topic_arn,
+                "Condition": {"StringEquals": {"AWS:SourceOwner": account}},
+            },
+            {   # EventBridge publishes only for our AWS Health rule.
+                "Sid": "HealthScheduledChanges",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+            },
+        ],
+    }, sort_keys=True)
+
+
 class AwsTunnelLogs(pulumi.ComponentResource):
     log_group_arn: pulumi.Output[str]
+    bgp_log_group_arn: pulumi.Output[str]
     topic_arn: pulumi.Output[str]
+    dashboard_name: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: AwsTunnelLogsArgs, opts: pulumi.ResourceOptions | None = None
@@ -80,11 +126,23 @@ class AwsTunnelLogs(pulumi.ComponentResource):
             sns.TopicSubscription(f"{name}-alarms-email-{i}", topic=topic.arn,
                                       protocol="email", endpoint=email, opts=child)
 
+        bgp_group = group
+        if cfg.bgp_logs and cfg.bgp_log_group_name:
+            bgp_group = aws.cloudwatch.LogGroup(
+                f"{name}-bgp-log-group",
+                name=cfg.bgp_log_group_name,
+                retention_in_days=cfg.log_group.retention_in_days,
+                kms_key_id=cfg.log_group.kms_key_arn,
+                tags=tags,
+                opts=child,
+            )
+
+        parallel = rollout_parallelism(cfg)
         rollouts: list[TunnelLogging] = []
         for i, vpn_id in enumerate(cfg.vpn_connections):
-            # At most maxParallel connections change at once: each waits for the one
-            # maxParallel places before it (Pulumi runs the rest of the graph in parallel).
-            waits_for = [rollouts[i - cfg.max_parallel]] if i >= cfg.max_parallel else []
+            # At most `parallel` connections change at once: each waits for the one
+            # `parallel` places before it (Pulumi runs the rest of the graph in parallel).
+            waits_for = [rollouts[i - parallel]] if i >= parallel else []
             rollout = TunnelLogging(
                 f"{name}-{vpn_id}",
                 TunnelLoggingArgs(
@@ -95,9 +153,13 @@ class AwsTunnelLogs(pulumi.ComponentResource):
                     timeout_seconds=cfg.tunnel_up_timeout_minutes * 60,
                     poll_seconds=cfg.poll_seconds,
                     endpoint_url=cfg.ec2_endpoint_url,
+                    bgp_log_enabled=cfg.bgp_logs,
+                    bgp_log_group_arn=bgp_group.arn if cfg.bgp_logs else None,
+                    lifecycle_control=cfg.tunnel_lifecycle_control,
                 ),
-                # The log group must exist before a tunnel is told to log to it.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[group, *waits_for]),
+                # The log groups must exist before a tunnel is told to log to them.
+                opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=list(dict.fromkeys([group, bgp_group, *waits_for]))),
             )
             rollouts.append(rollout)
             self._tunnel_alarms(name, vpn_id, topic, provider, tags)
@@ -130,9 +192,63 @@ class AwsTunnelLogs(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[failures]),
         )
+        self._maintenance_events(name, args.stack, topic, child, tags)
+        queries = load_aws_queries()
+        for query in queries:
+            groups = [bgp_group.name] if query.logs == "bgp" else [group.name]
+            aws.cloudwatch.QueryDefinition(
+                f"{name}-query-{query.id}",
+                name=f"gatewatch/{args.stack}/{query.name}",
+                log_group_names=groups,
+                query_string=query.query,
+                opts=child,
+            )
+        dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=f"gatewatch-vpn-{args.stack}",
+            dashboard_body=pulumi.Output.all(group.name, bgp_group.name).apply(
+                lambda names: dashboard_body(
+                    cfg.region, cfg.vpn_connections, names[0],
+                    names[1] if cfg.bgp_logs else None, queries,
+                    (FAILURE_METRIC_NAMESPACE, FAILURE_METRIC_NAME))),
+            opts=child,
+        )
         self.log_group_arn = group.arn
+        self.bgp_log_group_arn = bgp_group.arn
         self.topic_arn = topic.arn
-        self.register_outputs({"log_group_arn": self.log_group_arn, "topic_arn": self.topic_arn})
+        self.dashboard_name = dashboard.dashboard_name
+        self.register_outputs({"log_group_arn": self.log_group_arn,
+                               "bgp_log_group_arn": self.bgp_log_group_arn,
+                               "topic_arn": self.topic_arn,
+                               "dashboard_name": self.dashboard_name})
+
+    def _maintenance_events(self, name: str, stack: str, topic: aws.sns.Topic,
+                            child: pulumi.ResourceOptions, tags: Mapping[str, str]) -> None:
+        """AWS Health scheduled changes for Site-to-Site VPN (tunnel endpoint maintenance) go
+        to the alarm topic, so the team hears of maintenance as on the Azure side. The topic
+        policy lets EventBridge publish for this rule only, and keeps the owner account's
+        access (an SNS topic policy replaces the default one)."""
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-vpn-maintenance",
+            name=f"gatewatch-vpn-maintenance-{stack}",
+            description="AWS Health scheduled changes for Site-to-Site VPN (tunnel endpoint "
+                        "maintenance); apply them with `gatewatch aws-tunnels maintenance`.",
+            event_pattern=health_event_pattern(),
+            tags=tags,
+            opts=child,
+        )
+        policy = aws.sns.TopicPolicy(
+            f"{name}-alarms-policy",
+            arn=topic.arn,
+            policy=pulumi.Output.all(topic.arn, rule.arn).apply(_topic_policy),
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-vpn-maintenance-to-alarms",
+            rule=rule.name,
+            arn=topic.arn,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])),
+        )
 
     def _tunnel_alarms(self, name: str, vpn_id: str, topic: sns.Topic,
                        provider: AwsProvider, tags: Mapping[str, str]) -> None:

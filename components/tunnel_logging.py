@@ -18,7 +18,8 @@ from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateRes
 
 # Inputs whose change means: roll the new options out. Changing the connection or the
 # region means a different resource (turn logs off there, on here).
-OPTION_KEYS = ("logGroupArn", "logOutputFormat", "logEnabled")
+OPTION_KEYS = ("logGroupArn", "logOutputFormat", "logEnabled", "bgpLogEnabled",
+               "bgpLogGroupArn", "lifecycleControl")
 IDENTITY_KEYS = ("vpnConnectionId", "region")
 
 
@@ -32,10 +33,20 @@ def apply_log_options(props: dict[str, Any], *, enabled: bool) -> dict[str, Any]
     """Run the engine for one connection; return what it did, or raise naming the tunnel."""
     from gatewatch.aws_rollout.engine import LogOptions, RolloutSettings, rollout
 
+    fmt = props.get("logOutputFormat") or "json"
+    # Tunnel logs, BGP logs and lifecycle control: one ModifyVpnTunnelOptions per tunnel.
+    bgp = bool(props.get("bgpLogEnabled")) and enabled
     options = LogOptions(
         log_enabled=enabled,
         log_group_arn=props.get("logGroupArn") if enabled else None,
-        log_output_format=props.get("logOutputFormat") or "json",
+        log_output_format=fmt,
+        bgp_log_enabled=bgp if ("bgpLogEnabled" in props or not enabled) else None,
+        bgp_log_group_arn=(props.get("bgpLogGroupArn") or None) if bgp else None,
+        bgp_log_output_format=fmt,
+        # Deleting the resource turns logs off but leaves lifecycle control as it is: turning
+        # it off would hand maintenance timing back to AWS without anyone asking.
+        lifecycle_control=(bool(props["lifecycleControl"])
+                           if enabled and props.get("lifecycleControl") is not None else None),
     )
     settings = RolloutSettings(
         timeout=float(props.get("timeoutSeconds") or 900),
@@ -87,6 +98,9 @@ class TunnelLoggingArgs:
     timeout_seconds: int = 900
     poll_seconds: int = 15
     endpoint_url: str | None = None  # an EC2-compatible endpoint; None means AWS itself
+    bgp_log_enabled: bool = True
+    bgp_log_group_arn: pulumi.Input[str] | None = None  # None: the tunnel log group
+    lifecycle_control: bool = True  # EnableTunnelLifecycleControl, set without an outage
 
 
 class TunnelLogging(pulumi.dynamic.Resource):
@@ -109,6 +123,9 @@ class TunnelLogging(pulumi.dynamic.Resource):
                 "timeoutSeconds": args.timeout_seconds,
                 "pollSeconds": args.poll_seconds,
                 "endpointUrl": args.endpoint_url,
+                "bgpLogEnabled": args.bgp_log_enabled,
+                "bgpLogGroupArn": args.bgp_log_group_arn,
+                "lifecycleControl": args.lifecycle_control,
                 "tunnels": None,
             },
             opts,

@@ -200,7 +200,15 @@ class AwsConfig:
     alarm_emails: tuple[str, ...] = ()
     tunnel_up_timeout_minutes: int = 15
     poll_seconds: int = 15
-    max_parallel: int = 10
+    # None: as many connections at once as EC2's request throttle allows (the rollout polls in
+    # batches and paces its mutating calls; see gatewatch/aws_rollout/throttle.py).
+    max_parallel: int | None = None
+    # BGP logs set in the same ModifyVpnTunnelOptions call as the tunnel logs; to the tunnel
+    # log group, or to their own group when bgp_log_group_name is set.
+    bgp_logs: bool = True
+    bgp_log_group_name: str | None = None
+    # EnableTunnelLifecycleControl: the team, not AWS, decides when tunnel maintenance runs.
+    tunnel_lifecycle_control: bool = True
     # An EC2 endpoint for the rollout, e.g. a VPC interface endpoint when the deploying
     # runner has no route to the public one; None: the regional AWS endpoint.
     ec2_endpoint_url: str | None = None
@@ -530,7 +538,8 @@ def _read_azure(r: Reader, value: Any, path: str,
 _LOG_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
 _KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-fA-F-]{36}")
 AWS_KEYS = ("region", "vpnConnections", "logGroup", "logOutputFormat", "alarmEmails",
-            "tunnelUpTimeoutMinutes", "pollSeconds", "maxParallel", "ec2EndpointUrl")
+            "tunnelUpTimeoutMinutes", "pollSeconds", "maxParallel", "ec2EndpointUrl",
+            "bgpLogs", "bgpLogGroupName", "tunnelLifecycleControl")
 # https anywhere; plain http only to this machine (a local EC2 stand-in).
 _ENDPOINT_URL = re.compile(r"(https://[^\s/]+|http://(127\.0\.0\.1|localhost)(:\d+)?)(/\S*)?")
 
@@ -584,7 +593,16 @@ def _read_aws(r: Reader, value: Any, path: str) -> AwsConfig | None:
     # every healthy tunnel.
     timeout = r.integer(m, "tunnelUpTimeoutMinutes", path, lo=5, hi=120)
     poll = r.integer(m, "pollSeconds", path, lo=5, hi=300)
-    parallel = r.integer(m, "maxParallel", path, lo=1, hi=50)
+    parallel = r.integer(m, "maxParallel", path, lo=1, hi=1000)
+    bgp = r.boolean(m, "bgpLogs", path)
+    bgp_group = r.string(m, "bgpLogGroupName", path, pattern=_LOG_GROUP_NAME,
+                         what="a log group name",
+                         fix="use letters, digits and . - _ / #, e.g. "
+                             "/aws/vendedlogs/gatewatch/vpn-bgp")
+    if bgp is False and bgp_group is not None:
+        r.problem(child(path, "bgpLogGroupName"), "has no effect with bgpLogs: false",
+                  "drop bgpLogGroupName, or set bgpLogs: true")
+    lifecycle = r.boolean(m, "tunnelLifecycleControl", path)
     endpoint = r.string(m, "ec2EndpointUrl", path, pattern=_ENDPOINT_URL,
                         what="an https URL (or http://127.0.0.1 for a local stand-in)",
                         fix="use e.g. https://vpce-0123.ec2.ap-northeast-1.vpce.amazonaws.com")
@@ -593,7 +611,9 @@ def _read_aws(r: Reader, value: Any, path: str) -> AwsConfig | None:
     return AwsConfig(region=region, vpn_connections=tuple(vpns), log_group=group,
                      log_output_format=fmt, alarm_emails=emails,
                      tunnel_up_timeout_minutes=timeout or 15, poll_seconds=poll or 15,
-                     max_parallel=parallel or 10, ec2_endpoint_url=endpoint)
+                     max_parallel=parallel, ec2_endpoint_url=endpoint,
+                     bgp_logs=bgp is not False, bgp_log_group_name=bgp_group,
+                     tunnel_lifecycle_control=lifecycle is not False)
 
 
 def parse_config(raw: Mapping[str, Any]) -> StackConfig:

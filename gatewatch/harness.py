@@ -178,6 +178,7 @@ FAKE_AWS_ACCOUNT = "123456789012"
 _AWS_ARNS = {
     "aws:cloudwatch/logGroup:LogGroup": ("logs", "log-group:{name}"),
     "aws:sns/topic:Topic": ("sns", "{name}"),
+    "aws:cloudwatch/eventRule:EventRule": ("events", "rule/{name}"),
 }
 
 

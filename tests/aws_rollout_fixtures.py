@@ -23,7 +23,7 @@ from gatewatch.aws_rollout.engine import (
     RolloutResult,
     RolloutSettings,
 )
-from gatewatch.aws_rollout.standin import DOWN, Ec2StandIn, StandInSettings
+from tests.standins.ec2 import DOWN, Ec2StandIn, StandInSettings
 
 REGION = "us-east-1"
 ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/vpn-tunnels"

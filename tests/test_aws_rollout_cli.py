@@ -16,8 +16,8 @@ import pytest
 
 from gatewatch.aws_rollout import cli
 from gatewatch.aws_rollout.clock import RealClock
-from gatewatch.aws_rollout.standin import DOWN, Ec2StandIn, StandInSettings
 from tests.aws_rollout_fixtures import ARN, ENABLED_API, max_both_down_seconds, subprocess_env
+from tests.standins.ec2 import DOWN, Ec2StandIn, StandInSettings
 
 FAST = StandInSettings(outage_seconds=1.2, down_delay=0.1, modify_seconds=1.0, telemetry_lag=0.3)
 
@@ -59,7 +59,9 @@ def test_apply_then_rerun_then_status(served: tuple[Ec2StandIn, str]) -> None:
     assert status.returncode == 0, status.stderr
     lines = [line.split() for line in status.stdout.splitlines() if "tunnel" in line]
     assert len(lines) == 4
-    assert all(words[3] == "UP" and "logs=enabled" in words for words in lines)
+    assert all(words[3] == "UP" and f"tunnel-logs=json:{ARN}" in words
+               and f"bgp-logs=json:{ARN}" in words and "lifecycle-control=on" in words
+               and "maintenance=none" in words for words in lines)
 
 
 def test_apply_stops_with_exit_1_when_the_other_tunnel_is_down(
@@ -141,13 +143,15 @@ def test_bad_input_exits_2_naming_argument_and_fix(
     assert expected in err and err.count("\n") == 1
 
 
-def test_status_needs_no_arn_and_unknown_id_exits_1(served: tuple[Ec2StandIn, str]) -> None:
-    _, url = served
+def test_status_of_an_unknown_id_is_bad_input_naming_it(served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    known = standin.add_connection()
     missing = tunnel_logs("status", "--region", "us-east-1", "--endpoint-url", url,
-                          "vpn-0123456789abcdef0")
-    assert missing.returncode == 1
-    assert "InvalidVpnConnectionID.NotFound" in missing.stderr
-    assert "Traceback" not in missing.stderr
+                          known, "vpn-0123456789abcdef0")
+    assert missing.returncode == 2
+    assert missing.stderr.count("\n") == 1
+    assert "unknown VPN connection id: vpn-0123456789abcdef0" in missing.stderr
+    assert known not in missing.stderr and "Traceback" not in missing.stderr
 
 
 def test_add_parser_sets_func_for_the_gatewatch_dispatcher() -> None:
@@ -234,3 +238,105 @@ def test_ctrl_c_mid_rollout_exits_130_in_one_line_and_modifies_nothing_more(
     assert [c.outside_ip for c in standin.modify_calls()] == [ip1]
     assert standin.log_options(vpn, ip2) != ENABLED_API
     assert max_both_down_seconds(standin) == 0.0
+
+
+def aws_tunnels(*args: str, env: dict[str, str] | None = None
+                ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gatewatch", "aws-tunnels", *args],
+        capture_output=True, text=True, timeout=60, env=env or subprocess_env(),
+    )
+
+
+def test_maintenance_outside_the_window_defers_and_inside_applies(
+        served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    vpn = standin.add_connection()
+    ip1, _ = standin.tunnel_ips(vpn)
+    standin.schedule_maintenance(vpn, ip1)
+    hour = time.gmtime().tm_hour
+    closed = f"{(hour + 3) % 24:02d}:00-{(hour + 5) % 24:02d}:00"
+    common = ["--region", "us-east-1", "--endpoint-url", url, "--poll", "0.2", "--timeout", "20"]
+
+    status = aws_tunnels("status", *common[:4], vpn)
+    assert "maintenance=PENDING(" in status.stdout and "auto-applied-after=" in status.stdout
+
+    later = aws_tunnels("maintenance", *common, "--window", closed, vpn)
+    assert later.returncode == 0, later.stderr
+    assert "deferred 1" in later.stdout and "failed 0" in later.stdout
+    assert standin.modify_calls(vpn, action="ReplaceVpnTunnel") == []
+
+    now = aws_tunnels("maintenance", *common, vpn)
+    assert now.returncode == 0, now.stderr
+    assert "maintained 1, skipped 1, failed 0" in now.stdout
+    assert standin.pending_maintenance(vpn, ip1) is None
+    assert max_both_down_seconds(standin) == 0.0
+
+
+def test_an_endpoint_that_is_not_ec2_gives_every_connection_a_row_and_one_short_error(
+) -> None:
+    import http.server
+    import threading
+
+    class Html(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = b"<!DOCTYPE html><html><body>" + b"<p>welcome</p>" * 500 + b"</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Html)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    vpns = ["vpn-0123456789abcdef0", "vpn-0123456789abcdef1"]
+    try:
+        done = aws_tunnels("apply", "--region", "us-east-1", "--endpoint-url",
+                           f"http://127.0.0.1:{server.server_address[1]}",
+                           "--log-group-arn", ARN, *vpns)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 1
+    rows = [line for line in done.stdout.splitlines() if line.startswith("vpn-")]
+    assert [row.split()[0] for row in rows] == vpns and all("failed" in r for r in rows)
+    assert "failed 2" in done.stdout
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1  # the up-front read failed for both: said once
+    assert "not an EC2 endpoint" in errors[0]
+    assert all(len(line) < 400 and "<p>" not in line for line in errors)
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_credentials_say_what_to_set(tmp_path: object) -> None:
+    env = {k: v for k, v in subprocess_env().items() if not k.startswith("AWS_ACCESS")
+           and not k.startswith("AWS_SECRET") and k != "AWS_SESSION_TOKEN"}
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    done = aws_tunnels("status", "--region", "us-east-1", "--endpoint-url",
+                       "http://127.0.0.1:9", "vpn-0123456789abcdef0", env=env)
+    assert done.returncode == 2
+    assert "AWS_PROFILE" in done.stderr and "AWS_ACCESS_KEY_ID" in done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_progress_lines_keep_one_clock_per_connection(served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    vpn = standin.add_connection()
+    done = aws_tunnels("apply", "--region", "us-east-1", "--endpoint-url", url,
+                       "--log-group-arn", ARN, "--poll", "0.2", "--timeout", "20", vpn)
+    assert done.returncode == 0, done.stderr
+    stamps = [float(line[1:line.index("s]")]) for line in done.stderr.splitlines()
+              if line.startswith("[")]
+    assert len(stamps) > 4 and stamps == sorted(stamps)
+    assert stamps[-1] >= 2 * FAST.outage_seconds  # counts across both tunnels, never resets
+
+
+def test_tunnel_logs_still_works_as_the_old_name(served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    vpn = standin.add_connection()
+    status = tunnel_logs("status", "--region", "us-east-1", "--endpoint-url", url, vpn)
+    assert status.returncode == 0 and "lifecycle-control=off" in status.stdout

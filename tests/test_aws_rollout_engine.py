@@ -20,7 +20,6 @@ from gatewatch.aws_rollout.engine import (
     RolloutSettings,
     rollout,
 )
-from gatewatch.aws_rollout.standin import DOWN, CallRecord, Ec2StandIn, StandInSettings
 from tests.aws_rollout_fixtures import (
     ARN,
     DISABLE,
@@ -33,6 +32,7 @@ from tests.aws_rollout_fixtures import (
     make_world,
     max_both_down_seconds,
 )
+from tests.standins.ec2 import DOWN, CallRecord, Ec2StandIn, StandInSettings
 
 
 class Killed(BaseException):
@@ -452,6 +452,7 @@ def test_unreachable_endpoint_fails_fast_with_a_clear_message() -> None:
     assert error.startswith(f"{vpn}: could not connect to the EC2 endpoint after 3 tries")
     assert "EndpointConnectionError" in error and "check the endpoint URL" in error
     retries = [e for e in events if e.phase == "retry"]
+    # The up-front read of all ids is what retries (named by the ids it reads).
     assert len(retries) == 2 and all(e.vpn_connection_id == vpn for e in retries)
     assert "retry 1/2" in retries[0].message and "EndpointConnectionError" in retries[0].message
     assert retries[1].elapsed > 0.0

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from botocore.exceptions import ClientError
 
-from gatewatch.aws_rollout.ec2xml import EC2_XMLNS, render_response
-from gatewatch.aws_rollout.standin import DOWN, UP, StandInSettings
 from tests.aws_rollout_fixtures import ARN, ENABLED_API, client, make_world
+from tests.standins.ec2 import DOWN, UP, StandInSettings
+from tests.standins.ec2xml import EC2_XMLNS, render_response
 
 NS = {"ec2": EC2_XMLNS}
 
@@ -179,3 +179,75 @@ def test_connection_state_pending_then_available_and_deleting_then_deleted() -> 
     world.clock.advance(30.0)
     assert state() == "deleted"
     assert len(world.standin.modify_calls()) == 1
+
+
+def test_ec2_request_buckets_answer_request_limit_exceeded_past_the_burst() -> None:
+    # AWS "Request throttling for the Amazon EC2 API": non-mutating 100 burst / 20 per s.
+    world = make_world()
+    ec2 = world.ec2
+    outcomes = []
+    for _ in range(101):
+        try:
+            ec2.describe_vpn_connections()
+            outcomes.append("ok")
+        except ClientError as exc:
+            outcomes.append(exc.response["Error"]["Code"])
+            assert exc.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+    assert outcomes == ["ok"] * 100 + ["RequestLimitExceeded"]
+    world.clock.advance(1.0)  # refills 20 tokens
+    ec2.describe_vpn_connections()
+
+
+def test_mutating_bucket_is_separate_and_smaller() -> None:
+    # Mutating actions: 50 burst / 5 per s, per action; a different action is unaffected.
+    world = make_world()
+    vpns = [world.standin.add_connection() for _ in range(51)]
+    codes = []
+    for vpn in vpns:
+        ip1, _ = world.standin.tunnel_ips(vpn)
+        try:
+            _modify(world.ec2, vpn, ip1)
+            codes.append("ok")
+        except ClientError as exc:
+            codes.append(exc.response["Error"]["Code"])
+    assert codes == ["ok"] * 50 + ["RequestLimitExceeded"]
+    world.ec2.describe_vpn_connections()  # DescribeVpnConnections has its own bucket
+
+
+def test_lifecycle_flag_alone_with_skip_replacement_costs_no_outage_but_with_logs_does() -> None:
+    world = make_world(StandInSettings(telemetry_lag=0.0))
+    vpn = world.standin.add_connection()
+    ip1, ip2 = world.standin.tunnel_ips(vpn)
+    world.ec2.modify_vpn_tunnel_options(
+        VpnConnectionId=vpn, VpnTunnelOutsideIpAddress=ip1,
+        TunnelOptions={"EnableTunnelLifecycleControl": True}, SkipTunnelReplacement=True)
+    world.clock.advance(20)
+    assert world.standin.lifecycle_control(vpn, ip1) is True
+    assert [e.status for e in world.standin.timeline() if e.outside_ip == ip1] == [UP]
+    world.ec2.modify_vpn_tunnel_options(
+        VpnConnectionId=vpn, VpnTunnelOutsideIpAddress=ip2,
+        TunnelOptions={"EnableTunnelLifecycleControl": True,
+                       "LogOptions": {"CloudWatchLogOptions": ENABLED_API}},
+        SkipTunnelReplacement=True)
+    world.clock.advance(20)
+    assert [e.status for e in world.standin.timeline() if e.outside_ip == ip2] == [UP, DOWN]
+
+
+def test_replacement_status_and_replace_vpn_tunnel_follow_the_service_model() -> None:
+    world = make_world()
+    vpn = world.standin.add_connection()
+    ip1, _ = world.standin.tunnel_ips(vpn)
+    before = world.ec2.get_vpn_tunnel_replacement_status(VpnConnectionId=vpn,
+                                                         VpnTunnelOutsideIpAddress=ip1)
+    assert "PendingMaintenance" not in before["MaintenanceDetails"]
+    world.standin.schedule_maintenance(vpn, ip1, auto_applied_after=3600)
+    pending = world.ec2.get_vpn_tunnel_replacement_status(
+        VpnConnectionId=vpn, VpnTunnelOutsideIpAddress=ip1)["MaintenanceDetails"]
+    assert pending["PendingMaintenance"]
+    assert pending["MaintenanceAutoAppliedAfter"].timestamp() == world.clock.now() + 3600
+    assert world.ec2.replace_vpn_tunnel(VpnConnectionId=vpn, VpnTunnelOutsideIpAddress=ip1,
+                                        ApplyPendingMaintenance=True)["Return"] is True
+    after = world.ec2.get_vpn_tunnel_replacement_status(
+        VpnConnectionId=vpn, VpnTunnelOutsideIpAddress=ip1)["MaintenanceDetails"]
+    assert "PendingMaintenance" not in after
+    assert after["LastMaintenanceApplied"].timestamp() == world.clock.now()

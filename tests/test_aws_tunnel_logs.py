@@ -22,7 +22,6 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from components.aws_tunnel_logs import negotiation_failure_pattern
 from components.tunnel_logging import TunnelLoggingProvider
 from gatewatch.aws_rollout.clock import RealClock
-from gatewatch.aws_rollout.standin import Ec2StandIn, StandInSettings
 from gatewatch.config import parse_config
 from gatewatch.harness import offline_tunnel_ips
 from gatewatch.validate import ConfigError
@@ -33,6 +32,7 @@ from tests.aws_rollout_fixtures import (
     subprocess_env,
 )
 from tests.graph import plan
+from tests.standins.ec2 import Ec2StandIn, StandInSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 VPN_A, VPN_B = "vpn-0a1b2c3d4e5f60718", "vpn-0fedcba9876543210"
@@ -144,6 +144,14 @@ def test_alarms_mail_through_one_topic_in_the_configured_region() -> None:
         ({"vpnConnection": [VPN_A]}, "gatewatch:aws.vpnConnection", "vpnConnections"),
         ({"ec2EndpointUrl": "http://ec2.example.com"}, "gatewatch:aws.ec2EndpointUrl",
          "https"),
+        ({"bgpLogs": "yes"}, "gatewatch:aws.bgpLogs", "true or false"),
+        ({"bgpLogs": False, "bgpLogGroupName": "/aws/vendedlogs/bgp"},
+         "gatewatch:aws.bgpLogGroupName", "has no effect with bgpLogs: false"),
+        ({"bgpLogGroupName": "bad name!"}, "gatewatch:aws.bgpLogGroupName",
+         "not a log group name"),
+        ({"tunnelLifecycleControl": 1}, "gatewatch:aws.tunnelLifecycleControl",
+         "true or false"),
+        ({"maxParallel": 1001}, "gatewatch:aws.maxParallel", "1 to 1000"),
     ],
 )
 def test_aws_config_errors_name_the_key(changes: dict[str, Any], path: str, words: str) -> None:

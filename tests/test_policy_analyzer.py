@@ -154,6 +154,7 @@ def test_the_pack_describes_its_policies_to_the_engine() -> None:
         "vpn-gateway-diagnostics": proto.MANDATORY,
         "policy-based-gateway-categories": proto.MANDATORY,
         "aws-vpn-tunnel-logging": proto.MANDATORY,
+        "aws-vpn-bgp-logging": proto.ADVISORY,
         "alert-rules-use-managed-identity": proto.ADVISORY,
         "alert-roles-not-subscription-scope": proto.ADVISORY,
         "log-group-retention": proto.ADVISORY,

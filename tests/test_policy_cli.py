@@ -153,7 +153,7 @@ def test_the_plan_of_the_example_stack_prints_the_policy_section() -> None:
     result = run_cli("plan")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     section = result.stdout.split("Policy pack 'gatewatch' (preview: new ids unknown):", 1)[1]
-    assert "7 policies of pack 'gatewatch' ran: 0 mandatory and 0 advisory violations" in section
+    assert "8 policies of pack 'gatewatch' ran: 0 mandatory and 0 advisory violations" in section
 
 
 def test_a_mandatory_violation_fails_the_plan_report() -> None:

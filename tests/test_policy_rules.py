@@ -382,18 +382,25 @@ class TunnelLogsRollout(pulumi.dynamic.Resource):
         super().__init__(_RolloutProvider(), name, props)
 
 
-def aws_stack(*, tunnels: Sequence[int] = (), rollout: bool | None = None) -> Program:
+def aws_stack(*, tunnels: Sequence[int] = (), rollout: bool | None = None,
+              bgp: bool = True) -> Program:
+    """`bgp`: the tunnels that log (or the rollout) also send BGP logs."""
     def program() -> None:
+        bgp_args: dict[str, Any] = (
+            {"bgp_log_enabled": True, "bgp_log_group_arn": "arn:lg"} if bgp else {})
+
         def log_options(n: int) -> Any:
             if n not in tunnels:
                 return None
             if n == 1:
                 return ec2.VpnConnectionTunnel1LogOptionsArgs(
                     cloudwatch_log_options=ec2.VpnConnectionTunnel1LogOptionsCloudwatchLogOptionsArgs(
-                        log_enabled=True, log_group_arn="arn:lg", log_output_format="json"))
+                        log_enabled=True, log_group_arn="arn:lg", log_output_format="json",
+                        **bgp_args))
             return ec2.VpnConnectionTunnel2LogOptionsArgs(
                 cloudwatch_log_options=ec2.VpnConnectionTunnel2LogOptionsCloudwatchLogOptionsArgs(
-                    log_enabled=True, log_group_arn="arn:lg", log_output_format="json"))
+                    log_enabled=True, log_group_arn="arn:lg", log_output_format="json",
+                    **bgp_args))
 
         connection = ec2.VpnConnection(
             "office-vpn", customer_gateway_id="cgw-1", type="ipsec.1", vpn_gateway_id="vgw-1",
@@ -401,9 +408,25 @@ def aws_stack(*, tunnels: Sequence[int] = (), rollout: bool | None = None) -> Pr
         if rollout is not None:
             TunnelLogsRollout("office-vpn-logs", {"vpnConnectionId": connection.id,
                                                   "logEnabled": rollout,
-                                                  "logGroupArn": "arn:lg"})
+                                                  "logGroupArn": "arn:lg",
+                                                  "bgpLogEnabled": bgp})
 
     return program
+
+
+def test_tunnel_logs_without_bgp_logs_get_an_advisory_naming_the_tunnels() -> None:
+    outcome = check(record(aws_stack(tunnels=[1, 2], bgp=False)))
+    assert not outcome.failed  # advisory only
+    [message] = violations(outcome, "aws-vpn-bgp-logging")
+    assert "'office-vpn' does not send tunnel1, tunnel2 BGP logs" in message
+    assert "bgpLogEnabled=true" in message
+
+
+def test_a_rollout_resource_without_bgp_logs_gets_the_advisory_and_one_with_them_does_not(
+) -> None:
+    assert violations(check(record(aws_stack(rollout=True, bgp=False))),
+                      "aws-vpn-bgp-logging")
+    assert not violations(check(record(aws_stack(rollout=True))), "aws-vpn-bgp-logging")
 
 
 def test_a_vpn_connection_without_tunnel_logs_fails_and_names_both_tunnels() -> None:

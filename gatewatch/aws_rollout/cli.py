@@ -1,9 +1,11 @@
-"""`gatewatch tunnel-logs status|apply`: a thin command line over the rollout engine.
+"""`gatewatch aws-tunnels status|apply|maintenance` (alias `tunnel-logs`): a thin command line
+over the rollout engine.
 
 Input is validated here, before any AWS call, so a typo costs one clear line (exit 2) rather
-than a traceback or, worse, a tunnel outage. Exit codes: 0 done, 1 a rollout stopped or the
-service could not be read (the message names the tunnel, the reason, and what was left
-untouched), 2 bad input.
+than a traceback or, worse, a tunnel outage; an id the service does not know is bad input too,
+found before anything changes. Exit codes: 0 done (maintenance left for its window included),
+1 a rollout stopped or the service could not be read (the message names the tunnel, the
+reason, and what was left untouched), 2 bad input or missing credentials, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ import math
 import re
 import sys
 import threading
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from gatewatch import facts
 from gatewatch.aws_rollout.clock import RealClock
 from gatewatch.aws_rollout.engine import (
     Action,
+    ConnectionStatus,
     Ec2ClientSpec,
     LogOptions,
     ProgressEvent,
@@ -30,10 +35,14 @@ from gatewatch.aws_rollout.engine import (
     RolloutResult,
     RolloutSettings,
     RolloutStopped,
+    TimeWindow,
+    TunnelResult,
+    UnknownConnections,
     format_time,
 )
+from gatewatch.aws_rollout.retry import describe_error
 
-PROG = "gatewatch tunnel-logs"
+PROG = "gatewatch aws-tunnels"
 VPN_ID_RE = facts.AWS_VPN_ID_RE
 REGION_RE = facts.AWS_REGION_RE
 LOG_GROUP_ARN_RE = facts.AWS_LOG_GROUP_ARN_RE
@@ -54,14 +63,19 @@ class InputError(Exception):
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Register `tunnel-logs` on the gatewatch command line (dispatch via args.func)."""
+    """Register `aws-tunnels` (alias `tunnel-logs`) on the gatewatch command line."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        "tunnel-logs",
-        help="show or roll out AWS Site-to-Site VPN tunnel activity logs, one tunnel at a time",
+        "aws-tunnels",
+        aliases=["tunnel-logs"],
+        help="show AWS Site-to-Site VPN tunnels; roll out tunnel and BGP logs and lifecycle "
+             "control, or apply pending maintenance, one tunnel at a time",
         description=(
-            "Changing a tunnel option takes that tunnel down for a few minutes. `apply` changes "
-            "one tunnel, waits until AWS reports it UP again, then the other; tunnels that "
-            "already match are skipped, so a rerun finishes an interrupted rollout."
+            "A tunnel-option change or a maintenance replacement takes that tunnel down for a "
+            "few minutes. `apply` sets tunnel logs, BGP logs and lifecycle control in one "
+            "change per tunnel; `maintenance` applies pending tunnel endpoint maintenance. "
+            "Both change one tunnel, wait until AWS reports it UP again, then the other; "
+            "tunnels with nothing to do are skipped, so a rerun finishes an interrupted run. "
+            "Every id is checked before anything changes."
         ),
     )
     _configure(parser)
@@ -69,7 +83,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("status", "apply"))
+    parser.add_argument("action", choices=("status", "apply", "maintenance"))
     parser.add_argument("vpn_ids", nargs="+", metavar="VPN_ID", help="e.g. vpn-0123456789abcdef0")
     parser.add_argument("--region", required=True, help="AWS region of the VPN connections")
     parser.add_argument("--endpoint-url", help="EC2 endpoint override (e.g. a local stand-in)")
@@ -77,11 +91,23 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default=None,
                         help=f"log output format: {' or '.join(LOG_FORMATS)} "
                              f"(default {DEFAULT_FORMAT})")
+    parser.add_argument("--bgp-log-group-arn",
+                        help="apply: where BGP logs go (default: the --log-group-arn group)")
+    parser.add_argument("--no-bgp-logs", action="store_true",
+                        help="apply: leave BGP logs as they are")
+    parser.add_argument("--no-lifecycle-control", action="store_true",
+                        help="apply: leave EnableTunnelLifecycleControl as it is")
+    parser.add_argument("--window", metavar="HH:MM-HH:MM",
+                        help="maintenance: start a replacement only inside this daily UTC "
+                             "window (for a scheduled job)")
     parser.add_argument("--timeout", default="900", help="seconds to wait for a tunnel to be UP")
     parser.add_argument("--poll", default="15", help="seconds between status reads")
-    parser.add_argument("--parallel", default="10", help="connections rolled out at once")
+    parser.add_argument("--parallel", default=None,
+                        help="connections worked on at once (default: as many as EC2's "
+                             "request throttle allows)")
     parser.add_argument("--disable", action="store_true",
-                        help="turn the logs off instead (give no --log-group-arn or --format)")
+                        help="apply: turn tunnel and BGP logs off instead (give no "
+                             "--log-group-arn or --format)")
     parser.set_defaults(func=run)
 
 
@@ -121,6 +147,28 @@ def _endpoint_url(raw: str | None, region: str) -> None:
         raise InputError(problem)
 
 
+def _arn(args: argparse.Namespace, flag: str, value: str) -> str:
+    match = LOG_GROUP_ARN_RE.fullmatch(value)
+    if not match:
+        raise InputError(
+            f"{flag} {value!r} is not a CloudWatch Logs log group ARN; "
+            f"expected {EXAMPLE_ARN.replace('REGION', args.region)}"
+        )
+    if match["region"] != args.region:
+        raise InputError(
+            f"{flag} is in region {match['region']} but --region is {args.region}; "
+            "use a log group in the same region as the VPN connections"
+        )
+    return value
+
+
+def _only_for(args: argparse.Namespace, action: str, flags: Sequence[tuple[str, Any]]) -> None:
+    for flag, value in flags:
+        if value not in (None, False):
+            raise InputError(f"{flag} has no effect with {args.action}; drop {flag} "
+                             f"(it belongs to {action})")
+
+
 def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSettings]:
     if not REGION_RE.fullmatch(args.region):
         raise InputError(f"--region {args.region!r} is not an AWS region; e.g. --region us-east-1")
@@ -137,39 +185,55 @@ def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSetti
     settings = RolloutSettings(
         timeout=_positive(args, "timeout"),
         poll_interval=_positive(args, "poll"),
-        max_parallel=int(_positive(args, "parallel", integer=True)),
+        max_parallel=(None if args.parallel is None else
+                      int(_positive(args, "parallel", integer=True))),
     )
-    if args.action == "status":
+    if args.action != "maintenance":
+        _only_for(args, "maintenance", [("--window", args.window)])
+    elif args.window is not None:
+        try:
+            TimeWindow.parse(args.window)
+        except ValueError as exc:
+            raise InputError(f"--window {exc}") from None
+    if args.action != "apply":
+        _only_for(args, "apply", [
+            ("--log-group-arn", args.log_group_arn), ("--format", args.format),
+            ("--bgp-log-group-arn", args.bgp_log_group_arn), ("--disable", args.disable),
+            ("--no-bgp-logs", args.no_bgp_logs),
+            ("--no-lifecycle-control", args.no_lifecycle_control)])
         return None, settings
     if args.disable:
-        for flag, value in (("--log-group-arn", args.log_group_arn), ("--format", args.format)):
+        for flag, value in (("--log-group-arn", args.log_group_arn), ("--format", args.format),
+                            ("--bgp-log-group-arn", args.bgp_log_group_arn)):
             if value is not None:
                 raise InputError(f"{flag} has no effect with --disable; drop {flag} "
                                  "(or drop --disable to turn the logs on)")
-        return LogOptions(False), settings
+        return LogOptions(False, bgp_log_enabled=None if args.no_bgp_logs else False), settings
     if not args.log_group_arn:
         raise InputError(f"--log-group-arn is required for apply (or use --disable); "
                          f"e.g. --log-group-arn {EXAMPLE_ARN.replace('REGION', args.region)}")
-    match = LOG_GROUP_ARN_RE.fullmatch(args.log_group_arn)
-    if not match:
-        raise InputError(
-            f"--log-group-arn {args.log_group_arn!r} is not a CloudWatch Logs log group ARN; "
-            f"expected {EXAMPLE_ARN.replace('REGION', args.region)}"
-        )
-    if match["region"] != args.region:
-        raise InputError(
-            f"--log-group-arn is in region {match['region']} but --region is {args.region}; "
-            "use a log group in the same region as the VPN connections"
-        )
-    return LogOptions(True, args.log_group_arn, args.format or DEFAULT_FORMAT), settings
+    arn = _arn(args, "--log-group-arn", args.log_group_arn)
+    if args.no_bgp_logs and args.bgp_log_group_arn is not None:
+        raise InputError("--bgp-log-group-arn has no effect with --no-bgp-logs; drop one of them")
+    bgp_arn = (_arn(args, "--bgp-log-group-arn", args.bgp_log_group_arn)
+               if args.bgp_log_group_arn is not None else None)
+    fmt = args.format or DEFAULT_FORMAT
+    return LogOptions(
+        True, arn, fmt,
+        bgp_log_enabled=None if args.no_bgp_logs else True,
+        bgp_log_group_arn=bgp_arn, bgp_log_output_format=fmt,
+        lifecycle_control=None if args.no_lifecycle_control else True,
+    ), settings
 
 
 class _Printer:
-    """Progress lines for a person watching; several workers print, so one lock."""
+    """Progress lines for a person watching; several workers print, so one lock. The time in
+    brackets is one clock per connection: seconds since work on that connection began."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.lock = threading.Lock()
+        self.began: dict[str, float] = {}
 
     def __call__(self, event: ProgressEvent) -> None:
         if event.phase == "check":
@@ -178,34 +242,72 @@ class _Printer:
             event.vpn_connection_id
         if event.outside_ip:
             where += f" ({event.outside_ip})"
+        message = event.message
+        if event.phase == "failed":
+            message = "stopped; the reason is printed once at the end"
         with self.lock:
-            print(f"[{event.elapsed:7.1f}s] {where}: {event.phase}: {event.message}",
+            began = self.began.setdefault(event.vpn_connection_id, event.at)
+            print(f"[{event.at - began:7.1f}s] {where}: {event.phase}: {message}",
                   file=self.out, flush=True)
 
 
-def _print_status(engine: RolloutEngine, vpn_ids: Sequence[str], out: TextIO) -> int:
-    views = engine.read(vpn_ids)
-    for view in views:
+def _logs(cw: Mapping[str, Any], prefix: str, label: str) -> str:
+    if not cw.get(f"{prefix}LogEnabled"):
+        return f"{label}=off"
+    return (f"{label}={cw.get(f'{prefix}LogOutputFormat', 'json')}:"
+            f"{cw.get(f'{prefix}LogGroupArn', '-')}")
+
+
+def _print_status(statuses: Sequence[ConnectionStatus], out: TextIO) -> None:
+    for status in statuses:
+        view = status.view
         print(f"{view.vpn_connection_id}  state={view.state}", file=out)
-        for n, tunnel in enumerate(view.tunnels, 1):
-            cw = tunnel.log_options
-            logs = (f"logs=enabled format={cw.get('LogOutputFormat', 'json')} "
-                    f"group={cw.get('LogGroupArn', '-')}" if cw.get("LogEnabled") else
-                    "logs=disabled")
+        for n, (tunnel, maint) in enumerate(zip(view.tunnels, status.maintenance,
+                                                strict=True), 1):
+            lifecycle = ("unknown" if tunnel.lifecycle_control is None else
+                         "on" if tunnel.lifecycle_control else "off")
+            pending = (f"maintenance=PENDING({maint.pending}) auto-applied-after="
+                       f"{format_time(maint.auto_applied_after)}" if maint.pending else
+                       "maintenance=none")
+            last = (f" last-applied={format_time(maint.last_applied)}"
+                    if maint.last_applied is not None else "")
             print(f"  tunnel {n}  {tunnel.outside_ip:<15}  {tunnel.status:<4}  since "
-                  f"{format_time(tunnel.last_status_change)}  {logs}", file=out)
-    return 0
+                  f"{format_time(tunnel.last_status_change)}  "
+                  f"{_logs(tunnel.log_options, '', 'tunnel-logs')}  "
+                  f"{_logs(tunnel.log_options, 'Bgp', 'bgp-logs')}  lifecycle-control={lifecycle}"
+                  f"  {pending}{last}", file=out)
+
+
+def _rows(result: RolloutResult) -> list[TunnelResult]:
+    """One row per tunnel; a connection that stopped before its tunnels gets one row too."""
+    rows: list[TunnelResult] = []
+    for conn in result.connections:
+        rows.extend(conn.tunnels or [TunnelResult(conn.vpn_connection_id, 0, "-",
+                                                  Action.FAILED)])
+    return rows
 
 
 def _print_summary(result: RolloutResult, out: TextIO) -> None:
-    print(f"{'connection':<22} {'tunnel':<6} {'outside ip':<15} {'action':<11} {'down s':>7}",
+    rows = _rows(result)
+    print(f"{'connection':<22} {'tunnel':<6} {'outside ip':<15} {'action':<13} {'down s':>7}",
           file=out)
-    for conn in result.connections:
-        for t in conn.tunnels:
-            print(f"{t.vpn_connection_id:<22} {t.tunnel:<6} {t.outside_ip:<15} "
-                  f"{t.action.value:<11} {t.seconds_down:>7.0f}", file=out)
-    print(f"changed {result.count(Action.CHANGED)}, skipped {result.count(Action.SKIPPED)}, "
-          f"failed {result.count(Action.FAILED)}", file=out)
+    for t in rows:
+        print(f"{t.vpn_connection_id:<22} {t.tunnel or '-':<6} {t.outside_ip:<15} "
+              f"{t.action.value:<13} {t.seconds_down:>7.0f}", file=out)
+    counts = Counter(t.action for t in rows)
+    shown = [Action.CHANGED, Action.NO_OUTAGE, Action.MAINTAINED, Action.SKIPPED,
+             Action.DEFERRED, Action.FAILED, Action.NOT_TOUCHED]
+    print(", ".join(f"{action.value.replace('set-no-outage', 'no-outage')} {counts[action]}"
+                    for action in shown if counts[action] or action in
+                    (Action.CHANGED, Action.SKIPPED, Action.FAILED)), file=out)
+
+
+def _credentials_problem() -> str | None:
+    if boto3.Session().get_credentials() is not None:
+        return None
+    return ("no AWS credentials found; set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY). Against the offline stand-in any values work, e.g. "
+            "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -215,21 +317,40 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"{PROG}: error: {exc}", file=err)
         return 2
+    problem = _credentials_problem()
+    if problem:
+        print(f"{PROG}: error: {problem}", file=err)
+        return 2
     spec = Ec2ClientSpec(args.region, args.endpoint_url)
     try:
-        if options is None:
-            # Reading can retry too (throttling, an unreachable endpoint): say so as apply does.
-            engine = RolloutEngine(spec, LogOptions(False), settings, RealClock(), _Printer(err))
-            return _print_status(engine, args.vpn_ids, out)
-        print(f"{args.action}: {options.describe()} on {len(args.vpn_ids)} connection(s), "
-              "one tunnel at a time", file=out, flush=True)
-        engine = RolloutEngine(spec, options, settings, RealClock(), _Printer(err))
-        result = engine.run(args.vpn_ids)
+        engine = RolloutEngine(spec, options or LogOptions(False), settings, RealClock(),
+                               _Printer(err))
+        if args.action == "status":
+            _print_status(engine.status(args.vpn_ids), out)
+            return 0
+        if args.action == "maintenance":
+            window = TimeWindow.parse(args.window) if args.window else None
+            print(f"maintenance: applying pending tunnel maintenance on {len(args.vpn_ids)} "
+                  f"connection(s), one tunnel at a time"
+                  + (f", only inside {window}" if window else ""), file=out, flush=True)
+            result = engine.apply_maintenance(args.vpn_ids, window)
+        else:
+            assert options is not None
+            print(f"apply: {options.describe()}; {len(args.vpn_ids)} connection(s), "
+                  "one tunnel at a time", file=out, flush=True)
+            result = engine.run(args.vpn_ids)
+    except UnknownConnections as exc:
+        print(f"{PROG}: error: {exc}", file=err)
+        return 2
+    except NoCredentialsError:
+        print(f"{PROG}: error: {_credentials_problem() or 'no AWS credentials found'}",
+              file=err)
+        return 2
     except RolloutStopped as exc:
         print(f"{PROG}: error: {exc}", file=err)
         return 1
     except (ClientError, BotoCoreError) as exc:
-        print(f"{PROG}: error: {exc}", file=err)
+        print(f"{PROG}: error: {describe_error(exc)}", file=err)
         return 1
     except KeyboardInterrupt:
         # The engine stops every worker before its next call; nothing new is modified.
@@ -238,14 +359,13 @@ def run(args: argparse.Namespace) -> int:
               file=err)
         return EXIT_INTERRUPTED
     _print_summary(result, out)
-    for message in result.errors:
+    for message in dict.fromkeys(result.errors):  # one stop shared by all prints once
         print(f"{PROG}: error: {message}", file=err)
     return 0 if result.ok else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Stand-alone entry (`python -m gatewatch.aws_rollout.cli tunnel-logs ...`) until the lead
-    wires `add_parser` into gatewatch/cli.py."""
+    """Stand-alone entry (`python -m gatewatch.aws_rollout.cli aws-tunnels ...`)."""
     parser = argparse.ArgumentParser(prog="gatewatch")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser(sub)

@@ -9,6 +9,7 @@ microseconds, and time only moves when every worker is asleep, so results are de
 from __future__ import annotations
 
 import contextlib
+import heapq
 import threading
 import time
 from collections.abc import Iterator
@@ -52,31 +53,33 @@ class SimClock:
     Worker threads are counted with `reserve()`/`release()` (or `participant()`). `sleep(s)`
     blocks the caller until the simulated time reaches now+s; when every participant is asleep,
     time jumps to the earliest wake-up. With no participant at all, sleep just advances time.
-    Only participants may sleep while there are participants.
+    Only participants may sleep while there are participants. Each sleeper waits on its own
+    event, so an advance wakes only the threads that are due (hundreds of workers stay cheap).
     """
 
     def __init__(self, start: float = 1_700_000_000.0) -> None:
         self._now = start
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._participants = 0
-        self._wakes: list[float] = []  # one entry per sleeping thread
+        self._sleepers: list[tuple[float, int, threading.Event]] = []  # heap by wake time
+        self._seq = 0
 
     def now(self) -> float:
-        with self._cond:
+        with self._lock:
             return self._now
 
     def advance(self, seconds: float) -> None:
         """Move time forward from outside the simulation (tests set the scene with it)."""
-        with self._cond:
+        with self._lock:
             self._now += max(seconds, 0.0)
             self._wake_due()
 
     def reserve(self, count: int) -> None:
-        with self._cond:
+        with self._lock:
             self._participants += count
 
     def release(self) -> None:
-        with self._cond:
+        with self._lock:
             self._participants -= 1
             self._maybe_advance()
 
@@ -90,28 +93,26 @@ class SimClock:
             self.release()
 
     def sleep(self, seconds: float) -> None:
-        with self._cond:
+        with self._lock:
             if seconds <= 0:
                 return
             if self._participants == 0:  # single-threaded use: nobody to wait for
                 self._now += seconds
                 self._wake_due()
                 return
-            wake = self._now + seconds
-            self._wakes.append(wake)
+            event = threading.Event()
+            self._seq += 1
+            heapq.heappush(self._sleepers, (self._now + seconds, self._seq, event))
             self._maybe_advance()
-            while self._now < wake:
-                self._cond.wait()
+        event.wait()
 
     def _maybe_advance(self) -> None:
-        # Called with the lock held. Sleepers whose time has come were already removed from
-        # _wakes, so len(_wakes) counts only threads that are really blocked.
-        if self._wakes and len(self._wakes) >= self._participants:
-            self._now = max(self._now, min(self._wakes))
+        # Called with the lock held. Sleepers whose time has come were already removed, so
+        # len(_sleepers) counts only threads that are really blocked.
+        if self._sleepers and len(self._sleepers) >= self._participants:
+            self._now = max(self._now, self._sleepers[0][0])
             self._wake_due()
 
     def _wake_due(self) -> None:
-        due = [w for w in self._wakes if w <= self._now]
-        if due:
-            self._wakes = [w for w in self._wakes if w > self._now]
-            self._cond.notify_all()
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            heapq.heappop(self._sleepers)[2].set()

@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
+import functools
 import ipaddress
+import math
 import random
 import threading
 from collections import deque
@@ -56,6 +58,7 @@ from gatewatch.aws_rollout.retry import (
     is_connect_error,
     is_retryable,
 )
+from gatewatch.aws_rollout.throttle import DESCRIBE_CHUNK, Pacer, throttle_parallelism
 
 UP = "UP"
 LOG_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
@@ -75,24 +78,45 @@ class Action(StrEnum):
     CHANGED = "changed"  # modified, and seen UP again afterwards
     FAILED = "failed"  # the rollout of this connection stopped at this tunnel
     NOT_TOUCHED = "not-touched"  # not reached because an earlier step stopped
+    # Only EnableTunnelLifecycleControl was turned on, with SkipTunnelReplacement: no outage.
+    NO_OUTAGE = "set-no-outage"
+    MAINTAINED = "maintained"  # pending maintenance applied, and seen UP again afterwards
+    DEFERRED = "deferred"  # pending maintenance left for later: outside the time window
 
 
 @dataclass(frozen=True)
 class LogOptions:
-    """Desired CloudWatch Logs options for every tunnel (the disable path has enabled=False)."""
+    """Desired options for every tunnel: tunnel activity logs, BGP logs, lifecycle control.
+
+    All of them go into ONE ModifyVpnTunnelOptions call per tunnel, because every tunnel-option
+    change costs that tunnel an outage (`CloudWatchLogOptionsSpecification` carries LogEnabled,
+    LogGroupArn, LogOutputFormat and BgpLogEnabled, BgpLogGroupArn, BgpLogOutputFormat in
+    botocore's EC2 model). `bgp_log_enabled` None leaves BGP logs unmanaged (neither compared
+    nor sent); `lifecycle_control` None leaves EnableTunnelLifecycleControl alone.
+    """
 
     log_enabled: bool
     log_group_arn: str | None = None
     log_output_format: str = "json"
+    bgp_log_enabled: bool | None = None
+    bgp_log_group_arn: str | None = None  # None with BGP logs on: the tunnel log group
+    bgp_log_output_format: str = "json"
+    lifecycle_control: bool | None = None
 
     def __post_init__(self) -> None:
-        if self.log_output_format not in LOG_FORMATS:
-            raise ValueError(
-                f"log_output_format must be {' or '.join(LOG_FORMATS)}, "
-                f"not {self.log_output_format!r}"
-            )
+        for name in ("log_output_format", "bgp_log_output_format"):
+            if getattr(self, name) not in LOG_FORMATS:
+                raise ValueError(
+                    f"{name} must be {' or '.join(LOG_FORMATS)}, not {getattr(self, name)!r}"
+                )
         if self.log_enabled and not self.log_group_arn:
             raise ValueError("log_group_arn is required when log_enabled is True")
+        if self.bgp_log_enabled and not self.bgp_group:
+            raise ValueError("bgp_log_group_arn (or log_group_arn) is required for BGP logs")
+
+    @property
+    def bgp_group(self) -> str | None:
+        return self.bgp_log_group_arn or self.log_group_arn
 
     def to_api(self) -> dict[str, Any]:
         """`TunnelOptions.LogOptions.CloudWatchLogOptions` for ModifyVpnTunnelOptions."""
@@ -100,27 +124,54 @@ class LogOptions:
         if self.log_enabled:
             spec["LogGroupArn"] = self.log_group_arn
             spec["LogOutputFormat"] = self.log_output_format
+        if self.bgp_log_enabled is not None:
+            spec["BgpLogEnabled"] = self.bgp_log_enabled
+            if self.bgp_log_enabled:
+                spec["BgpLogGroupArn"] = self.bgp_group
+                spec["BgpLogOutputFormat"] = self.bgp_log_output_format
         return spec
 
     def matches(self, current: Mapping[str, Any]) -> bool:
-        """Whether a tunnel's current CloudWatchLogOptions already are these.
+        """Whether a tunnel's current CloudWatchLogOptions (tunnel AND BGP) already are these.
 
         The ARN is compared without a trailing ":*" (describe-log-groups prints that form, the
         VPN API takes either): a cosmetic difference must not cost a five-minute outage.
         """
-        enabled = bool(current.get("LogEnabled", False))
-        if not self.log_enabled:
-            return not enabled
-        return (
-            enabled
-            and _bare_arn(current.get("LogGroupArn")) == _bare_arn(self.log_group_arn)
-            and current.get("LogOutputFormat", "json") == self.log_output_format
-        )
+        if not _same_logs(current, "", self.log_enabled, self.log_group_arn,
+                          self.log_output_format):
+            return False
+        if self.bgp_log_enabled is None:
+            return True
+        return _same_logs(current, "Bgp", self.bgp_log_enabled, self.bgp_group,
+                          self.bgp_log_output_format)
+
+    def lifecycle_matches(self, current: bool | None) -> bool:
+        return self.lifecycle_control is None or bool(current) == self.lifecycle_control
 
     def describe(self) -> str:
-        if not self.log_enabled:
-            return "logs disabled"
-        return f"logs enabled ({self.log_output_format}) to {self.log_group_arn}"
+        parts = [f"tunnel logs enabled ({self.log_output_format}) to {self.log_group_arn}"
+                 if self.log_enabled else "tunnel logs disabled"]
+        same = (self.log_enabled and self.bgp_log_enabled
+                and _bare_arn(self.bgp_group) == _bare_arn(self.log_group_arn)
+                and self.bgp_log_output_format == self.log_output_format)
+        if same:
+            parts = [f"tunnel and BGP logs enabled ({self.log_output_format}) to "
+                     f"{self.log_group_arn}"]
+        elif self.bgp_log_enabled is not None:
+            parts.append(f"BGP logs enabled ({self.bgp_log_output_format}) to {self.bgp_group}"
+                         if self.bgp_log_enabled else "BGP logs disabled")
+        if self.lifecycle_control is not None:
+            parts.append(f"lifecycle control {'on' if self.lifecycle_control else 'off'}")
+        return ", ".join(parts)
+
+
+def _same_logs(current: Mapping[str, Any], prefix: str, enabled: bool, arn: str | None,
+               fmt: str) -> bool:
+    on = bool(current.get(f"{prefix}LogEnabled", False))
+    if not enabled:
+        return not on
+    return (on and _bare_arn(current.get(f"{prefix}LogGroupArn")) == _bare_arn(arn)
+            and current.get(f"{prefix}LogOutputFormat", "json") == fmt)
 
 
 def _bare_arn(arn: Any) -> str | None:
@@ -134,14 +185,22 @@ def _bare_arn(arn: Any) -> str | None:
 class RolloutSettings:
     timeout: float = 900.0  # per wait for a tunnel to be UP; seed 003 saw about 300 s
     poll_interval: float = 15.0
-    max_parallel: int = 10
+    # None: as many connections as EC2's request throttle allows (throttle_parallelism):
+    # polling is batched, so reads per interval do not grow with N, and mutating calls are
+    # paced; safety is per connection, so nothing is gained by queueing connections.
+    max_parallel: int | None = None
     backoff: Backoff = field(default_factory=Backoff)
+    describe_chunk: int = DESCRIBE_CHUNK
 
     def __post_init__(self) -> None:
         if self.timeout <= 0 or self.poll_interval <= 0:
             raise ValueError("timeout and poll_interval must be positive")
-        if self.max_parallel < 1:
+        if self.max_parallel is not None and self.max_parallel < 1:
             raise ValueError("max_parallel must be at least 1")
+
+    def parallelism(self, count: int) -> int:
+        limit = self.max_parallel or throttle_parallelism(self.poll_interval, self.describe_chunk)
+        return max(1, min(limit, count))
 
 
 @dataclass(frozen=True)
@@ -155,6 +214,7 @@ class ProgressEvent:
     status: str | None  # the tunnel's reported UP/DOWN, when known
     elapsed: float  # seconds since work on this tunnel started
     message: str
+    at: float = 0.0  # the engine clock's reading when this happened (one clock per run)
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -216,6 +276,7 @@ class TunnelView:
     status: str  # UP, DOWN, or UNKNOWN when VgwTelemetry has no entry for this IP
     last_status_change: float | None  # epoch seconds
     status_message: str = ""
+    lifecycle_control: bool | None = None  # TunnelOption.EnableTunnelLifecycleControl
 
 
 @dataclass(frozen=True)
@@ -253,9 +314,78 @@ def connection_view(raw: Mapping[str, Any]) -> ConnectionView:
             status=str(tel.get("Status", "UNKNOWN")),
             last_status_change=_epoch(tel.get("LastStatusChange")),
             status_message=str(tel.get("StatusMessage", "")),
+            lifecycle_control=opt.get("EnableTunnelLifecycleControl"),
         ))
     tunnels.sort(key=lambda t: _ip_key(t.outside_ip))
     return ConnectionView(raw["VpnConnectionId"], str(raw.get("State", "")), tuple(tunnels))
+
+
+@dataclass(frozen=True)
+class MaintenanceView:
+    """A tunnel's MaintenanceDetails (GetVpnTunnelReplacementStatus)."""
+
+    outside_ip: str
+    pending: str | None  # PendingMaintenance; None when absent, empty or "None"
+    auto_applied_after: float | None  # MaintenanceAutoAppliedAfter, epoch seconds
+    last_applied: float | None  # LastMaintenanceApplied
+
+
+def maintenance_view(outside_ip: str, details: Mapping[str, Any]) -> MaintenanceView:
+    """The service model types PendingMaintenance as a free string ("Verify existence of a
+    pending maintenance") without listing values; absent, empty and "None" mean none pending."""
+    pending = str(details.get("PendingMaintenance") or "").strip()
+    return MaintenanceView(
+        outside_ip,
+        pending if pending and pending.lower() != "none" else None,
+        _epoch(details.get("MaintenanceAutoAppliedAfter")),
+        _epoch(details.get("LastMaintenanceApplied")),
+    )
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    view: ConnectionView
+    maintenance: tuple[MaintenanceView, ...]  # in the order of view.tunnels
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A daily UTC window `HH:MM-HH:MM` (may wrap past midnight) in which maintenance starts."""
+
+    start_minute: int
+    end_minute: int
+
+    @classmethod
+    def parse(cls, text: str) -> TimeWindow:
+        """Raise ValueError naming the expected form."""
+        try:
+            start, end = text.split("-")
+            minutes = []
+            for part in (start, end):
+                hh, mm = part.strip().split(":")
+                if not (hh.isdigit() and mm.isdigit() and len(mm) == 2):
+                    raise ValueError
+                h, m = int(hh), int(mm)
+                if not (0 <= h <= 23 and 0 <= m <= 59):
+                    raise ValueError
+                minutes.append(h * 60 + m)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a UTC time window; expected HH:MM-HH:MM, "
+                             "e.g. 02:00-05:00") from None
+        if minutes[0] == minutes[1]:
+            raise ValueError(f"{text!r} is an empty window; start and end must differ")
+        return cls(minutes[0], minutes[1])
+
+    def contains(self, epoch: float) -> bool:
+        t = dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
+        minute = t.hour * 60 + t.minute
+        if self.start_minute < self.end_minute:
+            return self.start_minute <= minute < self.end_minute
+        return minute >= self.start_minute or minute < self.end_minute
+
+    def __str__(self) -> str:
+        return (f"{self.start_minute // 60:02d}:{self.start_minute % 60:02d}-"
+                f"{self.end_minute // 60:02d}:{self.end_minute % 60:02d} UTC")
 
 
 def make_ec2_client(region: str, endpoint_url: str | None = None) -> Any:
@@ -283,6 +413,40 @@ def format_time(epoch: float | None) -> str:
 # --- the engine -------------------------------------------------------------------------------
 
 
+class NotEc2Response(Exception):
+    """A 200 answer that is not an EC2 response (botocore parses such bodies leniently, so an
+    HTML page would otherwise read as "no connections")."""
+
+
+def _require_ec2(raw: Mapping[str, Any]) -> None:
+    meta = raw.get("ResponseMetadata", {})
+    kind = str(meta.get("HTTPHeaders", {}).get("content-type", ""))
+    if not meta.get("RequestId") or "html" in kind.lower():
+        raise NotEc2Response(
+            f"the endpoint answered HTTP {meta.get('HTTPStatusCode', '?')} "
+            f"({kind or 'no content type'}) without an EC2 request id: not an EC2 endpoint; "
+            "check --endpoint-url / ec2EndpointUrl and the region")
+
+
+class UnknownConnections(Exception):
+    """Ids DescribeVpnConnections does not know: bad input, refused before anything changes."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        self.ids = list(ids)
+        super().__init__(
+            f"unknown VPN connection id{'s' if len(ids) > 1 else ''}: {', '.join(ids)} "
+            "(not found by DescribeVpnConnections in this region); nothing was touched. "
+            "Check the ids and --region."
+        )
+
+
+@dataclass
+class _Entry:
+    view: ConnectionView | None  # None: the id was not in the answer
+    at: float  # clock reading when the read that produced it started
+    seq: int  # run-wide call sequence number when that read started
+
+
 @dataclass
 class _Run:
     """State of one run(): the live client stays here, never on the (picklable) engine."""
@@ -290,10 +454,22 @@ class _Run:
     client: Any
     stop: threading.Event
     rng: random.Random
+    pacer: Pacer
+    origin: float  # polls are aligned to origin + k * poll_interval, for every connection
     lock: threading.Lock = field(default_factory=threading.Lock)
     # When work on (connection, tunnel) began (tunnel 0: the connection as a whole), so every
     # progress line, retries included, can say how long that work has been going on.
     started: dict[tuple[str, int], float] = field(default_factory=dict)
+    # Batched polling: the last read of each connection, the connections in flight, and the
+    # sequence number of each connection's last mutating call (a read must be newer).
+    cache: dict[str, _Entry] = field(default_factory=dict)
+    active: set[str] = field(default_factory=set)
+    mutated: dict[str, int] = field(default_factory=dict)
+    seq: int = 0
+    poll_lock: threading.Lock = field(default_factory=threading.Lock)
+    retry_at: float = float("-inf")
+    read_failures: int = 0
+    tokens_held: int = 0  # DescribeVpnConnections tokens booked for the next batched read
 
     def begin(self, vpn_id: str, n: int, now: float) -> float:
         with self.lock:
@@ -303,6 +479,11 @@ class _Run:
         with self.lock:
             began = self.started.get((vpn_id, n), self.started.get((vpn_id, 0), now))
         return max(0.0, now - began)
+
+    def next_seq(self) -> int:
+        with self.lock:
+            self.seq += 1
+            return self.seq
 
 
 class RolloutEngine:
@@ -332,18 +513,42 @@ class RolloutEngine:
     # public -------------------------------------------------------------------------------
 
     def run(self, vpn_connection_ids: Iterable[str]) -> RolloutResult:
+        """Roll the options out. Every id is checked first (one batched read): an unknown id
+        raises UnknownConnections before any tunnel is touched."""
+        return self._run_all(vpn_connection_ids, self._connection)
+
+    def apply_maintenance(self, vpn_connection_ids: Iterable[str],
+                          window: TimeWindow | None = None) -> RolloutResult:
+        """Apply pending tunnel endpoint maintenance (ReplaceVpnTunnel with
+        ApplyPendingMaintenance) with the rollout's safety: one tunnel at a time, only while
+        the other tunnel is UP, waiting for a fresh UP after; nothing starts outside `window`."""
+        return self._run_all(vpn_connection_ids,
+                             functools.partial(self._maintain_connection, window=window))
+
+    def _new_run(self) -> _Run:
+        return _Run(self._client(), threading.Event(), random.Random(self.seed),
+                    Pacer(self.clock), self.clock.now())
+
+    def _run_all(self, vpn_connection_ids: Iterable[str],
+                 per_connection: Callable[[_Run, str], ConnectionResult]) -> RolloutResult:
         ids = list(dict.fromkeys(vpn_connection_ids))  # de-duplicate, keep order
-        run = _Run(self._client(), threading.Event(), random.Random(self.seed))
         if not ids:
             return RolloutResult([])
-        workers = min(self.settings.max_parallel, len(ids))
+        run = self._new_run()
+        try:
+            self._prefetch(run, ids)  # raises UnknownConnections: nothing touched yet
+        except RolloutStopped as stop:  # could not read them at all: every connection says so
+            for vpn_id in ids:
+                self._emit(vpn_id, 0, None, "failed", None, 0.0, str(stop))
+            return RolloutResult([ConnectionResult(i, error=str(stop)) for i in ids])
+        workers = self.settings.parallelism(len(ids))
         queue = deque(ids)
         results: dict[str, ConnectionResult] = {}
         aware = self.clock if isinstance(self.clock, WorkerAwareClock) else None
         if aware is not None:
             aware.reserve(workers)
         with cf.ThreadPoolExecutor(workers, thread_name_prefix="tunnel-rollout") as pool:
-            futures = [pool.submit(self._worker, run, queue, results, aware)
+            futures = [pool.submit(self._worker, run, queue, results, aware, per_connection)
                        for _ in range(workers)]
             try:
                 cf.wait(futures, return_when=cf.FIRST_EXCEPTION)
@@ -365,14 +570,26 @@ class RolloutEngine:
         return RolloutResult([results[i] for i in ids])
 
     def read(self, vpn_connection_ids: Sequence[str]) -> list[ConnectionView]:
-        """Current options and telemetry of the connections (the CLI's `status`)."""
-        run = _Run(self._client(), threading.Event(), random.Random(self.seed))
-        ids = list(vpn_connection_ids)
-        run.begin(" ".join(ids), 0, self.clock.now())
-        raw = self._call(run, "DescribeVpnConnections", " ".join(ids), 0, None,
-                         lambda: run.client.describe_vpn_connections(VpnConnectionIds=ids))
-        views = {v.vpn_connection_id: v for v in map(connection_view, raw["VpnConnections"])}
-        return [views[i] for i in vpn_connection_ids if i in views]
+        """Current options and telemetry of the connections; UnknownConnections for ids the
+        service does not know."""
+        ids = list(dict.fromkeys(vpn_connection_ids))
+        run = self._new_run()
+        self._prefetch(run, ids)
+        return [e.view for i in ids if (e := run.cache[i]).view is not None]
+
+    def status(self, vpn_connection_ids: Sequence[str]) -> list[ConnectionStatus]:
+        """`read` plus each tunnel's MaintenanceDetails (GetVpnTunnelReplacementStatus)."""
+        ids = list(dict.fromkeys(vpn_connection_ids))
+        run = self._new_run()
+        self._prefetch(run, ids)
+        out = []
+        for vpn_id in ids:
+            view = run.cache[vpn_id].view
+            assert view is not None  # _prefetch refused unknown ids
+            maintenance = tuple(self._maintenance(run, vpn_id, n, t.outside_ip)
+                                for n, t in enumerate(view.tunnels, 1))
+            out.append(ConnectionStatus(view, maintenance))
+        return out
 
     # per connection -----------------------------------------------------------------------
 
@@ -380,7 +597,8 @@ class RolloutEngine:
         return self.ec2 if hasattr(self.ec2, "describe_vpn_connections") else self.ec2()
 
     def _worker(self, run: _Run, queue: deque[str], results: dict[str, ConnectionResult],
-                aware: WorkerAwareClock | None) -> None:
+                aware: WorkerAwareClock | None,
+                per_connection: Callable[[_Run, str], ConnectionResult]) -> None:
         """One pool thread: take connections off the queue until it is empty."""
         try:
             while not run.stop.is_set():
@@ -388,27 +606,44 @@ class RolloutEngine:
                     if not queue:
                         return
                     vpn_id = queue.popleft()
-                result = self._connection(run, vpn_id)
+                    run.active.add(vpn_id)
+                try:
+                    result = per_connection(run, vpn_id)
+                finally:
+                    with run.lock:
+                        run.active.discard(vpn_id)
                 with run.lock:
                     results[vpn_id] = result
         finally:
             if aware is not None:
                 aware.release()
 
+    def _two_tunnels(self, run: _Run, vpn_id: str) -> list[str]:
+        view = self._describe(run, vpn_id, 0, None)
+        if len(view.tunnels) != 2:
+            raise RolloutStopped(
+                f"{vpn_id}: expected 2 tunnels in Options.TunnelOptions, found "
+                f"{len(view.tunnels)}; nothing was touched."
+            )
+        return [t.outside_ip for t in view.tunnels]
+
     def _connection(self, run: _Run, vpn_id: str) -> ConnectionResult:
+        return self._per_tunnel(run, vpn_id, self._tunnel)
+
+    def _maintain_connection(self, run: _Run, vpn_id: str,
+                             window: TimeWindow | None) -> ConnectionResult:
+        return self._per_tunnel(run, vpn_id,
+                                functools.partial(self._maintain_tunnel, window=window))
+
+    def _per_tunnel(self, run: _Run, vpn_id: str,
+                    step: Callable[[_Run, str, int, list[str]], TunnelResult]) -> ConnectionResult:
         result = ConnectionResult(vpn_id)
         run.begin(vpn_id, 0, self.clock.now())
         try:
-            view = self._describe(run, vpn_id, 0, None)
-            if len(view.tunnels) != 2:
-                raise RolloutStopped(
-                    f"{vpn_id}: expected 2 tunnels in Options.TunnelOptions, found "
-                    f"{len(view.tunnels)}; nothing was touched."
-                )
-            ips = [t.outside_ip for t in view.tunnels]
+            ips = self._two_tunnels(run, vpn_id)
             for index in (0, 1):
                 try:
-                    result.tunnels.append(self._tunnel(run, vpn_id, index, ips))
+                    result.tunnels.append(step(run, vpn_id, index, ips))
                 except RolloutStopped as stop:
                     failed = TunnelResult(vpn_id, index + 1, ips[index], Action.FAILED,
                                           messages=[str(stop)])
@@ -438,18 +673,26 @@ class RolloutEngine:
         attempted_at: float | None = None  # a modify call that may have gone through
         failures = 0
         messages: list[str] = []
+        confirm = False  # re-read this connection alone, right before changing it
         while True:
             self._check_stop(run)
-            view = self._describe(run, vpn_id, n, ip)
+            view = self._describe(run, vpn_id, n, ip, alone=confirm)
+            confirmed, confirm = confirm, False
             me, other = self._pick(view, ip), self._pick(view, other_ip)
             self._emit(vpn_id, n, ip, "check", me.status, self.clock.now() - started,
-                       f"{me.status}; log options {dict(me.log_options)}")
+                       f"{me.status}; log options {dict(me.log_options)}; lifecycle control "
+                       f"{me.lifecycle_control}")
+            lifecycle_ok = self.options.lifecycle_matches(me.lifecycle_control)
             if self.options.matches(me.log_options):
                 if attempted_at is not None:
                     return self._await_change(run, vpn_id, n, ip, attempted_at, me, untouched,
                                               messages)
+                if me.status == UP and not lifecycle_ok:
+                    return self._lifecycle_only(run, vpn_id, n, ip, started, untouched,
+                                                messages)
                 if me.status == UP:
-                    messages.append("log options already match; not modified")
+                    messages.append("tunnel and BGP log options and lifecycle control already "
+                                    "match; not modified")
                     self._emit(vpn_id, n, ip, "skip", me.status, self.clock.now() - started,
                                messages[-1])
                     return TunnelResult(vpn_id, n, ip, Action.SKIPPED, messages=messages)
@@ -462,6 +705,9 @@ class RolloutEngine:
                 seen = self._wait_up(run, vpn_id, n, ip, deadline, after=None,
                                      why=f"already has the options but is {me.status}",
                                      untouched=untouched)
+                if not lifecycle_ok:
+                    return self._lifecycle_only(run, vpn_id, n, ip, started, untouched,
+                                                messages)
                 waited = self.clock.now() - started
                 return TunnelResult(vpn_id, n, ip, Action.SKIPPED,
                                     seconds_down=self._down_for(me, seen), seconds_waited=waited,
@@ -488,19 +734,36 @@ class RolloutEngine:
                     f"tunnel {n} was left as it is and {untouched}. Bring tunnel {other_n} UP "
                     "and rerun."
                 )
+            if not confirmed:
+                # The batched read may be up to one poll interval old: decide on a read made
+                # now (one call per change, bounded by the paced mutating rate, not by N).
+                confirm = True
+                continue
+            # One call sets tunnel logs, BGP logs and (if it differs) lifecycle control: the
+            # log change costs the outage anyway, so the lifecycle flag rides along with it.
+            # SkipTunnelReplacement is not sent here: botocore's EC2 model documents it as
+            # "only applicable when turning on or off EnableTunnelLifecycleControl".
+            tunnel_options: dict[str, Any] = {
+                "LogOptions": {"CloudWatchLogOptions": self.options.to_api()}}
+            if not lifecycle_ok:
+                tunnel_options["EnableTunnelLifecycleControl"] = self.options.lifecycle_control
+            run.pacer.wait("ModifyVpnTunnelOptions")
+            self._check_stop(run)
             before = self.clock.now()
             self._emit(vpn_id, n, ip, "modify", me.status, before - started,
                        f"modifying tunnel {n}: {self.options.describe()}")
             try:
+                self._mark_mutation(run, vpn_id)
                 run.client.modify_vpn_tunnel_options(
                     VpnConnectionId=vpn_id,
                     VpnTunnelOutsideIpAddress=ip,
-                    TunnelOptions={"LogOptions": {"CloudWatchLogOptions": self.options.to_api()}},
+                    TunnelOptions=tunnel_options,
                 )
             except Exception as exc:
                 if not is_retryable(exc):
                     raise RolloutStopped(
-                        f"{vpn_id} tunnel {n} ({ip}): the service refused the change: {exc}; "
+                        f"{vpn_id} tunnel {n} ({ip}): the service refused the change: "
+                        f"{describe_error(exc)}; "
                         f"{untouched}."
                     ) from exc
                 failures += 1
@@ -518,6 +781,132 @@ class RolloutEngine:
             self._emit(vpn_id, n, ip, "modify", None, self.clock.now() - started,
                        "change accepted; the tunnel will go DOWN for a few minutes")
             return self._await_change(run, vpn_id, n, ip, before, me, untouched, messages)
+
+    def _lifecycle_only(self, run: _Run, vpn_id: str, n: int, ip: str, started: float,
+                        untouched: str, messages: list[str]) -> TunnelResult:
+        """Logs already match; only EnableTunnelLifecycleControl differs. Sent alone with
+        SkipTunnelReplacement=True, which is what that flag is for: no tunnel replacement, so
+        no outage and nothing to wait for (the other tunnel's state does not matter)."""
+        wanted = bool(self.options.lifecycle_control)
+        failures = 0
+        while True:
+            run.pacer.wait("ModifyVpnTunnelOptions")
+            self._check_stop(run)
+            self._emit(vpn_id, n, ip, "modify", UP, self.clock.now() - started,
+                       f"turning lifecycle control {'on' if wanted else 'off'} on tunnel {n} "
+                       "with SkipTunnelReplacement (no outage)")
+            try:
+                self._mark_mutation(run, vpn_id)
+                run.client.modify_vpn_tunnel_options(
+                    VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress=ip,
+                    TunnelOptions={"EnableTunnelLifecycleControl": wanted},
+                    SkipTunnelReplacement=True,
+                )
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise RolloutStopped(
+                        f"{vpn_id} tunnel {n} ({ip}): the service refused to set lifecycle "
+                        f"control: {describe_error(exc)}; {untouched}."
+                    ) from exc
+                failures += 1
+                self._backoff(run, vpn_id, n, ip, failures, exc, "ModifyVpnTunnelOptions",
+                              untouched)
+                # A retry re-reads first: the call may have gone through.
+                view = self._describe(run, vpn_id, n, ip)
+                if self.options.lifecycle_matches(self._pick(view, ip).lifecycle_control):
+                    break
+                continue
+            break
+        messages.append(f"logs already matched; lifecycle control turned "
+                        f"{'on' if wanted else 'off'} without a tunnel replacement")
+        self._emit(vpn_id, n, ip, "changed", UP, self.clock.now() - started, messages[-1])
+        return TunnelResult(vpn_id, n, ip, Action.NO_OUTAGE, messages=messages)
+
+    def _maintain_tunnel(self, run: _Run, vpn_id: str, index: int, ips: list[str],
+                         window: TimeWindow | None) -> TunnelResult:
+        """Apply this tunnel's pending maintenance, if any, under the rollout's rules."""
+        n, other_n = index + 1, 2 - index
+        ip, other_ip = ips[index], ips[1 - index]
+        started = run.begin(vpn_id, n, self.clock.now())
+        deadline = started + self.settings.timeout
+        untouched = (f"tunnel {other_n} ({other_ip}) was not touched" if index == 0 else
+                     f"tunnel {other_n} ({other_ip}) had already been done and was left as it is")
+        details = self._maintenance(run, vpn_id, n, ip)
+        if not details.pending:
+            message = "no pending maintenance; not touched"
+            self._emit(vpn_id, n, ip, "skip", None, self.clock.now() - started, message)
+            return TunnelResult(vpn_id, n, ip, Action.SKIPPED, messages=[message])
+        now = self.clock.now()
+        if window is not None and not window.contains(now):
+            message = (f"maintenance pending ({details.pending}) but {format_time(now)} is "
+                       f"outside the window {window}; left for a run inside it (AWS applies it "
+                       f"itself after {format_time(details.auto_applied_after)})")
+            self._emit(vpn_id, n, ip, "defer", None, now - started, message)
+            return TunnelResult(vpn_id, n, ip, Action.DEFERRED, messages=[message])
+        failures = 0
+        confirm = False
+        while True:
+            self._check_stop(run)
+            view = self._describe(run, vpn_id, n, ip, alone=confirm)
+            confirmed, confirm = confirm, False
+            me, other = self._pick(view, ip), self._pick(view, other_ip)
+            if view.state != AVAILABLE:
+                self._await_available(run, vpn_id, n, ip, view.state, started, deadline,
+                                      untouched)
+                continue
+            if other.status != UP:
+                raise RolloutStopped(
+                    f"{vpn_id} tunnel {n} ({ip}): refused to apply its maintenance because "
+                    f"tunnel {other_n} ({other_ip}) is {other.status} since "
+                    f"{format_time(other.last_status_change)}; replacing it now would take both "
+                    f"tunnels down. Nothing was replaced: tunnel {n} was left as it is and "
+                    f"{untouched}. Bring tunnel {other_n} UP and rerun."
+                )
+            if not confirmed:
+                confirm = True
+                continue
+            run.pacer.wait("ReplaceVpnTunnel")
+            self._check_stop(run)
+            before = self.clock.now()
+            self._emit(vpn_id, n, ip, "replace", me.status, before - started,
+                       f"applying pending maintenance to tunnel {n} ({details.pending})")
+            try:
+                self._mark_mutation(run, vpn_id)
+                run.client.replace_vpn_tunnel(VpnConnectionId=vpn_id,
+                                              VpnTunnelOutsideIpAddress=ip,
+                                              ApplyPendingMaintenance=True)
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise RolloutStopped(
+                        f"{vpn_id} tunnel {n} ({ip}): the service refused ReplaceVpnTunnel: "
+                        f"{describe_error(exc)}; {untouched}."
+                    ) from exc
+                failures += 1
+                self._backoff(run, vpn_id, n, ip, failures, exc, "ReplaceVpnTunnel", untouched,
+                              deadline=deadline if error_code(exc) == "IncorrectState" else None)
+                if not self._maintenance(run, vpn_id, n, ip).pending:
+                    break  # the call went through after all
+                continue
+            break
+        messages = [f"maintenance applied ({details.pending})"]
+        result = self._await_change(run, vpn_id, n, ip, before, me, untouched, messages,
+                                    what="maintenance applied")
+        result.action = Action.MAINTAINED
+        return result
+
+    def _maintenance(self, run: _Run, vpn_id: str, n: int, ip: str) -> MaintenanceView:
+        run.pacer.wait("GetVpnTunnelReplacementStatus")
+        raw = self._call(run, "GetVpnTunnelReplacementStatus", vpn_id, n, ip,
+                         lambda: run.client.get_vpn_tunnel_replacement_status(
+                             VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress=ip))
+        return maintenance_view(ip, raw.get("MaintenanceDetails", {}))
+
+    @staticmethod
+    def _mark_mutation(run: _Run, vpn_id: str) -> None:
+        """Reads of this connection started before now no longer count as fresh."""
+        seq = run.next_seq()
+        with run.lock:
+            run.mutated[vpn_id] = seq
 
     def _await_available(self, run: _Run, vpn_id: str, n: int, ip: str, state: str,
                          started: float, deadline: float, untouched: str) -> None:
@@ -541,17 +930,20 @@ class RolloutEngine:
         self._emit(vpn_id, n, ip, "wait", None, now - started,
                    f"connection is {PENDING}; waiting for it to be {AVAILABLE} before changing "
                    f"tunnel {n} ({deadline - now:.0f}s left)")
-        self.clock.sleep(min(self.settings.poll_interval, deadline - now))
+        self._sleep_tick(run, deadline)
 
     def _await_change(self, run: _Run, vpn_id: str, n: int, ip: str, changed_at: float,
-                      before: TunnelView, untouched: str, messages: list[str]) -> TunnelResult:
+                      before: TunnelView, untouched: str, messages: list[str],
+                      what: str | None = None) -> TunnelResult:
         """Wait for the UP that follows the change (LastStatusChange newer than the call)."""
         after = max(changed_at, before.last_status_change or changed_at)
+        # Nothing to learn right after the call (telemetry lags): first read at the next tick.
+        self._sleep_tick(run, changed_at + self.settings.timeout)
         seen = self._wait_up(run, vpn_id, n, ip, changed_at + self.settings.timeout,
                              after=after, why="after the change", untouched=untouched)
         waited = self.clock.now() - changed_at
         down = max(0.0, (seen.last_status_change or changed_at) - changed_at)
-        messages.append(f"{self.options.describe()}; UP again after about {down:.0f}s")
+        messages.append(f"{what or self.options.describe()}; UP again after about {down:.0f}s")
         self._emit(vpn_id, n, ip, "changed", UP, waited, messages[-1])
         return TunnelResult(vpn_id, n, ip, Action.CHANGED, seconds_down=down,
                             seconds_waited=waited, messages=messages)
@@ -582,7 +974,7 @@ class RolloutEngine:
                 )
             self._emit(vpn_id, n, ip, "wait", tunnel.status, now - start,
                        f"{state}; waiting for UP {why} ({deadline - now:.0f}s left)")
-            self.clock.sleep(min(self.settings.poll_interval, deadline - now))
+            self._sleep_tick(run, deadline)
 
     @staticmethod
     def _down_for(before: TunnelView, seen: TunnelView) -> float:
@@ -592,13 +984,114 @@ class RolloutEngine:
 
     # service calls with retry -------------------------------------------------------------
 
-    def _describe(self, run: _Run, vpn_id: str, n: int, ip: str | None) -> ConnectionView:
-        raw = self._call(run, "DescribeVpnConnections", vpn_id, n, ip, lambda: run.client
-                         .describe_vpn_connections(VpnConnectionIds=[vpn_id]))
-        conns = raw.get("VpnConnections", [])
-        if not conns:
-            raise RolloutStopped(f"{vpn_id}: not found by DescribeVpnConnections; nothing touched.")
-        return connection_view(conns[0])
+    def _describe(self, run: _Run, vpn_id: str, n: int, ip: str | None,
+                  alone: bool = False) -> ConnectionView:
+        """This connection as of the current poll tick, from ONE batched read shared by every
+        connection in flight: whoever needs a newer read than the cache holds reads all the
+        stale in-flight connections at once (ids chunked), so reads per poll interval stay
+        ceil(N / chunk) whatever N is. A read older than this connection's last mutating call
+        never counts (sequence numbers, not times: a simulated clock stands still).
+        `alone`: read just this connection now (right before a change)."""
+        if alone:
+            self._call(run, "DescribeVpnConnections", vpn_id, n, ip,
+                       lambda: self._fetch(run, [vpn_id]))
+            fresh = run.cache[vpn_id]
+            if fresh.view is None:
+                raise RolloutStopped(f"{vpn_id}: no longer found by DescribeVpnConnections; "
+                                     "nothing more was touched.")
+            return fresh.view
+        while True:
+            self._check_stop(run)
+            now = self.clock.now()
+            tick = self._tick_floor(run, now)
+            with run.poll_lock:
+                with run.lock:
+                    entry = run.cache.get(vpn_id)
+                    floor_seq = run.mutated.get(vpn_id, 0)
+                if entry is not None and entry.at >= tick and entry.seq > floor_seq:
+                    if entry.view is None:
+                        raise RolloutStopped(
+                            f"{vpn_id}: no longer found by DescribeVpnConnections; nothing "
+                            "more was touched.")
+                    return entry.view
+                wait = run.retry_at - now
+                if wait <= 0:
+                    with run.lock:
+                        wanted = sorted(run.active | {vpn_id})
+                        stale = [i for i in wanted if (e := run.cache.get(i)) is None
+                                 or e.at < tick or e.seq <= run.mutated.get(i, 0)]
+                    if not run.tokens_held:
+                        # Book the read's tokens without sleeping under the lock (a simulated
+                        # clock only advances when every worker sleeps on it).
+                        chunks = -(-len(stale) // self.settings.describe_chunk)
+                        run.tokens_held = chunks
+                        wait = run.pacer.reserve("DescribeVpnConnections", chunks)
+                        if wait > 0:
+                            run.retry_at = now + wait
+                if wait <= 0:
+                    run.tokens_held = 0
+                    try:
+                        self._fetch(run, stale, paced=False)
+                        run.read_failures = 0
+                        continue
+                    except Exception as exc:
+                        if not is_retryable(exc):
+                            raise RolloutStopped(
+                                f"{vpn_id}: DescribeVpnConnections failed: "
+                                f"{describe_error(exc)}; nothing more was touched.") from exc
+                        run.read_failures += 1
+                        failures = run.read_failures
+                        delay = self.settings.backoff.delay(failures, run.rng)
+                        run.retry_at = now + delay
+                        wait = delay
+                        error: BaseException | None = exc
+                else:
+                    error = None
+            if error is not None:
+                # Raises when out of tries; otherwise says so and sleeps (outside the lock).
+                self._backoff(run, vpn_id, n, ip, failures, error, "DescribeVpnConnections",
+                              "nothing more was touched", delay=wait)
+            else:
+                self.clock.sleep(wait)
+
+    def _fetch(self, run: _Run, ids: Sequence[str], paced: bool = True) -> None:
+        """Read `ids` (chunked, filter on vpn-connection-id so unknown ids are simply absent
+        instead of failing the whole call) into the cache."""
+        chunk = self.settings.describe_chunk
+        for start in range(0, len(ids), chunk):
+            part = list(ids[start:start + chunk])
+            if paced:
+                run.pacer.wait("DescribeVpnConnections")
+            seq, at = run.next_seq(), self.clock.now()
+            raw = run.client.describe_vpn_connections(
+                Filters=[{"Name": "vpn-connection-id", "Values": part}])
+            _require_ec2(raw)
+            views = {v.vpn_connection_id: v
+                     for v in map(connection_view, raw.get("VpnConnections", []))}
+            with run.lock:
+                for vpn_id in part:
+                    run.cache[vpn_id] = _Entry(views.get(vpn_id), at, seq)
+
+    def _prefetch(self, run: _Run, ids: Sequence[str]) -> None:
+        """The up-front check: every id read in one batched pass (retried like any read);
+        unknown ids raise UnknownConnections, before anything is touched."""
+        label = ", ".join(ids) if len(ids) <= 3 else f"{len(ids)} connections"
+        run.begin(label, 0, self.clock.now())
+        self._call(run, "DescribeVpnConnections", label, 0, None,
+                   lambda: self._fetch(run, [i for i in ids if i not in run.cache]))
+        missing = [i for i in ids if run.cache[i].view is None]
+        if missing:
+            raise UnknownConnections(missing)
+
+    def _tick_floor(self, run: _Run, now: float) -> float:
+        p = self.settings.poll_interval
+        return run.origin + math.floor((now - run.origin) / p + 1e-9) * p
+
+    def _sleep_tick(self, run: _Run, deadline: float) -> None:
+        """Sleep to the next poll tick (shared by all connections, so one read serves all)."""
+        now = self.clock.now()
+        target = min(self._tick_floor(run, now) + self.settings.poll_interval, deadline)
+        self.clock.sleep(max(target - now, 0.0))
 
     def _call(self, run: _Run, what: str, vpn_id: str | None, n: int, ip: str | None,
               fn: Callable[[], Any]) -> Any:
@@ -609,7 +1102,8 @@ class RolloutEngine:
             except Exception as exc:
                 if not is_retryable(exc):
                     raise RolloutStopped(
-                        f"{vpn_id or 'rollout'}: {what} failed: {exc}; nothing more was touched."
+                        f"{vpn_id or 'rollout'}: {what} failed: {describe_error(exc)}; nothing "
+                        "more was touched."
                     ) from exc
                 failures += 1
                 self._backoff(run, vpn_id or "", n, ip, failures, exc, what,
@@ -617,11 +1111,12 @@ class RolloutEngine:
 
     def _backoff(self, run: _Run, vpn_id: str, n: int, ip: str | None, failures: int,
                  exc: BaseException, what: str, untouched: str,
-                 deadline: float | None = None) -> None:
+                 deadline: float | None = None, delay: float | None = None) -> None:
         """Sleep before the next try, or stop: after max_attempts tries, or (when a deadline is
         given) once the next try would fall past it."""
         backoff = self.settings.backoff
-        delay = backoff.delay(failures, run.rng)
+        if delay is None:
+            delay = backoff.delay(failures, run.rng)
         # Cannot connect at all (DNS, refused, connect timeout): rarely fixed by waiting, so a
         # person should hear about it after a few tries, not after minutes of backoff.
         connect = is_connect_error(exc)
@@ -664,7 +1159,8 @@ class RolloutEngine:
     def _emit(self, vpn_id: str, n: int, ip: str | None, phase: str, status: str | None,
               elapsed: float, message: str) -> None:
         if self.progress is not None:
-            self.progress(ProgressEvent(vpn_id, n, ip, phase, status, elapsed, message))
+            self.progress(ProgressEvent(vpn_id, n, ip, phase, status, elapsed, message,
+                                        self.clock.now()))
 
 
 def rollout(

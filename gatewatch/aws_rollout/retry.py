@@ -9,6 +9,7 @@ gone through). Clients the engine builds therefore have botocore retries switche
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 from botocore.exceptions import (
@@ -46,12 +47,29 @@ def is_connect_error(exc: BaseException) -> bool:
     return isinstance(exc, EndpointConnectionError)
 
 
+MAX_MESSAGE = 200
+
+
+def _short(text: str) -> str:
+    """One line, at most MAX_MESSAGE characters; a markup body (a web server that is not EC2
+    answering) is named as such instead of being printed."""
+    if re.search(r"<\s*(!doctype|html|head|body)\b", text, re.IGNORECASE):
+        return ("the endpoint answered with an HTML page, not an EC2 response; check "
+                "--endpoint-url / the region")
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_MESSAGE else flat[:MAX_MESSAGE - 3] + "..."
+
+
 def describe_error(exc: BaseException) -> str:
-    """`Code: message` for a service error, `ExceptionType: text` otherwise (one line)."""
+    """`Code: message` for a service error, `ExceptionType: text` otherwise: one short line."""
     if isinstance(exc, ClientError):
-        message = exc.response.get("Error", {}).get("Message", "")
-        return f"{error_code(exc) or 'ClientError'}: {message}".rstrip(": ")
-    return f"{type(exc).__name__}: {exc}"
+        message = _short(str(exc.response.get("Error", {}).get("Message", "")))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        code = error_code(exc) or "ClientError"
+        if code.isdigit() or not message:  # not an EC2 error document at all
+            return f"HTTP {status or code} from the endpoint: {message or 'no EC2 error'}"
+        return f"{code}: {message}"
+    return f"{type(exc).__name__}: {_short(str(exc))}"
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -487,6 +487,36 @@ def check_aws_tunnel_logging(
     return findings
 
 
+def check_aws_bgp_logging(
+    resources: Sequence[PlainResource], config: RuleConfig
+) -> list[Finding]:
+    """Advisory: every Site-to-Site VPN connection that logs its tunnels also sends BGP logs
+    (BgpLogEnabled) of both tunnels, in its tunnel options or through the kit's rollout
+    resource. A connection without tunnel logs is left to aws-vpn-tunnel-logging (one finding
+    per problem)."""
+    all_rollouts = [r for r in resources if r.type.startswith(DYNAMIC_TYPE_PREFIX)
+                    and ("vpnConnectionId" in r.props or r.depends_through("vpnConnectionId"))]
+    rollouts = [r for r in all_rollouts if _get(r.props, "bgpLogEnabled") is True]
+    untracked = {f.urn for f in check_aws_tunnel_logging(resources, config)}
+    findings = []
+    for connection in (r for r in resources if r.type == facts.AWS_VPN_CONNECTION_TYPE
+                       and r.urn not in untracked):
+        unlogged = [f"tunnel{n}" for n in (1, 2)
+                    if _get(connection.props, f"tunnel{n}LogOptions", "cloudwatchLogOptions",
+                            "bgpLogEnabled") is not True]
+        if not unlogged or any(_rollout_covers(r, connection) for r in rollouts):
+            continue
+        findings.append(Finding(
+            "aws-vpn-bgp-logging",
+            f"VPN connection {_label(connection)} does not send {', '.join(unlogged)} BGP logs "
+            "to CloudWatch Logs; set bgpLogEnabled=true (and bgpLogGroupArn) in "
+            f"{' and '.join(f'{t}LogOptions.cloudwatchLogOptions' for t in unlogged)}, in the "
+            "same change as the tunnel logs (each change costs the tunnel an outage), or use "
+            "the gatewatch rollout resource with gatewatch:aws.bgpLogs on.",
+            connection.urn, connection.name))
+    return findings
+
+
 # ---------------------------------------------------------------------------------------------
 # Advisory rules
 
@@ -595,6 +625,11 @@ RULES: Final[tuple[Rule, ...]] = (
          "Logs.",
          "mandatory", check_aws_tunnel_logging,
          "Set tunnel1/tunnel2 log options, or use the gatewatch tunnel-logs rollout resource."),
+    Rule("aws-vpn-bgp-logging",
+         "Requires both tunnels of every AWS Site-to-Site VPN connection to send BGP logs to "
+         "CloudWatch Logs.",
+         "advisory", check_aws_bgp_logging,
+         "Set bgpLogEnabled in the tunnel log options, or keep gatewatch:aws.bgpLogs on."),
     Rule("alert-rules-use-managed-identity",
          "Requires scheduled query rules to run with a managed identity.",
          "advisory", check_alert_identity,

@@ -1,5 +1,13 @@
-"""An EC2 stand-in for Site-to-Site VPN tunnel options: DescribeVpnConnections and
-ModifyVpnTunnelOptions over the real EC2 Query protocol.
+"""An EC2 stand-in for Site-to-Site VPN tunnel options: DescribeVpnConnections,
+ModifyVpnTunnelOptions, GetVpnTunnelReplacementStatus and ReplaceVpnTunnel over the real EC2
+Query protocol. A test double: it lives with the tests, and the product never imports it
+(tests/test_aws_standin_boundary.py checks that).
+
+Why not moto's server: moto 5.2.5 implements none of ModifyVpnTunnelOptions,
+GetVpnTunnelReplacementStatus or ReplaceVpnTunnel and returns no Options/VgwTelemetry, so every
+behaviour these tests depend on (outage timing, telemetry lag, IncorrectState, maintenance)
+would have to be registered on top of it anyway; building on moto would add its server and
+state model without making a single answer more faithful.
 
 Nothing here can reach AWS, and moto 5.2.5 neither implements ModifyVpnTunnelOptions nor
 returns Options/VgwTelemetry (FIELD-NOTES.md), so the rollout engine is exercised against this
@@ -19,7 +27,21 @@ expects: requests are parsed and responses rendered through botocore's EC2 servi
 - telemetry lags: `VgwTelemetry` shows the tunnel as it was `telemetry_lag` seconds ago, so an
   UP read right after the call is stale (its LastStatusChange predates the call);
 - faults: a tunnel that never comes back, a tunnel already DOWN, injected errors (throttling,
-  5xx) and an optional token bucket per action like EC2's request rate limits.
+  5xx);
+- EC2's request throttling, on by default: a token bucket per action with the sizes and refill
+  rates of AWS's "Request throttling for the Amazon EC2 API" (table in
+  gatewatch/aws_rollout/throttle.py); past it, `RequestLimitExceeded` (HTTP 503);
+- BGP log options (BgpLogEnabled/BgpLogGroupArn/BgpLogOutputFormat) are kept and validated like
+  the tunnel log options;
+- EnableTunnelLifecycleControl: changed alone with SkipTunnelReplacement=True it costs no
+  outage (what the flag is documented for); any other tunnel option change replaces the tunnel
+  (outage), with or without SkipTunnelReplacement (botocore: "only applicable when turning on
+  or off EnableTunnelLifecycleControl");
+- tunnel endpoint maintenance: `schedule_maintenance` makes GetVpnTunnelReplacementStatus
+  report PendingMaintenance and MaintenanceAutoAppliedAfter; ReplaceVpnTunnel with
+  ApplyPendingMaintenance replaces the tunnel (outage like a modification) and records
+  LastMaintenanceApplied. The PendingMaintenance text is not documented; this model answers
+  a short description while pending and omits the field otherwise.
 
 Modelling assumptions (not confirmed against the live service, kept explicit so they can be
 revisited): the modification is accepted as finished before the tunnel has renegotiated IKE
@@ -53,8 +75,9 @@ from urllib.parse import parse_qsl, urlsplit
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from gatewatch import facts
-from gatewatch.aws_rollout import ec2xml
 from gatewatch.aws_rollout.clock import Clock, RealClock
+from gatewatch.aws_rollout.throttle import EC2_REQUEST_BUCKETS
+from tests.standins import ec2xml
 
 UP = "UP"
 DOWN = "DOWN"
@@ -81,6 +104,10 @@ class TunnelModel:
     log_options: dict[str, Any]
     transitions: list[tuple[float, str]]  # (time, UP|DOWN), sorted; first one is creation
     never_recovers: bool = False
+    lifecycle_control: bool = False
+    pending_maintenance: str | None = None
+    auto_applied_after: float | None = None
+    last_maintenance_applied: float | None = None
 
     def status_at(self, t: float) -> tuple[str, float]:
         """(status, since) as it truly was at time t."""
@@ -131,6 +158,9 @@ class CallRecord:
     vpn_connection_id: str | None
     outside_ip: str | None
     error_code: str | None
+    # ModifyVpnTunnelOptions: the TunnelOptions keys sent, and SkipTunnelReplacement.
+    option_keys: tuple[str, ...] = ()
+    skip_replacement: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -179,7 +209,7 @@ class Ec2StandIn:
         clock: Clock | None = None,
         settings: StandInSettings | None = None,
         *,
-        rate_limits: Mapping[str, tuple[float, float]] | None = None,
+        rate_limits: Mapping[str, tuple[float, float]] | None = EC2_REQUEST_BUCKETS,
     ) -> None:
         self.clock: Clock = clock or RealClock()
         self.settings = settings or StandInSettings()
@@ -257,18 +287,46 @@ class Ec2StandIn:
         with self._lock:
             self._injected.setdefault(action, []).extend([(code, text)] * count)
 
+    def schedule_maintenance(self, vpn_connection_id: str, outside_ip: str,
+                             auto_applied_after: float = 14 * 86400.0,
+                             description: str = "Tunnel endpoint replacement") -> None:
+        """AWS has maintenance pending for this tunnel (applied by itself after the delay)."""
+        with self._lock:
+            tunnel = self._tunnel(vpn_connection_id, outside_ip)
+            tunnel.pending_maintenance = description
+            tunnel.auto_applied_after = self.clock.now() + auto_applied_after
+
+    def lifecycle_control(self, vpn_connection_id: str, outside_ip: str) -> bool:
+        with self._lock:
+            return self._tunnel(vpn_connection_id, outside_ip).lifecycle_control
+
+    def set_lifecycle_control(self, vpn_connection_id: str, outside_ip: str, on: bool) -> None:
+        with self._lock:
+            self._tunnel(vpn_connection_id, outside_ip).lifecycle_control = on
+
+    def pending_maintenance(self, vpn_connection_id: str, outside_ip: str) -> str | None:
+        with self._lock:
+            return self._tunnel(vpn_connection_id, outside_ip).pending_maintenance
+
+    def calls_by_action(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for call in self.calls:
+            counts[call.action] = counts.get(call.action, 0) + 1
+        return counts
+
     def log_options(self, vpn_connection_id: str, outside_ip: str) -> dict[str, Any]:
         with self._lock:
             return dict(self._tunnel(vpn_connection_id, outside_ip).log_options)
 
     # --- what tests assert on -------------------------------------------------------------
 
-    def modify_calls(self, vpn_connection_id: str | None = None) -> list[CallRecord]:
-        """Accepted ModifyVpnTunnelOptions calls (rejected ones changed nothing)."""
+    def modify_calls(self, vpn_connection_id: str | None = None,
+                     action: str = "ModifyVpnTunnelOptions") -> list[CallRecord]:
+        """Accepted ModifyVpnTunnelOptions (or `action`) calls (rejected ones changed nothing)."""
         return [
             c
             for c in self.calls
-            if c.action == "ModifyVpnTunnelOptions"
+            if c.action == action
             and c.error_code is None
             and vpn_connection_id in (None, c.vpn_connection_id)
         ]
@@ -312,13 +370,18 @@ class Ec2StandIn:
             now = self.clock.now()
             vpn_id = params.get("VpnConnectionId") or params.get("VpnConnectionId.1")
             outside_ip = params.get("VpnTunnelOutsideIpAddress")
+            keys = tuple(sorted({k.split(".")[1] for k in params
+                                 if k.startswith("TunnelOptions.")}))
+            skip = params.get("SkipTunnelReplacement")
+            extra: dict[str, Any] = {"option_keys": keys,
+                                     "skip_replacement": None if skip is None else skip == "true"}
             try:
                 output = self._dispatch(action, params, now)
             except ec2xml.QueryError as err:
-                self.calls.append(CallRecord(now, action, vpn_id, outside_ip, err.code))
+                self.calls.append(CallRecord(now, action, vpn_id, outside_ip, err.code, **extra))
                 status = ERROR_STATUS.get(err.code, err.status)
                 return status, ec2xml.render_error(err.code, err.message, request_id)
-            self.calls.append(CallRecord(now, action, vpn_id, outside_ip, None))
+            self.calls.append(CallRecord(now, action, vpn_id, outside_ip, None, **extra))
             return 200, ec2xml.render_response(action, output, request_id)
 
     def _dispatch(self, action: str, params: Mapping[str, str], now: float) -> dict[str, Any]:
@@ -334,6 +397,10 @@ class Ec2StandIn:
             return self._describe(request, now)
         if action == "ModifyVpnTunnelOptions":
             return self._modify(request, now)
+        if action == "GetVpnTunnelReplacementStatus":
+            return self._replacement_status(request)
+        if action == "ReplaceVpnTunnel":
+            return self._replace(request, now)
         raise ec2xml.QueryError("InvalidAction", f"The action {action} is not supported here.")
 
     def _describe(self, request: Mapping[str, Any], now: float) -> dict[str, Any]:
@@ -358,7 +425,7 @@ class Ec2StandIn:
                                     "but DryRun flag is set.")
         return {"VpnConnections": [self._render(c, now) for c in conns]}
 
-    def _modify(self, request: Mapping[str, Any], now: float) -> dict[str, Any]:
+    def _target(self, request: Mapping[str, Any]) -> tuple[ConnectionModel, TunnelModel]:
         vpn_id = request["VpnConnectionId"]
         conn = self._connections.get(vpn_id)
         if conn is None:
@@ -372,6 +439,47 @@ class Ec2StandIn:
                 "InvalidParameterValue",
                 f"The VPN tunnel outside IP address {ip} does not belong to {vpn_id}.",
             )
+        return conn, tunnel
+
+    def _replacement_status(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        conn, tunnel = self._target(request)
+        details: dict[str, Any] = {}
+        if tunnel.pending_maintenance:
+            details["PendingMaintenance"] = tunnel.pending_maintenance
+            if tunnel.auto_applied_after is not None:
+                details["MaintenanceAutoAppliedAfter"] = _stamp(tunnel.auto_applied_after)
+        if tunnel.last_maintenance_applied is not None:
+            details["LastMaintenanceApplied"] = _stamp(tunnel.last_maintenance_applied)
+        return {"VpnConnectionId": conn.vpn_connection_id,
+                "CustomerGatewayId": conn.customer_gateway_id,
+                "VpnGatewayId": conn.vpn_gateway_id,
+                "VpnTunnelOutsideIpAddress": tunnel.outside_ip,
+                "MaintenanceDetails": details}
+
+    def _replace(self, request: Mapping[str, Any], now: float) -> dict[str, Any]:
+        conn, tunnel = self._target(request)
+        self._check_modifiable(conn, now)
+        if request.get("DryRun"):
+            raise ec2xml.QueryError("DryRunOperation", "Request would have succeeded, "
+                                    "but DryRun flag is set.")
+        if request.get("ApplyPendingMaintenance") and tunnel.pending_maintenance:
+            tunnel.pending_maintenance = None
+            tunnel.auto_applied_after = None
+            tunnel.last_maintenance_applied = now
+        self._replace_tunnel(conn, tunnel, now)
+        return {"Return": True}
+
+    def _replace_tunnel(self, conn: ConnectionModel, tunnel: TunnelModel, now: float) -> None:
+        """The tunnel endpoint is replaced: DOWN shortly, UP after the outage."""
+        s = self.settings
+        conn.modifying_until = now + s.modify_seconds
+        changes = [(now + s.down_delay, DOWN)]
+        if not tunnel.never_recovers:
+            changes.append((now + s.down_delay + s.outage_seconds, UP))
+        tunnel.schedule(now, changes)
+
+    def _check_modifiable(self, conn: ConnectionModel, now: float) -> None:
+        vpn_id = conn.vpn_connection_id
         state = conn.state_at(now)
         if state != AVAILABLE:
             raise ec2xml.QueryError(
@@ -384,39 +492,46 @@ class Ec2StandIn:
                 f"The VPN connection {vpn_id} is currently being modified; "
                 "only one tunnel can be modified at a time.",
             )
-        cw = request["TunnelOptions"].get("LogOptions", {}).get("CloudWatchLogOptions", {})
-        self._validate_log_options(cw)
+
+    def _modify(self, request: Mapping[str, Any], now: float) -> dict[str, Any]:
+        conn, tunnel = self._target(request)
+        self._check_modifiable(conn, now)
+        options = request["TunnelOptions"]
+        cw = options.get("LogOptions", {}).get("CloudWatchLogOptions", {})
+        self._validate_log_options(cw, "")
+        self._validate_log_options(cw, "Bgp")
         if request.get("DryRun"):
             raise ec2xml.QueryError("DryRunOperation", "Request would have succeeded, "
                                     "but DryRun flag is set.")
         tunnel.log_options.update(cw)
-        if cw.get("LogEnabled") is False and "LogGroupArn" not in cw:
-            tunnel.log_options.pop("LogGroupArn", None)
-        s = self.settings
-        conn.modifying_until = now + s.modify_seconds
-        changes = [(now + s.down_delay, DOWN)]
-        if not tunnel.never_recovers:
-            changes.append((now + s.down_delay + s.outage_seconds, UP))
-        tunnel.schedule(now, changes)
+        for prefix in ("", "Bgp"):
+            if cw.get(f"{prefix}LogEnabled") is False and f"{prefix}LogGroupArn" not in cw:
+                tunnel.log_options.pop(f"{prefix}LogGroupArn", None)
+        if "EnableTunnelLifecycleControl" in options:
+            tunnel.lifecycle_control = bool(options["EnableTunnelLifecycleControl"])
+        lifecycle_only = set(options) == {"EnableTunnelLifecycleControl"}
+        if not (lifecycle_only and request.get("SkipTunnelReplacement")):
+            self._replace_tunnel(conn, tunnel, now)
         return {"VpnConnection": self._render(conn, now)}
 
     @staticmethod
-    def _validate_log_options(cw: Mapping[str, Any]) -> None:
-        fmt = cw.get("LogOutputFormat")
+    def _validate_log_options(cw: Mapping[str, Any], prefix: str) -> None:
+        fmt = cw.get(f"{prefix}LogOutputFormat")
         if fmt is not None and fmt not in LOG_FORMATS:
             raise ec2xml.QueryError(
                 "InvalidParameterValue",
-                f"Invalid value '{fmt}' for LogOutputFormat. "
+                f"Invalid value '{fmt}' for {prefix}LogOutputFormat. "
                 f"Valid values: {', '.join(LOG_FORMATS)}.",
             )
-        arn = cw.get("LogGroupArn")
+        arn = cw.get(f"{prefix}LogGroupArn")
         if arn is not None and not LOG_GROUP_ARN_RE.fullmatch(arn):
             raise ec2xml.QueryError(
                 "InvalidParameterValue", f"Invalid CloudWatch Logs log group ARN: {arn}"
             )
-        if cw.get("LogEnabled") and not arn:
+        if cw.get(f"{prefix}LogEnabled") and not arn:
             raise ec2xml.QueryError(
-                "InvalidParameterValue", "LogGroupArn is required when LogEnabled is true."
+                "InvalidParameterValue",
+                f"{prefix}LogGroupArn is required when {prefix}LogEnabled is true.",
             )
 
     def _render(self, conn: ConnectionModel, now: float) -> dict[str, Any]:
@@ -454,6 +569,7 @@ class Ec2StandIn:
                         "StartupAction": "add",
                         "IkeVersions": [{"Value": "ikev1"}, {"Value": "ikev2"}],
                         "LogOptions": {"CloudWatchLogOptions": dict(tn.log_options)},
+                        "EnableTunnelLifecycleControl": tn.lifecycle_control,
                     }
                     for i, tn in enumerate(conn.tunnels)
                 ],
@@ -497,6 +613,10 @@ class Ec2StandIn:
             server.shutdown()
             server.server_close()
             thread.join(timeout=5)
+
+
+def _stamp(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
 
 
 class _RawBody:
@@ -549,7 +669,7 @@ def _handler_for(standin: Ec2StandIn) -> type[BaseHTTPRequestHandler]:
 
 def main(argv: list[str] | None = None) -> int:
     """Serve a stand-in with a few connections for trying the CLI by hand (real clock)."""
-    parser = argparse.ArgumentParser(prog="python -m gatewatch.aws_rollout.standin")
+    parser = argparse.ArgumentParser(prog="python -m tests.standins.ec2")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--outage", type=float, default=5.0, help="seconds a tunnel stays DOWN")
