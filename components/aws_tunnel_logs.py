@@ -128,7 +128,7 @@ class AwsTunnelLogs(pulumi.ComponentResource):
 
         bgp_group = group
         if cfg.bgp_logs and cfg.bgp_log_group_name:
-            bgp_group = aws.cloudwatch.LogGroup(
+            bgp_group = cloudwatch.LogGroup(
                 f"{name}-bgp-log-group",
                 name=cfg.bgp_log_group_name,
                 retention_in_days=cfg.log_group.retention_in_days,
@@ -196,14 +196,14 @@ class AwsTunnelLogs(pulumi.ComponentResource):
         queries = load_aws_queries()
         for query in queries:
             groups = [bgp_group.name] if query.logs == "bgp" else [group.name]
-            aws.cloudwatch.QueryDefinition(
+            cloudwatch.QueryDefinition(
                 f"{name}-query-{query.id}",
                 name=f"gatewatch/{args.stack}/{query.name}",
                 log_group_names=groups,
                 query_string=query.query,
                 opts=child,
             )
-        dashboard = aws.cloudwatch.Dashboard(
+        dashboard = cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=f"gatewatch-vpn-{args.stack}",
             dashboard_body=pulumi.Output.all(group.name, bgp_group.name).apply(
@@ -222,13 +222,13 @@ class AwsTunnelLogs(pulumi.ComponentResource):
                                "topic_arn": self.topic_arn,
                                "dashboard_name": self.dashboard_name})
 
-    def _maintenance_events(self, name: str, stack: str, topic: aws.sns.Topic,
+    def _maintenance_events(self, name: str, stack: str, topic: sns.Topic,
                             child: pulumi.ResourceOptions, tags: Mapping[str, str]) -> None:
         """AWS Health scheduled changes for Site-to-Site VPN (tunnel endpoint maintenance) go
         to the alarm topic, so the team hears of maintenance as on the Azure side. The topic
         policy lets EventBridge publish for this rule only, and keeps the owner account's
         access (an SNS topic policy replaces the default one)."""
-        rule = aws.cloudwatch.EventRule(
+        rule = cloudwatch.EventRule(
             f"{name}-vpn-maintenance",
             name=f"gatewatch-vpn-maintenance-{stack}",
             description="AWS Health scheduled changes for Site-to-Site VPN (tunnel endpoint "
@@ -237,13 +237,13 @@ class AwsTunnelLogs(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        policy = aws.sns.TopicPolicy(
+        policy = sns.TopicPolicy(
             f"{name}-alarms-policy",
             arn=topic.arn,
             policy=pulumi.Output.all(topic.arn, rule.arn).apply(_topic_policy),
             opts=child,
         )
-        aws.cloudwatch.EventTarget(
+        cloudwatch.EventTarget(
             f"{name}-vpn-maintenance-to-alarms",
             rule=rule.name,
             arn=topic.arn,

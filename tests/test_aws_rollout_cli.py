@@ -233,7 +233,7 @@ def test_ctrl_c_mid_rollout_exits_130_in_one_line_and_modifies_nothing_more(
     assert "Traceback" not in rest
     [line] = [line for line in rest.splitlines() if "interrupted" in line]
     assert rest.strip().splitlines()[-1] == line
-    assert line.startswith("gatewatch tunnel-logs: interrupted (Ctrl-C); no further tunnel")
+    assert line.startswith("gatewatch aws-tunnels: interrupted (Ctrl-C); no further tunnel")
     # Nothing half-done beyond the tunnel already changing: tunnel 2 was never touched.
     assert [c.outside_ip for c in standin.modify_calls()] == [ip1]
     assert standin.log_options(vpn, ip2) != ENABLED_API
