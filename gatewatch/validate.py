@@ -1,20 +1,34 @@
-"""A small reader for untyped config trees that collects every problem instead of stopping at
-the first, so a user fixes a stack file in one go. Each problem names the key path the way
-`pulumi config set --path` spells it (`gatewatch:azure.gateways[1].id`), says what is wrong and
-how to fix it.
+"""Bad input, reported the kit's way: every problem at once, each naming the key path the way
+`pulumi config set --path` spells it (`gatewatch:azure.gateways[1].id`), what is wrong and how
+to fix it.
+
+The stack config model (gatewatch/config.py) is a set of pydantic models: pydantic finds the
+problems and their paths; `problems_from` turns its errors into `Problem`s. Rules pydantic has
+no words for (a region, an ARM id, "A needs B") are declared on the model with the small
+constrained types below (`text`, `whole`, `number`, `choice`), whose message and fix travel
+inside the error (`fail`, `Issues`).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import AfterValidator, BaseModel, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import WithJsonSchema as _WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 # Stands for an encrypted config value in offline runs (see config.read_stack_file).
 SECRET_PLACEHOLDER = "<secret: encrypted in the stack file>"
+# In a message or fix: replaced by the key path of the value the rule was declared on.
+HERE = "{here}"
+_ERROR_TYPE = "gatewatch"
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,7 @@ def child(path: str, key: str | int) -> str:
     return f"{path}.{key}" if not path.endswith(":") else f"{path}{key}"
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
@@ -53,187 +67,247 @@ def _type_name(value: Any) -> str:
         return "a string"
     if isinstance(value, Mapping):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
+    if isinstance(value, _dt.date):
+        return "a YAML date (unquoted)"
     return "null" if value is None else type(value).__name__
 
 
-@dataclass
-class Reader:
-    """Typed accessors that record a Problem and return None when a value is unusable."""
+# --- rules with the kit's own words --------------------------------------------------------
 
-    problems: list[Problem] = field(default_factory=list)
+Loc = Sequence[str | int]
 
-    def problem(self, path: str, message: str, fix: str) -> None:
-        self.problems.append(Problem(path, message, fix))
 
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ConfigError(self.problems)
+class Issues:
+    """Problems one rule finds (a cross-field check may find several); `check` raises them as
+    one pydantic error that `problems_from` expands. `at` is relative to where the rule is
+    declared; HERE in a message or fix becomes that place's key path."""
 
-    def first_seen(self, seen: dict[str, str], key: str, path: str, what: str) -> bool:
-        """True the first time `key` appears; later times record a duplicate problem."""
-        if key in seen:
-            self.problem(path, f"duplicate of {seen[key]}", f"list each {what} once")
-            return False
-        seen[key] = path
-        return True
+    def __init__(self) -> None:
+        self.items: list[tuple[list[str | int], str, str]] = []
 
-    def mapping(
-        self,
-        value: Any,
-        path: str,
-        *,
-        allowed: Iterable[str],
-        required: Iterable[str] = (),
-        example: str = "",
-    ) -> dict[str, Any] | None:
-        """Check `value` is a mapping with no unknown keys (typos must not pass silently)."""
-        allowed = tuple(allowed)
-        if not isinstance(value, Mapping):
-            hint = f"write it as a mapping, for example {example}" if example else (
-                "write it as a mapping with keys " + ", ".join(allowed)
-            )
-            self.problem(path, f"expected a mapping, got {_type_name(value)}", hint)
-            return None
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                fix = f"did you mean '{close[0]}'?" if close else "remove it"
-                self.problem(
-                    child(path, str(key)),
-                    "unknown key",
-                    f"{fix} (allowed: {', '.join(allowed)})",
-                )
-                continue
-            out[key] = item
-        for key in required:
-            if out.get(key) is None:
-                # Present but null (`location:` with nothing after it) is as missing as absent:
-                # silently dropping a section would make `pulumi up` delete what it declared.
-                what = "has no value" if key in value else "missing"
-                self.problem(child(path, key), what, f"set {child(path, key)}")
-        return out
+    def add(self, at: Loc, message: str, fix: str) -> None:
+        self.items.append((list(at), message, fix))
 
-    def string(
-        self,
-        m: Mapping[str, Any],
-        key: str,
-        path: str,
-        *,
-        required: bool = False,
-        pattern: re.Pattern[str] | None = None,
-        what: str = "",
-        fix: str = "",
-        choices: Iterable[str] = (),
-    ) -> str | None:
-        p = child(path, key)
-        value = m.get(key)
-        if value is None:
-            if required and key in m:
-                self.problem(p, "is empty", fix or f"set {p}")
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.problem(p, f"expected a non-empty string, got {_type_name(value)}",
-                         fix or f"set {p} to a string")
-            return None
+    def check(self) -> None:
+        if self.items:
+            raise PydanticCustomError(_ERROR_TYPE, "{summary}", {
+                "summary": "; ".join(m for _, m, _ in self.items), "problems": self.items})
+
+
+def fail(message: str, fix: str, at: Loc = ()) -> PydanticCustomError:
+    """One problem, raised from a validator."""
+    return PydanticCustomError(_ERROR_TYPE, "{summary}",
+                               {"summary": message, "problems": [(list(at), message, fix)]})
+
+
+def duplicates(values: Sequence[Any], key: Callable[[Any], str | None], at: Loc, what: str
+               ) -> Issues:
+    """Entries of a list whose `key` repeats an earlier one (None: not compared)."""
+    issues = Issues()
+    seen: dict[str, int] = {}
+    for index, value in enumerate(values):
+        k = key(value)
+        if k is None:
+            continue
+        if k in seen:
+            first = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
+                            for p in (seen[k], *at))
+            issues.add((index, *at), f"duplicate of {HERE}{first}", f"list each {what} once")
+        else:
+            seen[k] = index
+    return issues
+
+
+def _schema(schema: dict[str, Any]) -> Any:
+    return _WithJsonSchema(schema)
+
+
+def text(pattern: str | None, *, what: str, fix: str, secret: bool = False,
+         check: Callable[[str], None] | None = None) -> Any:
+    """A string matching `pattern` (fullmatch); otherwise "'<value>' is not <what>; <fix>".
+    `secret`: the value is never repeated in a message (a webhook URL carries its token).
+    An encrypted value (SECRET_PLACEHOLDER) is accepted unread: offline runs cannot decrypt it,
+    `pulumi preview` checks the real one."""
+    rx = re.compile(pattern) if pattern else None
+
+    def validate(value: str) -> str:
         if value == SECRET_PLACEHOLDER:
-            return value  # cannot be read offline; the real run checks the decrypted value
-        choices = tuple(choices)
-        if choices and value not in choices:
-            self.problem(p, f"'{value}' is not one of {', '.join(choices)}",
-                         f"use one of {', '.join(choices)} (case matters)")
-            return None
-        if pattern is not None and not pattern.fullmatch(value):
-            self.problem(p, f"'{value}' is not {what or 'valid'}", fix or "correct the value")
-            return None
+            return value
+        shown = "the value (not shown: it may carry a secret)" if secret else f"'{value}'"
+        if not value.strip():
+            raise fail("is an empty string", fix)
+        if rx is not None and not rx.fullmatch(value):
+            raise fail(f"{shown} is not {what}", fix)
+        if check is not None:
+            check(value)
         return value
 
-    def integer(
-        self,
-        m: Mapping[str, Any],
-        key: str,
-        path: str,
-        *,
-        lo: int | None = None,
-        hi: int | None = None,
-        allowed: Iterable[int] = (),
-    ) -> int | None:
-        p = child(path, key)
-        value = m.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.problem(p, f"expected a whole number, got {_type_name(value)} {value!r}",
-                         f"set {p} to a whole number")
-            return None
-        allowed = tuple(allowed)
+    schema: dict[str, Any] = {"type": "string", "minLength": 1}
+    if pattern:
+        schema["pattern"] = f"^(?:{pattern})$"
+    return Annotated[StrictStr, AfterValidator(validate), _schema(schema)]
+
+
+def whole(lo: int, hi: int, *, allowed: Sequence[int] = ()) -> Any:
+    """A whole number from lo to hi (or one of `allowed`)."""
+
+    def validate(value: int) -> int:
         if allowed and value not in allowed:
-            self.problem(p, f"{value} is not an accepted value",
-                         f"use one of {', '.join(str(a) for a in allowed)}")
-            return None
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            self.problem(p, f"{value} is out of range", f"use a value from {lo} to {hi}")
-            return None
+            raise fail(f"{value} is not an accepted value",
+                       f"use one of {', '.join(str(a) for a in allowed)}")
+        if not lo <= value <= hi:
+            raise fail(f"{value} is out of range", f"use a value from {lo} to {hi}")
         return value
 
-    def number(
-        self, m: Mapping[str, Any], key: str, path: str, *, gt: float | None = None
-    ) -> float | None:
-        p = child(path, key)
-        value = m.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problem(p, f"expected a number, got {_type_name(value)} {value!r}",
-                         f"set {p} to a number")
-            return None
+    schema: dict[str, Any] = ({"enum": list(allowed)} if allowed else
+                              {"type": "integer", "minimum": lo, "maximum": hi})
+    return Annotated[StrictInt, AfterValidator(validate), _schema(schema)]
+
+
+def number(gt: float, le: float, *, why: str) -> Any:
+    """A finite number above `gt`, at most `le` (`why` says where the maximum comes from)."""
+
+    def validate(value: float) -> float:
         if not math.isfinite(value):
-            self.problem(p, f"{value} is not a finite number", f"set {p} to a number")
-            return None
-        if gt is not None and value <= gt:
-            self.problem(p, f"{value} must be greater than {gt}", f"set {p} above {gt}")
-            return None
-        return float(value)
-
-    def boolean(self, m: Mapping[str, Any], key: str, path: str) -> bool | None:
-        p = child(path, key)
-        value = m.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, bool):
-            self.problem(p, f"expected true or false, got {_type_name(value)} {value!r}",
-                         f"set {p} to true or false")
-            return None
+            raise fail(f"{value} is not a finite number", f"set {HERE} to a number")
+        if value <= gt:
+            raise fail(f"{value:g} must be greater than {gt:g}", f"set {HERE} above {gt:g}")
+        if value > le:
+            raise fail(f"{value:g} is more than {le:g}, the kit's maximum ({why})",
+                       f"set {HERE} from {gt:g} to {le:g}")
         return value
 
-    def items(
-        self, m: Mapping[str, Any], key: str, path: str, *, required: bool = False,
-        what: str = "items",
-    ) -> list[tuple[str, Any]]:
-        """The entries of a list with their paths; an empty required list is a problem."""
-        p = child(path, key)
-        value = m.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.problem(p, f"expected a list, got {_type_name(value)}",
-                         f"write {p} as a YAML list of {what}")
-            return []
-        if required and not value:
-            self.problem(p, "is an empty list", f"list at least one of the {what}")
-        return [(child(p, i), item) for i, item in enumerate(value)]
+    return Annotated[StrictFloat, AfterValidator(validate),
+                     _schema({"type": "number", "exclusiveMinimum": gt, "maximum": le})]
 
-    def string_map(self, m: Mapping[str, Any], key: str, path: str) -> dict[str, str]:
-        p = child(path, key)
-        value = m.get(key)
-        if value is None:
-            return {}
-        if not isinstance(value, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
-            self.problem(p, "expected a mapping of strings to strings",
-                         f"write {p} as key: value pairs of strings")
-            return {}
-        return dict(value)
+
+def choice(*values: str) -> Any:
+    """One of `values`, spelled exactly."""
+
+    def validate(value: str) -> str:
+        if value not in values:
+            close = [v for v in values if v.lower() == value.lower()]
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise fail(f"'{value}' is not one of {', '.join(values)}",
+                       f"{hint}use one of {', '.join(values)} (case matters)")
+        return value
+
+    return Annotated[StrictStr, AfterValidator(validate), _schema({"enum": list(values)})]
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(known), n=1)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
+# --- pydantic errors in the kit's words ----------------------------------------------------
+
+def _unwrap(annotation: Any) -> Any:
+    """`Annotated[X, ...]` and `X | None` -> X."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+            continue
+        if origin in (Union, types.UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) == 1:
+                annotation = args[0]
+                continue
+        return annotation
+
+
+def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model class found at `loc` below `root` (walking fields by alias, list items and
+    mapping values), or None."""
+    annotation: Any = root
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            fields = {(f.alias or n): f for n, f in annotation.model_fields.items()}
+            if not isinstance(part, str) or part not in fields:
+                return None
+            annotation = fields[part].annotation
+        else:
+            args = [a for a in get_args(annotation) if a is not Ellipsis]
+            if not args:
+                return None
+            annotation = args[0] if isinstance(part, int) else args[-1]
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def keys_of(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def path_of(base: str, loc: Loc) -> str:
+    path = base
+    for part in loc:
+        path = child(path, part)
+    return path
+
+
+def _describe(error: Any, root: type[BaseModel], loc: list[str | int], path: str
+              ) -> tuple[str, str]:
+    kind: str = error["type"]
+    value = error.get("input")
+    if value == SECRET_PLACEHOLDER:
+        return ("is stored encrypted (a Pulumi secret); the offline plan cannot decrypt it to "
+                "check it", f"store {path} in clear (it is not a secret), or let `pulumi "
+                "preview` check it: it decrypts secrets")
+    if kind == "missing":
+        return "missing", f"set {path}"
+    if value is None and kind != "extra_forbidden":
+        return "has no value", f"set {path}"
+    if kind == "extra_forbidden":
+        parent = _model_at(root, loc[:-1])
+        allowed = keys_of(parent) if parent else []
+        hint = did_you_mean(str(loc[-1]), allowed) or "remove it "
+        return "unknown key", f"{hint.rstrip()} (allowed: {', '.join(allowed)})"
+    if kind in ("model_type", "model_attributes_type", "dict_type", "mapping_type"):
+        model = _model_at(root, loc)
+        keys = f"keys {', '.join(keys_of(model))}" if model else "key: value pairs"
+        return f"expected a mapping, got {type_name(value)}", f"write it as a mapping with {keys}"
+    if kind in ("list_type", "tuple_type", "set_type", "frozen_set_type", "iterable_type"):
+        return f"expected a list, got {type_name(value)}", f"write {path} as a YAML list"
+    if kind == "too_short":
+        return "is an empty list", "list at least one entry"
+    if kind == "string_type":
+        if isinstance(value, _dt.date):
+            iso = value.isoformat()
+            return (f"{iso} was read by YAML as a date, not as text",
+                    f'keep the format and quote it: "{iso}"')
+        return (f"expected a non-empty string, got {type_name(value)}",
+                f"set {path} to a string (quoted in YAML)")
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        return (f"expected a whole number, got {type_name(value)} {value!r}",
+                f"set {path} to a whole number")
+    if kind in ("float_type", "float_parsing"):
+        return f"expected a number, got {type_name(value)} {value!r}", f"set {path} to a number"
+    if kind in ("bool_type", "bool_parsing"):
+        return (f"expected true or false, got {type_name(value)} {value!r}",
+                f"set {path} to true or false")
+    return str(error.get("msg", "is not valid")), "see Pulumi.yaml for the accepted values"
+
+
+def problems_from(error: ValidationError, root: type[BaseModel], base: str) -> list[Problem]:
+    """pydantic's errors as Problems; `base` is the path prefix of `root` ("gatewatch:")."""
+    out: list[Problem] = []
+    for item in error.errors(include_url=False):
+        # A mapping key's own error (`[key]`) is reported at the key.
+        loc: list[str | int] = [p for p in item["loc"] if p != "[key]"]
+        if item["type"] == _ERROR_TYPE:
+            here = path_of(base, loc)
+            for at, message, fix in item["ctx"]["problems"]:
+                out.append(Problem(path_of(here, at), message.replace(HERE, here),
+                                   fix.replace(HERE, here)))
+            continue
+        path = path_of(base, loc)
+        message, fix = _describe(item, root, loc, path)
+        out.append(Problem(path, message, fix.replace(HERE, path)))
+    return out
