@@ -45,6 +45,8 @@ from pydantic.alias_generators import to_camel
 from gatewatch import facts, regions
 from gatewatch.arm import ArmId, example_id, parse_arm_id
 from gatewatch.validate import (
+    ENCRYPTED,
+    ENCRYPTED_FIX,
     HERE,
     SECRET_PLACEHOLDER,
     ConfigError,
@@ -112,12 +114,12 @@ EventHubName = text(
     fix="use 1-256 letters, digits, '.', '-' or '_', starting and ending with a letter or digit "
         "(Azure naming rules for event hubs)")
 _EMAIL = r"[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}"
-Email = text(_EMAIL, what="an email address",
+Email = text(_EMAIL, what="an email address", secret_ok=True,
              fix="write one address per list entry, like netops@example.com")
 ReceiverName = text(r"[-\w.]{1,64}", what="a receiver name",
                     fix="use up to 64 letters, digits, '-', '_' or '.'")
 # Alert payloads must not travel in clear; the URL carries the receiver's token: never echoed.
-WebhookUri = text(r"https://[^\s/]+(/\S*)?", what="an https URL", secret=True,
+WebhookUri = text(r"https://[^\s/]+(/\S*)?", what="an https URL", secret=True, secret_ok=True,
                   fix="use an https:// URL; alert payloads must not travel in clear")
 
 # Azure tag limits ("Use tags to organize your Azure resources and management hierarchy",
@@ -148,9 +150,7 @@ def _arm_id_rule(resource_type: str, what: str) -> Any:
         if not isinstance(value, str):
             raise fail(f"expected a string, got {type_name(value)}", example)
         if value == SECRET_PLACEHOLDER:
-            raise fail("is stored encrypted (a Pulumi secret); the offline plan cannot read "
-                       "the resource it names", f"store the id in clear (an id is not a "
-                       f"secret): pulumi config set --path '{HERE}' <id>")
+            raise fail(ENCRYPTED, ENCRYPTED_FIX)
         parsed = parse_arm_id(value)
         if parsed is None or not parsed.is_type(resource_type):
             raise fail(f"'{value}' is not {what} id", example)
@@ -362,7 +362,7 @@ class AlertsConfig(_Model):
 def _email_duplicates(emails: tuple[str, ...]) -> None:
     """Mail is delivered per mailbox, and mailboxes ignore case: Ops@x and ops@x are one."""
     duplicates(emails, lambda e: None if e == SECRET_PLACEHOLDER else e.lower(), (),
-               "address (addresses that differ only in case are the same mailbox)").check()
+               "address", why=" (addresses that differ only in case are one mailbox)").check()
 
 
 class VmConfig(_Model):

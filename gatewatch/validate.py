@@ -102,8 +102,8 @@ def fail(message: str, fix: str, at: Loc = ()) -> PydanticCustomError:
                                {"summary": message, "problems": [(list(at), message, fix)]})
 
 
-def duplicates(values: Sequence[Any], key: Callable[[Any], str | None], at: Loc, what: str
-               ) -> Issues:
+def duplicates(values: Sequence[Any], key: Callable[[Any], str | None], at: Loc, what: str,
+               *, why: str = "") -> Issues:
     """Entries of a list whose `key` repeats an earlier one (None: not compared)."""
     issues = Issues()
     seen: dict[str, int] = {}
@@ -114,7 +114,7 @@ def duplicates(values: Sequence[Any], key: Callable[[Any], str | None], at: Loc,
         if k in seen:
             first = "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
                             for p in (seen[k], *at))
-            issues.add((index, *at), f"duplicate of {HERE}{first}", f"list each {what} once")
+            issues.add((index, *at), f"duplicate of {HERE}{first}", f"list each {what} once{why}")
         else:
             seen[k] = index
     return issues
@@ -124,17 +124,28 @@ def _schema(schema: dict[str, Any]) -> Any:
     return _WithJsonSchema(schema)
 
 
+ENCRYPTED = ("is stored encrypted (a Pulumi secret), and the offline plan cannot decrypt a "
+             "value it must read")
+ENCRYPTED_FIX = (f"store {HERE} in clear (it is not a secret), or let `pulumi preview` check "
+                 "it: it decrypts secrets")
+# In the JSON Schema: a value stored with `pulumi config set --secret` (gatewatch/schema.py
+# turns the marker into a reference to its PulumiSecret definition).
+SECRET_REF = {"x-pulumi-secret": True}
+
+
 def text(pattern: str | None, *, what: str, fix: str, secret: bool = False,
-         check: Callable[[str], None] | None = None) -> Any:
+         secret_ok: bool = False, check: Callable[[str], None] | None = None) -> Any:
     """A string matching `pattern` (fullmatch); otherwise "'<value>' is not <what>; <fix>".
     `secret`: the value is never repeated in a message (a webhook URL carries its token).
-    An encrypted value (SECRET_PLACEHOLDER) is accepted unread: offline runs cannot decrypt it,
-    `pulumi preview` checks the real one."""
+    `secret_ok`: an encrypted value (SECRET_PLACEHOLDER) is accepted unread, since offline runs
+    cannot decrypt it (`pulumi preview` checks the real one); other keys must be in clear."""
     rx = re.compile(pattern) if pattern else None
 
     def validate(value: str) -> str:
         if value == SECRET_PLACEHOLDER:
-            return value
+            if secret_ok:
+                return value
+            raise fail(ENCRYPTED, ENCRYPTED_FIX)
         shown = "the value (not shown: it may carry a secret)" if secret else f"'{value}'"
         if not value.strip():
             raise fail("is an empty string", fix)
@@ -147,6 +158,8 @@ def text(pattern: str | None, *, what: str, fix: str, secret: bool = False,
     schema: dict[str, Any] = {"type": "string", "minLength": 1}
     if pattern:
         schema["pattern"] = f"^(?:{pattern})$"
+    if secret_ok:
+        schema = {"anyOf": [schema, SECRET_REF]}
     return Annotated[StrictStr, AfterValidator(validate), _schema(schema)]
 
 
@@ -176,7 +189,7 @@ def number(gt: float, le: float, *, why: str) -> Any:
             raise fail(f"{value:g} must be greater than {gt:g}", f"set {HERE} above {gt:g}")
         if value > le:
             raise fail(f"{value:g} is more than {le:g}, the kit's maximum ({why})",
-                       f"set {HERE} from {gt:g} to {le:g}")
+                       f"set {HERE} above {gt:g} and at most {le:g}")
         return value
 
     return Annotated[StrictFloat, AfterValidator(validate),
@@ -257,9 +270,7 @@ def _describe(error: Any, root: type[BaseModel], loc: list[str | int], path: str
     kind: str = error["type"]
     value = error.get("input")
     if value == SECRET_PLACEHOLDER:
-        return ("is stored encrypted (a Pulumi secret); the offline plan cannot decrypt it to "
-                "check it", f"store {path} in clear (it is not a secret), or let `pulumi "
-                "preview` check it: it decrypts secrets")
+        return ENCRYPTED, ENCRYPTED_FIX
     if kind == "missing":
         return "missing", f"set {path}"
     if value is None and kind != "extra_forbidden":
