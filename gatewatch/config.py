@@ -445,6 +445,10 @@ class MaintenanceWindowConfig(_Model):
     """Customer-controlled gateway maintenance: a daily window of `duration_hours` from
     `start` (HH:MM, in `time_zone`, a Windows time zone id), in the gateways' region."""
 
+    # `location` may be left out of the file: AzureConfig fills in azure.location.
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema["required"].remove(
+        "location"))
+
     start: Annotated[text(r"(?:[01]\d|2[0-3]):[0-5]\d", what="a time like 01:00",
                           fix="write the window's start as HH:MM (24-hour clock, quoted in "
                               "YAML)"),
