@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -31,9 +32,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     PlainValidator,
     PrivateAttr,
     StrictBool,
+    StrictFloat,
+    StrictInt,
     StrictStr,
     ValidationError,
     WithJsonSchema,
@@ -41,6 +45,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import core_schema
 
 from gatewatch import facts, regions
 from gatewatch.arm import ArmId, example_id, parse_arm_id
@@ -49,18 +54,19 @@ from gatewatch.validate import (
     ENCRYPTED_FIX,
     HERE,
     SECRET_PLACEHOLDER,
+    Choice,
     ConfigError,
     Issues,
+    Number,
     Problem,
-    choice,
+    Rule,
+    Text,
+    Whole,
     did_you_mean,
     duplicates,
     fail,
-    number,
     problems_from,
-    text,
     type_name,
-    whole,
 )
 
 __all__ = ["ConfigError", "Problem", "StackConfig", "from_pulumi", "load_stack_file",
@@ -92,43 +98,46 @@ def _region(value: str) -> None:
 
 # Every Azure region value (azure.location, a gateway's, an adopted workspace's, the
 # maintenance window's) is checked against the one list in gatewatch/regions.py.
-Region = Annotated[text(None, what="an Azure region", fix="", check=_region),
-                   WithJsonSchema({"enum": sorted(regions.DISPLAY_NAMES)})]
+Region = Annotated[StrictStr, Text(None, what="an Azure region", fix="", check=_region,
+                                   enum=lambda: sorted(regions.DISPLAY_NAMES))]
 
 # Naming rules (see NAMING_RULES): resource groups 1-90 of letters, digits, '_', '-', '.',
 # '(' and ')', not ending in '.'; Log Analytics workspaces 4-63 of alphanumerics and hyphens,
 # starting and ending alphanumeric; virtual network gateways 1-80 of alphanumerics, '_', '.',
 # '-', starting alphanumeric and ending alphanumeric or '_'; event hubs 1-256 of alphanumerics,
 # '.', '-', '_', starting and ending alphanumeric.
-ResourceGroupName = text(
+ResourceGroupName = Annotated[StrictStr, Text(
     r"[-\w._()]{0,89}[-\w_()]", what="a valid resource group name",
     fix="use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.' (Azure naming "
-        "rules for resource groups)")
-WorkspaceName = text(
+        "rules for resource groups)")]
+WorkspaceName = Annotated[StrictStr, Text(
     r"[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]", what="a valid workspace name",
     fix="use 4-63 letters, digits and hyphens, starting and ending with a letter or digit "
-        "(Azure naming rules for Log Analytics workspaces)")
+        "(Azure naming rules for Log Analytics workspaces)")]
 _GATEWAY_NAME = re.compile(r"[A-Za-z0-9](?:[\w.-]{0,78}[A-Za-z0-9_])?")
-EventHubName = text(
+EventHubName = Annotated[StrictStr, Text(
     r"[A-Za-z0-9](?:[-\w.]{0,254}[A-Za-z0-9])?", what="an event hub name",
     fix="use 1-256 letters, digits, '.', '-' or '_', starting and ending with a letter or digit "
-        "(Azure naming rules for event hubs)")
+        "(Azure naming rules for event hubs)")]
 _EMAIL = r"[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}"
-Email = text(_EMAIL, what="an email address", secret_ok=True,
-             fix="write one address per list entry, like netops@example.com")
-ReceiverName = text(r"[-\w.]{1,64}", what="a receiver name",
-                    fix="use up to 64 letters, digits, '-', '_' or '.'")
+Email = Annotated[StrictStr, Text(
+    _EMAIL, what="an email address", secret_ok=True,
+    fix="write one address per list entry, like netops@example.com")]
+ReceiverName = Annotated[StrictStr, Text(r"[-\w.]{1,64}", what="a receiver name",
+                                         fix="use up to 64 letters, digits, '-', '_' or '.'")]
 # Alert payloads must not travel in clear; the URL carries the receiver's token: never echoed.
-WebhookUri = text(r"https://[^\s/]+(/\S*)?", what="an https URL", secret=True, secret_ok=True,
-                  fix="use an https:// URL; alert payloads must not travel in clear")
+WebhookUri = Annotated[StrictStr, Text(
+    r"https://[^\s/]+(/\S*)?", what="an https URL", secret=True, secret_ok=True,
+    fix="use an https:// URL; alert payloads must not travel in clear")]
 
 # Azure tag limits ("Use tags to organize your Azure resources and management hierarchy",
 # learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations): at
 # most 50 tags per resource, names up to 512 characters without < > % & \ ? /, values up to
 # 256 characters; tag names are case-insensitive. The kit adds its managed-by tag itself.
 MAX_TAGS = 50 - 1
-TagName = text(r"[^<>%&\\?/]{1,512}", what="a valid Azure tag name",
-               fix="use up to 512 characters, none of < > % & \\ ? / (Azure tag limits)")
+TagName = Annotated[StrictStr, Text(
+    r"[^<>%&\\?/]{1,512}", what="a valid Azure tag name",
+    fix="use up to 512 characters, none of < > % & \\ ? / (Azure tag limits)")]
 
 
 def _tag_value(value: str) -> str:
@@ -142,9 +151,20 @@ TagValue = Annotated[StrictStr, AfterValidator(_tag_value),
                      WithJsonSchema({"type": "string", "maxLength": 256})]
 
 
-def _arm_id_rule(resource_type: str, what: str) -> Any:
-    def validate(value: Any) -> ArmId:
-        example = f"use the full ARM id, like {example_id(resource_type)}"
+_ARM_ID_PATTERN = "^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/[^/]+/.+$"
+
+
+@dataclass(frozen=True)
+class ArmIdRule(Rule):
+    """A full ARM id of `resource_type` (compared case-insensitively), parsed into an ArmId,
+    or kept as the string written (`as_text`). A gateway's name follows Azure's naming rules."""
+
+    resource_type: str
+    what: str
+    as_text: bool = False
+
+    def validate(self, value: Any) -> ArmId | str:
+        example = f"use the full ARM id, like {example_id(self.resource_type)}"
         if value is None:
             raise fail("has no value", example)
         if not isinstance(value, str):
@@ -152,35 +172,23 @@ def _arm_id_rule(resource_type: str, what: str) -> Any:
         if value == SECRET_PLACEHOLDER:
             raise fail(ENCRYPTED, ENCRYPTED_FIX)
         parsed = parse_arm_id(value)
-        if parsed is None or not parsed.is_type(resource_type):
-            raise fail(f"'{value}' is not {what} id", example)
-        if resource_type == GATEWAY_TYPE and not _GATEWAY_NAME.fullmatch(parsed.name):
+        if parsed is None or not parsed.is_type(self.resource_type):
+            raise fail(f"'{value}' is not {self.what} id", example)
+        if self.resource_type == GATEWAY_TYPE and not _GATEWAY_NAME.fullmatch(parsed.name):
             raise fail(f"'{parsed.name}' is not a valid virtual network gateway name",
                        "gateway names are 1-80 letters, digits, '_', '.' or '-', starting with "
                        "a letter or digit and ending with a letter, digit or '_' (Azure "
                        "naming rules); check the id")
-        return parsed
+        return parsed.id if self.as_text else parsed
 
-    return validate
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.validate)
 
-
-def arm_id(resource_type: str, what: str) -> Any:
-    """A full ARM id of `resource_type`, parsed (compared case-insensitively)."""
-    return Annotated[ArmId, PlainValidator(_arm_id_rule(resource_type, what)), WithJsonSchema({
-        "type": "string",
-        "pattern": "^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/[^/]+/.+$",
-        "description": f"Full ARM id of a {resource_type}, like {example_id(resource_type)}",
-    })]
-
-
-def arm_id_text(resource_type: str, what: str) -> Any:
-    """Like arm_id, kept as the string the user wrote."""
-    rule = _arm_id_rule(resource_type, what)
-    return Annotated[str, PlainValidator(lambda v: rule(v).id), WithJsonSchema({
-        "type": "string",
-        "pattern": "^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/[^/]+/.+$",
-        "description": f"Full ARM id of a {resource_type}, like {example_id(resource_type)}",
-    })]
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": _ARM_ID_PATTERN,
+                "description": f"Full ARM id of a {self.resource_type}, like "
+                               f"{example_id(self.resource_type)}"}
 
 
 def _alert_names() -> list[str]:
@@ -196,15 +204,8 @@ def _alert_name(value: str) -> None:
                    f"{did_you_mean(value, known)}use one of {', '.join(known)}")
 
 
-class _AlertNameSchema:
-    """The catalog's alert names as an enum, read when the schema is generated."""
-
-    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
-        return {"enum": _alert_names()}
-
-
-AlertName = Annotated[text(None, what="an alert name", fix="", check=_alert_name),
-                      _AlertNameSchema()]
+AlertName = Annotated[StrictStr, Text(None, what="an alert name", fix="", check=_alert_name,
+                                      enum=_alert_names)]
 
 
 # A daily cap is a cost guard, and Azure states no maximum for it (workspaceCapping.dailyQuotaGb
@@ -213,6 +214,21 @@ AlertName = Annotated[text(None, what="an alert name", fix="", check=_alert_name
 # per gateway): a larger value is a typo (1e30) that would disable the guard.
 DAILY_QUOTA_MAX_GB: Final = 10_000
 DAILY_QUOTA_MAX_WHY: Final = "10 TB a day; omit dailyQuotaGb for no cap"
+
+RetentionDays = Annotated[StrictInt, Whole(facts.WORKSPACE_RETENTION_MIN,
+                                           facts.WORKSPACE_RETENTION_MAX)]
+DailyQuotaGb = Annotated[StrictFloat, Number(0, DAILY_QUOTA_MAX_GB, why=DAILY_QUOTA_MAX_WHY)]
+WorkspaceId = Annotated[ArmId, ArmIdRule(WORKSPACE_TYPE, "a Log Analytics workspace")]
+GatewayId = Annotated[ArmId, ArmIdRule(GATEWAY_TYPE, "a virtual network gateway")]
+VmId = Annotated[ArmId, ArmIdRule(VM_TYPE, "a virtual machine")]
+StorageAccountId = Annotated[str, ArmIdRule(STORAGE_TYPE, "a storage account", as_text=True)]
+EventHubRuleId = Annotated[str, ArmIdRule(
+    EVENT_HUB_RULE_TYPE, "an Event Hubs namespace authorization rule", as_text=True)]
+VpnType = Annotated[StrictStr, Choice(facts.VPN_TYPES)]
+OsType = Annotated[StrictStr, Choice(facts.VM_OS_TYPES)]
+ROLE_SCOPES = ("workspace", "resourceGroup")
+RoleScope = Annotated[StrictStr, Choice(ROLE_SCOPES)]
+Severity = Annotated[StrictInt, Whole(0, 4)]
 
 
 # --- models ---------------------------------------------------------------------------------
@@ -229,17 +245,16 @@ class WorkspaceConfig(_Model):
     """Create a workspace (name, retention, optional daily cap) or adopt one by id."""
 
     name: WorkspaceName | None = Field(
-        None, description="Name of the Log Analytics workspace the kit creates.")
-    retention_in_days: whole(facts.WORKSPACE_RETENTION_MIN, facts.WORKSPACE_RETENTION_MAX) = \
-        Field(30, description="Days the workspace keeps data (PerGB2018 tier: 30-730).")
-    daily_quota_gb: number(0, DAILY_QUOTA_MAX_GB,
-                           why=DAILY_QUOTA_MAX_WHY) | None = Field(
-        None, description="Daily ingestion cap in GB; absent: no cap.")
-    existing_id: arm_id(WORKSPACE_TYPE, "a Log Analytics workspace") | None = Field(
-        None, description="Adopt this existing workspace instead of creating one.")
+        default=None, description="Name of the Log Analytics workspace the kit creates.")
+    retention_in_days: RetentionDays = Field(
+        default=30, description="Days the workspace keeps data (PerGB2018 tier: 30-730).")
+    daily_quota_gb: DailyQuotaGb | None = Field(
+        default=None, description="Daily ingestion cap in GB (at most 10000); absent: no cap.")
+    existing_id: WorkspaceId | None = Field(
+        default=None, description="Adopt this existing workspace instead of creating one.")
     location: Region | None = Field(
-        None, description="Region of the adopted workspace (the data collection rule of "
-                          "azure.vms must be there); absent: azure.location.")
+        default=None, description="Region of the adopted workspace (the data collection rule "
+                                  "of azure.vms must be there); absent: azure.location.")
 
     @property
     def adopted(self) -> bool:
@@ -270,17 +285,16 @@ class WorkspaceConfig(_Model):
 class GatewayConfig(_Model):
     """A VPN gateway to watch. `vpn_type` None means: ask Azure through the provider lookup."""
 
-    id: arm_id(GATEWAY_TYPE, "a virtual network gateway") = Field(
-        description="Full ARM id of the VPN gateway.")
-    vpn_type: choice(*facts.VPN_TYPES) | None = Field(
-        None, description="RouteBased or PolicyBased; absent: read from Azure.")
+    id: GatewayId = Field(description="Full ARM id of the VPN gateway.")
+    vpn_type: VpnType | None = Field(
+        default=None, description="RouteBased or PolicyBased; absent: read from Azure.")
     # The gateway's region when config states it (checked against maintenanceWindow at
     # config time); None: read from Azure by the maintenance component's lookup.
     location: Region | None = Field(
-        None, description="Region of the gateway (checked against maintenanceWindow).")
+        default=None, description="Region of the gateway (checked against maintenanceWindow).")
     # False: left out of gatewatch:azure.maintenanceWindow (e.g. a Basic SKU gateway).
     maintenance_window: StrictBool = Field(
-        True, description="false: leave the gateway out of azure.maintenanceWindow.")
+        default=True, description="false: leave the gateway out of azure.maintenanceWindow.")
     _key_path: str = PrivateAttr("")
 
     @property
@@ -300,13 +314,12 @@ class GatewayConfig(_Model):
 class DiagnosticsConfig(_Model):
     """Destinations the diagnostic settings send to besides the workspace."""
 
-    storage_account_id: arm_id_text(STORAGE_TYPE, "a storage account") | None = Field(
-        None, description="Also archive gateway logs to this storage account.")
-    event_hub_authorization_rule_id: arm_id_text(
-        EVENT_HUB_RULE_TYPE, "an Event Hubs namespace authorization rule") | None = Field(
-        None, description="Also stream gateway logs to Event Hubs with this rule.")
+    storage_account_id: StorageAccountId | None = Field(
+        default=None, description="Also archive gateway logs to this storage account.")
+    event_hub_authorization_rule_id: EventHubRuleId | None = Field(
+        default=None, description="Also stream gateway logs to Event Hubs with this rule.")
     event_hub_name: EventHubName | None = Field(
-        None, description="Event hub to stream to (needs eventHubAuthorizationRuleId).")
+        default=None, description="Event hub to stream to (needs eventHubAuthorizationRuleId).")
 
     @model_validator(mode="after")
     def _hub_needs_rule(self) -> DiagnosticsConfig:
@@ -316,13 +329,16 @@ class DiagnosticsConfig(_Model):
         return self
 
 
-ROLE_SCOPES = ("workspace", "resourceGroup")
-
-
 class WebhookConfig(_Model):
     name: ReceiverName = Field(description="Receiver name in the action group.")
     uri: WebhookUri = Field(description="https URL the alert is posted to (a secret: it "
                                         "carries a token; prefer `pulumi config set --secret`).")
+
+
+def _email_duplicates(emails: tuple[str, ...]) -> None:
+    """Mail is delivered per mailbox, and mailboxes ignore case: Ops@x and ops@x are one."""
+    duplicates(emails, lambda e: None if e == SECRET_PLACEHOLDER else e.lower(), (),
+               "address", why=" (addresses that differ only in case are one mailbox)").check()
 
 
 class AlertsConfig(_Model):
@@ -330,13 +346,13 @@ class AlertsConfig(_Model):
 
     emails: tuple[Email, ...] = Field(
         min_length=1, description="Addresses the alerts mail (case-insensitive, each once).")
-    webhooks: tuple[WebhookConfig, ...] = Field((), description="Webhook receivers.")
-    role_scope: choice(*ROLE_SCOPES) = Field(
-        "workspace", description="Where the alert identity gets Reader: the workspace "
-                                 "(default) or its resource group.")
+    webhooks: tuple[WebhookConfig, ...] = Field(default=(), description="Webhook receivers.")
+    role_scope: RoleScope = Field(
+        default="workspace", description="Where the alert identity gets Reader: the workspace "
+                                         "(default) or its resource group.")
     disabled: frozenset[AlertName] = Field(
-        frozenset(), description="Alerts of the catalog not to deploy.")
-    severities: Mapping[AlertName, whole(0, 4)] = Field(
+        default=frozenset(), description="Alerts of the catalog not to deploy.")
+    severities: Mapping[AlertName, Severity] = Field(
         default_factory=dict, description="Severity (0-4) per alert, overriding the catalog.")
 
     @field_validator("emails")
@@ -359,24 +375,18 @@ class AlertsConfig(_Model):
         return value
 
 
-def _email_duplicates(emails: tuple[str, ...]) -> None:
-    """Mail is delivered per mailbox, and mailboxes ignore case: Ops@x and ops@x are one."""
-    duplicates(emails, lambda e: None if e == SECRET_PLACEHOLDER else e.lower(), (),
-               "address", why=" (addresses that differ only in case are one mailbox)").check()
-
-
 class VmConfig(_Model):
     """A Windows VM whose scheduled events are mailed (seed 002). `os_type` None: read from
     Azure by the lookup (a Linux VM fails the run there); the flags skip what is managed
     elsewhere."""
 
-    id: arm_id(VM_TYPE, "a virtual machine") = Field(description="Full ARM id of the VM.")
-    os_type: choice(*facts.VM_OS_TYPES) | None = Field(
-        None, description="Windows; absent: read from Azure (Linux is not supported).")
+    id: VmId = Field(description="Full ARM id of the VM.")
+    os_type: OsType | None = Field(
+        default=None, description="Windows; absent: read from Azure (Linux is not supported).")
     agent_managed_elsewhere: StrictBool = Field(
-        False, description="true: the Azure Monitor agent is deployed by someone else.")
+        default=False, description="true: the Azure Monitor agent is deployed by someone else.")
     scheduled_events_service_installed: StrictBool = Field(
-        False, description="true: the scheduled-events service is already installed.")
+        default=False, description="true: the scheduled-events service is already installed.")
     _key_path: str = PrivateAttr("")
 
     @property
@@ -438,6 +448,18 @@ def _daily(value: str) -> None:
                    f"remove recurEvery or set it to {facts.MAINTENANCE_RECUR_EVERY}")
 
 
+HhMm = Annotated[StrictStr, BeforeValidator(_unquoted_time), Text(
+    r"(?:[01]\d|2[0-3]):[0-5]\d", what="a time like 01:00",
+    fix="write the window's start as HH:MM (24-hour clock, quoted in YAML)")]
+Hours = Annotated[int, PlainValidator(_hours), WithJsonSchema({
+    "type": "integer", "minimum": facts.MAINTENANCE_MIN_HOURS,
+    "maximum": facts.MAINTENANCE_MAX_HOURS})]
+WindowsTimeZone = Annotated[StrictStr, Text(None, what="a Windows time zone id", fix="",
+                                            check=_windows_time_zone)]
+IsoDate = Annotated[StrictStr, Text(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])",
+                                    what="a date like 2025-01-01",
+                                    fix="write the first day as YYYY-MM-DD")]
+Recurrence = Annotated[StrictStr, Text(None, what="Day", fix="", check=_daily)]
 MAINTENANCE_WINDOW_PATH: Final = "gatewatch:azure.maintenanceWindow"
 
 
@@ -449,27 +471,18 @@ class MaintenanceWindowConfig(_Model):
     model_config = ConfigDict(json_schema_extra=lambda schema: schema["required"].remove(
         "location"))
 
-    start: Annotated[text(r"(?:[01]\d|2[0-3]):[0-5]\d", what="a time like 01:00",
-                          fix="write the window's start as HH:MM (24-hour clock, quoted in "
-                              "YAML)"),
-                     BeforeValidator(_unquoted_time)] = Field(
-        description="Daily start, HH:MM (quoted), in timeZone.")
-    duration_hours: Annotated[int, PlainValidator(_hours), WithJsonSchema({
-        "type": "integer", "minimum": facts.MAINTENANCE_MIN_HOURS,
-        "maximum": facts.MAINTENANCE_MAX_HOURS})] = Field(
-        description="Length of the window in hours (5-23).")
-    time_zone: text(None, what="a Windows time zone id", fix="",
-                    check=_windows_time_zone) = Field(
+    start: HhMm = Field(description="Daily start, HH:MM (quoted), in timeZone.")
+    duration_hours: Hours = Field(description="Length of the window in hours (5-23).")
+    time_zone: WindowsTimeZone = Field(
         description="Windows time zone id, like Tokyo Standard Time.")
-    start_date: text(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])",
-                     what="a date like 2025-01-01",
-                     fix="write the first day as YYYY-MM-DD") = Field(
-        facts.MAINTENANCE_DEFAULT_START_DATE,
+    start_date: IsoDate = Field(
+        default=facts.MAINTENANCE_DEFAULT_START_DATE,
         description="First day, YYYY-MM-DD (quoted); absent: a fixed past date.")
-    recur_every: text(None, what="Day", fix="", check=_daily) = Field(
-        facts.MAINTENANCE_RECUR_EVERY, description="Day (the only recurrence Azure offers).")
-    location: Region = Field(description="Region of the gateways in the window; absent: "
-                                         "azure.location.")
+    recur_every: Recurrence = Field(
+        default=facts.MAINTENANCE_RECUR_EVERY,
+        description="Day (the only recurrence Azure offers).")
+    location: Region = Field(
+        description="Region of the gateways in the window; absent: azure.location.")
 
     @property
     def key_path(self) -> str:
@@ -501,6 +514,9 @@ def _tags(value: Mapping[str, str]) -> Mapping[str, str]:
     return value
 
 
+Tags = Annotated[Mapping[TagName, TagValue], AfterValidator(_tags)]
+
+
 class AzureConfig(_Model):
     """The Azure side: workspace, gateway diagnostics, alerts, VM scheduled events and
     gateway maintenance."""
@@ -514,14 +530,16 @@ class AzureConfig(_Model):
     gateways: tuple[GatewayConfig, ...] = Field(
         min_length=1, description="VPN gateways whose diagnostics the kit keeps on.")
     diagnostics: DiagnosticsConfig = Field(
-        DiagnosticsConfig(), description="Destinations besides the workspace.")
-    alerts: AlertsConfig | None = Field(None, description="Who the alerts tell, and how.")
-    tags: Annotated[Mapping[TagName, TagValue], AfterValidator(_tags)] = Field(
-        default_factory=dict, description="Tags for the resources the kit creates.")
+        default=DiagnosticsConfig(), description="Destinations besides the workspace.")
+    alerts: AlertsConfig | None = Field(
+        default=None, description="Who the alerts tell, and how.")
+    tags: Tags = Field(default_factory=dict,
+                       description="Tags for the resources the kit creates (Azure tag limits).")
     vms: tuple[VmConfig, ...] = Field(
-        (), description="Windows VMs whose scheduled events (15 minutes' notice) are mailed.")
+        default=(), description="Windows VMs whose scheduled events (15 minutes' notice) are "
+                                "mailed.")
     maintenance_window: MaintenanceWindowConfig | None = Field(
-        None, description="Customer-controlled gateway maintenance: a daily window.")
+        default=None, description="Customer-controlled gateway maintenance: a daily window.")
 
     @model_validator(mode="before")
     @classmethod
@@ -593,59 +611,65 @@ class AzureConfig(_Model):
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
 LOG_OUTPUT_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
+LogGroupName = Annotated[StrictStr, Text(
+    r"[.\-_/#A-Za-z0-9]{1,512}", what="a log group name",
+    fix="use letters, digits and . - _ / #, e.g. /aws/vendedlogs/gatewatch/vpn")]
+LogRetentionDays = Annotated[StrictInt, Whole(1, 3653, allowed=LOG_RETENTION_DAYS)]
+KmsKeyArn = Annotated[StrictStr, Text(
+    r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-fA-F-]{36}", what="a KMS key ARN",
+    fix="use arn:aws:kms:<region>:<account>:key/<key-id>")]
+AwsRegion = Annotated[StrictStr, Text(facts.AWS_REGION_RE.pattern, what="an AWS region",
+                                      fix="use a region code like ap-northeast-1")]
+VpnConnectionId = Annotated[StrictStr, Text(
+    facts.AWS_VPN_ID_RE.pattern, what="a VPN connection id",
+    fix="use the id of an existing Site-to-Site VPN connection, like vpn-0123456789abcdef0")]
+LogOutputFormat = Annotated[StrictStr, Choice(LOG_OUTPUT_FORMATS)]
+# https anywhere; plain http only to this machine (a local EC2 stand-in).
+Ec2EndpointUrl = Annotated[StrictStr, Text(
+    r"(https://[^\s/]+|http://(127\.0\.0\.1|localhost)(:\d+)?)(/\S*)?",
+    what="an https URL (or http://127.0.0.1 for a local stand-in)",
+    fix="use e.g. https://vpce-0123.ec2.ap-northeast-1.vpce.amazonaws.com")]
 
 
 class AwsLogGroupConfig(_Model):
     """Where tunnel logs go. `name` None: /aws/vendedlogs/gatewatch/<stack> (vended-logs
     prefix, so the log group's resource policy stays within its size limit)."""
 
-    name: text(r"[.\-_/#A-Za-z0-9]{1,512}", what="a log group name",
-               fix="use letters, digits and . - _ / #, e.g. /aws/vendedlogs/gatewatch/vpn"
-               ) | None = Field(None, description="Log group name; absent: "
-                                                  "/aws/vendedlogs/gatewatch/<stack>.")
-    retention_in_days: whole(1, 3653, allowed=LOG_RETENTION_DAYS) = Field(
-        30, description="Days CloudWatch Logs keeps the tunnel logs (its accepted values).")
-    kms_key_arn: text(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-fA-F-]{36}",
-                      what="a KMS key ARN",
-                      fix="use arn:aws:kms:<region>:<account>:key/<key-id>") | None = Field(
-        None, description="KMS key that encrypts the log group.")
-
-
-# https anywhere; plain http only to this machine (a local EC2 stand-in).
-_ENDPOINT_URL = r"(https://[^\s/]+|http://(127\.0\.0\.1|localhost)(:\d+)?)(/\S*)?"
+    name: LogGroupName | None = Field(
+        default=None, description="Log group name; absent: /aws/vendedlogs/gatewatch/<stack>.")
+    retention_in_days: LogRetentionDays = Field(
+        default=30, description="Days CloudWatch Logs keeps the tunnel logs (its accepted "
+                                "values).")
+    kms_key_arn: KmsKeyArn | None = Field(
+        default=None, description="KMS key that encrypts the log group.")
 
 
 class AwsConfig(_Model):
     """The AWS side: tunnel activity logs on existing Site-to-Site VPN connections, rolled
     out one tunnel at a time."""
 
-    region: text(facts.AWS_REGION_RE.pattern, what="an AWS region",
-                 fix="use a region code like ap-northeast-1") = Field(
-        description="Region of the VPN connections.")
-    vpn_connections: tuple[text(facts.AWS_VPN_ID_RE.pattern, what="a VPN connection id",
-                                fix="use the id of an existing Site-to-Site VPN connection, "
-                                    "like vpn-0123456789abcdef0"), ...] = Field(
+    region: AwsRegion = Field(description="Region of the VPN connections.")
+    vpn_connections: tuple[VpnConnectionId, ...] = Field(
         min_length=1, description="Ids of existing Site-to-Site VPN connections (vpn-...).")
-    log_group: AwsLogGroupConfig = Field(AwsLogGroupConfig(),
-                                         description="Where the tunnel logs go.")
-    log_output_format: choice(*LOG_OUTPUT_FORMATS) = Field(
-        "json", description="json (default) or text.")
+    log_group: AwsLogGroupConfig = Field(
+        default=AwsLogGroupConfig(), description="Where the tunnel logs go.")
+    log_output_format: LogOutputFormat = Field(
+        default="json", description="json (default) or text.")
     alarm_emails: tuple[Email, ...] = Field(
-        (), description="Addresses subscribed to the alarms' SNS topic.")
+        default=(), description="Addresses subscribed to the alarms' SNS topic.")
     # Seed 003 saw a tunnel back UP after about 5 minutes; less than that would give up on
     # every healthy tunnel.
-    tunnel_up_timeout_minutes: whole(5, 120) = Field(
-        15, description="Minutes the rollout waits for a tunnel to come back UP (5-120).")
-    poll_seconds: whole(5, 300) = Field(15, description="Seconds between polls (5-300).")
-    max_parallel: whole(1, 50) = Field(
-        10, description="Connections rolled out in parallel (1-50).")
+    tunnel_up_timeout_minutes: Annotated[StrictInt, Whole(5, 120)] = Field(
+        default=15, description="Minutes the rollout waits for a tunnel to come back UP "
+                                "(5-120).")
+    poll_seconds: Annotated[StrictInt, Whole(5, 300)] = Field(
+        default=15, description="Seconds between polls (5-300).")
+    max_parallel: Annotated[StrictInt, Whole(1, 50)] = Field(
+        default=10, description="Connections rolled out in parallel (1-50).")
     # An EC2 endpoint for the rollout, e.g. a VPC interface endpoint when the deploying
     # runner has no route to the public one; None: the regional AWS endpoint.
-    ec2_endpoint_url: text(_ENDPOINT_URL,
-                           what="an https URL (or http://127.0.0.1 for a local stand-in)",
-                           fix="use e.g. https://vpce-0123.ec2.ap-northeast-1.vpce.amazonaws.com"
-                           ) | None = Field(None, description="EC2 endpoint for the rollout "
-                                                              "(e.g. a VPC endpoint).")
+    ec2_endpoint_url: Ec2EndpointUrl | None = Field(
+        default=None, description="EC2 endpoint for the rollout (e.g. a VPC endpoint).")
 
     @field_validator("vpn_connections")
     @classmethod
@@ -664,8 +688,8 @@ class StackConfig(_Model):
     """The `gatewatch` namespace of a stack's config: `gatewatch:azure` and/or
     `gatewatch:aws`."""
 
-    azure: AzureConfig | None = Field(None, description="The Azure side.")
-    aws: AwsConfig | None = Field(None, description="The AWS side.")
+    azure: AzureConfig | None = Field(default=None, description="The Azure side.")
+    aws: AwsConfig | None = Field(default=None, description="The AWS side.")
 
 
 SECTIONS: Final = tuple(StackConfig.model_fields)

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from gatewatch.config import NAMESPACE, SECTIONS, StackConfig
-from gatewatch.validate import SECRET_REF, _model_at, _unwrap
+from gatewatch.validate import SECRET_REF, model_at
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "stack-config.schema.json"
@@ -100,8 +100,8 @@ def _entries(model: type[BaseModel], path: str, out: list[tuple[str, str]]) -> N
         alias = field.alias or name
         key = f"{path}{alias}" if path.endswith(":") else f"{path}.{alias}"
         out.append((key, field.description or ""))
-        nested = _model_at(model, [alias])
-        items = _model_at(model, [alias, 0])
+        nested = model_at(model, [alias])
+        items = model_at(model, [alias, 0])
         if nested is not None:
             _entries(nested, key, out)
         elif items is not None:
@@ -112,7 +112,7 @@ def key_lines() -> list[str]:
     """The documented key list: one entry per key, from the models' field descriptions."""
     entries: list[tuple[str, str]] = []
     for section in SECTIONS:
-        model = _model_at(StackConfig, [section])
+        model = model_at(StackConfig, [section])
         assert model is not None
         _entries(model, f"{NAMESPACE}:{section}", entries)
     out: list[str] = []

@@ -4,9 +4,9 @@ to fix it.
 
 The stack config model (gatewatch/config.py) is a set of pydantic models: pydantic finds the
 problems and their paths; `problems_from` turns its errors into `Problem`s. Rules pydantic has
-no words for (a region, an ARM id, "A needs B") are declared on the model with the small
-constrained types below (`text`, `whole`, `number`, `choice`), whose message and fix travel
-inside the error (`fail`, `Issues`).
+no words for (a region, an ARM id, "A needs B") are declared on the model with the `Rule`
+metadata below (`Text`, `Whole`, `Number`, `Choice`), whose message and fix travel inside the
+error (`fail`, `Issues`).
 """
 
 from __future__ import annotations
@@ -20,15 +20,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, StrictFloat, StrictInt, StrictStr, ValidationError
-from pydantic import WithJsonSchema as _WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+from pydantic_core import PydanticCustomError, core_schema
 
 # Stands for an encrypted config value in offline runs (see config.read_stack_file).
 SECRET_PLACEHOLDER = "<secret: encrypted in the stack file>"
 # In a message or fix: replaced by the key path of the value the rule was declared on.
 HERE = "{here}"
 _ERROR_TYPE = "gatewatch"
+ENCRYPTED = ("is stored encrypted (a Pulumi secret), and the offline plan cannot decrypt a "
+             "value it must read")
+ENCRYPTED_FIX = (f"store {HERE} in clear (it is not a secret), or let `pulumi preview` check "
+                 "it: it decrypts secrets")
+# In the JSON Schema: a value stored with `pulumi config set --secret` (gatewatch/schema.py
+# turns the marker into a reference to its PulumiSecret definition).
+SECRET_REF: dict[str, Any] = {"x-pulumi-secret": True}
 
 
 @dataclass(frozen=True)
@@ -120,86 +126,121 @@ def duplicates(values: Sequence[Any], key: Callable[[Any], str | None], at: Loc,
     return issues
 
 
-def _schema(schema: dict[str, Any]) -> Any:
-    return _WithJsonSchema(schema)
+class Rule:
+    """Annotated metadata declaring one rule with its JSON Schema, e.g.
+    `Annotated[StrictStr, Text(r"[a-z]+", what="a name", fix="use letters")]`: `validate`
+    runs after pydantic's own type check and raises `fail(...)`."""
+
+    def validate(self, value: Any) -> Any:
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {}
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.validate, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler
+                                     ) -> dict[str, Any]:
+        return self.json_schema()
 
 
-ENCRYPTED = ("is stored encrypted (a Pulumi secret), and the offline plan cannot decrypt a "
-             "value it must read")
-ENCRYPTED_FIX = (f"store {HERE} in clear (it is not a secret), or let `pulumi preview` check "
-                 "it: it decrypts secrets")
-# In the JSON Schema: a value stored with `pulumi config set --secret` (gatewatch/schema.py
-# turns the marker into a reference to its PulumiSecret definition).
-SECRET_REF = {"x-pulumi-secret": True}
-
-
-def text(pattern: str | None, *, what: str, fix: str, secret: bool = False,
-         secret_ok: bool = False, check: Callable[[str], None] | None = None) -> Any:
+@dataclass(frozen=True)
+class Text(Rule):
     """A string matching `pattern` (fullmatch); otherwise "'<value>' is not <what>; <fix>".
-    `secret`: the value is never repeated in a message (a webhook URL carries its token).
-    `secret_ok`: an encrypted value (SECRET_PLACEHOLDER) is accepted unread, since offline runs
-    cannot decrypt it (`pulumi preview` checks the real one); other keys must be in clear."""
-    rx = re.compile(pattern) if pattern else None
+    `check` adds a rule a pattern cannot say (it raises `fail`); `enum` lists the accepted
+    values for editors. `secret`: the value is never repeated in a message (a webhook URL
+    carries its token). `secret_ok`: an encrypted value (SECRET_PLACEHOLDER) is accepted
+    unread, since offline runs cannot decrypt it (`pulumi preview` checks the real one);
+    other keys must be in clear."""
 
-    def validate(value: str) -> str:
+    pattern: str | None
+    what: str
+    fix: str
+    secret: bool = False
+    secret_ok: bool = False
+    check: Callable[[str], None] | None = None
+    enum: Callable[[], Sequence[str]] | None = None
+
+    def validate(self, value: str) -> str:
         if value == SECRET_PLACEHOLDER:
-            if secret_ok:
+            if self.secret_ok:
                 return value
             raise fail(ENCRYPTED, ENCRYPTED_FIX)
-        shown = "the value (not shown: it may carry a secret)" if secret else f"'{value}'"
+        shown = "the value (not shown: it may carry a secret)" if self.secret else f"'{value}'"
         if not value.strip():
-            raise fail("is an empty string", fix)
-        if rx is not None and not rx.fullmatch(value):
-            raise fail(f"{shown} is not {what}", fix)
-        if check is not None:
-            check(value)
+            raise fail("is an empty string", self.fix or f"set {HERE}")
+        if self.pattern is not None and not re.fullmatch(self.pattern, value):
+            raise fail(f"{shown} is not {self.what}", self.fix)
+        if self.check is not None:
+            self.check(value)
         return value
 
-    schema: dict[str, Any] = {"type": "string", "minLength": 1}
-    if pattern:
-        schema["pattern"] = f"^(?:{pattern})$"
-    if secret_ok:
-        schema = {"anyOf": [schema, SECRET_REF]}
-    return Annotated[StrictStr, AfterValidator(validate), _schema(schema)]
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any]
+        if self.enum is not None:
+            schema = {"enum": list(self.enum())}
+        else:
+            schema = {"type": "string", "minLength": 1}
+            if self.pattern:
+                schema["pattern"] = f"^(?:{self.pattern})$"
+        return {"anyOf": [schema, SECRET_REF]} if self.secret_ok else schema
 
 
-def whole(lo: int, hi: int, *, allowed: Sequence[int] = ()) -> Any:
+@dataclass(frozen=True)
+class Whole(Rule):
     """A whole number from lo to hi (or one of `allowed`)."""
 
-    def validate(value: int) -> int:
-        if allowed and value not in allowed:
+    lo: int
+    hi: int
+    allowed: tuple[int, ...] = ()
+
+    def validate(self, value: int) -> int:
+        if self.allowed and value not in self.allowed:
             raise fail(f"{value} is not an accepted value",
-                       f"use one of {', '.join(str(a) for a in allowed)}")
-        if not lo <= value <= hi:
-            raise fail(f"{value} is out of range", f"use a value from {lo} to {hi}")
+                       f"use one of {', '.join(str(a) for a in self.allowed)}")
+        if not self.lo <= value <= self.hi:
+            raise fail(f"{value} is out of range", f"use a value from {self.lo} to {self.hi}")
         return value
 
-    schema: dict[str, Any] = ({"enum": list(allowed)} if allowed else
-                              {"type": "integer", "minimum": lo, "maximum": hi})
-    return Annotated[StrictInt, AfterValidator(validate), _schema(schema)]
+    def json_schema(self) -> dict[str, Any]:
+        if self.allowed:
+            return {"enum": list(self.allowed)}
+        return {"type": "integer", "minimum": self.lo, "maximum": self.hi}
 
 
-def number(gt: float, le: float, *, why: str) -> Any:
+@dataclass(frozen=True)
+class Number(Rule):
     """A finite number above `gt`, at most `le` (`why` says where the maximum comes from)."""
 
-    def validate(value: float) -> float:
+    gt: float
+    le: float
+    why: str
+
+    def validate(self, value: float) -> float:
+        gt, le = self.gt, self.le
         if not math.isfinite(value):
             raise fail(f"{value} is not a finite number", f"set {HERE} to a number")
         if value <= gt:
             raise fail(f"{value:g} must be greater than {gt:g}", f"set {HERE} above {gt:g}")
         if value > le:
-            raise fail(f"{value:g} is more than {le:g}, the kit's maximum ({why})",
+            raise fail(f"{value:g} is more than {le:g}, the kit's maximum ({self.why})",
                        f"set {HERE} above {gt:g} and at most {le:g}")
         return value
 
-    return Annotated[StrictFloat, AfterValidator(validate),
-                     _schema({"type": "number", "exclusiveMinimum": gt, "maximum": le})]
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "number", "exclusiveMinimum": self.gt, "maximum": self.le}
 
 
-def choice(*values: str) -> Any:
+@dataclass(frozen=True)
+class Choice(Rule):
     """One of `values`, spelled exactly."""
 
-    def validate(value: str) -> str:
+    values: tuple[str, ...]
+
+    def validate(self, value: str) -> str:
+        values = self.values
         if value not in values:
             close = [v for v in values if v.lower() == value.lower()]
             hint = f"did you mean '{close[0]}'? " if close else ""
@@ -207,7 +248,8 @@ def choice(*values: str) -> Any:
                        f"{hint}use one of {', '.join(values)} (case matters)")
         return value
 
-    return Annotated[StrictStr, AfterValidator(validate), _schema({"enum": list(values)})]
+    def json_schema(self) -> dict[str, Any]:
+        return {"enum": list(self.values)}
 
 
 def did_you_mean(value: str, known: Iterable[str]) -> str:
@@ -232,7 +274,7 @@ def _unwrap(annotation: Any) -> Any:
         return annotation
 
 
-def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+def model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     """The model class found at `loc` below `root` (walking fields by alias, list items and
     mapping values), or None."""
     annotation: Any = root
@@ -276,12 +318,12 @@ def _describe(error: Any, root: type[BaseModel], loc: list[str | int], path: str
     if value is None and kind != "extra_forbidden":
         return "has no value", f"set {path}"
     if kind == "extra_forbidden":
-        parent = _model_at(root, loc[:-1])
+        parent = model_at(root, loc[:-1])
         allowed = keys_of(parent) if parent else []
         hint = did_you_mean(str(loc[-1]), allowed) or "remove it "
         return "unknown key", f"{hint.rstrip()} (allowed: {', '.join(allowed)})"
     if kind in ("model_type", "model_attributes_type", "dict_type", "mapping_type"):
-        model = _model_at(root, loc)
+        model = model_at(root, loc)
         keys = f"keys {', '.join(keys_of(model))}" if model else "key: value pairs"
         return f"expected a mapping, got {type_name(value)}", f"write it as a mapping with {keys}"
     if kind in ("list_type", "tuple_type", "set_type", "frozen_set_type", "iterable_type"):

@@ -14,7 +14,7 @@ import yaml
 
 from gatewatch import schema
 from gatewatch.config import StackConfig
-from gatewatch.validate import _model_at
+from gatewatch.validate import model_at
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +47,7 @@ def _fields(model: Any, seen: set[str]) -> list[tuple[str, Any]]:
     for name, field in model.model_fields.items():
         out.append((f"{model.__name__}.{name}", field))
         for loc in ([field.alias or name], [field.alias or name, 0]):
-            nested = _model_at(model, loc)
+            nested = model_at(model, loc)
             if nested is not None:
                 out += _fields(nested, seen)
     return out
