@@ -6,13 +6,13 @@ error is reported the same way everywhere: one line per problem naming the key p
 
 Keys live in the `gatewatch` namespace as structured values (`pulumi config set --path
 azure.workspace.retentionInDays 90`). Each key is declared once, below, as a field of a frozen
-pydantic model: its type, default, rule (the constrained types of gatewatch/validate.py) and
+pydantic model: its type, default, rule (the Rule metadata of gatewatch/config_rules.py) and
 description. From the same models come the JSON Schema editors use
 (schema/stack-config.schema.json) and the key list in Pulumi.yaml (gatewatch/schema.py; a test
 keeps both current).
 
 Adding a key: add a field here (snake_case; the YAML key is its camelCase alias) with a
-`description=`, a type from gatewatch/validate.py or below carrying the rule and its message,
+`description=`, a type from gatewatch/config_rules.py or below carrying the rule and its message,
 and a rule across fields as a `model_validator` raising through `Issues`; then run
 `python -m gatewatch.schema --write` and commit the schema and Pulumi.yaml it rewrites.
 """
@@ -49,16 +49,13 @@ from pydantic_core import core_schema
 
 from gatewatch import facts, regions
 from gatewatch.arm import ArmId, example_id, parse_arm_id
-from gatewatch.validate import (
+from gatewatch.config_rules import (
     ENCRYPTED,
     ENCRYPTED_FIX,
     HERE,
-    SECRET_PLACEHOLDER,
     Choice,
-    ConfigError,
     Issues,
     Number,
-    Problem,
     Rule,
     Text,
     Whole,
@@ -66,8 +63,8 @@ from gatewatch.validate import (
     duplicates,
     fail,
     problems_from,
-    type_name,
 )
+from gatewatch.validate import SECRET_PLACEHOLDER, ConfigError, Problem, type_name
 
 __all__ = ["ConfigError", "Problem", "StackConfig", "from_pulumi", "load_stack_file",
            "parse_config", "read_stack_file"]

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from gatewatch.config import NAMESPACE, SECTIONS, StackConfig
-from gatewatch.validate import SECRET_REF, model_at
+from gatewatch.config_rules import SECRET_REF, model_at
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "stack-config.schema.json"

@@ -14,7 +14,7 @@ import yaml
 
 from gatewatch import schema
 from gatewatch.config import StackConfig
-from gatewatch.validate import model_at
+from gatewatch.config_rules import model_at
 
 ROOT = Path(__file__).resolve().parent.parent
 
