@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, ClassVar, Final
 
 from pydantic import (
     AfterValidator,
@@ -241,6 +241,8 @@ class _Model(BaseModel):
 class WorkspaceConfig(_Model):
     """Create a workspace (name, retention, optional daily cap) or adopt one by id."""
 
+    example: ClassVar[str] = "{name: log-gatewatch, retentionInDays: 90}"
+
     name: WorkspaceName | None = Field(
         default=None, description="Name of the Log Analytics workspace the kit creates.")
     retention_in_days: RetentionDays = Field(
@@ -281,6 +283,8 @@ class WorkspaceConfig(_Model):
 
 class GatewayConfig(_Model):
     """A VPN gateway to watch. `vpn_type` None means: ask Azure through the provider lookup."""
+
+    example: ClassVar[str] = "{id: /subscriptions/.../virtualNetworkGateways/vpngw01}"
 
     id: GatewayId = Field(description="Full ARM id of the VPN gateway.")
     vpn_type: VpnType | None = Field(
@@ -327,6 +331,8 @@ class DiagnosticsConfig(_Model):
 
 
 class WebhookConfig(_Model):
+
+    example: ClassVar[str] = "{name: teams, uri: https://...}"
     name: ReceiverName = Field(description="Receiver name in the action group.")
     uri: WebhookUri = Field(description="https URL the alert is posted to (a secret: it "
                                         "carries a token; prefer `pulumi config set --secret`).")
@@ -340,6 +346,8 @@ def _email_duplicates(emails: tuple[str, ...]) -> None:
 
 class AlertsConfig(_Model):
     """Who is told, and what the alert identity may read (the workspace, or its group)."""
+
+    example: ClassVar[str] = "{emails: [netops@example.com]}"
 
     emails: tuple[Email, ...] = Field(
         min_length=1, description="Addresses the alerts mail (case-insensitive, each once).")
@@ -376,6 +384,8 @@ class VmConfig(_Model):
     """A Windows VM whose scheduled events are mailed (seed 002). `os_type` None: read from
     Azure by the lookup (a Linux VM fails the run there); the flags skip what is managed
     elsewhere."""
+
+    example: ClassVar[str] = "{id: /subscriptions/.../virtualMachines/vm01}"
 
     id: VmId = Field(description="Full ARM id of the VM.")
     os_type: OsType | None = Field(
@@ -464,6 +474,7 @@ class MaintenanceWindowConfig(_Model):
     """Customer-controlled gateway maintenance: a daily window of `duration_hours` from
     `start` (HH:MM, in `time_zone`, a Windows time zone id), in the gateways' region."""
 
+    example: ClassVar[str] = '{start: "01:00", durationHours: 5, timeZone: Tokyo Standard Time}'
     # `location` may be left out of the file: AzureConfig fills in azure.location.
     model_config = ConfigDict(json_schema_extra=lambda schema: schema["required"].remove(
         "location"))
@@ -632,6 +643,8 @@ class AwsLogGroupConfig(_Model):
     """Where tunnel logs go. `name` None: /aws/vendedlogs/gatewatch/<stack> (vended-logs
     prefix, so the log group's resource policy stays within its size limit)."""
 
+    example: ClassVar[str] = "{retentionInDays: 30}"
+
     name: LogGroupName | None = Field(
         default=None, description="Log group name; absent: /aws/vendedlogs/gatewatch/<stack>.")
     retention_in_days: LogRetentionDays = Field(
@@ -644,6 +657,8 @@ class AwsLogGroupConfig(_Model):
 class AwsConfig(_Model):
     """The AWS side: tunnel activity logs on existing Site-to-Site VPN connections, rolled
     out one tunnel at a time."""
+
+    example: ClassVar[str] = "{region: ap-northeast-1, vpnConnections: [vpn-0123456789abcdef0]}"
 
     region: AwsRegion = Field(description="Region of the VPN connections.")
     vpn_connections: tuple[VpnConnectionId, ...] = Field(

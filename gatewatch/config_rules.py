@@ -278,8 +278,11 @@ def _describe(error: Any, root: type[BaseModel], loc: list[str | int], path: str
         return "unknown key", f"{hint.rstrip()} (allowed: {', '.join(allowed)})"
     if kind in ("model_type", "model_attributes_type", "dict_type", "mapping_type"):
         model = model_at(root, loc)
-        keys = f"keys {', '.join(keys_of(model))}" if model else "key: value pairs"
-        return f"expected a mapping, got {type_name(value)}", f"write it as a mapping with {keys}"
+        example = getattr(model, "example", None)
+        fix = (f"write it as a mapping, for example {example}" if example else
+               f"write it as a mapping with keys {', '.join(keys_of(model))}" if model else
+               "write it as a mapping of key: value pairs")
+        return f"expected a mapping, got {type_name(value)}", fix
     if kind in ("list_type", "tuple_type", "set_type", "frozen_set_type", "iterable_type"):
         return f"expected a list, got {type_name(value)}", f"write {path} as a YAML list"
     if kind == "too_short":
