@@ -102,3 +102,11 @@ def test_vscode_maps_stack_files_to_the_schema() -> None:
     mapping = settings["yaml.schemas"]
     assert (ROOT / next(iter(mapping))).resolve() == schema.SCHEMA_FILE
     assert mapping["./schema/stack-config.schema.json"] == ["Pulumi.*.yaml"]
+
+
+@pytest.mark.parametrize("stack", ["Pulumi.dev.yaml", "Pulumi.prod.yaml"])
+def test_example_stacks_name_the_schema_for_any_yaml_language_server(stack: str) -> None:
+    first = (ROOT / stack).read_text(encoding="utf-8").splitlines()[0]
+    prefix = "# yaml-language-server: $schema="
+    assert first.startswith(prefix)
+    assert (ROOT / first.removeprefix(prefix)).resolve() == schema.SCHEMA_FILE
