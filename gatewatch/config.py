@@ -713,8 +713,8 @@ TOP_KEYS: Final = SECTIONS
 def parse_config(raw: Mapping[str, Any]) -> StackConfig:
     """Validate a stack's config map (`{"gatewatch:azure": {...}, ...}`); raise ConfigError
     listing every problem. Keys of other namespaces (providers' config) are left alone."""
-    ours = {key.partition(":")[2]: value for key, value in raw.items()
-            if key.partition(":")[0] == NAMESPACE}
+    ours = {str(key).partition(":")[2]: value for key, value in raw.items()
+            if str(key).partition(":")[0] == NAMESPACE}
     problems: list[Problem] = []
     if not ours:
         problems.append(Problem(f"{NAMESPACE}:azure", "missing",

@@ -260,3 +260,40 @@ def test_an_empty_stack_name_is_an_error(stack: str, capsys: pytest.CaptureFixtu
     assert code == 2
     assert output.startswith("error: --stack: is empty")
     assert "Traceback" not in output and "Resources:" not in output
+
+
+def test_any_junk_in_any_key_is_a_config_error_with_a_path_and_a_fix() -> None:
+    """Seeded mutation of a full config: every outcome is a parsed model or ConfigError whose
+    problems name a gatewatch key path and a fix (never another exception)."""
+    import random
+
+    rng = random.Random(15)
+    junk: list[Any] = [None, 1, 1.5, True, "x", "", [], {}, [1], {"a": 1}, [{"id": 1}],
+                       float("inf"), "japaneast", SECRET_PLACEHOLDER, datetime.date(2025, 1, 1)]
+
+    def mutate(node: Any) -> None:
+        keys = list(node) if isinstance(node, dict) else range(len(node)) \
+            if isinstance(node, list) else []
+        for key in keys:
+            if rng.random() < 0.25:
+                node[key] = rng.choice(junk)
+            else:
+                mutate(node[key])
+        if isinstance(node, dict) and rng.random() < 0.2:
+            node[rng.choice(["zz", 1, "location"])] = rng.choice(junk)
+
+    errors = 0
+    for _ in range(400):
+        config = azure(maintenanceWindow=window(), alerts={
+            "emails": ["a@example.com"], "webhooks": [{"name": "n", "uri": "https://x"}],
+            "severities": {"tunnel-drop": 1}})
+        config["gatewatch:aws"] = {"region": "ap-northeast-1", "logGroup": {"retentionInDays": 30},
+                                   "vpnConnections": ["vpn-0123456789abcdef0"]}
+        mutate(config)
+        try:
+            parse_config(config)
+        except ConfigError as error:
+            errors += 1
+            for problem in error.problems:
+                assert problem.path.startswith("gatewatch:") and problem.message and problem.fix
+    assert errors > 300
