@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gatewatch.validate import ConfigError
+from gatewatch.validate import ConfigError, Problem
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,11 +22,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def _plan(args: argparse.Namespace) -> int:
     from gatewatch.plan import build_plan, render_json, render_text, stack_file
 
+    if args.stack is not None and not args.stack.strip():
+        # `--stack "$STACK"` with STACK unset must not quietly plan another stack.
+        raise ConfigError([Problem("--stack", "is empty (an unset variable?)",
+                                   "pass a stack name, like --stack dev, or leave --stack out "
+                                   "for dev")])
     if args.config_file is not None:
         path = Path(args.config_file)
         stack = args.stack or path.stem.removeprefix("Pulumi.")
     else:
-        stack = args.stack or "dev"
+        stack = "dev" if args.stack is None else args.stack
         path = stack_file(stack, PROJECT_ROOT)
     plan = build_plan(path, stack, preview=not args.update)
     if args.json:

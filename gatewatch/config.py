@@ -5,7 +5,16 @@ error is reported the same way everywhere: one line per problem naming the key p
 (`gatewatch:azure.gateways[1].id`), what is wrong, and the fix.
 
 Keys live in the `gatewatch` namespace as structured values (`pulumi config set --path
-azure.workspace.retentionInDays 90`); see Pulumi.yaml for the documented list.
+azure.workspace.retentionInDays 90`). Each key is declared once, below, as a field of a frozen
+pydantic model: its type, default, rule (the Rule metadata of gatewatch/config_rules.py) and
+description. From the same models come the JSON Schema editors use
+(schema/stack-config.schema.json) and the key list in Pulumi.yaml (gatewatch/schema.py; a test
+keeps both current).
+
+Adding a key: add a field here (snake_case; the YAML key is its camelCase alias) with a
+`description=`, a type from gatewatch/config_rules.py or below carrying the rule and its message,
+and a rule across fields as a `model_validator` raising through `Issues`; then run
+`python -m gatewatch.schema --write` and commit the schema and Pulumi.yaml it rewrites.
 """
 
 from __future__ import annotations
@@ -13,15 +22,52 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, Final
 
-import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    PlainValidator,
+    PrivateAttr,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic_core import core_schema
 
-from gatewatch import facts
+from gatewatch import facts, regions
 from gatewatch.arm import ArmId, example_id, parse_arm_id
-from gatewatch.validate import SECRET_PLACEHOLDER, ConfigError, Problem, Reader, child
+from gatewatch.config_rules import (
+    ENCRYPTED,
+    ENCRYPTED_FIX,
+    HERE,
+    Choice,
+    Issues,
+    Number,
+    Rule,
+    Text,
+    Whole,
+    did_you_mean,
+    duplicates,
+    fail,
+    problems_from,
+)
+from gatewatch.validate import SECRET_PLACEHOLDER, ConfigError, Problem, type_name
+
+__all__ = ["ConfigError", "Problem", "StackConfig", "from_pulumi", "load_stack_file",
+           "parse_config", "read_stack_file"]
 
 NAMESPACE = "gatewatch"
 GATEWAY_TYPE = "Microsoft.Network/virtualNetworkGateways"
@@ -30,36 +76,290 @@ WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
 STORAGE_TYPE = "Microsoft.Storage/storageAccounts"
 EVENT_HUB_RULE_TYPE = "Microsoft.EventHub/namespaces/authorizationRules"
 
-_RG_NAME = re.compile(r"[-\w._()]{0,89}[-\w_()]")
-_WORKSPACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]")
-_LOCATION = re.compile(r"[a-z][a-z0-9]{2,40}")
-_EVENT_HUB_NAME = re.compile(r"[A-Za-z0-9][-\w.]{0,254}")
-_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}")
-_HTTPS_URL = re.compile(r"https://[^\s/]+(/\S*)?")
-_RECEIVER_NAME = re.compile(r"[-\w.]{1,64}")
+# --- value types: each carries its rule and its message -------------------------------------
+
+NAMING_RULES = ("Microsoft's \"Naming rules and restrictions for Azure resources\" "
+                "(learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules)")
+
+
+def _region(value: str) -> None:
+    if value in regions.DISPLAY_NAMES:
+        return
+    short = regions.normalize(value)
+    hint = (f"did you mean {short}? " if short in regions.DISPLAY_NAMES
+            else did_you_mean(short, regions.DISPLAY_NAMES).replace("'", ""))
+    raise fail(f"'{value}' is not an Azure region",
+               f"{hint}use the region's short name, like japaneast (`az account "
+               "list-locations --query [].name` lists them)")
+
+
+# Every Azure region value (azure.location, a gateway's, an adopted workspace's, the
+# maintenance window's) is checked against the one list in gatewatch/regions.py.
+Region = Annotated[StrictStr, Text(None, what="an Azure region", fix="", check=_region,
+                                   enum=lambda: sorted(regions.DISPLAY_NAMES))]
+
+# Naming rules (see NAMING_RULES): resource groups 1-90 of letters, digits, '_', '-', '.',
+# '(' and ')', not ending in '.'; Log Analytics workspaces 4-63 of alphanumerics and hyphens,
+# starting and ending alphanumeric; virtual network gateways 1-80 of alphanumerics, '_', '.',
+# '-', starting alphanumeric and ending alphanumeric or '_'; event hubs 1-256 of alphanumerics,
+# '.', '-', '_', starting and ending alphanumeric.
+ResourceGroupName = Annotated[StrictStr, Text(
+    r"[-\w._()]{0,89}[-\w_()]", what="a valid resource group name",
+    fix="use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.' (Azure naming "
+        "rules for resource groups)")]
+WorkspaceName = Annotated[StrictStr, Text(
+    r"[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]", what="a valid workspace name",
+    fix="use 4-63 letters, digits and hyphens, starting and ending with a letter or digit "
+        "(Azure naming rules for Log Analytics workspaces)")]
+_GATEWAY_NAME = re.compile(r"[A-Za-z0-9](?:[\w.-]{0,78}[A-Za-z0-9_])?")
+EventHubName = Annotated[StrictStr, Text(
+    r"[A-Za-z0-9](?:[-\w.]{0,254}[A-Za-z0-9])?", what="an event hub name",
+    fix="use 1-256 letters, digits, '.', '-' or '_', starting and ending with a letter or digit "
+        "(Azure naming rules for event hubs)")]
+_EMAIL = r"[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}"
+Email = Annotated[StrictStr, Text(
+    _EMAIL, what="an email address", secret_ok=True,
+    fix="write one address per list entry, like netops@example.com")]
+ReceiverName = Annotated[StrictStr, Text(r"[-\w.]{1,64}", what="a receiver name",
+                                         fix="use up to 64 letters, digits, '-', '_' or '.'")]
+# Alert payloads must not travel in clear; the URL carries the receiver's token: never echoed.
+WebhookUri = Annotated[StrictStr, Text(
+    r"https://[^\s/]+(/\S*)?", what="an https URL", secret=True, secret_ok=True,
+    fix="use an https:// URL; alert payloads must not travel in clear")]
+
+# Azure tag limits ("Use tags to organize your Azure resources and management hierarchy",
+# learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations): at
+# most 50 tags per resource, names up to 512 characters without < > % & \ ? /, values up to
+# 256 characters; tag names are case-insensitive. The kit adds its managed-by tag itself.
+MAX_TAGS = 50 - 1
+TagName = Annotated[StrictStr, Text(
+    r"[^<>%&\\?/]{1,512}", what="a valid Azure tag name",
+    fix="use up to 512 characters, none of < > % & \\ ? / (Azure tag limits)")]
+
+
+def _tag_value(value: str) -> str:
+    if len(value) > 256:
+        raise fail(f"is {len(value)} characters long; Azure tag values hold at most 256",
+                   "shorten the value (Azure tag limits)")
+    return value
+
+
+TagValue = Annotated[StrictStr, AfterValidator(_tag_value),
+                     WithJsonSchema({"type": "string", "maxLength": 256})]
+
+
+def _tag_set(value: Mapping[str, str], most: int, why: str) -> Mapping[str, str]:
+    issues = Issues()
+    if len(value) > most:
+        issues.add((), f"has {len(value)} tags; an Azure resource holds at most 50{why}",
+                   f"keep at most {most} tags (Azure tag limits)")
+    seen: dict[str, str] = {}
+    for key in value:
+        if key.lower() in seen:
+            issues.add((key,), f"duplicate of {HERE}.{seen[key.lower()]}: Azure tag names are "
+                       "case-insensitive", "keep one of the two (Azure tag limits)")
+        seen.setdefault(key.lower(), key)
+    issues.check()
+    return value
+
+
+def _tags(value: Mapping[str, str]) -> Mapping[str, str]:
+    return _tag_set(value, MAX_TAGS, ", and the kit adds its managed-by tag")
+
+
+def _gateway_tags(value: Mapping[str, str]) -> Mapping[str, str]:
+    # A gateway's own tags: the kit adds none to the gateway, so Azure's full 50 apply.
+    return _tag_set(value, MAX_TAGS + 1, "")
+
+
+Tags = Annotated[Mapping[TagName, TagValue], AfterValidator(_tags)]
+GatewayTags = Annotated[Mapping[TagName, TagValue], AfterValidator(_gateway_tags)]
+
+
+_ARM_ID_PATTERN = "^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/[^/]+/.+$"
 
 
 @dataclass(frozen=True)
-class WorkspaceConfig:
+class ArmIdRule(Rule):
+    """A full ARM id of `resource_type` (compared case-insensitively), parsed into an ArmId,
+    or kept as the string written (`as_text`). A gateway's name follows Azure's naming rules."""
+
+    resource_type: str
+    what: str
+    as_text: bool = False
+
+    def validate(self, value: Any) -> ArmId | str:
+        example = f"use the full ARM id, like {example_id(self.resource_type)}"
+        if value is None:
+            raise fail("has no value", example)
+        if not isinstance(value, str):
+            raise fail(f"expected a string, got {type_name(value)}", example)
+        if value == SECRET_PLACEHOLDER:
+            raise fail(ENCRYPTED, ENCRYPTED_FIX)
+        parsed = parse_arm_id(value)
+        if parsed is None or not parsed.is_type(self.resource_type):
+            raise fail(f"'{value}' is not {self.what} id", example)
+        if self.resource_type == GATEWAY_TYPE and not _GATEWAY_NAME.fullmatch(parsed.name):
+            raise fail(f"'{parsed.name}' is not a valid virtual network gateway name",
+                       "gateway names are 1-80 letters, digits, '_', '.' or '-', starting with "
+                       "a letter or digit and ending with a letter, digit or '_' (Azure "
+                       "naming rules); check the id")
+        return parsed.id if self.as_text else parsed
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.validate)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": _ARM_ID_PATTERN,
+                "description": f"Full ARM id of a {self.resource_type}, like "
+                               f"{example_id(self.resource_type)}"}
+
+
+def _alert_names() -> list[str]:
+    """Every alert config may disable: log, metric and activity log alerts share one name
+    space (alerts/*.yaml, alerts/metric/*.yaml, alerts/activity/*.yaml)."""
+    from gatewatch.metric_catalog import alert_names
+
+    return sorted(alert_names()[0])
+
+
+def _severity_alert_names() -> list[str]:
+    """The alerts that take a severity: log and metric alerts (activity log alerts have none
+    in Azure's API, 2020-10-01)."""
+    from gatewatch.metric_catalog import alert_names
+
+    return sorted(alert_names()[1])
+
+
+def _alert_name(value: str) -> None:
+    known = _alert_names()
+    if value not in known:
+        raise fail(f"'{value}' is not an alert of the catalog",
+                   f"{did_you_mean(value, known)}use one of {', '.join(known)}")
+
+
+def _severity_alert_name(value: str) -> None:
+    _alert_name(value)
+    if value not in _severity_alert_names():
+        raise fail(f"'{value}' is an activity log alert, and activity log alerts have no "
+                   "severity in Azure's API",
+                   "remove it from gatewatch:azure.alerts.severities; to stop it, list it "
+                   "under gatewatch:azure.alerts.disabled")
+
+
+AlertName = Annotated[StrictStr, Text(None, what="an alert name", fix="", check=_alert_name,
+                                      enum=_alert_names)]
+SeverityAlertName = Annotated[StrictStr, Text(None, what="an alert name", fix="",
+                                              check=_severity_alert_name,
+                                              enum=_severity_alert_names)]
+
+
+# A daily cap is a cost guard, and Azure states no maximum for it (workspaceCapping.dailyQuotaGb
+# is a plain number, -1 meaning none; omit the key for that). The kit's maximum, 10 TB a day,
+# is orders of magnitude above what VPN gateway diagnostics ingest (megabytes to a few GB a day
+# per gateway): a larger value is a typo (1e30) that would disable the guard.
+DAILY_QUOTA_MAX_GB: Final = 10_000
+DAILY_QUOTA_MAX_WHY: Final = "10 TB a day; omit dailyQuotaGb for no cap"
+
+RetentionDays = Annotated[StrictInt, Whole(facts.WORKSPACE_RETENTION_MIN,
+                                           facts.WORKSPACE_RETENTION_MAX)]
+DailyQuotaGb = Annotated[StrictFloat, Number(0, DAILY_QUOTA_MAX_GB, why=DAILY_QUOTA_MAX_WHY)]
+WorkspaceId = Annotated[ArmId, ArmIdRule(WORKSPACE_TYPE, "a Log Analytics workspace")]
+GatewayId = Annotated[ArmId, ArmIdRule(GATEWAY_TYPE, "a virtual network gateway")]
+VmId = Annotated[ArmId, ArmIdRule(VM_TYPE, "a virtual machine")]
+StorageAccountId = Annotated[str, ArmIdRule(STORAGE_TYPE, "a storage account", as_text=True)]
+EventHubRuleId = Annotated[str, ArmIdRule(
+    EVENT_HUB_RULE_TYPE, "an Event Hubs namespace authorization rule", as_text=True)]
+VpnType = Annotated[StrictStr, Choice(facts.VPN_TYPES)]
+OsType = Annotated[StrictStr, Choice(facts.VM_OS_TYPES)]
+ROLE_SCOPES = ("workspace", "resourceGroup")
+RoleScope = Annotated[StrictStr, Choice(ROLE_SCOPES)]
+CategoryGroup = Annotated[StrictStr, Choice(facts.CATEGORY_GROUPS)]
+Severity = Annotated[StrictInt, Whole(0, 4)]
+
+
+# --- models ---------------------------------------------------------------------------------
+
+class _Model(BaseModel):
+    """Frozen, camelCase keys in YAML, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel,
+                              validate_by_alias=True, validate_by_name=False,
+                              validate_default=False)
+
+
+class WorkspaceConfig(_Model):
     """Create a workspace (name, retention, optional daily cap) or adopt one by id."""
 
-    name: str | None = None
-    retention_in_days: int = 30
-    daily_quota_gb: float | None = None
-    existing_id: ArmId | None = None
-    # An adopted workspace's region, when config states it (the data collection rule must be
-    # in the workspace's region); None: gatewatch:azure.location.
-    location: str | None = None
+    example: ClassVar[str] = "{name: log-gatewatch, retentionInDays: 90}"
+
+    name: WorkspaceName | None = Field(
+        default=None, description="Name of the Log Analytics workspace the kit creates.")
+    retention_in_days: RetentionDays = Field(
+        default=30, description="Days the workspace keeps data (PerGB2018 tier: 30-730).")
+    daily_quota_gb: DailyQuotaGb | None = Field(
+        default=None, description="Daily ingestion cap in GB (at most 10000); absent: no cap.")
+    existing_id: WorkspaceId | None = Field(
+        default=None, description="Adopt this existing workspace instead of creating one.")
+    location: Region | None = Field(
+        default=None, description="Region of the adopted workspace (the data collection rule "
+                                  "of azure.vms must be there); absent: azure.location.")
 
     @property
     def adopted(self) -> bool:
         return self.existing_id is not None
 
+    @model_validator(mode="after")
+    def _create_or_adopt(self) -> WorkspaceConfig:
+        issues = Issues()
+        given = [to_camel(f) for f in self.model_fields_set]
+        if self.existing_id is not None:
+            extra = sorted(set(given) - {"existingId", "location"})
+            if extra:
+                issues.add((), f"existingId cannot be combined with {', '.join(extra)}",
+                           "either adopt a workspace with existingId (and its location), or "
+                           "create one with name and retentionInDays")
+        else:
+            if self.location is not None:
+                issues.add(("location",), "only an adopted workspace (existingId) takes a "
+                           "location; a created one goes to gatewatch:azure.location",
+                           f"remove {HERE}.location, or set gatewatch:azure.location")
+            if self.name is None:
+                issues.add(("name",), "missing", f"set {HERE}.name to create a workspace, or "
+                           f"{HERE}.existingId to adopt one")
+        issues.check()
+        return self
 
-class _ArmTarget:
-    """Name and resource group of a config entry that points at an Azure resource by id."""
 
-    id: ArmId
+class GatewayConfig(_Model):
+    """A VPN gateway to watch. `vpn_type` None means: ask Azure through the provider lookup."""
+
+    example: ClassVar[str] = "{id: /subscriptions/.../virtualNetworkGateways/vpngw01}"
+
+    id: GatewayId = Field(description="Full ARM id of the VPN gateway.")
+    vpn_type: VpnType | None = Field(
+        default=None, description="RouteBased or PolicyBased; absent: read from Azure.")
+    # The gateway's region when config states it (checked against maintenanceWindow at
+    # config time); None: read from Azure by the maintenance component's lookup.
+    location: Region | None = Field(
+        default=None, description="Region of the gateway (checked against maintenanceWindow).")
+    # False: left out of gatewatch:azure.maintenanceWindow (e.g. a Basic SKU gateway).
+    maintenance_window: StrictBool = Field(
+        default=True, description="false: leave the gateway out of azure.maintenanceWindow.")
+    # The gateway's Azure tags as an offline plan should assume them (the program reads the
+    # real ones through the gateway lookup; the offline harness answers it with these).
+    tags: GatewayTags = Field(
+        default_factory=dict,
+        description="The gateway's Azure tags as the offline plan assumes them (pulumi "
+                    "preview/up read the real ones); MonitorDisable: \"true\" skips its metric "
+                    "and activity log alerts.")
+    _key_path: str = PrivateAttr("")
+
+    @property
+    def key_path(self) -> str:
+        """Where the gateway is in config (`gatewatch:azure.gateways[1]`), for messages."""
+        return self._key_path
 
     @property
     def name(self) -> str:
@@ -70,81 +370,202 @@ class _ArmTarget:
         return self.id.resource_group
 
 
-@dataclass(frozen=True)
-class GatewayConfig(_ArmTarget):
-    """A VPN gateway to watch. `vpn_type` None means: ask Azure through the provider lookup."""
-
-    id: ArmId
-    vpn_type: str | None
-    key_path: str
-    # The gateway's region when config states it (checked against maintenanceWindow at
-    # config time); None: read from Azure by the maintenance component's lookup.
-    location: str | None = None
-    # False: left out of gatewatch:azure.maintenanceWindow (e.g. a Basic SKU gateway).
-    maintenance_window: bool = True
-    # The gateway's Azure tags as an offline plan should assume them (the program reads the
-    # real ones through the gateway lookup; the offline harness answers it with these).
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DiagnosticsConfig:
+class DiagnosticsConfig(_Model):
     """Destinations the diagnostic settings send to besides the workspace."""
 
-    storage_account_id: str | None = None
-    event_hub_authorization_rule_id: str | None = None
-    event_hub_name: str | None = None
+    storage_account_id: StorageAccountId | None = Field(
+        default=None, description="Also archive gateway logs to this storage account.")
+    event_hub_authorization_rule_id: EventHubRuleId | None = Field(
+        default=None, description="Also stream gateway logs to Event Hubs with this rule.")
+    event_hub_name: EventHubName | None = Field(
+        default=None, description="Event hub to stream to (needs eventHubAuthorizationRuleId).")
     # "allLogs": route-based gateways' settings select the category group instead of naming
     # the five categories (what built-in policy ed6ae75a checks for); None: by name.
-    category_group: str | None = None
+    category_group: CategoryGroup | None = Field(
+        default=None, description="allLogs: route-based gateways' settings select the category "
+                                  "group (what Azure Policy ed6ae75a checks); absent: the "
+                                  "categories by name.")
+
+    @model_validator(mode="after")
+    def _hub_needs_rule(self) -> DiagnosticsConfig:
+        if self.event_hub_name and not self.event_hub_authorization_rule_id:
+            raise fail("needs eventHubAuthorizationRuleId",
+                       f"set {HERE}.eventHubAuthorizationRuleId as well", at=("eventHubName",))
+        return self
 
 
-ROLE_SCOPES = ("workspace", "resourceGroup")
+class WebhookConfig(_Model):
+
+    example: ClassVar[str] = "{name: teams, uri: https://...}"
+    name: ReceiverName = Field(description="Receiver name in the action group.")
+    uri: WebhookUri = Field(description="https URL the alert is posted to (a secret: it "
+                                        "carries a token; prefer `pulumi config set --secret`).")
 
 
-@dataclass(frozen=True)
-class WebhookConfig:
-    name: str
-    uri: str
+def _email_duplicates(emails: tuple[str, ...]) -> None:
+    """Mail is delivered per mailbox, and mailboxes ignore case: Ops@x and ops@x are one."""
+    duplicates(emails, lambda e: None if e == SECRET_PLACEHOLDER else e.lower(), (),
+               "address", why=" (addresses that differ only in case are one mailbox)").check()
 
 
-@dataclass(frozen=True)
-class AlertsConfig:
+class AlertsConfig(_Model):
     """Who is told, and what the alert identity may read (the workspace, or its group)."""
 
-    emails: tuple[str, ...]
-    webhooks: tuple[WebhookConfig, ...] = ()
-    role_scope: str = "workspace"
-    disabled: frozenset[str] = frozenset()
-    severities: Mapping[str, int] = field(default_factory=dict)
+    example: ClassVar[str] = "{emails: [netops@example.com]}"
+
+    emails: tuple[Email, ...] = Field(
+        min_length=1, description="Addresses the alerts mail (case-insensitive, each once).")
+    webhooks: tuple[WebhookConfig, ...] = Field(default=(), description="Webhook receivers.")
+    role_scope: RoleScope = Field(
+        default="workspace", description="Where the alert identity gets Reader: the workspace "
+                                         "(default) or its resource group.")
+    disabled: frozenset[AlertName] = Field(
+        default=frozenset(), description="Alerts not to deploy (log, metric and activity log "
+                                         "alert names: alerts/*.yaml, alerts/metric/*.yaml, "
+                                         "alerts/activity/*.yaml).")
+    severities: Mapping[SeverityAlertName, Severity] = Field(
+        default_factory=dict, description="Severity (0-4) per log or metric alert, overriding "
+                                          "the catalog (activity log alerts have none).")
+
+    @field_validator("emails")
+    @classmethod
+    def _emails_once(cls, emails: tuple[str, ...]) -> tuple[str, ...]:
+        _email_duplicates(emails)
+        return emails
+
+    @field_validator("webhooks")
+    @classmethod
+    def _receivers_once(cls, hooks: tuple[WebhookConfig, ...]) -> tuple[WebhookConfig, ...]:
+        duplicates(hooks, lambda w: w.name, ("name",), "receiver name").check()
+        return hooks
+
+    @field_validator("disabled", mode="before")
+    @classmethod
+    def _disabled_once(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            duplicates(value, lambda v: v if isinstance(v, str) else None, (), "alert").check()
+        return value
 
 
-@dataclass(frozen=True)
-class VmConfig(_ArmTarget):
+class VmConfig(_Model):
     """A Windows VM whose scheduled events are mailed (seed 002). `os_type` None: read from
     Azure by the lookup (a Linux VM fails the run there); the flags skip what is managed
     elsewhere."""
 
-    id: ArmId
-    key_path: str
-    os_type: str | None = None
-    agent_managed_elsewhere: bool = False
-    scheduled_events_service_installed: bool = False
+    example: ClassVar[str] = "{id: /subscriptions/.../virtualMachines/vm01}"
+
+    id: VmId = Field(description="Full ARM id of the VM.")
+    os_type: OsType | None = Field(
+        default=None, description="Windows; absent: read from Azure (Linux is not supported).")
+    agent_managed_elsewhere: StrictBool = Field(
+        default=False, description="true: the Azure Monitor agent is deployed by someone else.")
+    scheduled_events_service_installed: StrictBool = Field(
+        default=False, description="true: the scheduled-events service is already installed.")
+    _key_path: str = PrivateAttr("")
+
+    @property
+    def key_path(self) -> str:
+        return self._key_path
+
+    @property
+    def name(self) -> str:
+        return self.id.name
+
+    @property
+    def resource_group(self) -> str:
+        return self.id.resource_group
+
+    @field_validator("os_type")
+    @classmethod
+    def _windows_only(cls, os_type: str | None) -> str | None:
+        if os_type == facts.LINUX:
+            raise fail("Linux VMs are not supported: AzureScheduledEventsService is a Windows "
+                       "service that logs to the Windows Application log",
+                       "remove this VM from gatewatch:azure.vms (Linux VMs need a different "
+                       "scheduled-events listener)")
+        return os_type
 
 
-@dataclass(frozen=True)
-class MaintenanceWindowConfig:
+def _hours(value: Any) -> int:
+    lo, hi = facts.MAINTENANCE_MIN_HOURS, facts.MAINTENANCE_MAX_HOURS
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail(f"{value!r} must be a whole number of hours",
+                   f"write a whole number (no quotes, no fraction) from {lo} to {hi}")
+    if value < lo:
+        raise fail(f"{value} hours is shorter than Azure's minimum gateway maintenance window",
+                   f"use a whole number of hours from {lo} to {hi}")
+    if value > hi:
+        raise fail(f"{value} hours does not fit in a day; the window recurs daily",
+                   f"use a whole number of hours from {lo} to {hi}")
+    return value
+
+
+def _unquoted_time(value: Any) -> Any:
+    """YAML 1.1 reads an unquoted 01:00 as the base-60 number 60."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        hh_mm = f"{value // 60:02d}:{value % 60:02d}"
+        raise fail(f"YAML read the unquoted time {hh_mm} as the number {value}",
+                   f'keep the format and quote it: "{hh_mm}"')
+    return value
+
+
+def _windows_time_zone(value: str) -> None:
+    if "/" in value or not re.fullmatch(r"[A-Za-z][-A-Za-z0-9 .+()]{1,63}", value):
+        raise fail(f"'{value}' is not a Windows time zone id",
+                   "use the Windows id Azure expects, like Tokyo Standard Time or UTC "
+                   "(Asia/Tokyo is the IANA name); `tzutil /l` lists them")
+
+
+def _daily(value: str) -> None:
+    if value != facts.MAINTENANCE_RECUR_EVERY:
+        raise fail(f"'{value}' is not supported: gateway maintenance windows recur daily",
+                   f"remove recurEvery or set it to {facts.MAINTENANCE_RECUR_EVERY}")
+
+
+HhMm = Annotated[StrictStr, BeforeValidator(_unquoted_time), Text(
+    r"(?:[01]\d|2[0-3]):[0-5]\d", what="a time like 01:00",
+    fix="write the window's start as HH:MM (24-hour clock, quoted in YAML)")]
+Hours = Annotated[int, PlainValidator(_hours), WithJsonSchema({
+    "type": "integer", "minimum": facts.MAINTENANCE_MIN_HOURS,
+    "maximum": facts.MAINTENANCE_MAX_HOURS})]
+WindowsTimeZone = Annotated[StrictStr, Text(None, what="a Windows time zone id", fix="",
+                                            check=_windows_time_zone)]
+IsoDate = Annotated[StrictStr, Text(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])",
+                                    what="a date like 2025-01-01",
+                                    fix="write the first day as YYYY-MM-DD")]
+Recurrence = Annotated[StrictStr, Text(None, what="Day", fix="", check=_daily)]
+MAINTENANCE_WINDOW_PATH: Final = "gatewatch:azure.maintenanceWindow"
+
+
+class MaintenanceWindowConfig(_Model):
     """Customer-controlled gateway maintenance: a daily window of `duration_hours` from
     `start` (HH:MM, in `time_zone`, a Windows time zone id), in the gateways' region."""
 
-    start: str
-    duration_hours: int
-    time_zone: str
-    location: str
+    example: ClassVar[str] = '{start: "01:00", durationHours: 5, timeZone: Tokyo Standard Time}'
+    # `location` may be left out of the file: AzureConfig fills in azure.location.
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema["required"].remove(
+        "location"))
+
+    start: HhMm = Field(description="Daily start, HH:MM (quoted), in timeZone.")
+    duration_hours: Hours = Field(description="Length of the window in hours (5-23).")
+    time_zone: WindowsTimeZone = Field(
+        description="Windows time zone id, like Tokyo Standard Time.")
     # None: the date is fixed when the configuration is first created (tomorrow, UTC) and
     # kept in state (components.creation_date); Azure rejects a start date in the past.
-    start_date: str | None = None
-    key_path: str = "gatewatch:azure.maintenanceWindow"
+    start_date: IsoDate | None = Field(
+        default=None,
+        description="First day, YYYY-MM-DD (quoted), today or later when the configuration is "
+                    "first created; absent: the first `pulumi up` fixes it to the next day "
+                    "(UTC) and keeps it in state.")
+    recur_every: Recurrence = Field(
+        default=facts.MAINTENANCE_RECUR_EVERY,
+        description="Day (the only recurrence Azure offers).")
+    location: Region = Field(
+        description="Region of the gateways in the window; absent: azure.location.")
+
+    @property
+    def key_path(self) -> str:
+        return MAINTENANCE_WINDOW_PATH
 
     @property
     def duration(self) -> str:
@@ -156,17 +577,93 @@ class MaintenanceWindowConfig:
         return f"{date} {self.start}"
 
 
-@dataclass(frozen=True)
-class AzureConfig:
-    location: str
-    resource_group_name: str
-    workspace: WorkspaceConfig
-    gateways: tuple[GatewayConfig, ...]
-    diagnostics: DiagnosticsConfig = DiagnosticsConfig()
-    alerts: AlertsConfig | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
-    vms: tuple[VmConfig, ...] = ()
-    maintenance_window: MaintenanceWindowConfig | None = None
+
+
+class AzureConfig(_Model):
+    """The Azure side: workspace, gateway diagnostics, alerts, VM scheduled events and
+    gateway maintenance."""
+
+    # `location` may be left out of the file: parse_config fills in azure-native:location.
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema["required"].remove(
+        "location"))
+
+    location: Region = Field(description="Azure region of the monitoring resources; absent: "
+                                         "azure-native:location.")
+    resource_group_name: ResourceGroupName = Field(
+        description="Resource group the kit creates for them.")
+    workspace: WorkspaceConfig = Field(
+        description="{name, retentionInDays, dailyQuotaGb?} to create a workspace, or "
+                    "{existingId, location?} to adopt one.")
+    gateways: tuple[GatewayConfig, ...] = Field(
+        min_length=1, description="VPN gateways whose diagnostics the kit keeps on.")
+    diagnostics: DiagnosticsConfig = Field(
+        default=DiagnosticsConfig(), description="Destinations besides the workspace.")
+    alerts: AlertsConfig | None = Field(
+        default=None, description="Who the alerts tell, and how.")
+    tags: Tags = Field(default_factory=dict,
+                       description="Tags for the resources the kit creates (Azure tag limits).")
+    vms: tuple[VmConfig, ...] = Field(
+        default=(), description="Windows VMs whose scheduled events (15 minutes' notice) are "
+                                "mailed.")
+    maintenance_window: MaintenanceWindowConfig | None = Field(
+        default=None, description="Customer-controlled gateway maintenance: a daily window.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _window_defaults_to_azure_location(cls, data: Any) -> Any:
+        window, location = (data.get("maintenanceWindow"), data.get("location")) \
+            if isinstance(data, Mapping) else (None, None)
+        if (isinstance(window, Mapping) and "location" not in window
+                and isinstance(location, str) and location in regions.DISPLAY_NAMES):
+            return {**data, "maintenanceWindow": {**window, "location": location}}
+        return data
+
+    @field_validator("gateways")
+    @classmethod
+    def _gateways_once(cls, gateways: tuple[GatewayConfig, ...]) -> tuple[GatewayConfig, ...]:
+        duplicates(gateways, lambda g: g.id.key, ("id",), "gateway").check()
+        return gateways
+
+    @field_validator("vms")
+    @classmethod
+    def _vms_once(cls, vms: tuple[VmConfig, ...]) -> tuple[VmConfig, ...]:
+        duplicates(vms, lambda v: v.id.key, ("id",), "VM").check()
+        return vms
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> AzureConfig:
+        for index, gateway in enumerate(self.gateways):
+            gateway._key_path = f"gatewatch:azure.gateways[{index}]"
+        for index, vm in enumerate(self.vms):
+            vm._key_path = f"gatewatch:azure.vms[{index}]"
+        if self.maintenance_window is not None:
+            self._check_window(self.maintenance_window)
+        return self
+
+    def _check_window(self, window: MaintenanceWindowConfig) -> None:
+        """Azure's rules for customer-controlled gateway maintenance: in the gateways' region,
+        not for Basic SKU (policy-based) gateways. (Only the run-time lookup knows the SKU of a
+        gateway whose vpnType config does not state.)"""
+        issues = Issues()
+        included = [(i, g) for i, g in enumerate(self.gateways) if g.maintenance_window]
+        if not included:
+            issues.add(("maintenanceWindow",), "no gateway is left in the maintenance window "
+                       "(every gateway sets maintenanceWindow: false)",
+                       "remove maintenanceWindow, or include a gateway")
+        for index, gateway in included:
+            at = ("gateways", index)
+            if gateway.vpn_type == facts.POLICY_BASED:
+                issues.add((*at, "vpnType"), "a policy-based gateway is a Basic SKU gateway, "
+                           "and Basic gateways do not support customer-controlled maintenance",
+                           f"set {HERE}.gateways[{index}].maintenanceWindow: false to leave it "
+                           "out of the window")
+            if gateway.location and gateway.location != window.location:
+                issues.add((*at, "location"), f"gateway region {gateway.location} differs from "
+                           f"the maintenance window's region {window.location}; Azure assigns "
+                           "a maintenance configuration only to gateways in its own region",
+                           f"set {HERE}.maintenanceWindow.location to {gateway.location}, or "
+                           "remove maintenanceWindow for stacks whose gateways span regions")
+        issues.check()
 
     @property
     def workspace_location(self) -> str:
@@ -175,471 +672,183 @@ class AzureConfig:
         return self.workspace.location or self.location
 
 
+# --- AWS ------------------------------------------------------------------------------------
+
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
                       1827, 2192, 2557, 2922, 3288, 3653)
 LOG_OUTPUT_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
+LogGroupName = Annotated[StrictStr, Text(
+    r"[.\-_/#A-Za-z0-9]{1,512}", what="a log group name",
+    fix="use letters, digits and . - _ / #, e.g. /aws/vendedlogs/gatewatch/vpn")]
+BgpLogGroupName = Annotated[StrictStr, Text(
+    r"[.\-_/#A-Za-z0-9]{1,512}", what="a log group name",
+    fix="use letters, digits and . - _ / #, e.g. /aws/vendedlogs/gatewatch/vpn-bgp")]
+LogRetentionDays = Annotated[StrictInt, Whole(1, 3653, allowed=LOG_RETENTION_DAYS)]
+KmsKeyArn = Annotated[StrictStr, Text(
+    r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-fA-F-]{36}", what="a KMS key ARN",
+    fix="use arn:aws:kms:<region>:<account>:key/<key-id>")]
+AwsRegion = Annotated[StrictStr, Text(facts.AWS_REGION_RE.pattern, what="an AWS region",
+                                      fix="use a region code like ap-northeast-1")]
+VpnConnectionId = Annotated[StrictStr, Text(
+    facts.AWS_VPN_ID_RE.pattern, what="a VPN connection id",
+    fix="use the id of an existing Site-to-Site VPN connection, like vpn-0123456789abcdef0")]
+LogOutputFormat = Annotated[StrictStr, Choice(LOG_OUTPUT_FORMATS)]
+# https anywhere; plain http only to this machine (a local EC2 stand-in).
+Ec2EndpointUrl = Annotated[StrictStr, Text(
+    r"(https://[^\s/]+|http://(127\.0\.0\.1|localhost)(:\d+)?)(/\S*)?",
+    what="an https URL (or http://127.0.0.1 for a local stand-in)",
+    fix="use e.g. https://vpce-0123.ec2.ap-northeast-1.vpce.amazonaws.com")]
 
 
-@dataclass(frozen=True)
-class AwsLogGroupConfig:
+class AwsLogGroupConfig(_Model):
     """Where tunnel logs go. `name` None: /aws/vendedlogs/gatewatch/<stack> (vended-logs
     prefix, so the log group's resource policy stays within its size limit)."""
 
-    name: str | None = None
-    retention_in_days: int = 30
-    kms_key_arn: str | None = None
+    example: ClassVar[str] = "{retentionInDays: 30}"
+
+    name: LogGroupName | None = Field(
+        default=None, description="Log group name; absent: /aws/vendedlogs/gatewatch/<stack>.")
+    retention_in_days: LogRetentionDays = Field(
+        default=30, description="Days CloudWatch Logs keeps the tunnel logs (its accepted "
+                                "values).")
+    kms_key_arn: KmsKeyArn | None = Field(
+        default=None, description="KMS key that encrypts the log group.")
 
 
-@dataclass(frozen=True)
-class AwsConfig:
-    region: str
-    vpn_connections: tuple[str, ...]
-    log_group: AwsLogGroupConfig = AwsLogGroupConfig()
-    log_output_format: str = "json"
-    alarm_emails: tuple[str, ...] = ()
-    tunnel_up_timeout_minutes: int = 15
-    poll_seconds: int = 15
+class AwsConfig(_Model):
+    """The AWS side: tunnel activity logs on existing Site-to-Site VPN connections, rolled
+    out one tunnel at a time."""
+
+    example: ClassVar[str] = "{region: ap-northeast-1, vpnConnections: [vpn-0123456789abcdef0]}"
+
+    region: AwsRegion = Field(description="Region of the VPN connections.")
+    vpn_connections: tuple[VpnConnectionId, ...] = Field(
+        min_length=1, description="Ids of existing Site-to-Site VPN connections (vpn-...).")
+    log_group: AwsLogGroupConfig = Field(
+        default=AwsLogGroupConfig(), description="Where the tunnel logs go.")
+    log_output_format: LogOutputFormat = Field(
+        default="json", description="json (default) or text.")
+    alarm_emails: tuple[Email, ...] = Field(
+        default=(), description="Addresses subscribed to the alarms' SNS topic.")
+    # Seed 003 saw a tunnel back UP after about 5 minutes; less than that would give up on
+    # every healthy tunnel.
+    tunnel_up_timeout_minutes: Annotated[StrictInt, Whole(5, 120)] = Field(
+        default=15, description="Minutes the rollout waits for a tunnel to come back UP "
+                                "(5-120).")
+    poll_seconds: Annotated[StrictInt, Whole(5, 300)] = Field(
+        default=15, description="Seconds between polls (5-300).")
     # None: as many connections at once as EC2's request throttle allows (the rollout polls in
     # batches and paces its mutating calls; see gatewatch/aws_rollout/throttle.py).
-    max_parallel: int | None = None
+    max_parallel: Annotated[StrictInt, Whole(1, 1000)] | None = Field(
+        default=None, description="Connections rolled out in parallel (1-1000); absent: as many "
+                                  "as EC2's request throttle allows.")
     # BGP logs set in the same ModifyVpnTunnelOptions call as the tunnel logs; to the tunnel
     # log group, or to their own group when bgp_log_group_name is set.
-    bgp_logs: bool = True
-    bgp_log_group_name: str | None = None
+    bgp_logs: StrictBool = Field(
+        default=True, description="true (default): BGP logs in the same tunnel change as the "
+                                  "tunnel logs.")
+    bgp_log_group_name: BgpLogGroupName | None = Field(
+        default=None, description="Own log group for the BGP logs; absent: the tunnel log "
+                                  "group.")
     # EnableTunnelLifecycleControl: the team, not AWS, decides when tunnel maintenance runs.
-    tunnel_lifecycle_control: bool = True
+    tunnel_lifecycle_control: StrictBool = Field(
+        default=True, description="true (default): EnableTunnelLifecycleControl on every "
+                                  "tunnel.")
     # An EC2 endpoint for the rollout, e.g. a VPC interface endpoint when the deploying
     # runner has no route to the public one; None: the regional AWS endpoint.
-    ec2_endpoint_url: str | None = None
+    ec2_endpoint_url: Ec2EndpointUrl | None = Field(
+        default=None, description="EC2 endpoint for the rollout (e.g. a VPC endpoint).")
+
+    @model_validator(mode="after")
+    def _bgp_group_needs_bgp_logs(self) -> AwsConfig:
+        if not self.bgp_logs and self.bgp_log_group_name is not None:
+            raise fail("has no effect with bgpLogs: false",
+                       "drop bgpLogGroupName, or set bgpLogs: true", at=("bgpLogGroupName",))
+        return self
+
+    @field_validator("vpn_connections")
+    @classmethod
+    def _connections_once(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        duplicates(ids, lambda i: i, (), "connection").check()
+        return ids
+
+    @field_validator("alarm_emails")
+    @classmethod
+    def _emails_once(cls, emails: tuple[str, ...]) -> tuple[str, ...]:
+        _email_duplicates(emails)
+        return emails
 
 
-@dataclass(frozen=True)
-class StackConfig:
-    azure: AzureConfig | None = None
-    aws: AwsConfig | None = None
+class StackConfig(_Model):
+    """The `gatewatch` namespace of a stack's config: `gatewatch:azure` and/or
+    `gatewatch:aws`."""
+
+    azure: AzureConfig | None = Field(default=None, description="The Azure side.")
+    aws: AwsConfig | None = Field(default=None, description="The AWS side.")
 
 
-AZURE_KEYS = ("location", "resourceGroupName", "workspace", "gateways", "diagnostics", "alerts",
-              "tags", "vms", "maintenanceWindow")
-TOP_KEYS = ("azure", "aws")
-
-
-def _arm_id(
-    r: Reader, m: Mapping[str, Any], key: str, path: str, resource_type: str, what: str,
-    *, required: bool = False,
-) -> ArmId | None:
-    value = r.string(m, key, path, required=required)
-    if value is None:
-        return None
-    parsed = parse_arm_id(value)
-    if parsed is None or not parsed.is_type(resource_type):
-        r.problem(child(path, key), f"'{value}' is not {what} id",
-                  f"use the full ARM id, like {example_id(resource_type)}")
-        return None
-    return parsed
-
-
-def _read_workspace(r: Reader, value: Any, path: str) -> WorkspaceConfig | None:
-    m = r.mapping(value, path,
-                  allowed=("name", "retentionInDays", "dailyQuotaGb", "existingId", "location"),
-                  example="{name: log-gatewatch, retentionInDays: 90}")
-    if m is None:
-        return None
-    if "existingId" in m:
-        extra = sorted(set(m) - {"existingId", "location"})
-        if extra:
-            r.problem(path, f"existingId cannot be combined with {', '.join(extra)}",
-                      "either adopt a workspace with existingId (and its location), or "
-                      "create one with name and retentionInDays")
-        existing = _arm_id(r, m, "existingId", path, WORKSPACE_TYPE,
-                           "a Log Analytics workspace", required=True)
-        # The DCR of gatewatch:azure.vms must be in the workspace's region.
-        ws_location = r.string(m, "location", path, pattern=_LOCATION,
-                               what="an Azure region name",
-                               fix="use the adopted workspace's region short name, like "
-                                   "japaneast (az monitor log-analytics workspace show "
-                                   "--query location)")
-        return WorkspaceConfig(existing_id=existing, location=ws_location) if existing else None
-    if "location" in m:
-        r.problem(child(path, "location"),
-                  "only an adopted workspace (existingId) takes a location; a created one "
-                  "goes to gatewatch:azure.location",
-                  f"remove {child(path, 'location')}, or set gatewatch:azure.location")
-    name = r.string(m, "name", path, pattern=_WORKSPACE_NAME,
-                    what="a valid workspace name",
-                    fix="use 4-63 letters, digits and hyphens, starting and ending "
-                        "with a letter or digit")
-    if "name" not in m:
-        r.problem(child(path, "name"), "missing",
-                  f"set {child(path, 'name')} to create a workspace, or "
-                  f"{child(path, 'existingId')} to adopt one")
-    retention = r.integer(m, "retentionInDays", path, lo=facts.WORKSPACE_RETENTION_MIN,
-                          hi=facts.WORKSPACE_RETENTION_MAX)
-    quota = r.number(m, "dailyQuotaGb", path, gt=0)
-    if name is None:
-        return None
-    return WorkspaceConfig(name=name, retention_in_days=retention or 30, daily_quota_gb=quota)
-
-
-def _read_gateways(r: Reader, m: Mapping[str, Any], path: str) -> list[GatewayConfig]:
-    out: list[GatewayConfig] = []
-    seen: dict[str, str] = {}
-    for item_path, item in r.items(m, "gateways", path, required=True, what="gateways"):
-        g = r.mapping(item, item_path,
-                      allowed=("id", "vpnType", "location", "maintenanceWindow", "tags"),
-                      required=("id",),
-                      example="{id: /subscriptions/.../virtualNetworkGateways/vpngw01}")
-        if g is None:
-            continue
-        gid = _arm_id(r, g, "id", item_path, GATEWAY_TYPE, "a virtual network gateway")
-        vpn_type = r.string(g, "vpnType", item_path, choices=facts.VPN_TYPES)
-        gw_location = r.string(g, "location", item_path, pattern=_LOCATION,
-                               what="an Azure region name",
-                               fix="use the region's short name, like japaneast")
-        in_window = r.boolean(g, "maintenanceWindow", item_path)
-        gw_tags = r.string_map(g, "tags", item_path)
-        if gid is None:
-            continue
-        if not r.first_seen(seen, gid.key, child(item_path, "id"), "gateway"):
-            continue
-        out.append(GatewayConfig(id=gid, vpn_type=vpn_type, key_path=item_path,
-                                 location=gw_location,
-                                 maintenance_window=in_window is not False, tags=gw_tags))
-    return out
-
-
-def _read_diagnostics(r: Reader, value: Any, path: str) -> DiagnosticsConfig:
-    if value is None:
-        return DiagnosticsConfig()
-    m = r.mapping(value, path,
-                  allowed=("storageAccountId", "eventHubAuthorizationRuleId", "eventHubName",
-                           "categoryGroup"))
-    if m is None:
-        return DiagnosticsConfig()
-    storage = _arm_id(r, m, "storageAccountId", path, STORAGE_TYPE, "a storage account")
-    rule = _arm_id(r, m, "eventHubAuthorizationRuleId", path, EVENT_HUB_RULE_TYPE,
-                   "an Event Hubs namespace authorization rule")
-    hub = r.string(m, "eventHubName", path, pattern=_EVENT_HUB_NAME, what="an event hub name")
-    if hub and "eventHubAuthorizationRuleId" not in m:
-        r.problem(child(path, "eventHubName"), "needs eventHubAuthorizationRuleId",
-                  f"set {child(path, 'eventHubAuthorizationRuleId')} as well")
-    group = r.string(m, "categoryGroup", path, choices=facts.CATEGORY_GROUPS)
-    return DiagnosticsConfig(
-        storage_account_id=storage.id if storage else None,
-        event_hub_authorization_rule_id=rule.id if rule else None,
-        event_hub_name=hub,
-        category_group=group,
-    )
-
-
-def _read_alerts(r: Reader, value: Any, path: str) -> AlertsConfig | None:
-    from gatewatch.metric_catalog import alert_names
-
-    m = r.mapping(value, path,
-                  allowed=("emails", "webhooks", "roleScope", "disabled", "severities"),
-                  required=("emails",), example="{emails: [netops@example.com]}")
-    if m is None:
-        return None
-    emails = _emails(r, m, "emails", path, required=True)
-    webhooks: list[WebhookConfig] = []
-    names: dict[str, str] = {}
-    for item_path, item in r.items(m, "webhooks", path, what="webhooks"):
-        w = r.mapping(item, item_path, allowed=("name", "uri"), required=("name", "uri"),
-                      example="{name: teams, uri: https://...}")
-        if w is None:
-            continue
-        name = r.string(w, "name", item_path, pattern=_RECEIVER_NAME, what="a receiver name",
-                        fix="use up to 64 letters, digits, '-', '_' or '.'")
-        uri = r.string(w, "uri", item_path, pattern=_HTTPS_URL, what="an https URL",
-                       fix="use an https:// URL; alert payloads must not travel in clear")
-        if name and uri and r.first_seen(names, name, child(item_path, "name"), "receiver name"):
-            webhooks.append(WebhookConfig(name=name, uri=uri))
-    role_scope = r.string(m, "roleScope", path, choices=ROLE_SCOPES) or "workspace"
-    # Log, metric and activity log alerts share one name space; activity log alerts have no
-    # severity in Azure's API, so they can be disabled but not re-severitied.
-    known, with_severity = alert_names()
-    disabled: set[str] = set()
-    seen: dict[str, str] = {}
-    for item_path, item in r.items(m, "disabled", path, what="alert names"):
-        if not isinstance(item, str) or item not in known:
-            r.problem(item_path, f"{item!r} is not an alert of the catalog",
-                      f"use one of {', '.join(sorted(known))}")
-        elif r.first_seen(seen, item, item_path, "alert"):
-            disabled.add(item)
-    severities: dict[str, int] = {}
-    raw_sev = r.mapping(m.get("severities", {}), child(path, "severities"),
-                        allowed=sorted(with_severity))
-    for name in raw_sev or {}:
-        sev = r.integer(raw_sev or {}, name, child(path, "severities"), lo=0, hi=4)
-        if sev is not None:
-            severities[name] = sev
-    return AlertsConfig(emails=emails, webhooks=tuple(webhooks), role_scope=role_scope,
-                        disabled=frozenset(disabled), severities=severities)
-
-
-def _read_vms(r: Reader, m: Mapping[str, Any], path: str) -> list[VmConfig]:
-    """Windows VMs for the scheduled-event path. A Linux VM cannot run the Windows service or
-    log to the Application log: `osType: Linux` is an error here, and a VM whose OS the config
-    does not state is checked against Azure at run time (components/vm_scheduled_events.py)."""
-    out: list[VmConfig] = []
-    seen: dict[str, str] = {}
-    for item_path, item in r.items(m, "vms", path, what="virtual machines"):
-        v = r.mapping(item, item_path,
-                      allowed=("id", "osType", "agentManagedElsewhere",
-                               "scheduledEventsServiceInstalled"),
-                      required=("id",),
-                      example="{id: /subscriptions/.../virtualMachines/vm01}")
-        if v is None:
-            continue
-        vid = _arm_id(r, v, "id", item_path, VM_TYPE, "a virtual machine")
-        os_type = r.string(v, "osType", item_path, choices=facts.VM_OS_TYPES)
-        if os_type == facts.LINUX:
-            r.problem(child(item_path, "osType"),
-                      "Linux VMs are not supported: AzureScheduledEventsService is a Windows "
-                      "service that logs to the Windows Application log",
-                      "remove this VM from gatewatch:azure.vms (Linux VMs need a "
-                      "different scheduled-events listener)")
-            continue
-        agent_elsewhere = r.boolean(v, "agentManagedElsewhere", item_path)
-        installed = r.boolean(v, "scheduledEventsServiceInstalled", item_path)
-        if vid is None:
-            continue
-        if not r.first_seen(seen, vid.key, child(item_path, "id"), "VM"):
-            continue
-        out.append(VmConfig(id=vid, key_path=item_path, os_type=os_type,
-                            agent_managed_elsewhere=bool(agent_elsewhere),
-                            scheduled_events_service_installed=bool(installed)))
-    return out
-
-
-_HH_MM = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
-_DATE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
-_WINDOWS_TIME_ZONE = re.compile(r"[A-Za-z][-A-Za-z0-9 .+()]{1,63}")
-
-
-def _read_maintenance_window(
-    r: Reader, value: Any, path: str, default_location: str | None,
-    gateways: list[GatewayConfig],
-) -> MaintenanceWindowConfig | None:
-    """Azure's rules for customer-controlled gateway maintenance, as config errors: a daily
-    window of at least 5 hours, in the gateways' region. (Basic SKU gateways cannot use it;
-    only the run-time lookup knows the SKU.)"""
-    m = r.mapping(value, path,
-                  allowed=("start", "durationHours", "timeZone", "startDate", "recurEvery",
-                           "location"),
-                  required=("start", "durationHours", "timeZone"),
-                  example='{start: "01:00", durationHours: 5, timeZone: Tokyo Standard Time}')
-    if m is None:
-        return None
-    start = r.string(m, "start", path, pattern=_HH_MM, what="a time like 01:00",
-                     fix="write the window's start as HH:MM (24-hour clock, quoted in YAML)")
-    duration = m.get("durationHours")
-    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)):
-        r.problem(child(path, "durationHours"),
-                  f"{duration!r} must be a whole number of hours",
-                  f"write a whole number (no quotes, no fraction) from "
-                  f"{facts.MAINTENANCE_MIN_HOURS} to {facts.MAINTENANCE_MAX_HOURS}")
-        duration = None
-    elif isinstance(duration, int) and duration < facts.MAINTENANCE_MIN_HOURS:
-        r.problem(child(path, "durationHours"),
-                  f"{duration} hours is shorter than Azure's minimum gateway maintenance window",
-                  f"use a whole number of hours from {facts.MAINTENANCE_MIN_HOURS} to "
-                  f"{facts.MAINTENANCE_MAX_HOURS}")
-        duration = None
-    elif isinstance(duration, int) and duration > facts.MAINTENANCE_MAX_HOURS:
-        r.problem(child(path, "durationHours"),
-                  f"{duration} hours does not fit in a day; the window recurs daily",
-                  f"use a whole number of hours from {facts.MAINTENANCE_MIN_HOURS} to "
-                  f"{facts.MAINTENANCE_MAX_HOURS}")
-        duration = None
-    tz = r.string(m, "timeZone", path)
-    if tz is not None and ("/" in tz or not _WINDOWS_TIME_ZONE.fullmatch(tz)):
-        r.problem(child(path, "timeZone"),
-                  f"'{tz}' is not a Windows time zone id",
-                  "use the Windows id Azure expects, like Tokyo Standard Time or UTC "
-                  "(Asia/Tokyo is the IANA name); `tzutil /l` lists them")
-        tz = None
-    start_date = r.string(m, "startDate", path, pattern=_DATE, what="a date like 2025-01-01",
-                          fix="write the first day as YYYY-MM-DD")
-    recur = r.string(m, "recurEvery", path)
-    if recur is not None and recur != facts.MAINTENANCE_RECUR_EVERY:
-        r.problem(child(path, "recurEvery"),
-                  f"'{recur}' is not supported: gateway maintenance windows recur daily",
-                  f"remove recurEvery or set it to {facts.MAINTENANCE_RECUR_EVERY}")
-    location = r.string(m, "location", path, pattern=_LOCATION, what="an Azure region name",
-                        fix="use the gateways' region short name, like japaneast") \
-        or default_location
-    included = [g for g in gateways if g.maintenance_window]
-    if gateways and not included:
-        r.problem(path, "no gateway is left in the maintenance window (every gateway sets "
-                  "maintenanceWindow: false)", "remove maintenanceWindow, or include a gateway")
-    for gateway in included:
-        if gateway.vpn_type == facts.POLICY_BASED:
-            r.problem(child(gateway.key_path, "vpnType"),
-                      "a policy-based gateway is a Basic SKU gateway, and Basic gateways do not "
-                      "support customer-controlled maintenance",
-                      f"set {child(gateway.key_path, 'maintenanceWindow')}: false to leave it "
-                      "out of the window")
-        if location and gateway.location and gateway.location != location:
-            r.problem(child(gateway.key_path, "location"),
-                      f"gateway region {gateway.location} differs from the maintenance "
-                      f"window's region {location}; Azure assigns a maintenance "
-                      "configuration only to gateways in its own region",
-                      f"set {child(path, 'location')} to {gateway.location}, or remove "
-                      "maintenanceWindow for stacks whose gateways span regions")
-    if not (start and duration and tz and location):
-        return None
-    return MaintenanceWindowConfig(start=start, duration_hours=duration, time_zone=tz,
-                                   location=location,
-                                   start_date=start_date,
-                                   key_path=path)
+SECTIONS: Final = tuple(StackConfig.model_fields)
+AZURE_KEYS: Final = tuple(f.alias or n for n, f in AzureConfig.model_fields.items())
+AWS_KEYS: Final = tuple(f.alias or n for n, f in AwsConfig.model_fields.items())
+TOP_KEYS: Final = SECTIONS
 
 
 # The azure-native provider's own region setting: gatewatch:azure.location falls back to it.
-PROVIDER_LOCATION_KEY = "azure-native:location"
+PROVIDER_LOCATION_KEY: Final = "azure-native:location"
+LOCATION_PATH: Final = f"{NAMESPACE}:azure.location"
 
 
-def _read_azure(r: Reader, value: Any, path: str,
-                provider_location: Any = None) -> AzureConfig | None:
-    if isinstance(value, Mapping) and "location" not in value and provider_location is not None:
-        value = {**value, "location": provider_location}  # the provider's setting, same rules
-    elif isinstance(value, Mapping) and "location" not in value:
-        r.problem(child(path, "location"), f"missing, and {PROVIDER_LOCATION_KEY} is not set "
-                  "either", f"set {child(path, 'location')} or {PROVIDER_LOCATION_KEY} to the "
-                  "region's short name, like japaneast")
-    m = r.mapping(value, path, allowed=AZURE_KEYS,
-                  required=("resourceGroupName", "workspace", "gateways"))
-    if m is None:
-        return None
-    location = r.string(m, "location", path, required=True, pattern=_LOCATION,
-                        what="an Azure region name",
-                        fix="use the region's short name, like japaneast or westeurope")
-    rg = r.string(m, "resourceGroupName", path, pattern=_RG_NAME,
-                  what="a valid resource group name",
-                  fix="use 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'")
-    workspace = _read_workspace(r, m["workspace"], child(path, "workspace")) \
-        if "workspace" in m else None
-    gateways = _read_gateways(r, m, path)
-    diagnostics = _read_diagnostics(r, m.get("diagnostics"), child(path, "diagnostics"))
-    alerts = _read_alerts(r, m["alerts"], child(path, "alerts")) if "alerts" in m else None
-    tags = r.string_map(m, "tags", path)
-    vms = _read_vms(r, m, path)
-    window = (_read_maintenance_window(r, m["maintenanceWindow"],
-                                       child(path, "maintenanceWindow"), location, gateways)
-              if "maintenanceWindow" in m else None)
-    if not (location and rg and workspace and gateways):
-        return None
-    return AzureConfig(location=location, resource_group_name=rg, workspace=workspace,
-                       gateways=tuple(gateways), diagnostics=diagnostics, alerts=alerts,
-                       tags=tags, vms=tuple(vms), maintenance_window=window)
+def _with_provider_location(ours: dict[str, Any], raw: Mapping[str, Any]) -> bool:
+    """Fill an absent gatewatch:azure.location from azure-native:location (validated by the same
+    rules); True when it did. An explicit `location: null` is not absent: it stays an error."""
+    azure, provider = ours.get("azure"), raw.get(PROVIDER_LOCATION_KEY)
+    if isinstance(azure, Mapping) and "location" not in azure and provider is not None:
+        ours["azure"] = {**azure, "location": provider}
+        return True
+    return False
 
 
-_LOG_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
-_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-fA-F-]{36}")
-AWS_KEYS = ("region", "vpnConnections", "logGroup", "logOutputFormat", "alarmEmails",
-            "tunnelUpTimeoutMinutes", "pollSeconds", "maxParallel", "ec2EndpointUrl",
-            "bgpLogs", "bgpLogGroupName", "tunnelLifecycleControl")
-# https anywhere; plain http only to this machine (a local EC2 stand-in).
-_ENDPOINT_URL = re.compile(r"(https://[^\s/]+|http://(127\.0\.0\.1|localhost)(:\d+)?)(/\S*)?")
-
-
-def _emails(r: Reader, m: Mapping[str, Any], key: str, path: str, *, required: bool
-            ) -> tuple[str, ...]:
-    out: list[str] = []
-    for item_path, item in r.items(m, key, path, required=required, what="email addresses"):
-        if not isinstance(item, str) or not _EMAIL.fullmatch(item):
-            r.problem(item_path, f"{item!r} is not an email address",
-                      "write one address per list entry, like netops@example.com")
-        else:
-            out.append(item)
-    return tuple(out)
-
-
-def _read_aws(r: Reader, value: Any, path: str) -> AwsConfig | None:
-    m = r.mapping(value, path, allowed=AWS_KEYS, required=("region", "vpnConnections"),
-                  example="{region: ap-northeast-1, vpnConnections: [vpn-0123456789abcdef0]}")
-    if m is None:
-        return None
-    region = r.string(m, "region", path, pattern=facts.AWS_REGION_RE, what="an AWS region",
-                      fix="use a region code like ap-northeast-1")
-    vpns: list[str] = []
-    seen: dict[str, str] = {}
-    for item_path, item in r.items(m, "vpnConnections", path, required=True,
-                                   what="VPN connection ids"):
-        if not isinstance(item, str) or not facts.AWS_VPN_ID_RE.fullmatch(item):
-            r.problem(item_path, f"{item!r} is not a VPN connection id",
-                      "use the id of an existing Site-to-Site VPN connection, like "
-                      "vpn-0123456789abcdef0")
-        elif r.first_seen(seen, item, item_path, "connection"):
-            vpns.append(item)
-    group = AwsLogGroupConfig()
-    if "logGroup" in m:
-        gpath = child(path, "logGroup")
-        g = r.mapping(m["logGroup"], gpath, allowed=("name", "retentionInDays", "kmsKeyArn"),
-                      example="{retentionInDays: 30}")
-        if g is not None:
-            name = r.string(g, "name", gpath, pattern=_LOG_GROUP_NAME, what="a log group name",
-                            fix="use letters, digits and . - _ / #, e.g. "
-                                "/aws/vendedlogs/gatewatch/vpn")
-            retention = r.integer(g, "retentionInDays", gpath, allowed=LOG_RETENTION_DAYS)
-            kms = r.string(g, "kmsKeyArn", gpath, pattern=_KMS_KEY_ARN, what="a KMS key ARN",
-                           fix="use arn:aws:kms:<region>:<account>:key/<key-id>")
-            group = AwsLogGroupConfig(name=name, retention_in_days=retention or 30,
-                                      kms_key_arn=kms)
-    fmt = r.string(m, "logOutputFormat", path, choices=LOG_OUTPUT_FORMATS) or "json"
-    emails = _emails(r, m, "alarmEmails", path, required=False)
-    # Seed 003 saw a tunnel back UP after about 5 minutes; less than that would give up on
-    # every healthy tunnel.
-    timeout = r.integer(m, "tunnelUpTimeoutMinutes", path, lo=5, hi=120)
-    poll = r.integer(m, "pollSeconds", path, lo=5, hi=300)
-    parallel = r.integer(m, "maxParallel", path, lo=1, hi=1000)
-    bgp = r.boolean(m, "bgpLogs", path)
-    bgp_group = r.string(m, "bgpLogGroupName", path, pattern=_LOG_GROUP_NAME,
-                         what="a log group name",
-                         fix="use letters, digits and . - _ / #, e.g. "
-                             "/aws/vendedlogs/gatewatch/vpn-bgp")
-    if bgp is False and bgp_group is not None:
-        r.problem(child(path, "bgpLogGroupName"), "has no effect with bgpLogs: false",
-                  "drop bgpLogGroupName, or set bgpLogs: true")
-    lifecycle = r.boolean(m, "tunnelLifecycleControl", path)
-    endpoint = r.string(m, "ec2EndpointUrl", path, pattern=_ENDPOINT_URL,
-                        what="an https URL (or http://127.0.0.1 for a local stand-in)",
-                        fix="use e.g. https://vpce-0123.ec2.ap-northeast-1.vpce.amazonaws.com")
-    if not (region and vpns):
-        return None
-    return AwsConfig(region=region, vpn_connections=tuple(vpns), log_group=group,
-                     log_output_format=fmt, alarm_emails=emails,
-                     tunnel_up_timeout_minutes=timeout or 15, poll_seconds=poll or 15,
-                     max_parallel=parallel, ec2_endpoint_url=endpoint,
-                     bgp_logs=bgp is not False, bgp_log_group_name=bgp_group,
-                     tunnel_lifecycle_control=lifecycle is not False)
+def _location_problem(problem: Problem, from_provider: bool) -> Problem:
+    """gatewatch:azure.location's problems in the words of the fallback."""
+    if problem.path != LOCATION_PATH:
+        return problem
+    if problem.message == "missing":
+        return Problem(LOCATION_PATH, f"missing, and {PROVIDER_LOCATION_KEY} is not set either",
+                       f"set {LOCATION_PATH} or {PROVIDER_LOCATION_KEY} to the region's short "
+                       "name, like japaneast")
+    if from_provider:  # the value came from the provider's key: name that key
+        return Problem(PROVIDER_LOCATION_KEY, f"{problem.message} (used for {LOCATION_PATH}, "
+                       "which is not set)", problem.fix)
+    return problem
 
 
 def parse_config(raw: Mapping[str, Any]) -> StackConfig:
     """Validate a stack's config map (`{"gatewatch:azure": {...}, ...}`); raise ConfigError
-    listing every problem. Keys of other namespaces (providers' config) are left alone."""
-    r = Reader()
-    ours = r.mapping(
-        {key.partition(":")[2]: value for key, value in raw.items()
-         if key.partition(":")[0] == NAMESPACE},
-        f"{NAMESPACE}:", allowed=TOP_KEYS) or {}
-    if not ours and not r.problems:
-        r.problem(f"{NAMESPACE}:azure", "missing",
-                  "set gatewatch:azure and/or gatewatch:aws in the stack file (see "
-                  "Pulumi.dev.yaml for an example)")
-    readers = {"azure": lambda r, v, p: _read_azure(r, v, p, raw.get(PROVIDER_LOCATION_KEY)),
-               "aws": _read_aws}
-    sections: dict[str, Any] = {}
+    listing every problem. Keys of other namespaces (providers' config) are left alone, except
+    azure-native:location, which an absent gatewatch:azure.location takes."""
+    ours = {str(key).partition(":")[2]: value for key, value in raw.items()
+            if str(key).partition(":")[0] == NAMESPACE}
+    from_provider = _with_provider_location(ours, raw)
+    problems: list[Problem] = []
+    if not ours:
+        problems.append(Problem(f"{NAMESPACE}:azure", "missing",
+                                "set gatewatch:azure and/or gatewatch:aws in the stack file "
+                                "(see Pulumi.dev.yaml for an example)"))
     for name, value in ours.items():
-        path = f"{NAMESPACE}:{name}"
-        before = len(r.problems)
-        sections[name] = readers[name](r, value, path)
-        if sections[name] is None and len(r.problems) == before:
+        if value is None and name in SECTIONS:
             # A section must never vanish without a reason: `pulumi up` would delete it.
-            r.problem(path, "is empty or unusable", f"fill in {path} or remove the key")
-    r.raise_if_any()
-    return StackConfig(azure=sections.get("azure"), aws=sections.get("aws"))
+            problems.append(Problem(f"{NAMESPACE}:{name}", "is empty",
+                                    f"fill in {NAMESPACE}:{name} or remove the key"))
+    try:
+        config = StackConfig.model_validate(ours)
+    except ValidationError as error:
+        problems.extend(_location_problem(p, from_provider)
+                        for p in problems_from(error, StackConfig, f"{NAMESPACE}:"))
+        raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
 def _decode(value: Any) -> Any:
@@ -661,10 +870,13 @@ def from_pulumi() -> StackConfig:
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
-    """The `config:` map of a `Pulumi.<stack>.yaml` file, or ConfigError naming the file."""
+    """The `config:` map of a `Pulumi.<stack>.yaml` file, or ConfigError naming the file.
+    Encrypted values become SECRET_PLACEHOLDER (see `secret_paths`)."""
+    from gatewatch.stack_yaml import load_yaml
+
     where = str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path.read_text(encoding="utf-8"), where)
     except FileNotFoundError:
         raise ConfigError([Problem(where, "file not found",
                                    "pass --stack NAME for Pulumi.NAME.yaml in the project, "
@@ -674,11 +886,6 @@ def read_stack_file(path: Path) -> dict[str, Any]:
             else f"cannot be read ({exc.strerror})"
         raise ConfigError([Problem(where, reason,
                                    "pass the path of a Pulumi.<stack>.yaml file")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError([Problem(where, f"is not valid YAML{at}",
-                                   "fix the YAML syntax")]) from None
     if doc is None:
         doc = {}
     if not isinstance(doc, Mapping) or not isinstance(doc.get("config", {}), Mapping):
@@ -687,17 +894,41 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     return {key: _without_secrets(value) for key, value in (doc.get("config") or {}).items()}
 
 
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"secure"}
+
+
 def _without_secrets(value: Any) -> Any:
     """Encrypted values (`{secure: v1:...}`, e.g. a webhook URL set with `pulumi config set
-    --secret --path`) cannot be decrypted offline: they become SECRET_PLACEHOLDER, which the
-    validators accept unread; `pulumi up` validates the decrypted value."""
+    --secret --path`) cannot be decrypted offline: they become SECRET_PLACEHOLDER. Text keys
+    accept it unread (the plan shows the placeholder; `pulumi preview` checks the decrypted
+    value); keys the plan must read (numbers, ids, regions) say so."""
+    if _is_secret(value):
+        return SECRET_PLACEHOLDER
     if isinstance(value, Mapping):
-        if set(value) == {"secure"}:
-            return SECRET_PLACEHOLDER
         return {k: _without_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_without_secrets(v) for v in value]
     return value
+
+
+def secret_paths(raw: Mapping[str, Any]) -> list[str]:
+    """Key paths of the values a stack file stores encrypted (for the plan's note)."""
+    out: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if value == SECRET_PLACEHOLDER:
+            out.append(path)
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if not path.endswith(":") else f"{path}{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+
+    for key, value in raw.items():
+        walk(value, str(key))
+    return out
 
 
 def load_stack_file(path: Path) -> tuple[StackConfig, dict[str, Any]]:

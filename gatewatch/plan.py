@@ -292,9 +292,25 @@ def _opt_out_report(ctx: PlanContext) -> Report | None:
                   lines=lines, data=data, failed=any(d["metricAlerts"] for d in data))
 
 
+def _secrets_report(ctx: PlanContext) -> Report | None:
+    """Values the stack file stores encrypted: named (never shown), with what offline does."""
+    from gatewatch.config import secret_paths
+    from gatewatch.validate import SECRET_PLACEHOLDER
+
+    paths = secret_paths(ctx.raw_config)
+    if not paths:
+        return None
+    return Report(
+        key="secrets", title="Encrypted values (Pulumi secrets, not decrypted offline)",
+        lines=[*paths, f"the offline plan accepts these unchecked and passes "
+               f"'{SECRET_PLACEHOLDER}' to the program; `pulumi preview` decrypts and checks "
+               "them"],
+        data=paths)
+
+
 REPORTS: list[ReportFn] = [_lookups_report, _opt_out_report, _grants_report, _schema_report,
                           _doc_rules_report, _kql_report, policy_report, _aws_cost_report,
-                          _notice_budget_report]
+                          _notice_budget_report, _secrets_report]
 
 
 def stack_file(stack: str, project_root: Path) -> Path:

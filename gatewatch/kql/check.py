@@ -77,7 +77,7 @@ class QueryCheck:
 def _tool_paths(tool_dir: Path) -> tuple[str, Path]:
     node = shutil.which("node")
     if node is None:
-        raise KqlCheckerUnavailable("node is not on PATH; the KQL check needs Node.js 18+")
+        raise KqlCheckerUnavailable("node is not on PATH; the KQL check needs Node.js 20")
     script = tool_dir / "check.js"
     package = tool_dir / "node_modules" / PACKAGE / "Kusto.Language.Bridge.min.js"
     if not package.exists():
