@@ -71,15 +71,28 @@ def check_gateway(
     return location
 
 
-def service_health_regions(locations: Sequence[str]) -> list[str]:
-    """Display names of the gateways' regions, as Service Health events spell them."""
+def unknown_region_error(location: str, where: Sequence[str]) -> pulumi.RunError:
+    """A region Azure reports for a gateway that the kit has no Service Health name for: the
+    health alert cannot filter on it, and a guessed name would match no event."""
+    at = ", ".join(where) or "gatewatch:azure.gateways"
+    return pulumi.RunError(
+        f"{at}: Azure reports the gateway in region {location!r}, which has no known Service "
+        "Health display name in this version of gatewatch (a region newer than the kit), so "
+        "its planned-maintenance alert cannot be filtered on it; check the region with `az "
+        "network vnet-gateway show --ids <id> --query location`; if it is right, upgrade "
+        "gatewatch to a release that lists it, or leave the gateway out of "
+        "gatewatch:azure.gateways until then")
+
+
+def service_health_regions(locations: Sequence[str],
+                           where: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """Display names of the gateways' regions, as Service Health events spell them. `where`:
+    the key paths of the gateways in each region, for the message."""
     names = []
     for location in sorted(set(locations)):
         name = regions.display_name(location)
         if name is None:
-            raise pulumi.RunError(
-                f"gatewatch:azure.gateways: region {location!r} has no known Service Health "
-                "display name; add it to gatewatch/regions.py DISPLAY_NAMES")
+            raise unknown_region_error(location, (where or {}).get(location, ()))
         names.append(name)
     return names
 
@@ -265,5 +278,8 @@ def covered_regions(
             "deploys) get no Service Health or Resource Health alert: an activity log alert "
             "can only watch its own subscription. Deploy a stack into that subscription for "
             "them: " + ", ".join(outside))
+    where: dict[str, list[str]] = {}
+    for gateway, location in zip(gateways, locations, strict=True):
+        where.setdefault(location, []).append(f"{gateway.key_path}.id")
     # No gateway here: still a valid filter (every gateway's region), never an empty list.
-    return service_health_regions(inside or list(locations))
+    return service_health_regions(inside or list(locations), where)

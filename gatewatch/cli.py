@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 from gatewatch.validate import ConfigError, Problem
 
@@ -87,8 +90,38 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+# Commands that only read (files, lookups under mocks) and print at their end: a Ctrl-C stops
+# them at once (see _stop_now).
+READ_ONLY_COMMANDS = ("plan", "policy")
+
+
+def _stop_now(signum: int, frame: FrameType | None) -> None:
+    """SIGINT in a read-only command: the one line, exit 130, right away. A KeyboardInterrupt
+    raised wherever the signal lands may land inside Pulumi's asyncio loop, where asyncio logs
+    "Exception in callback ... Leaving task ... does not match the current task" with a
+    traceback before the kit's line. os._exit flushes nothing: a plan still in stdout's buffer
+    is dropped whole, never printed in part, and nothing is on disk to leave half-written."""
+    os.write(sys.stderr.fileno(), f"{INTERRUPTED}\n".encode())
+    os._exit(EXIT_INTERRUPTED)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Only in the main thread and where Python's own Ctrl-C handling is in place (not under a
+    # caller that ignores or handles SIGINT itself); the caller's handler is put back after.
+    stop_now = (args.command in READ_ONLY_COMMANDS
+                and threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    if stop_now:
+        signal.signal(signal.SIGINT, _stop_now)
+    try:
+        return _dispatch(args)
+    finally:
+        if stop_now:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         code: int = args.func(args)
         return code

@@ -388,6 +388,14 @@ def render_text(plan: Plan) -> str:
     return "\n".join(out)
 
 
+# Every report's --json key, in the order --json prints them (README lists the same). A report
+# with nothing to say (no role assignment, no opted-out gateway, no AWS section, no encrypted
+# value) is still there, as null: a consumer never has to guess whether a key was dropped.
+REPORT_KEYS: tuple[str, ...] = ("lookups", "monitorDisable", "grants", "schema", "docRules", "kql",
+                                "policy", "awsCost", "noticeBudget", "secrets")
+JSON_KEYS: tuple[str, ...] = ("stack", "preview", "resources", *REPORT_KEYS)
+
+
 def render_json(plan: Plan) -> dict[str, Any]:
     rec = plan.context.recording
     doc: dict[str, Any] = {
@@ -397,6 +405,10 @@ def render_json(plan: Plan) -> dict[str, Any]:
         "resources": [stack_resource(rec)]
         + [r.as_json() for r in sorted(rec.resources, key=lambda r: r.urn)],
     }
-    for report in plan.reports:
-        doc[report.key] = report.data
+    by_key = {report.key: report.data for report in plan.reports}
+    undocumented = sorted(set(by_key) - set(REPORT_KEYS))
+    if undocumented:  # a new report must be added to REPORT_KEYS (and the README) first
+        raise ValueError(f"plan reports without a documented --json key: {undocumented}")
+    for key in REPORT_KEYS:
+        doc[key] = by_key.get(key)
     return doc

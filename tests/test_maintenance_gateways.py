@@ -222,5 +222,11 @@ def test_a_gateway_in_another_region_fails_the_run() -> None:
 
 
 def test_an_unknown_region_fails_rather_than_filtering_on_a_wrong_name() -> None:
-    with pytest.raises(RunError, match="no known Service Health display name"):
+    with pytest.raises(RunError) as info:
         plan(config(), offline_lookups={"rg-hub/vpngw-hub": {"location": "marsnorth"}})
+    message = str(info.value)
+    # Names the gateway and the region, and tells the user what to do, not to edit the kit.
+    assert "gatewatch:azure.gateways[0].id: Azure reports the gateway in region 'marsnorth'" \
+        in message, message
+    assert "no known Service Health display name" in message
+    assert "upgrade gatewatch" in message and "regions.py" not in message

@@ -15,8 +15,16 @@ from gatewatch.plan import STACK_TYPE, Plan, build_plan, render_json, render_tex
 from tests.stacks import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTED_KEYS = {"stack", "preview", "resources", "lookups", "kql", "policy", "noticeBudget",
-                   "awsCost"}
+
+
+def _documented_keys() -> set[str]:
+    """The top-level keys README's `--json` sentence lists (the resources' own keys aside)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (listed,) = re.findall(r"`--json` prints `\{(.*?)\}` \(", readme, flags=re.S)
+    return set(re.findall(r'"(\w+)"', re.sub(r"\[\{.*?\}\]", "", listed, flags=re.S)))
+
+
+DOCUMENTED_KEYS = _documented_keys()
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +83,36 @@ def test_text_count_and_json_resources_agree_the_stack_included(
     assert all(r["parent"] in urns for r in doc["resources"] if r["type"] != STACK_TYPE)
 
 
+def test_the_readme_documents_the_json_keys_of_the_plan() -> None:
+    from gatewatch.plan import JSON_KEYS, REPORTS
+
+    assert set(JSON_KEYS) == DOCUMENTED_KEYS
+    # One documented key per report the plan can produce, and no two reports share one.
+    assert len(REPORTS) == len(JSON_KEYS) - 3
+
+
 def test_every_documented_json_key_is_present_without_an_aws_section(azure_only: Plan) -> None:
     assert azure_only.context.config.aws is None
     doc = render_json(azure_only)
-    assert DOCUMENTED_KEYS <= set(doc)
+    assert set(doc) == DOCUMENTED_KEYS  # exactly: none missing, none undocumented
     assert doc["awsCost"] is None
     assert "AWS tunnel logs" not in render_text(azure_only)
+
+
+@pytest.mark.parametrize("which", ["dev", "prod"])
+def test_every_documented_json_key_is_present_null_when_its_report_is_empty(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    plan: Plan = request.getfixturevalue(which)
+    doc = render_json(plan)
+    assert set(doc) == DOCUMENTED_KEYS
+    reported = {r.key for r in plan.reports}
+    for key in DOCUMENTED_KEYS - {"stack", "preview", "resources"} - reported:
+        assert doc[key] is None, key
+    # The example stacks store nothing encrypted and tag no gateway MonitorDisable: those
+    # reports are absent from the text and null in --json.
+    assert doc["secrets"] is None and doc["monitorDisable"] is None
+    assert "Encrypted values" not in render_text(plan)
 
 
 def test_the_aws_cost_is_reported_when_the_stack_has_an_aws_section(prod: Plan) -> None:
