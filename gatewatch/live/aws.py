@@ -1,7 +1,7 @@
 """AWS reads for `doctor` and `triage`, through boto3.
 
 Endpoints: botocore's own service-specific variables (AWS_ENDPOINT_URL_EC2,
-AWS_ENDPOINT_URL_LOGS, AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL_HEALTH, or
+AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL_HEALTH, or
 AWS_ENDPOINT_URL for all) point the clients anywhere, the tests' stand-ins included; the stack's
 `gatewatch:aws.ec2EndpointUrl` (the rollout's EC2 endpoint) is honoured for EC2 too.
 Credentials come from the usual chain (AWS_PROFILE, `aws configure`, SSO, instance roles) and
