@@ -172,7 +172,10 @@ def aws_health_events(reader: Any, vpn_ids: Sequence[str], start: dt.datetime,
             hit = [e["entityValue"] for e in entities if e.get("entityValue") in vpn_ids]
             if not hit:
                 continue
-            events.append(Event(_time(event["startTime"]), AWS, HEALTH,
+            # Endpoint replacements are announced as scheduled changes (AWS knowledge center
+            # "vpn-tunnel-endpoint-replacement"); other VPN notices are shown, not a cause.
+            kind = HEALTH if event.get("eventTypeCategory") == "scheduledChange" else LOG
+            events.append(Event(_time(event["startTime"]), AWS, kind,
                                 f"{event['eventTypeCode']} ({event.get('eventTypeCategory')}) "
                                 f"for {hit[0]}", "AWS Health", f"AWS {hit[0]}"))
         return events

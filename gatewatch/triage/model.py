@@ -181,7 +181,7 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
     for drop in drops:
         t = drop.event.time
         until = drop.recovered.time if drop.recovered else t + EVIDENCE_WINDOW
-        nearby = [e for e in events if e is not drop.event and e is not drop.recovered
+        nearby = [e for e in events if e is not drop.recovered
                   and _near(e, t, EVIDENCE_WINDOW, max(until - t, dt.timedelta()) +
                             dt.timedelta(seconds=1))]
         maintenance = [e for e in events if e.kind == MAINTENANCE
@@ -218,6 +218,25 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
         if back is not None:
             evidence = [*evidence, back]
         drop.evidence = evidence[:8]
+    _mirror(drops)
+
+
+# Verdicts only one end can see: the Azure gateway's instances (failover, same instance).
+_AZURE_ONLY = (MAINTENANCE_FAILOVER, FAILOVER, SAME_INSTANCE)
+
+
+def _mirror(drops: Sequence[Drop]) -> None:
+    """The same outage seen from the AWS end: an AWS drop within FAILOVER_WINDOW of an Azure
+    drop that the AWS logs alone cannot explain takes the Azure drop's verdict, with that drop
+    as evidence (seed 003: one tunnel, both ends)."""
+    azure = [d for d in drops if d.event.cloud == AZURE and d.verdict in _AZURE_ONLY]
+    for drop in drops:
+        if drop.event.cloud != AWS or drop.verdict not in (RECONNECTED, STILL_DOWN):
+            continue
+        twin = min(azure, key=lambda d: abs(d.event.time - drop.event.time), default=None)
+        if twin is not None and abs(twin.event.time - drop.event.time) <= FAILOVER_WINDOW:
+            drop.verdict = twin.verdict
+            drop.evidence = [twin.event, *twin.evidence][:8]
 
 
 def render_text(timeline: Timeline) -> str:
