@@ -246,7 +246,8 @@ def _check_alerts(report: Report, azure: AzureConfig, reader: Any, workspace_id:
     receivers = sum(len(group.get(key) or []) for key in (
         "email_receivers", "webhook_receivers", "sms_receivers", "azure_app_push_receivers",
         "voice_receivers", "logic_app_receivers", "azure_function_receivers",
-        "arm_role_receivers", "event_hub_receivers", "itsm_receivers", "automation_runbook_receivers"))
+        "arm_role_receivers", "event_hub_receivers", "itsm_receivers",
+        "automation_runbook_receivers"))
     if not group.get("enabled", True):
         report.add("azure", names.action_group_name(), "action group", WRONG, "disabled", up)
     elif receivers == 0:

@@ -52,7 +52,7 @@ def test_healthy_estate_is_all_ok_and_ran_the_kits_saved_query(
     # the query that ran is queries/diagnostics-freshness.yaml with its two time bounds bound
     (query,) = w.azure.queries
     assert "summarize LastRecord = max(TimeGenerated), Records = count() by _ResourceId" in query
-    assert f"let StartTime = datetime(" in query and "ago(30d)" not in query
+    assert "let StartTime = datetime(" in query and "ago(30d)" not in query
     assert w.azure.errors == []
 
 
@@ -131,7 +131,7 @@ def test_aws_stale_tunnel_events(estate: World, capsys: pytest.CaptureFixture[st
     assert code == 1
     assert line(report, "tunnel log events", f"t1 {w.tunnel_ips()[0]}")["status"] == "OK"
     stale = line(report, "tunnel log events", f"t2 {ip2}")
-    assert stale["status"] == "STALE" and "120 min ago" in stale["detail"] or \
+    assert (stale["status"] == "STALE" and "120 min ago" in stale["detail"]) or \
         "2 h ago" in stale["detail"]
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from gatewatch.catalog import load_saved_queries
 from gatewatch.cli import main
-from tests.live_world import GW_ID, VPN, World, moto_server, world
+from tests.live_world import GW_ID, World, moto_server, world
 from tests.triage_scenarios import SCENARIOS, build
 
 
@@ -63,6 +63,7 @@ def test_failover_evidence_names_instances_and_maintenance(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
     build(estate, "maintenance-failover")
     code, result, _ = run_triage(estate, capsys)
+    assert code == 0
     (azure,) = [d for d in result["drops"] if d["cloud"] == "azure"]
     assert (azure["instance"], azure["recovered_instance"]) == ("IN_0", "IN_1")
     assert azure["down_seconds"] == 8
@@ -75,6 +76,7 @@ def test_psk_mismatch_is_still_down_and_says_so(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
     build(estate, "psk-mismatch")
     code, result, _ = run_triage(estate, capsys)
+    assert code == 0
     for drop in result["drops"]:
         assert drop["still_down"] and drop["label"].endswith("(still down)")
     texts = " ".join(e["text"] for d in result["drops"] for e in d["evidence"])
@@ -113,6 +115,7 @@ def test_health_needs_a_support_plan_is_a_note_not_a_failure(
     build(estate, "same-instance")
     estate.health.subscription_required = True
     code, result, _ = run_triage(estate, capsys)
+    assert code == 0
     assert code == 0
     assert any("SubscriptionRequiredException" in n for n in result["notes"])
 

@@ -212,7 +212,8 @@ def add_parsers(sub: Any) -> None:
     narrow.add_argument("--gateway", help="narrow Azure to this gateway (ARM id)")
     narrow.add_argument("--vpn-connection", help="narrow AWS to this connection (vpn-...)")
     triage.add_argument("--since", help="range ending now: 30m, 2h, 1d (max 30d)")
-    triage.add_argument("--from", dest="from_", metavar="ISO", help="range start, ISO 8601 (UTC if no offset)")
+    triage.add_argument("--from", dest="from_", metavar="ISO",
+                        help="range start, ISO 8601 (UTC if no offset)")
     triage.add_argument("--to", help="range end, ISO 8601 (UTC if no offset)")
     triage.add_argument("--html", help="also write a self-contained HTML page to this file")
     triage.set_defaults(func=lambda a: _guarded(_triage, a))
