@@ -113,8 +113,8 @@ def check_azure(report: Report, azure: AzureConfig, reader: Any, workspace_id: s
     try:
         customer_id = reader.workspace_customer_id(workspace_id)
     except NotFound:
-        report.add("azure", parse_arm_id(workspace_id).name if parse_arm_id(workspace_id)
-                   else workspace_id, "workspace", MISSING, f"{workspace_id} not found", up)
+        report.add("azure", workspace_id.rsplit("/", 1)[-1], "workspace", MISSING,
+                   f"{workspace_id} not found", up)
         customer_id = None
 
     expected: dict[str, tuple[str, ...]] = {}
@@ -201,7 +201,8 @@ def _check_alerts(report: Report, azure: AzureConfig, reader: Any, workspace_id:
     assert azure.alerts is not None
     up = f"run `pulumi up --stack {report.stack}`"
     rg = azure.resource_group_name
-    sub = parse_arm_id(workspace_id).subscription_id if parse_arm_id(workspace_id) else None
+    parsed = parse_arm_id(workspace_id)
+    sub = parsed.subscription_id if parsed is not None else None
     monitor = reader.monitor(sub)
     features = {"vms"} if azure.vms else set()
     rules = deployable(apply_overrides(load_catalog(), set(azure.alerts.disabled),

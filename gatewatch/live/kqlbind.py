@@ -71,8 +71,11 @@ def bind(query: str, params: Mapping[str, KqlValue], *, source: str = "query") -
                 f"{len(matches)} (declared: {', '.join(declared(query)) or 'none'})"
             )
         replacement = literal(value)
-        text = pattern.sub(lambda m, r=replacement: m.group("head") + r + m.group("tail"),
-                           text, count=1)
+
+        def substitute(match: re.Match[str], new: str = replacement) -> str:
+            return match.group("head") + new + match.group("tail")
+
+        text = pattern.sub(substitute, text, count=1)
     return text
 
 
