@@ -195,3 +195,23 @@ def test_bad_config_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture
     code = main(["doctor", "--config-file", str(tmp_path / "Pulumi.nope.yaml")])
     assert code == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_policy_based_gateway_read_from_arm_expects_two_categories(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    w = estate.healthy()
+    w.config_file.write_text(w.config_file.read_text().replace(
+        "        vpnType: RouteBased\n", ""), encoding="utf-8")
+    w.azure.put(GW_ID, {"name": "vpngw-hub-01", "type": "Microsoft.Network/"
+                        "virtualNetworkGateways", "location": "japaneast",
+                        "properties": {"vpnType": "PolicyBased", "gatewayType": "Vpn"}})
+    key = f"{GW_ID}/providers/Microsoft.Insights/diagnosticSettings/gatewatch".lower()
+    logs = w.azure.resources[key]["properties"]["logs"]
+    logs[:] = [entry for entry in logs
+               if entry["category"] in ("GatewayDiagnosticLog", "RouteDiagnosticLog")]
+    code, report, _ = doctor(w, capsys)
+    assert code == 0, report
+    assert "2 categories (PolicyBased)" in line(report, "diagnostic setting 'gatewatch'")["detail"]
+    records = sorted(c["check"] for c in report["checks"] if c["check"].startswith("records"))
+    assert records == ["records GatewayDiagnosticLog", "records RouteDiagnosticLog"]
+    assert ("GET", GW_ID) in w.azure.requests
