@@ -156,16 +156,33 @@ def _ike_verdict(evidence: Sequence[Event], extra: re.Pattern[str] | None) -> st
 
 
 def find_drops(events: Sequence[Event]) -> list[Drop]:
-    """Pair each down with the next up in the same cloud and tunnel (lane prefix)."""
+    """Pair each down with the next up of the same tunnel (cloud, gateway or connection).
+
+    Azure: the up may be on either instance (a failover comes back on the other one), except
+    that an active-active gateway keeps one tunnel per instance: a connect on the other
+    instance after that instance's own disconnect (from FAILOVER_WINDOW before ours on) is its
+    own tunnel coming back, not ours, as the kit's tunnel-drop alert reads it (OtherOwnDrop).
+    """
     drops: list[Drop] = []
     ordered = sorted(events, key=lambda e: e.time)
     for i, event in enumerate(ordered):
         if event.kind != DOWN:
             continue
         key = _tunnel_key(event)
-        recovered = next((e for e in ordered[i + 1:] if e.kind == UP and _tunnel_key(e) == key),
-                         None)
-        # A second down before the up belongs to the same outage only if on the same lane.
+        recovered = None
+        other_dropped = False
+        for later in ordered[:i] + ordered[i + 1:]:
+            if _tunnel_key(later) != key or later.time < event.time - FAILOVER_WINDOW:
+                continue
+            other = event.cloud == AZURE and later.instance != event.instance
+            if later.kind == DOWN and other:
+                other_dropped = other_dropped or later.time >= event.time - FAILOVER_WINDOW
+            if later.time < event.time or later.kind != UP:
+                continue
+            if other and other_dropped:
+                continue
+            recovered = later
+            break
         drops.append(Drop(event, recovered))
     return drops
 
