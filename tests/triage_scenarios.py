@@ -126,6 +126,16 @@ def endpoint_replacement(c: Scene) -> None:
     c.aws_log(241, "AWS tunnel phase 2 SA is established", "established")
 
 
+def endpoint_replacement_ec2(c: Scene) -> None:
+    """No Health event (no support plan): the tunnel's own replacement status says it."""
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.w.ec2.last_maintenance[(VPN, c.ip)] = c.t0 - s(20)
+    c.aws_log(0, "AWS tunnel received DELETE for IKE_SA", "down")
+    c.tunnel("TunnelDisconnected", 1, 1)
+    c.tunnel("TunnelConnected", 180, 1)
+    c.aws_log(181, "AWS tunnel phase 2 SA is established", "established")
+
+
 def still_down(c: Scene) -> None:
     c.aws_log(-600, "AWS tunnel is sending DPD request")
     c.tunnel("TunnelDisconnected", 0, 0)
@@ -143,6 +153,8 @@ SCENARIOS: dict[str, tuple[Callable[[Scene], None], dict[str, str]]] = {
         "azure": "ike-proposal-mismatch", "aws": "ike-proposal-mismatch"}),
     "dpd-timeout": (dpd_timeout, {"azure": "dpd-timeout", "aws": "dpd-timeout"}),
     "endpoint-replacement": (endpoint_replacement, {
+        "azure": "aws-endpoint-replacement", "aws": "aws-endpoint-replacement"}),
+    "endpoint-replacement-ec2": (endpoint_replacement_ec2, {
         "azure": "aws-endpoint-replacement", "aws": "aws-endpoint-replacement"}),
     "still-down": (still_down, {"azure": "still-down", "aws": "still-down"}),
 }

@@ -154,6 +154,29 @@ def aws_tunnel_events(reader: Any, group: str, vpn_id: str, outside_ip: str,
     return events
 
 
+def aws_replacement_events(reader: Any, vpn_id: str, outside_ip: str, start: dt.datetime,
+                           end: dt.datetime, sources: list[str], notes: list[str]
+                           ) -> list[Event]:
+    """The tunnel's last endpoint replacement (EC2 GetVpnTunnelReplacementStatus,
+    MaintenanceDetails.LastMaintenanceApplied) when it falls in the range."""
+    from botocore.exceptions import ClientError
+
+    sources.append(f"EC2 GetVpnTunnelReplacementStatus {vpn_id} {outside_ip}")
+    try:
+        status = reader.client("ec2").get_vpn_tunnel_replacement_status(
+            VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress=outside_ip)
+    except ClientError as error:
+        notes.append(f"AWS tunnel replacement status not read "
+                     f"({error.response['Error']['Code']})")
+        return []
+    applied = (status.get("MaintenanceDetails") or {}).get("LastMaintenanceApplied")
+    if applied is None or not start <= _time(applied) <= end:
+        return []
+    return [Event(_time(applied), AWS, HEALTH,
+                  f"tunnel endpoint replaced (LastMaintenanceApplied) for {vpn_id}",
+                  "EC2 GetVpnTunnelReplacementStatus", f"AWS {vpn_id}")]
+
+
 def aws_health_events(reader: Any, vpn_ids: Sequence[str], start: dt.datetime,
                       end: dt.datetime, sources: list[str], notes: list[str]) -> list[Event]:
     """AWS Health events of the VPN service whose affected entity is one of the connections."""

@@ -9,9 +9,10 @@ any verdict when the tunnel had not come back by the end of the range):
    mismatch (AWS "pre-shared key mismatch", IKEv2 AUTHENTICATION_FAILED) or proposal mismatch
    (NO_PROPOSAL_CHOSEN); the other IKEv2 failures come from the kit's ike-negotiation-failure
    alert (its FailurePattern tunable).
-2. AWS endpoint replacement: an AWS Health event for the VPN connection starting near the drop
-   (AWS replaces tunnel endpoints for maintenance and notifies through Health; AWS knowledge
-   center "vpn-tunnel-endpoint-replacement").
+2. AWS endpoint replacement: an AWS Health scheduled change for the VPN connection starting
+   near the drop (AWS replaces tunnel endpoints for maintenance and notifies through Health;
+   AWS knowledge center "vpn-tunnel-endpoint-replacement"), or the tunnel's
+   LastMaintenanceApplied (EC2 GetVpnTunnelReplacementStatus) near the drop.
 3. Gateway failover for maintenance: the tunnel came back on the *other* gateway instance
    within seconds (seed 001), with a HostMaintenanceEvent or GatewayTenantPrimaryChanged near
    the drop. Without a maintenance record it is still a failover (a reset or unlogged

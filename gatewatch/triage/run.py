@@ -37,6 +37,8 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
             group = names.aws_log_group_name(config.aws, stack)
             events += collect.aws_tunnel_events(aws_reader, group, view.vpn_connection_id,
                                                 tun.outside_ip, start, end, sources)
+            events += collect.aws_replacement_events(aws_reader, view.vpn_connection_id,
+                                                     tun.outside_ip, start, end, sources, notes)
             events += collect.aws_health_events(aws_reader, [view.vpn_connection_id], start,
                                                 end, sources, notes)
             notes.append(f"AWS: {view.vpn_connection_id} tunnel {tun.outside_ip} is "
