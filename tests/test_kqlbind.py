@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from gatewatch.catalog import load_catalog, load_saved_queries
-from gatewatch.live.kqlbind import BindError, bind, declared, let_value, literal
+from gatewatch.live.kqlbind import BindError, bind, declared, let_number, let_value, literal
 
 
 def test_literals() -> None:
@@ -41,3 +41,12 @@ def test_let_value_reads_the_alerts_failure_pattern() -> None:
     (rule,) = [r for r in load_catalog() if r.name == "ike-negotiation-failure"]
     pattern = let_value(rule.query, "FailurePattern")
     assert pattern is not None and "NO_PROPOSAL_CHOSEN" in pattern.split("|")
+
+
+def test_triage_windows_are_the_tunnel_drop_alerts_tunables() -> None:
+    from gatewatch.triage.collect import alert_windows
+
+    (rule,) = [r for r in load_catalog() if r.name == "tunnel-drop"]
+    windows = alert_windows()
+    assert windows.failover.total_seconds() == let_number(rule.query, "FailoverSeconds") == 60
+    assert windows.maintenance.total_seconds() == let_number(rule.query, "MaintenanceSeconds")

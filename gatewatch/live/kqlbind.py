@@ -92,3 +92,10 @@ def let_value(query: str, name: str) -> str | None:
     if match.group("verbatim"):
         return text
     return text.replace('\\"', '"').replace("\\\\", "\\")
+
+
+def let_number(query: str, name: str) -> int | None:
+    """The value of ``let name = <integer>;``; None when the query has no such statement."""
+    match = re.search(rf"^\s*let\s+{re.escape(name)}\s*=\s*(?P<n>\d+)\s*;", query,
+                      re.MULTILINE)
+    return None if match is None else int(match.group("n"))

@@ -17,7 +17,7 @@ from typing import Any
 
 from gatewatch.catalog import load_catalog, load_saved_queries
 from gatewatch.live import names
-from gatewatch.live.kqlbind import bind, let_value
+from gatewatch.live.kqlbind import bind, let_number, let_value
 from gatewatch.triage.model import (
     AWS,
     AZURE,
@@ -30,6 +30,7 @@ from gatewatch.triage.model import (
     MAINTENANCE,
     UP,
     Event,
+    Windows,
 )
 
 MAINTENANCE_OPERATIONS = ("HostMaintenanceEvent", "GatewayTenantPrimaryChanged")
@@ -46,6 +47,20 @@ def ike_failure_pattern() -> re.Pattern[str] | None:
         return None
     value = let_value(rule.query, "FailurePattern")
     return re.compile(value) if value else None
+
+
+def alert_windows() -> Windows:
+    """The tunnel-drop alert's FailoverSeconds and MaintenanceSeconds, so triage and the alert
+    call the same drop the same thing."""
+    rule = next((r for r in load_catalog() if r.name == "tunnel-drop"), None)
+    if rule is None:
+        return Windows()
+    failover = let_number(rule.query, "FailoverSeconds")
+    maintenance = let_number(rule.query, "MaintenanceSeconds")
+    default = Windows()
+    return Windows(
+        dt.timedelta(seconds=failover) if failover is not None else default.failover,
+        dt.timedelta(seconds=maintenance) if maintenance is not None else default.maintenance)
 
 
 def _time(value: Any) -> dt.datetime:

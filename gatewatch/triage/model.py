@@ -63,11 +63,19 @@ LABELS = {
 }
 
 # How far from a drop evidence still counts. Seed 001: a failover reconnects "a few seconds"
-# later; the kit's tunnel-drop alert allows 60 s for it (FailoverSeconds) and an hour either
-# side for maintenance (MaintenanceSeconds); IKE retries every few seconds around a failure.
+# later. The failover and maintenance windows are the kit's tunnel-drop alert's own tunables
+# (FailoverSeconds, MaintenanceSeconds), read from alerts/tunnel-drop.yaml by
+# `collect.alert_windows()`; these defaults only serve callers without the catalog.
+# IKE retries every few seconds around a failure: ten minutes either side holds them.
 FAILOVER_WINDOW = dt.timedelta(seconds=60)
 MAINTENANCE_WINDOW = dt.timedelta(hours=1)
 EVIDENCE_WINDOW = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Windows:
+    failover: dt.timedelta = FAILOVER_WINDOW
+    maintenance: dt.timedelta = MAINTENANCE_WINDOW
 
 PSK_PATTERN = re.compile(r"pre-shared key mismatch|AUTHENTICATION_FAILED", re.IGNORECASE)
 PROPOSAL_PATTERN = re.compile(r"NO_PROPOSAL_CHOSEN|proposal mismatch|no proposal chosen",
@@ -156,12 +164,12 @@ def _ike_verdict(evidence: Sequence[Event], extra: re.Pattern[str] | None) -> st
     return None
 
 
-def find_drops(events: Sequence[Event]) -> list[Drop]:
+def find_drops(events: Sequence[Event], windows: Windows = Windows()) -> list[Drop]:
     """Pair each down with the next up of the same tunnel (cloud, gateway or connection).
 
     Azure: the up may be on either instance (a failover comes back on the other one), except
     that an active-active gateway keeps one tunnel per instance: a connect on the other
-    instance after that instance's own disconnect (from FAILOVER_WINDOW before ours on) is its
+    instance after that instance's own disconnect (from the failover window before ours on) is its
     own tunnel coming back, not ours, as the kit's tunnel-drop alert reads it (OtherOwnDrop).
     """
     drops: list[Drop] = []
@@ -173,11 +181,11 @@ def find_drops(events: Sequence[Event]) -> list[Drop]:
         recovered = None
         other_dropped = False
         for later in ordered[:i] + ordered[i + 1:]:
-            if _tunnel_key(later) != key or later.time < event.time - FAILOVER_WINDOW:
+            if _tunnel_key(later) != key or later.time < event.time - windows.failover:
                 continue
             other = event.cloud == AZURE and later.instance != event.instance
             if later.kind == DOWN and other:
-                other_dropped = other_dropped or later.time >= event.time - FAILOVER_WINDOW
+                other_dropped = other_dropped or later.time >= event.time - windows.failover
             if later.time < event.time or later.kind != UP:
                 continue
             if other and other_dropped:
@@ -194,7 +202,8 @@ def _tunnel_key(event: Event) -> tuple[str, str]:
 
 
 def judge(drops: Sequence[Drop], events: Sequence[Event],
-          ike_failure_pattern: re.Pattern[str] | None = None) -> None:
+          ike_failure_pattern: re.Pattern[str] | None = None,
+          windows: Windows = Windows()) -> None:
     """Give every drop its verdict and the evidence it rests on (see the module docstring)."""
     for drop in drops:
         t = drop.event.time
@@ -203,7 +212,7 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
                   and _near(e, t, EVIDENCE_WINDOW, max(until - t, dt.timedelta()) +
                             dt.timedelta(seconds=1))]
         maintenance = [e for e in events if e.kind == MAINTENANCE
-                       and _near(e, t, MAINTENANCE_WINDOW, MAINTENANCE_WINDOW)]
+                       and _near(e, t, windows.maintenance, windows.maintenance)]
         health = [e for e in events if e.kind == HEALTH
                   and _near(e, t, EVIDENCE_WINDOW, EVIDENCE_WINDOW)]
         drop.still_down = drop.recovered is None
@@ -211,7 +220,7 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
         back = drop.recovered
         other_instance = (back is not None and drop.event.cloud == AZURE
                           and back.instance != drop.event.instance
-                          and back.time - t <= FAILOVER_WINDOW)
+                          and back.time - t <= windows.failover)
         dpd = [e for e in nearby if DPD_PATTERN.search(e.text)]
         evidence: list[Event] = []
         if ike is not None:
@@ -236,15 +245,15 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
         if back is not None:
             evidence = [*evidence, back]
         drop.evidence = evidence[:8]
-    _mirror(drops)
+    _mirror(drops, windows.failover)
 
 
 # Verdicts only one end can see: the Azure gateway's instances (failover, same instance).
 _AZURE_ONLY = (MAINTENANCE_FAILOVER, FAILOVER, SAME_INSTANCE)
 
 
-def _mirror(drops: Sequence[Drop]) -> None:
-    """The same outage seen from the AWS end: an AWS drop within FAILOVER_WINDOW of an Azure
+def _mirror(drops: Sequence[Drop], window: dt.timedelta) -> None:
+    """The same outage seen from the AWS end: an AWS drop within the failover window of an Azure
     drop that the AWS logs alone cannot explain takes the Azure drop's verdict, with that drop
     as evidence (seed 003: one tunnel, both ends)."""
     azure = [d for d in drops if d.event.cloud == AZURE and d.verdict in _AZURE_ONLY]
@@ -252,7 +261,7 @@ def _mirror(drops: Sequence[Drop]) -> None:
         if drop.event.cloud != AWS or drop.verdict not in (RECONNECTED, STILL_DOWN):
             continue
         twin = min(azure, key=lambda d: abs(d.event.time - drop.event.time), default=None)
-        if twin is not None and abs(twin.event.time - drop.event.time) <= FAILOVER_WINDOW:
+        if twin is not None and abs(twin.event.time - drop.event.time) <= window:
             drop.verdict = twin.verdict
             drop.evidence = [twin.event, *twin.evidence][:8]
 

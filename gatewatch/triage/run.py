@@ -44,6 +44,7 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
             notes.append(f"AWS: {view.vpn_connection_id} tunnel {tun.outside_ip} is "
                          f"{tun.status} now (DescribeVpnConnections VgwTelemetry)")
     events.sort(key=lambda e: e.time)
-    drops = find_drops(events)
-    judge(drops, events, collect.ike_failure_pattern())
+    windows = collect.alert_windows()
+    drops = find_drops(events, windows)
+    judge(drops, events, collect.ike_failure_pattern(), windows)
     return Timeline(remote_ip, start, end, events, drops, notes, sources)
