@@ -215,3 +215,13 @@ def test_policy_based_gateway_read_from_arm_expects_two_categories(
     records = sorted(c["check"] for c in report["checks"] if c["check"].startswith("records"))
     assert records == ["records GatewayDiagnosticLog", "records RouteDiagnosticLog"]
     assert ("GET", GW_ID) in w.azure.requests
+
+
+def test_a_refused_read_is_one_line_exit_2(estate: World,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    w = estate.healthy()
+    w.azure.forbidden.add(w.rule_id("tunnel-drop").lower())
+    code, report, err = doctor(w, capsys)
+    assert code == 2 and report == {}
+    assert err.startswith("error: Azure answered 403 AuthorizationFailed") and "Reader" in err
+    assert "Traceback" not in err and w.azure.token not in err

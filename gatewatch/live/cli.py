@@ -77,7 +77,17 @@ def _readers(args: argparse.Namespace, config: StackConfig) -> tuple[Any, Any, s
     return azure_reader, aws_reader, workspace_id
 
 
+_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+           "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken",
+           "ExpiredTokenException")
+
+
 def _guarded(func: Any, args: argparse.Namespace) -> int:
+    """Run a command; a refused or failed cloud call is one line, never a traceback.
+    Refusals (the login lacks a role) are exit 2 like a missing login; other service errors 1."""
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from gatewatch.live.aws import AwsLoginError
     from gatewatch.live.azure import LoginError
 
@@ -87,6 +97,28 @@ def _guarded(func: Any, args: argparse.Namespace) -> int:
     except (BadInput, LoginError, AwsLoginError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except HttpResponseError as error:
+        reason = getattr(error.error, "code", None) or error.reason or "error"
+        status = error.status_code
+        print(f"error: Azure answered {status} {reason}"
+              + (": the signed-in identity needs Reader on the gateways, the workspace and "
+                 "the kit's resource group (`az login` as one that has it)"
+                 if status in (401, 403) else ""), file=sys.stderr)
+        return EXIT_BAD_INPUT if status in (401, 403) else EXIT_FAILED
+    except ServiceRequestError as error:
+        print(f"error: Azure could not be reached: {type(error).__name__}", file=sys.stderr)
+        return EXIT_FAILED
+    except ClientError as error:
+        code_ = error.response.get("Error", {}).get("Code", "error")
+        operation = getattr(error, "operation_name", "a call")
+        denied = code_ in _DENIED
+        print(f"error: AWS refused {operation} ({code_})"
+              + ("; use a profile allowed to read EC2 VPN, CloudWatch Logs and CloudWatch "
+                 "(AWS_PROFILE, `aws configure`)" if denied else ""), file=sys.stderr)
+        return EXIT_BAD_INPUT if denied else EXIT_FAILED
+    except BotoCoreError as error:
+        print(f"error: AWS could not be reached: {type(error).__name__}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _doctor(args: argparse.Namespace) -> int:

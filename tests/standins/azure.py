@@ -49,6 +49,7 @@ class AzureStandIn:
         self.queries: list[str] = []
         self.requests: list[tuple[str, str]] = []
         self.errors: list[str] = []
+        self.forbidden: set[str] = set()  # ARM paths (lower case) answered 403
 
     # --- scene setting ----------------------------------------------------------------------
 
@@ -75,6 +76,9 @@ class AzureStandIn:
             return 400, {"error": {"code": "MissingApiVersionParameter",
                                    "message": "The api-version query parameter is required."}}
         key = path.rstrip("/").lower()
+        if key in self.forbidden:
+            return 403, {"error": {"code": "AuthorizationFailed", "message": "The client does "
+                                   "not have authorization to perform action 'read'."}}
         if key.endswith("/providers/microsoft.authorization/roleassignments"):
             scope = key[: -len("/providers/microsoft.authorization/roleassignments")]
             match = _FILTER.search(query.get("$filter", [""])[0])
