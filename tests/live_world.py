@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import json
 import socket
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -245,8 +244,3 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Ite
         yield World(tmp_path, moto_url, azure, ec2, health,
                     dt.datetime.now(dt.UTC).replace(microsecond=0))
 
-
-def settle() -> None:
-    """moto's CloudWatch Logs keeps lastEventTimestamp on write; nothing to wait for, but a
-    tunnel status change in the EC2 stand-in is timestamped with the real clock."""
-    time.sleep(0.01)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,8 +139,3 @@ class AzureReader:
                 rows.append(dict(zip(table.columns, list(row), strict=True)))
         return rows
 
-
-def as_plain(model: Any) -> Mapping[str, Any]:
-    """An SDK model as a dict (attribute names in snake_case, as the SDK gives them)."""
-    result: Mapping[str, Any] = model.as_dict()
-    return result
