@@ -61,10 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(func=_plan)
 
     from gatewatch.aws_rollout.cli import add_parser as add_tunnel_logs_parser
+    from gatewatch.live.cli import add_parsers as add_live_parsers
     from gatewatch.policy.cli import add_parser as add_policy_parser
 
     add_policy_parser(sub)
     add_tunnel_logs_parser(sub)
+    add_live_parsers(sub)
     return parser
 
 

@@ -325,6 +325,7 @@ EVALUATIONS = {
 SAVED_QUERY_ROWS = {
     "gateway-diagnostic-log": 1, "ike-parse": 6, "maintenance-by-gateway": 1, "p2s-log": 1,
     "route-bgp-history": 1, "tunnel-history": 2,
+    "diagnostics-freshness": 5,  # one row per category the fixture holds (5 of 5)
 }
 
 

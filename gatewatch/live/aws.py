@@ -1,0 +1,112 @@
+"""AWS reads for `doctor` and `triage`, through boto3.
+
+Endpoints: botocore's own service-specific variables (AWS_ENDPOINT_URL_EC2,
+AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL_HEALTH, or
+AWS_ENDPOINT_URL for all) point the clients anywhere, the tests' stand-ins included; the stack's
+`gatewatch:aws.ec2EndpointUrl` (the rollout's EC2 endpoint) is honoured for EC2 too.
+Credentials come from the usual chain (AWS_PROFILE, `aws configure`, SSO, instance roles) and
+are never printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gatewatch.aws_rollout.engine import ConnectionView, connection_view
+
+AWS_LOGIN_HINT = ("no AWS credential: run `aws configure` (or `aws sso login`), or set "
+                  "AWS_PROFILE to a configured profile")
+# AWS Health's API is served from us-east-1 (AWS Health API reference, "Endpoints").
+HEALTH_REGION = "us-east-1"
+
+
+class AwsLoginError(Exception):
+    """No credential in boto3's chain; the message says which login to run."""
+
+
+@dataclass
+class AwsReader:
+    region: str
+    ec2_endpoint_url: str | None = None
+    _session: Any = None
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    def session(self) -> Any:
+        if self._session is None:
+            import boto3
+
+            session = boto3.Session(region_name=self.region)
+            if session.get_credentials() is None:
+                raise AwsLoginError(AWS_LOGIN_HINT)
+            self._session = session
+        return self._session
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            kwargs: dict[str, Any] = {}
+            if service == "ec2" and self.ec2_endpoint_url:
+                kwargs["endpoint_url"] = self.ec2_endpoint_url
+            if service == "health":
+                kwargs["region_name"] = HEALTH_REGION
+            self._clients[service] = self.session().client(service, **kwargs)
+        return self._clients[service]
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def connections(self, vpn_ids: Sequence[str]) -> tuple[list[ConnectionView], list[str]]:
+        """The connections that exist (tunnels sorted by outside IP) and the ids that do not."""
+        from botocore.exceptions import ClientError
+
+        found: list[ConnectionView] = []
+        missing: list[str] = []
+        for vpn_id in vpn_ids:  # one call each: a single unknown id fails the whole call
+            try:
+                raw = self.client("ec2").describe_vpn_connections(VpnConnectionIds=[vpn_id])
+            except ClientError as error:
+                if error.response["Error"]["Code"] == "InvalidVpnConnectionID.NotFound":
+                    missing.append(vpn_id)
+                    continue
+                raise
+            conns = raw.get("VpnConnections", [])
+            if not conns or conns[0].get("State") in ("deleting", "deleted"):
+                missing.append(vpn_id)
+            else:
+                found.append(connection_view(conns[0]))
+        return found, missing
+
+    def log_group_arn(self, name: str) -> str | None:
+        paginator = self.client("logs").get_paginator("describe_log_groups")
+        for page in paginator.paginate(logGroupNamePrefix=name):
+            for group in page.get("logGroups", []):
+                if group["logGroupName"] == name:
+                    return str(group["arn"]).removesuffix(":*")
+        return None
+
+    def last_event_ms(self, group: str, stream_prefix: str) -> int | None:
+        """Newest event time (epoch ms) in the streams starting with the prefix."""
+        newest: int | None = None
+        paginator = self.client("logs").get_paginator("describe_log_streams")
+        for page in paginator.paginate(logGroupName=group, logStreamNamePrefix=stream_prefix):
+            for stream in page.get("logStreams", []):
+                stamp = stream.get("lastEventTimestamp")
+                if stamp is not None and (newest is None or stamp > newest):
+                    newest = int(stamp)
+        return newest
+
+    def events(self, group: str, stream_prefix: str, start_ms: int,
+               end_ms: int) -> Iterator[dict[str, Any]]:
+        paginator = self.client("logs").get_paginator("filter_log_events")
+        for page in paginator.paginate(logGroupName=group, logStreamNamePrefix=stream_prefix,
+                                       startTime=start_ms, endTime=end_ms):
+            yield from page.get("events", [])
+
+    def existing_alarms(self, names: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        client = self.client("cloudwatch")
+        for i in range(0, len(names), 100):  # DescribeAlarms takes at most 100 names
+            paginator = client.get_paginator("describe_alarms")
+            for page in paginator.paginate(AlarmNames=list(names[i:i + 100])):
+                found.update(a["AlarmName"] for a in page.get("MetricAlarms", []))
+        return found

@@ -1,0 +1,141 @@
+"""Azure reads for `doctor` and `triage`, through Microsoft's SDKs.
+
+- credentials: azure-identity `DefaultAzureCredential` (Azure CLI login, managed identity,
+  environment service principal, ...). Tokens are requested, never printed or stored.
+- KQL: azure-monitor-query `LogsQueryClient.query_workspace`.
+- ARM reads: azure-mgmt-monitor (diagnostic settings, scheduled query rules, action groups),
+  azure-mgmt-authorization (role assignments), azure-mgmt-resource (generic GET by id for the
+  workspace and the gateway).
+
+Endpoints (for sovereign clouds, private links, and the tests' stand-ins):
+  GATEWATCH_ARM_ENDPOINT   default https://management.azure.com
+  GATEWATCH_LOGS_ENDPOINT  default https://api.loganalytics.io
+TLS is always on (azure-core refuses to send a bearer token over http://); a stand-in with a
+private CA is trusted through REQUESTS_CA_BUNDLE, as for any requests-based client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import Any
+
+ARM_ENDPOINT_ENV = "GATEWATCH_ARM_ENDPOINT"
+LOGS_ENDPOINT_ENV = "GATEWATCH_LOGS_ENDPOINT"
+DEFAULT_ARM = "https://management.azure.com"
+DEFAULT_LOGS = "https://api.loganalytics.io"
+ARM_SCOPE = "https://management.azure.com/.default"
+LOGS_SCOPE = "https://api.loganalytics.io/.default"
+
+# API versions of the generic GETs (Microsoft's ARM specs; ../shared/api-specs).
+WORKSPACE_API_VERSION = "2023-09-01"
+GATEWAY_API_VERSION = "2024-05-01"
+# azure-mgmt-monitor 7 has no diagnostic-settings operations: a generic GET at the version
+# pulumi-azure-native 3.29 deploys them with (FIELD-NOTES).
+DIAGNOSTIC_SETTINGS_API_VERSION = "2021-05-01-preview"
+
+AZURE_LOGIN_HINT = ("no Azure credential: run `az login` (or set AZURE_CLIENT_ID/"
+                    "AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or run on a managed identity)")
+
+
+class LoginError(Exception):
+    """No usable credential; the message says which login to run (and holds no secret)."""
+
+
+class NotFound(Exception):
+    """An ARM resource does not exist (HTTP 404)."""
+
+
+def arm_endpoint() -> str:
+    return os.environ.get(ARM_ENDPOINT_ENV, DEFAULT_ARM).rstrip("/")
+
+
+def logs_endpoint() -> str:
+    return os.environ.get(LOGS_ENDPOINT_ENV, DEFAULT_LOGS).rstrip("/")
+
+
+@dataclass
+class AzureReader:
+    """Lazily built SDK clients sharing one credential."""
+
+    subscription_id: str
+    _credential: Any = None
+
+    def credential(self) -> Any:
+        if self._credential is None:
+            from azure.core.exceptions import ClientAuthenticationError
+            from azure.identity import DefaultAzureCredential
+
+            credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)
+            try:
+                credential.get_token(ARM_SCOPE)  # fail early, before any table is printed
+            except ClientAuthenticationError:
+                raise LoginError(AZURE_LOGIN_HINT) from None
+            self._credential = credential
+        return self._credential
+
+    def _mgmt_kwargs(self) -> dict[str, Any]:
+        return {"base_url": arm_endpoint(), "credential_scopes": [ARM_SCOPE]}
+
+    def monitor(self, subscription_id: str | None = None) -> Any:
+        from azure.mgmt.monitor import MonitorManagementClient
+
+        return MonitorManagementClient(self.credential(), subscription_id or self.subscription_id,
+                                       **self._mgmt_kwargs())
+
+    def authorization(self, subscription_id: str | None = None) -> Any:
+        from azure.mgmt.authorization import AuthorizationManagementClient
+
+        return AuthorizationManagementClient(
+            self.credential(), subscription_id or self.subscription_id, **self._mgmt_kwargs())
+
+    def resources(self, subscription_id: str | None = None) -> Any:
+        from azure.mgmt.resource.resources import ResourceManagementClient
+
+        return ResourceManagementClient(self.credential(), subscription_id or self.subscription_id,
+                                        **self._mgmt_kwargs())
+
+    def logs(self) -> Any:
+        from azure.monitor.query import LogsQueryClient
+
+        return LogsQueryClient(self.credential(), endpoint=logs_endpoint() + "/v1")
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def get_by_id(self, resource_id: str, api_version: str) -> dict[str, Any]:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            resource = self.resources().resources.get_by_id(resource_id, api_version=api_version)
+        except ResourceNotFoundError:
+            raise NotFound(resource_id) from None
+        result: dict[str, Any] = resource.as_dict()
+        return result
+
+    def diagnostic_setting(self, resource_id: str, name: str) -> dict[str, Any]:
+        """The setting's `properties` (ARM's camelCase keys); NotFound when absent."""
+        setting_id = f"{resource_id}/providers/Microsoft.Insights/diagnosticSettings/{name}"
+        body = self.get_by_id(setting_id, DIAGNOSTIC_SETTINGS_API_VERSION)
+        return dict(body.get("properties") or {})
+
+    def workspace_customer_id(self, workspace_id: str) -> str:
+        """The workspace GUID the query API takes (properties.customerId)."""
+        props = self.get_by_id(workspace_id, WORKSPACE_API_VERSION).get("properties") or {}
+        return str(props["customerId"])
+
+    def query(self, customer_id: str, kql: str,
+              timespan: tuple[dt.datetime, dt.datetime] | None = None) -> list[dict[str, Any]]:
+        """Run KQL in the workspace; rows as dicts. A partial or failed result raises."""
+        from azure.monitor.query import LogsQueryStatus
+
+        response = self.logs().query_workspace(customer_id, kql, timespan=timespan)
+        if response.status != LogsQueryStatus.SUCCESS:
+            error = getattr(response, "partial_error", None)
+            raise RuntimeError(f"Log Analytics query failed: {error}")
+        rows: list[dict[str, Any]] = []
+        for table in response.tables:
+            for row in table.rows:
+                rows.append(dict(zip(table.columns, list(row), strict=True)))
+        return rows
+

@@ -1,0 +1,251 @@
+"""`gatewatch doctor` and `gatewatch triage`: argument parsing, output and exit codes.
+
+Exit codes: 0 all good (doctor) / timeline printed (triage), 1 doctor found a problem,
+2 bad input (config, arguments) or a missing login, named in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import ipaddress
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from gatewatch import facts
+from gatewatch.arm import parse_arm_id
+from gatewatch.config import StackConfig, load_stack_file
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MAX_RANGE = dt.timedelta(days=30)  # Log Analytics keeps at least 30 days (kit minimum)
+_SINCE = re.compile(r"(?P<n>[1-9]\d{0,4})(?P<unit>[mhd])")
+
+
+class BadInput(Exception):
+    """One-line message naming the flag or key and the fix."""
+
+
+def _stack(args: argparse.Namespace) -> tuple[StackConfig, str]:
+    if args.config_file is not None:
+        path = Path(args.config_file)
+        stack = args.stack or path.stem.removeprefix("Pulumi.")
+    else:
+        stack = args.stack or "dev"
+        path = PROJECT_ROOT / f"Pulumi.{stack}.yaml"
+    config, _raw = load_stack_file(path)
+    return config, stack
+
+
+def _subscription(args: argparse.Namespace, config: StackConfig) -> str | None:
+    from gatewatch.doctor import common_subscription
+
+    if config.azure is None:
+        return None
+    if config.azure.workspace.existing_id is not None:
+        return config.azure.workspace.existing_id.subscription_id
+    sub = args.subscription or os.environ.get("AZURE_SUBSCRIPTION_ID")
+    if sub is None:
+        sub = common_subscription(config.azure.gateways)
+    if sub is None:
+        raise BadInput("--subscription: the workspace's subscription is not in the config and "
+                       "the gateways span several; pass --subscription ID (the subscription "
+                       "you run `pulumi up` in) or set AZURE_SUBSCRIPTION_ID")
+    return sub
+
+
+def _readers(args: argparse.Namespace, config: StackConfig) -> tuple[Any, Any, str | None]:
+    from gatewatch.live import names
+    from gatewatch.live.aws import AwsReader
+    from gatewatch.live.azure import AzureReader
+
+    azure_reader = aws_reader = None
+    workspace_id = None
+    if config.azure is not None:
+        sub = _subscription(args, config)
+        assert sub is not None
+        azure_reader = AzureReader(sub)
+        azure_reader.credential()  # LoginError now, before any output
+        workspace_id = names.workspace_id(config.azure, sub)
+    if config.aws is not None:
+        aws_reader = AwsReader(config.aws.region, config.aws.ec2_endpoint_url)
+        aws_reader.session()  # AwsLoginError now
+    return azure_reader, aws_reader, workspace_id
+
+
+_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+           "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken",
+           "ExpiredTokenException")
+
+
+def _guarded(func: Any, args: argparse.Namespace) -> int:
+    """Run a command; a refused or failed cloud call is one line, never a traceback.
+    Refusals (the login lacks a role) are exit 2 like a missing login; other service errors 1."""
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from gatewatch.live.aws import AwsLoginError
+    from gatewatch.live.azure import LoginError
+
+    try:
+        code: int = func(args)
+        return code
+    except (BadInput, LoginError, AwsLoginError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except HttpResponseError as error:
+        reason = getattr(error.error, "code", None) or error.reason or "error"
+        status = error.status_code
+        print(f"error: Azure answered {status} {reason}"
+              + (": the signed-in identity needs Reader on the gateways, the workspace and "
+                 "the kit's resource group (`az login` as one that has it)"
+                 if status in (401, 403) else ""), file=sys.stderr)
+        return EXIT_BAD_INPUT if status in (401, 403) else EXIT_FAILED
+    except ServiceRequestError as error:
+        print(f"error: Azure could not be reached: {type(error).__name__}", file=sys.stderr)
+        return EXIT_FAILED
+    except ClientError as error:
+        code_ = error.response.get("Error", {}).get("Code", "error")
+        operation = getattr(error, "operation_name", "a call")
+        denied = code_ in _DENIED
+        print(f"error: AWS refused {operation} ({code_})"
+              + ("; use a profile allowed to read EC2 VPN, CloudWatch Logs and CloudWatch "
+                 "(AWS_PROFILE, `aws configure`)" if denied else ""), file=sys.stderr)
+        return EXIT_BAD_INPUT if denied else EXIT_FAILED
+    except BotoCoreError as error:
+        print(f"error: AWS could not be reached: {type(error).__name__}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from gatewatch import doctor
+
+    config, stack = _stack(args)
+    if config.azure is None and config.aws is None:
+        raise BadInput("gatewatch:azure / gatewatch:aws: the stack configures neither cloud; "
+                       "nothing to check")
+    azure_reader, aws_reader, workspace_id = _readers(args, config)
+    report = doctor.run(config, stack, azure_reader=azure_reader, aws_reader=aws_reader,
+                        workspace_id=workspace_id)
+    if args.json:
+        print(json.dumps(doctor.render_json(report), indent=2))
+    else:
+        print(doctor.render_text(report))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def parse_time(flag: str, text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(f"{flag}: {text!r} is not an ISO 8601 time; write e.g. "
+                       "2026-11-27T03:00:00Z") from None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def time_range(args: argparse.Namespace, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    if args.since is not None:
+        if args.from_ is not None or args.to is not None:
+            raise BadInput("--since: give either --since or --from/--to, not both")
+        match = _SINCE.fullmatch(args.since)
+        if match is None:
+            raise BadInput(f"--since: {args.since!r} is not a duration; write e.g. 30m, 2h or 1d")
+        unit = {"m": "minutes", "h": "hours", "d": "days"}[match["unit"]]
+        span = dt.timedelta(**{unit: int(match["n"])})
+        if span > MAX_RANGE:
+            raise BadInput(f"--since: {args.since} is longer than {MAX_RANGE.days} days; "
+                           "narrow the range")
+        return now - span, now
+    if args.from_ is None or args.to is None:
+        raise BadInput("--from/--to: give both (ISO 8601), or --since 2h")
+    start, end = parse_time("--from", args.from_), parse_time("--to", args.to)
+    if start >= end:
+        raise BadInput("--to: must be later than --from")
+    if end - start > MAX_RANGE:
+        raise BadInput(f"--from/--to: the range is longer than {MAX_RANGE.days} days; narrow it")
+    if start > now:
+        raise BadInput("--from: is in the future")
+    return start, min(end, now)
+
+
+def _triage(args: argparse.Namespace) -> int:
+    from gatewatch.triage.html import render_html
+    from gatewatch.triage.model import render_text
+    from gatewatch.triage.run import triage
+
+    try:
+        remote_ip = str(ipaddress.ip_address(args.remote_ip))
+    except ValueError:
+        raise BadInput(f"--remote-ip: {args.remote_ip!r} is not an IP address; pass the "
+                       "on-premises (peer) address of the tunnel, e.g. 203.0.113.10") from None
+    gateway_name = ""
+    if args.gateway is not None:
+        arm = parse_arm_id(args.gateway)
+        if arm is None or not arm.is_type("Microsoft.Network/virtualNetworkGateways"):
+            raise BadInput("--gateway: expected a virtual network gateway id, "
+                           "/subscriptions/<id>/resourceGroups/<rg>/providers/"
+                           "Microsoft.Network/virtualNetworkGateways/<name>")
+        gateway_name = arm.name
+    if args.vpn_connection is not None and not facts.AWS_VPN_ID_RE.fullmatch(args.vpn_connection):
+        raise BadInput(f"--vpn-connection: {args.vpn_connection!r} is not a VPN connection id "
+                       "like vpn-0123456789abcdef0")
+    html_path = None
+    if args.html is not None:
+        html_path = Path(args.html)
+        if not html_path.parent.is_dir():
+            raise BadInput(f"--html: directory {html_path.parent} does not exist")
+    start, end = time_range(args, dt.datetime.now(dt.UTC))
+    config, stack = _stack(args)
+    if config.azure is None and config.aws is None:
+        raise BadInput("gatewatch:azure / gatewatch:aws: the stack configures neither cloud")
+    azure_reader, aws_reader, workspace_id = _readers(args, config)
+    timeline = triage(config, stack, remote_ip=remote_ip, start=start, end=end,
+                      gateway_name=gateway_name, vpn_connection=args.vpn_connection,
+                      azure_reader=azure_reader, aws_reader=aws_reader,
+                      workspace_id=workspace_id)
+    if html_path is not None:
+        html_path.write_text(render_html(timeline), encoding="utf-8")
+    if args.json:
+        print(json.dumps(timeline.as_json(), indent=2))
+    else:
+        print(render_text(timeline))
+        if html_path is not None:
+            print(f"\nwrote {html_path}")
+    return EXIT_OK
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--stack", help="stack name: reads Pulumi.NAME.yaml (default: dev)")
+    which.add_argument("--config-file", help="any file shaped like Pulumi.<stack>.yaml")
+    parser.add_argument("--subscription", help="the Azure subscription the kit's workspace is "
+                        "in, when it is not adopted by id (default: AZURE_SUBSCRIPTION_ID, or "
+                        "the gateways' subscription when they share one)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def add_parsers(sub: Any) -> None:
+    doctor = sub.add_parser("doctor", help="check the live estate against the stack config "
+                                           "(read-only): OK / STALE / MISSING / WRONG per line")
+    _common(doctor)
+    doctor.set_defaults(func=lambda a: _guarded(_doctor, a))
+
+    triage = sub.add_parser("triage", help="one tunnel's timeline from both clouds, with a "
+                                           "verdict per drop (read-only)")
+    _common(triage)
+    triage.add_argument("--remote-ip", required=True,
+                        help="the tunnel's on-premises/peer IP (Azure remoteIP_s; the AWS "
+                             "tunnel's outside IP when AWS is the peer)")
+    narrow = triage.add_mutually_exclusive_group()
+    narrow.add_argument("--gateway", help="narrow Azure to this gateway (ARM id)")
+    narrow.add_argument("--vpn-connection", help="narrow AWS to this connection (vpn-...)")
+    triage.add_argument("--since", help="range ending now: 30m, 2h, 1d (max 30d)")
+    triage.add_argument("--from", dest="from_", metavar="ISO",
+                        help="range start, ISO 8601 (UTC if no offset)")
+    triage.add_argument("--to", help="range end, ISO 8601 (UTC if no offset)")
+    triage.add_argument("--html", help="also write a self-contained HTML page to this file")
+    triage.set_defaults(func=lambda a: _guarded(_triage, a))

@@ -1,0 +1,1 @@
+"""`gatewatch triage`: one tunnel, both clouds, one timeline, a verdict per drop."""

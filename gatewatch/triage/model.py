@@ -1,0 +1,293 @@
+"""The merged timeline and the verdicts, as plain data (no clients, no I/O).
+
+A drop is a tunnel going down as one cloud logged it: an Azure TunnelDisconnected row, or an
+AWS tunnel-log event whose IKE phase 2 state leaves "established". Its verdict is read from
+the evidence around it, in this order (the first that applies wins; "still down" is added to
+any verdict when the tunnel had not come back by the end of the range):
+
+1. IKE failure: an IKE record naming a failed negotiation near the drop. Pre-shared key
+   mismatch (AWS "pre-shared key mismatch", IKEv2 AUTHENTICATION_FAILED) or proposal mismatch
+   (NO_PROPOSAL_CHOSEN); the other IKEv2 failures come from the kit's ike-negotiation-failure
+   alert (its FailurePattern tunable).
+2. AWS endpoint replacement: an AWS Health scheduled change for the VPN connection starting
+   near the drop (AWS replaces tunnel endpoints for maintenance and notifies through Health;
+   AWS knowledge center "vpn-tunnel-endpoint-replacement"), or the tunnel's
+   LastMaintenanceApplied (EC2 GetVpnTunnelReplacementStatus) near the drop.
+3. Gateway failover for maintenance: the tunnel came back on the *other* gateway instance
+   within seconds (seed 001), with a HostMaintenanceEvent or GatewayTenantPrimaryChanged near
+   the drop. Without a maintenance record it is still a failover (a reset or unlogged
+   maintenance), and the verdict says so.
+4. DPD timeout: a dead-peer-detection timeout logged near the drop, by either side.
+5. Same-instance reconnect: back on the same instance with none of the above; seed 001: look
+   at the network or the on-premises device.
+6. Still down: not back by the end of the range, no cause in the logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+AZURE, AWS = "azure", "aws"
+
+# Event kinds on the timeline.
+DOWN, UP, MAINTENANCE, IKE, BGP, CONFIG, HEALTH, LOG = (
+    "down", "up", "maintenance", "ike", "bgp", "config", "health", "log")
+
+# Verdict classes.
+IKE_PSK = "ike-psk-mismatch"
+IKE_PROPOSAL = "ike-proposal-mismatch"
+IKE_OTHER = "ike-failure"
+ENDPOINT_REPLACEMENT = "aws-endpoint-replacement"
+MAINTENANCE_FAILOVER = "gateway-failover-maintenance"
+FAILOVER = "gateway-failover"
+DPD_TIMEOUT = "dpd-timeout"
+SAME_INSTANCE = "same-instance-reconnect"
+STILL_DOWN = "still-down"
+RECONNECTED = "reconnected"
+
+LABELS = {
+    IKE_PSK: "IKE failure: pre-shared key mismatch",
+    IKE_PROPOSAL: "IKE failure: proposal mismatch",
+    IKE_OTHER: "IKE failure",
+    ENDPOINT_REPLACEMENT: "AWS endpoint replacement",
+    MAINTENANCE_FAILOVER: "Gateway failover for maintenance",
+    FAILOVER: "Gateway failover (no maintenance record: a reset or unlogged maintenance)",
+    DPD_TIMEOUT: "DPD timeout",
+    SAME_INSTANCE: "Same-instance reconnect (network or on-premises device)",
+    STILL_DOWN: "Still down",
+    RECONNECTED: "Reconnected (no cause in the logs)",
+}
+
+# How far from a drop evidence still counts. Seed 001: a failover reconnects "a few seconds"
+# later. The failover and maintenance windows are the kit's tunnel-drop alert's own tunables
+# (FailoverSeconds, MaintenanceSeconds), read from alerts/tunnel-drop.yaml by
+# `collect.alert_windows()`; these defaults only serve callers without the catalog.
+# IKE retries every few seconds around a failure: ten minutes either side holds them.
+FAILOVER_WINDOW = dt.timedelta(seconds=60)
+MAINTENANCE_WINDOW = dt.timedelta(hours=1)
+EVIDENCE_WINDOW = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Windows:
+    failover: dt.timedelta = FAILOVER_WINDOW
+    maintenance: dt.timedelta = MAINTENANCE_WINDOW
+
+PSK_PATTERN = re.compile(r"pre-shared key mismatch|AUTHENTICATION_FAILED", re.IGNORECASE)
+PROPOSAL_PATTERN = re.compile(r"NO_PROPOSAL_CHOSEN|proposal mismatch|no proposal chosen",
+                              re.IGNORECASE)
+DPD_PATTERN = re.compile(r"\bDPD\b.*\b(time ?out|timed out|expired)|dead peer", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Event:
+    time: dt.datetime
+    cloud: str
+    kind: str
+    text: str
+    source: str  # the saved query, alert, log stream or API it came from
+    lane: str  # "Azure VPNGW01 IN_0", "AWS vpn-... 198.51.100.2"
+    instance: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"time": iso(self.time), "cloud": self.cloud, "kind": self.kind,
+                "text": self.text, "source": self.source, "lane": self.lane,
+                "instance": self.instance}
+
+
+@dataclass
+class Drop:
+    event: Event
+    recovered: Event | None
+    verdict: str = STILL_DOWN
+    still_down: bool = False
+    evidence: list[Event] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        text = LABELS[self.verdict]
+        if self.still_down and self.verdict != STILL_DOWN:
+            text += " (still down)"
+        return text
+
+    @property
+    def down_seconds(self) -> float | None:
+        if self.recovered is None:
+            return None
+        return (self.recovered.time - self.event.time).total_seconds()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"time": iso(self.event.time), "cloud": self.event.cloud,
+                "lane": self.event.lane, "instance": self.event.instance,
+                "verdict": self.verdict, "label": self.label, "still_down": self.still_down,
+                "recovered": iso(self.recovered.time) if self.recovered else None,
+                "recovered_instance": self.recovered.instance if self.recovered else None,
+                "down_seconds": self.down_seconds,
+                "evidence": [e.as_json() for e in self.evidence]}
+
+
+@dataclass
+class Timeline:
+    remote_ip: str
+    start: dt.datetime
+    end: dt.datetime
+    events: list[Event]
+    drops: list[Drop]
+    notes: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"remote_ip": self.remote_ip, "from": iso(self.start), "to": iso(self.end),
+                "drops": [d.as_json() for d in self.drops],
+                "events": [e.as_json() for e in self.events],
+                "notes": self.notes, "sources": self.queries}
+
+
+def iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _near(event: Event, moment: dt.datetime, before: dt.timedelta, after: dt.timedelta) -> bool:
+    return moment - before <= event.time <= moment + after
+
+
+def _ike_verdict(evidence: Sequence[Event], extra: re.Pattern[str] | None) -> str | None:
+    for pattern, verdict in ((PSK_PATTERN, IKE_PSK), (PROPOSAL_PATTERN, IKE_PROPOSAL)):
+        if any(pattern.search(e.text) for e in evidence if e.kind in (IKE, LOG)):
+            return verdict
+    if extra is not None and any(extra.search(e.text) for e in evidence if e.kind == IKE):
+        return IKE_OTHER
+    return None
+
+
+def find_drops(events: Sequence[Event], windows: Windows = Windows()) -> list[Drop]:
+    """Pair each down with the next up of the same tunnel (cloud, gateway or connection).
+
+    Azure: the up may be on either instance (a failover comes back on the other one), except
+    that an active-active gateway keeps one tunnel per instance: a connect on the other
+    instance after that instance's own disconnect (from the failover window before ours on) is its
+    own tunnel coming back, not ours, as the kit's tunnel-drop alert reads it (OtherOwnDrop).
+    """
+    drops: list[Drop] = []
+    ordered = sorted(events, key=lambda e: e.time)
+    for i, event in enumerate(ordered):
+        if event.kind != DOWN:
+            continue
+        key = _tunnel_key(event)
+        recovered = None
+        other_dropped = False
+        for later in ordered[:i] + ordered[i + 1:]:
+            if _tunnel_key(later) != key or later.time < event.time - windows.failover:
+                continue
+            other = event.cloud == AZURE and later.instance != event.instance
+            if later.kind == DOWN and other:
+                other_dropped = other_dropped or later.time >= event.time - windows.failover
+            if later.time < event.time or later.kind != UP:
+                continue
+            if other and other_dropped:
+                continue
+            recovered = later
+            break
+        drops.append(Drop(event, recovered))
+    return drops
+
+
+def _tunnel_key(event: Event) -> tuple[str, str]:
+    # Azure lanes carry the instance; the tunnel is the gateway + remote IP, either instance.
+    return event.cloud, event.lane.rsplit(" IN_", 1)[0]
+
+
+def judge(drops: Sequence[Drop], events: Sequence[Event],
+          ike_failure_pattern: re.Pattern[str] | None = None,
+          windows: Windows = Windows()) -> None:
+    """Give every drop its verdict and the evidence it rests on (see the module docstring)."""
+    for drop in drops:
+        t = drop.event.time
+        until = drop.recovered.time if drop.recovered else t + EVIDENCE_WINDOW
+        nearby = [e for e in events if e is not drop.recovered
+                  and _near(e, t, EVIDENCE_WINDOW, max(until - t, dt.timedelta()) +
+                            dt.timedelta(seconds=1))]
+        maintenance = [e for e in events if e.kind == MAINTENANCE
+                       and _near(e, t, windows.maintenance, windows.maintenance)]
+        health = [e for e in events if e.kind == HEALTH
+                  and _near(e, t, EVIDENCE_WINDOW, EVIDENCE_WINDOW)]
+        drop.still_down = drop.recovered is None
+        ike = _ike_verdict(nearby, ike_failure_pattern)
+        back = drop.recovered
+        other_instance = (back is not None and drop.event.cloud == AZURE
+                          and back.instance != drop.event.instance
+                          and back.time - t <= windows.failover)
+        dpd = [e for e in nearby if DPD_PATTERN.search(e.text)]
+        evidence: list[Event] = []
+        if ike is not None:
+            drop.verdict = ike
+            evidence = [e for e in nearby if e.kind in (IKE, LOG) and (
+                PSK_PATTERN.search(e.text) or PROPOSAL_PATTERN.search(e.text) or (
+                    ike_failure_pattern is not None and ike_failure_pattern.search(e.text)))]
+        elif health:
+            drop.verdict, evidence = ENDPOINT_REPLACEMENT, health
+        elif other_instance and maintenance:
+            drop.verdict, evidence = MAINTENANCE_FAILOVER, maintenance
+        elif other_instance:
+            drop.verdict = FAILOVER
+        elif dpd:
+            drop.verdict, evidence = DPD_TIMEOUT, dpd
+        elif back is None:
+            drop.verdict = STILL_DOWN
+        elif drop.event.cloud == AZURE and back.instance == drop.event.instance:
+            drop.verdict = SAME_INSTANCE
+        else:
+            drop.verdict = RECONNECTED
+        if back is not None:
+            evidence = [*evidence, back]
+        drop.evidence = evidence[:8]
+    _mirror(drops, windows.failover)
+
+
+# Verdicts only one end can see: the Azure gateway's instances (failover, same instance).
+_AZURE_ONLY = (MAINTENANCE_FAILOVER, FAILOVER, SAME_INSTANCE)
+
+
+def _mirror(drops: Sequence[Drop], window: dt.timedelta) -> None:
+    """The same outage seen from the AWS end: an AWS drop within the failover window of an Azure
+    drop that the AWS logs alone cannot explain takes the Azure drop's verdict, with that drop
+    as evidence (seed 003: one tunnel, both ends)."""
+    azure = [d for d in drops if d.event.cloud == AZURE and d.verdict in _AZURE_ONLY]
+    for drop in drops:
+        if drop.event.cloud != AWS or drop.verdict not in (RECONNECTED, STILL_DOWN):
+            continue
+        twin = min(azure, key=lambda d: abs(d.event.time - drop.event.time), default=None)
+        if twin is not None and abs(twin.event.time - drop.event.time) <= window:
+            drop.verdict = twin.verdict
+            drop.evidence = [twin.event, *twin.evidence][:8]
+
+
+def render_text(timeline: Timeline) -> str:
+    lines = [f"Tunnel {timeline.remote_ip}, {iso(timeline.start)} to {iso(timeline.end)}",
+             ""]
+    drop_at = {id(d.event): d for d in timeline.drops}
+    for event in timeline.events:
+        mark = {DOWN: "v", UP: "^", MAINTENANCE: "M", HEALTH: "H"}.get(event.kind, " ")
+        lines.append(f"{iso(event.time)} {mark} {event.lane:<40} {event.kind:<11} {event.text}")
+        drop = drop_at.get(id(event))
+        if drop is not None:
+            lines.append(f"{'':22}=> {drop.label}")
+    lines.append("")
+    if not timeline.drops:
+        lines.append("No drops in this range.")
+    for n, drop in enumerate(timeline.drops, start=1):
+        back = (f"back {iso(drop.recovered.time)} after {int(drop.down_seconds or 0)} s"
+                + (f" on {drop.recovered.instance}" if drop.recovered.instance else "")
+                if drop.recovered else "not back by the end of the range")
+        lines.append(f"Drop {n}: {iso(drop.event.time)} {drop.event.lane}: {drop.label}; {back}")
+        for e in drop.evidence:
+            if e is drop.recovered:
+                continue
+            lines.append(f"    evidence: {iso(e.time)} {e.lane}: {e.text} [{e.source}]")
+    for note in timeline.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)

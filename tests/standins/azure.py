@@ -1,0 +1,197 @@
+"""Azure, locally: managed-identity tokens, ARM reads and the Log Analytics query API.
+
+One HTTPS server (see tls.py) plays three endpoints; the product reaches them through its
+documented overrides: IDENTITY_ENDPOINT/IDENTITY_HEADER (azure-identity's App Service managed
+identity, part of DefaultAzureCredential), GATEWATCH_ARM_ENDPOINT, GATEWATCH_LOGS_ENDPOINT.
+
+- Token: GET /msi/token?api-version=2019-08-01&resource=R with the X-IDENTITY-HEADER secret.
+- ARM: every other request needs `Authorization: Bearer <the issued token>` (401 otherwise)
+  and an `api-version` query parameter (400 otherwise, as ARM answers). GET of a stored
+  resource id (case-insensitive, as ARM ids are) returns its body; a role-assignment list at
+  a scope honours `$filter=principalId eq '...'`; anything else is 404 ResourceNotFound.
+- Log Analytics: POST /v1/workspaces/{customerId}/query runs the submitted KQL with
+  duckdb-kql over the workspace's fixture rows, restricted to the request's `timespan` (as
+  the service restricts it), at the stand-in's `now`. Unknown workspace: 404
+  WorkspaceNotFoundError; KQL duckdb-kql cannot run: 400 BadArgumentError with its message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+import secrets
+import ssl
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from gatewatch.kql.execute import as_utc, fixture_connection, prepare_query
+
+_DUCK_TO_KQL = {"TIMESTAMP": "datetime", "BIGINT": "long", "INTEGER": "int", "DOUBLE": "real",
+                "BOOLEAN": "bool", "VARCHAR": "string", "JSON": "dynamic", "INTERVAL": "timespan"}
+_FILTER = re.compile(r"principalId eq '(?P<id>[^']+)'")
+
+
+class AzureStandIn:
+    def __init__(self, now: dt.datetime | None = None) -> None:
+        self.now = now
+        self.resources: dict[str, dict[str, Any]] = {}
+        self.role_assignments: list[dict[str, Any]] = []
+        self.workspaces: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self.identity_header = secrets.token_hex(8)
+        self.token = "standin-" + secrets.token_hex(16)
+        self.queries: list[str] = []
+        self.requests: list[tuple[str, str]] = []
+        self.errors: list[str] = []
+        self.forbidden: set[str] = set()  # ARM paths (lower case) answered 403
+
+    # --- scene setting ----------------------------------------------------------------------
+
+    def put(self, resource_id: str, body: Mapping[str, Any]) -> None:
+        self.resources[resource_id.rstrip("/").lower()] = {"id": resource_id, **body}
+
+    def remove(self, resource_id: str) -> None:
+        self.resources.pop(resource_id.rstrip("/").lower(), None)
+
+    def add_workspace(self, customer_id: str, rows: Mapping[str, Sequence[Mapping[str, Any]]]
+                      ) -> None:
+        self.workspaces[customer_id] = {k: [dict(r) for r in v] for k, v in rows.items()}
+
+    # --- protocol ---------------------------------------------------------------------------
+
+    def _token(self, query: Mapping[str, list[str]], headers: Any) -> tuple[int, Any]:
+        if headers.get("X-IDENTITY-HEADER") != self.identity_header:
+            return 400, {"error": "missing or wrong X-IDENTITY-HEADER"}
+        return 200, {"access_token": self.token, "expires_on": str(int(time.time()) + 3600),
+                     "resource": query.get("resource", [""])[0], "token_type": "Bearer"}
+
+    def _arm_get(self, path: str, query: Mapping[str, list[str]]) -> tuple[int, Any]:
+        if "api-version" not in query:
+            return 400, {"error": {"code": "MissingApiVersionParameter",
+                                   "message": "The api-version query parameter is required."}}
+        key = path.rstrip("/").lower()
+        if key in self.forbidden:
+            return 403, {"error": {"code": "AuthorizationFailed", "message": "The client does "
+                                   "not have authorization to perform action 'read'."}}
+        if key.endswith("/providers/microsoft.authorization/roleassignments"):
+            scope = key[: -len("/providers/microsoft.authorization/roleassignments")]
+            match = _FILTER.search(query.get("$filter", [""])[0])
+            found = [a for a in self.role_assignments
+                     if scope.startswith(a["properties"]["scope"].lower())
+                     and (match is None or a["properties"]["principalId"] == match["id"])]
+            return 200, {"value": found}
+        if key in self.resources:
+            return 200, self.resources[key]
+        return 404, {"error": {"code": "ResourceNotFound",
+                               "message": f"The Resource '{path}' was not found."}}
+
+    def _timespan(self, text: str | None, now: dt.datetime
+                  ) -> tuple[dt.datetime | None, dt.datetime | None]:
+        if not text:
+            return None, None
+        if "/" in text:
+            a, b = text.split("/", 1)
+            return as_utc(a), as_utc(b)
+        from gatewatch.catalog import parse_duration
+
+        return now - parse_duration(text), now
+
+    def _query(self, customer_id: str, body: Mapping[str, Any]) -> tuple[int, Any]:
+        import duckdb_kql
+
+        if customer_id not in self.workspaces:
+            return 404, {"error": {"code": "WorkspaceNotFoundError",
+                                   "message": f"Workspace {customer_id} not found"}}
+        text = str(body.get("query", ""))
+        self.queries.append(text)
+        now = self.now or dt.datetime.now(dt.UTC)
+        start, end = self._timespan(body.get("timespan"), now)
+        rows = {}
+        for table, items in self.workspaces[customer_id].items():
+            kept = []
+            for row in items:
+                t = row.get("TimeGenerated")
+                if t is not None and start is not None and end is not None and not (
+                        start <= as_utc(t) <= end):
+                    continue
+                kept.append(row)
+            rows[table] = kept
+        con = fixture_connection(rows, now=now)
+        try:
+            relation = duckdb_kql.kql(con, prepare_query(text), query_now=as_utc(now))
+            columns = [{"name": n, "type": _DUCK_TO_KQL.get(str(t).split("(")[0], "string")}
+                       for n, t in zip(relation.columns, relation.types, strict=True)]
+            records = [[_cell(v) for v in record] for record in relation.fetchall()]
+        except Exception as error:  # the service answers bad KQL with 400, so does this
+            self.errors.append(str(error))
+            return 400, {"error": {"code": "BadArgumentError", "message": str(error)}}
+        finally:
+            con.close()
+        return 200, {"tables": [{"name": "PrimaryResult", "columns": columns, "rows": records}]}
+
+    def handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[int, Any]:
+        parts = urlsplit(raw_path)
+        query = parse_qs(parts.query)
+        self.requests.append((method, parts.path))
+        if parts.path == "/msi/token":
+            return self._token(query, headers)
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return 401, {"error": {"code": "AuthenticationFailed",
+                                   "message": "missing or invalid bearer token"}}
+        match = re.fullmatch(r"/v1/workspaces/([^/]+)/query", parts.path)
+        if match and method == "POST":
+            return self._query(match.group(1), json.loads(body or b"{}"))
+        if method == "GET" and parts.path.startswith("/subscriptions/"):
+            return self._arm_get(parts.path, query)
+        return 405, {"error": {"code": "MethodNotAllowed", "message": f"{method} {parts.path}"}}
+
+    @contextlib.contextmanager
+    def serve(self, cert: Path, key: Path) -> Iterator[str]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length) if length else b""
+                status, answer = standin.handle(method, self.path, self.headers, body)
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._answer("GET")
+
+            def do_POST(self) -> None:
+                self._answer("POST")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"https://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return as_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return value

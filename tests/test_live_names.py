@@ -1,0 +1,41 @@
+"""The names `doctor` and `triage` look up are the names the Pulumi program declares: the
+program runs offline (the plan) on the test estate's stack file and every looked-up name is
+found among its resources' inputs."""
+
+from __future__ import annotations
+
+import yaml
+
+from gatewatch.config import parse_config
+from gatewatch.harness import run_program
+from gatewatch.live import names
+from tests.live_world import STACK, STACK_YAML, VPN
+
+
+def test_every_name_doctor_reads_is_declared_by_the_program() -> None:
+    raw = yaml.safe_load(STACK_YAML)["config"]
+    config = parse_config(raw)
+    assert config.azure is not None and config.aws is not None
+    rec = run_program(raw, stack=STACK, preview=True)
+
+    (setting,) = rec.by_type("azure-native:monitor:DiagnosticSetting")
+    assert setting.inputs["name"] == names.DIAGNOSTIC_SETTING_NAME
+    rules = {r.inputs["ruleName"] for r in rec.by_type("azure-native:monitor:ScheduledQueryRule")}
+    assert rules == {names.alert_rule_name(n) for n in
+                     ("bgp-peer-drop", "gateway-maintenance", "ike-negotiation-failure",
+                      "tunnel-drop")}
+    (group,) = rec.by_type("azure-native:monitor:ActionGroup")
+    assert group.inputs["actionGroupName"] == names.action_group_name()
+    (identity,) = rec.by_type("azure-native:managedidentity:UserAssignedIdentity")
+    assert identity.inputs["resourceName"] == names.identity_name()
+    (workspace,) = rec.by_type("azure-native:operationalinsights:Workspace")
+    (group_rg,) = rec.by_type("azure-native:resources:ResourceGroup")
+    assert names.workspace_id(config.azure, "sub").endswith(
+        f"/resourceGroups/{group_rg.inputs['resourceGroupName']}/providers/"
+        f"Microsoft.OperationalInsights/workspaces/{workspace.inputs['workspaceName']}")
+
+    (log_group,) = rec.by_type("aws:cloudwatch/logGroup:LogGroup")
+    assert log_group.inputs["name"] == names.aws_log_group_name(config.aws, STACK)
+    alarms = {a.inputs["name"] for a in rec.by_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert alarms == {names.aws_tunnel_alarm_name(VPN, 1), names.aws_tunnel_alarm_name(VPN, 2),
+                      names.aws_negotiation_alarm_name(STACK)}

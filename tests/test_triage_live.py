@@ -1,0 +1,155 @@
+"""`gatewatch triage` end to end: each verdict class from a fixture timeline on both clouds,
+read through the real clients from the stand-ins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatewatch.catalog import load_saved_queries
+from gatewatch.cli import main
+from tests.live_world import GW_ID, World, moto_server, world
+from tests.triage_scenarios import SCENARIOS, build
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[World]:
+    with world(tmp_path, monkeypatch, moto_url) as w:
+        yield w.healthy()
+
+
+def run_triage(w: World, capsys: pytest.CaptureFixture[str], *extra: str,
+               json_out: bool = True) -> tuple[int, Any, str]:
+    # the range ends before healthy()'s own recent tunnel events (an UP tunnel's DPD log)
+    start = (w.now - dt.timedelta(hours=2, minutes=30)).isoformat()
+    end = (w.now - dt.timedelta(minutes=30)).isoformat()
+    argv = ["triage", "--config-file", str(w.config_file), "--remote-ip", w.tunnel_ips()[0],
+            "--from", start, "--to", end, *extra]
+    if json_out:
+        argv.append("--json")
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, (json.loads(out.out) if json_out and code == 0 else out.out), out.err
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_each_verdict_class_from_its_fixture_timeline(
+        estate: World, capsys: pytest.CaptureFixture[str], scenario: str) -> None:
+    build(estate, scenario)
+    code, result, err = run_triage(estate, capsys)
+    assert code == 0, err
+    verdicts = {d["cloud"]: d["verdict"] for d in result["drops"]}
+    assert len(result["drops"]) == 2, result["drops"]
+    assert verdicts == SCENARIOS[scenario][1]
+    for drop in result["drops"]:
+        assert drop["label"]
+        if drop["verdict"] not in ("still-down", "same-instance-reconnect"):
+            assert drop["evidence"], drop
+    assert estate.azure.errors == []
+
+
+def test_failover_evidence_names_instances_and_maintenance(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "maintenance-failover")
+    code, result, _ = run_triage(estate, capsys)
+    assert code == 0
+    (azure,) = [d for d in result["drops"] if d["cloud"] == "azure"]
+    assert (azure["instance"], azure["recovered_instance"]) == ("IN_0", "IN_1")
+    assert azure["down_seconds"] == 8
+    assert any("HostMaintenanceEvent" in e["text"] for e in azure["evidence"])
+    kinds = {e["kind"] for e in result["events"]}
+    assert {"down", "up", "maintenance", "bgp"} <= kinds
+
+
+def test_psk_mismatch_is_still_down_and_says_so(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "psk-mismatch")
+    code, result, _ = run_triage(estate, capsys)
+    assert code == 0
+    for drop in result["drops"]:
+        assert drop["still_down"] and drop["label"].endswith("(still down)")
+    texts = " ".join(e["text"] for d in result["drops"] for e in d["evidence"])
+    assert "AUTHENTICATION_FAILED" in texts and "pre-shared key mismatch" in texts
+
+
+def test_queries_run_are_the_kits_saved_queries_bound_not_copied(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "same-instance")
+    run_triage(estate, capsys, "--gateway", GW_ID)
+    saved = {q.name: q.body for q in load_saved_queries()}
+    ran = estate.azure.queries
+    assert len(ran) == 4
+    for name, text in zip(["tunnel-history", "gateway-diagnostic-log", "route-bgp-history",
+                           "ike-parse"], ran, strict=True):
+        body = saved[name]
+        # everything after the let statements is the saved query, byte for byte
+        tail = body[body.index("AzureDiagnostics"):]
+        assert text.endswith(tail), name
+        assert text.count("\nlet ") == body.count("\nlet ")
+    assert f'let RemoteIP = "{estate.tunnel_ips()[0]}";' in ran[0]
+    assert 'let GatewayName = "vpngw-hub-01";' in ran[0]
+
+
+def test_text_output_marks_drops_and_verdicts(estate: World,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "maintenance-failover")
+    code, text, _ = run_triage(estate, capsys, json_out=False)
+    assert code == 0
+    assert "=> Gateway failover for maintenance" in text
+    assert "Drop 1:" in text and "Drop 2:" in text and "on IN_1" in text
+
+
+def test_health_needs_a_support_plan_is_a_note_not_a_failure(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "same-instance")
+    estate.health.subscription_required = True
+    code, result, _ = run_triage(estate, capsys)
+    assert code == 0
+    assert code == 0
+    assert any("SubscriptionRequiredException" in n for n in result["notes"])
+
+
+def test_unknown_tunnel_on_aws_is_a_note(estate: World,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "same-instance")
+    code, result, _ = run_triage(estate, capsys, "--vpn-connection", "vpn-0fffffffffffffff0")
+    assert code == 0
+    assert any("vpn-0fffffffffffffff0 not found" in n for n in result["notes"])
+    assert {d["cloud"] for d in result["drops"]} == {"azure"}
+
+
+@pytest.mark.parametrize(("args", "flag"), [
+    (["--remote-ip", "203.0.113.999", "--since", "2h"], "--remote-ip"),
+    (["--remote-ip", "203.0.113.10", "--since", "2 hours"], "--since"),
+    (["--remote-ip", "203.0.113.10", "--since", "45d"], "--since"),
+    (["--remote-ip", "203.0.113.10"], "--from/--to"),
+    (["--remote-ip", "203.0.113.10", "--from", "yesterday", "--to", "2026-01-01T00:00:00Z"],
+     "--from"),
+    (["--remote-ip", "203.0.113.10", "--from", "2026-01-02T00:00:00Z",
+      "--to", "2026-01-01T00:00:00Z"], "--to"),
+    (["--remote-ip", "203.0.113.10", "--since", "2h", "--from", "2026-01-01T00:00:00Z"],
+     "--since"),
+    (["--remote-ip", "203.0.113.10", "--since", "2h", "--gateway", "/subscriptions/x"],
+     "--gateway"),
+    (["--remote-ip", "203.0.113.10", "--since", "2h", "--vpn-connection", "vpn-xyz"],
+     "--vpn-connection"),
+    (["--remote-ip", "203.0.113.10", "--since", "2h", "--html", "/nonexistent/dir/x.html"],
+     "--html"),
+])
+def test_bad_arguments_exit_2_naming_the_flag(
+        capsys: pytest.CaptureFixture[str], args: list[str], flag: str) -> None:
+    code = main(["triage", *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: {flag}") and "Traceback" not in err
