@@ -150,9 +150,12 @@ def dashboard_body(region: str, vpn_connections: Sequence[str], tunnel_log_group
 
 def health_event_pattern() -> str:
     """EventBridge pattern for AWS Health scheduled changes of Site-to-Site VPN (tunnel
-    endpoint maintenance). AWS Health events arrive with source aws.health, detail-type
-    "AWS Health Event", detail.service "VPN" and detail.eventTypeCategory "scheduledChange"
-    (AWS Health User Guide, "Monitoring AWS Health events with Amazon EventBridge")."""
+    endpoint maintenance). source aws.health and detail-type "AWS Health Event": Amazon
+    EventBridge events reference, "AWS Health events"; detail.service and
+    detail.eventTypeCategory (issue | accountNotification | scheduledChange | investigation):
+    AWS Health User Guide, "Reference: AWS Health events Amazon EventBridge schema". The
+    service code "VPN" is the one AWS Health uses for Site-to-Site VPN (AWS_VPN_* event types);
+    not checked against a live event here."""
     pattern: Mapping[str, Any] = {
         "source": ["aws.health"],
         "detail-type": ["AWS Health Event"],

@@ -31,6 +31,7 @@ from typing import Any
 
 from gatewatch import facts
 from gatewatch.arm import parse_arm_id
+from gatewatch.aws_rollout import expected_tunnel_options
 from gatewatch.catalog import apply_overrides, deployable, load_catalog, load_saved_queries
 from gatewatch.config import AwsConfig, AzureConfig, GatewayConfig, StackConfig
 from gatewatch.live import names
@@ -277,15 +278,12 @@ def _has_reader(reader: Any, cache: dict[str, bool], sub: str | None, scope: str
 # --- AWS --------------------------------------------------------------------------------------
 
 
-def expected_tunnel_log_options(aws: AwsConfig, log_group_arn: str) -> dict[str, Any]:
-    """What each tunnel's LogOptions.CloudWatchLogOptions must hold for this stack.
-
-    The one place the AWS expectation lives: BGP logs (BgpLogEnabled, BgpLogGroupArn,
-    BgpLogOutputFormat, botocore's CloudWatchLogOptions) are added here when the stack config
-    gains them.
-    """
-    return {"LogEnabled": True, "LogGroupArn": log_group_arn,
-            "LogOutputFormat": aws.log_output_format}
+def expected_tunnel_log_options(aws: AwsConfig, log_group_arn: str,
+                                bgp_log_group_arn: str | None = None) -> dict[str, Any]:
+    """What each tunnel's LogOptions.CloudWatchLogOptions must hold for this stack: the
+    rollout's own expectation (gatewatch.aws_rollout.expected_tunnel_options), tunnel and BGP
+    logs, in botocore's CloudWatchLogOptions shape."""
+    return expected_tunnel_options(aws, log_group_arn, bgp_log_group_arn).to_api()
 
 
 def _option_differences(want: Mapping[str, Any], have: Mapping[str, Any]) -> list[str]:
@@ -294,6 +292,8 @@ def _option_differences(want: Mapping[str, Any], have: Mapping[str, Any]) -> lis
         current = have.get(key)
         if key.endswith("GroupArn") and isinstance(current, str):
             current = current.removesuffix(":*")
+        if key.endswith("LogOutputFormat") and current is None:
+            current = "json"  # EC2 omits the format it defaults to
         if current != value:
             diffs.append(f"{key} is {current!r}, want {value!r}")
     return diffs
@@ -308,6 +308,12 @@ def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> 
         report.add("aws", group, "log group", MISSING, "not found in " + aws.region, up)
     else:
         report.add("aws", group, "log group", OK, "exists")
+    bgp_arn = None
+    if arn is not None and aws.bgp_logs and aws.bgp_log_group_name:
+        bgp_arn = reader.log_group_arn(aws.bgp_log_group_name)
+        if bgp_arn is None:
+            report.add("aws", aws.bgp_log_group_name, "BGP log group", MISSING,
+                       "not found in " + aws.region, up)
     views, missing = reader.connections(aws.vpn_connections)
     for vpn_id in missing:
         report.add("aws", vpn_id, "VPN connection", MISSING, "not found (or deleted)",
@@ -316,7 +322,7 @@ def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> 
         for n, tunnel in enumerate(view.tunnels, start=1):
             target = f"{view.vpn_connection_id} t{n} {tunnel.outside_ip}"
             if arn is not None:
-                diffs = _option_differences(expected_tunnel_log_options(aws, arn),
+                diffs = _option_differences(expected_tunnel_log_options(aws, arn, bgp_arn),
                                             tunnel.log_options)
                 if not tunnel.log_options.get("LogEnabled"):
                     report.add("aws", target, "tunnel log options", MISSING, "logging is off",
@@ -325,7 +331,8 @@ def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> 
                     report.add("aws", target, "tunnel log options", WRONG, "; ".join(diffs), up)
                 else:
                     report.add("aws", target, "tunnel log options", OK,
-                               f"{aws.log_output_format} to {group}")
+                               f"{aws.log_output_format} to {group}"
+                               + (" (BGP logs too)" if aws.bgp_logs else ""))
                 last_ms = reader.last_event_ms(
                     group, names.aws_tunnel_stream_prefix(view.vpn_connection_id,
                                                          tunnel.outside_ip))
@@ -344,6 +351,12 @@ def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> 
                 else:
                     report.add("aws", target, "tunnel log events", OK,
                                f"last {_when(last)} ({_age(now, last)})")
+            if aws.tunnel_lifecycle_control and not tunnel.lifecycle_control:
+                report.add("aws", target, "tunnel lifecycle control", WRONG,
+                           "off: AWS applies tunnel maintenance when it chooses",
+                           up + " (turning it on costs no outage: SkipTunnelReplacement)")
+            elif aws.tunnel_lifecycle_control:
+                report.add("aws", target, "tunnel lifecycle control", OK, "on")
     alarms = [names.aws_tunnel_alarm_name(v, t) for v in aws.vpn_connections for t in (1, 2)]
     alarms.append(names.aws_negotiation_alarm_name(stack))
     existing = reader.existing_alarms(alarms)

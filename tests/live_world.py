@@ -195,9 +195,13 @@ class World:
 
         logs = self.boto("logs")
         logs.create_log_group(logGroupName=self.log_group)
+        # What the rollout leaves on every tunnel: tunnel and BGP logs, lifecycle control on.
         options = {"LogEnabled": True, "LogGroupArn": self.log_group_arn,
-                   "LogOutputFormat": "json"}
+                   "LogOutputFormat": "json", "BgpLogEnabled": True,
+                   "BgpLogGroupArn": self.log_group_arn, "BgpLogOutputFormat": "json"}
         self.ec2.add_connection(vpn_connection_id=VPN, tunnel_log_options=[options, options])
+        for ip in self.tunnel_ips():
+            self.ec2.set_lifecycle_control(VPN, ip, True)
         for ip in self.tunnel_ips():
             self.put_tunnel_events(ip, [(self.now - dt.timedelta(minutes=4), {
                 "event_timestamp": int(self.now.timestamp()) - 240,

@@ -47,8 +47,9 @@ def test_healthy_estate_is_all_ok_and_ran_the_kits_saved_query(
     text = capsys.readouterr().out
     assert code == 0, text
     assert "all OK" in text and "STALE" not in text.split("STATUS")[1].replace("STALE", "", 0)
-    # 1 setting + 5 categories + 4 rules + action group; log group + 2x2 tunnel lines + 3 alarms
-    assert text.count("\nOK ") == 1 + 5 + 4 + 1 + 1 + 4 + 3
+    # 1 setting + 5 categories + 4 rules + action group; log group + 2x2 tunnel lines
+    # + 2 lifecycle-control lines + 3 alarms
+    assert text.count("\nOK ") == 1 + 5 + 4 + 1 + 1 + 4 + 2 + 3
     # the query that ran is queries/diagnostics-freshness.yaml with its two time bounds bound
     (query,) = w.azure.queries
     assert "summarize LastRecord = max(TimeGenerated), Records = count() by _ResourceId" in query
@@ -152,6 +153,22 @@ def test_aws_missing_logging_events_and_alarm(estate: World,
     assert line(report, "alarm", "tunnel1-down")["status"] == "OK"
 
 
+def test_aws_tunnel_without_bgp_logs_or_lifecycle_control_is_wrong(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    w = estate.healthy()
+    ip1, ip2 = w.tunnel_ips()
+    w.ec2._tunnel(VPN, ip1).log_options["BgpLogEnabled"] = False  # tunnel logs only
+    w.ec2.set_lifecycle_control(VPN, ip2, False)
+    code, report, _ = doctor(w, capsys)
+    assert code == 1
+    bgp = line(report, "tunnel log options", f"t1 {ip1}")
+    assert bgp["status"] == "WRONG" and "BgpLogEnabled is False, want True" in bgp["detail"]
+    assert line(report, "tunnel log options", f"t2 {ip2}")["status"] == "OK"
+    lifecycle = line(report, "tunnel lifecycle control", f"t2 {ip2}")
+    assert lifecycle["status"] == "WRONG" and "SkipTunnelReplacement" in lifecycle["fix"]
+    assert line(report, "tunnel lifecycle control", f"t1 {ip1}")["status"] == "OK"
+
+
 def test_aws_wrong_format_and_missing_log_group(estate: World,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     w = estate.healthy()
@@ -162,7 +179,8 @@ def test_aws_wrong_format_and_missing_log_group(estate: World,
     wrong = line(report, "tunnel log options", f"t1 {ip1}")
     assert wrong["status"] == "WRONG" and "LogOutputFormat is 'text'" in wrong["detail"]
     w.boto("logs").delete_log_group(logGroupName=w.log_group)
-    code, report, _ = doctor(w, capsys)
+    code, report, err = doctor(w, capsys)
+    assert report, err
     assert line(report, "log group")["status"] == "MISSING"
 
 

@@ -845,6 +845,8 @@ UNSCOPABLE = {
     "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
     "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
     "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+    # Logs Insights query definitions have no resource-level permissions.
+    "logs:PutQueryDefinition", "logs:DeleteQueryDefinition", "logs:DescribeQueryDefinitions",
 }
 # What the Pulumi resources of components/aws_tunnel_logs.py need beyond the engine's calls.
 AWS_DEPLOY_ACTIONS = {
@@ -855,6 +857,9 @@ AWS_DEPLOY_ACTIONS = {
     "cloudwatch:TagResource", "cloudwatch:ListTagsForResource",
     "sns:CreateTopic", "sns:DeleteTopic", "sns:Subscribe", "sns:Unsubscribe",
     "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:TagResource",
+    "cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards",
+    "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets",
+    "events:RemoveTargets", "events:ListTargetsByRule", "events:TagResource",
 }
 
 
