@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import yaml
 
@@ -623,9 +623,23 @@ def load_catalog(directory: Path = ALERTS_DIR) -> list[AlertRule]:
     return sorted(rules, key=lambda r: r.name)
 
 
+class _Overridable(Protocol):
+    """A frozen dataclass rule with a name and a severity (a log or metric alert)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def severity(self) -> int: ...
+
+
+_Rule = TypeVar("_Rule", bound=_Overridable)
+
+
 def apply_overrides(
-    rules: list[AlertRule], disabled: set[str], severities: Mapping[str, int]
-) -> list[AlertRule]:
+    rules: Sequence[_Rule], disabled: set[str], severities: Mapping[str, int]
+) -> list[_Rule]:
     """The rules with config applied: names in ``disabled`` get enabled=False, severities set.
 
     A name that is not in the catalog is a configuration mistake (a typo would silently keep

@@ -42,6 +42,7 @@ from gatewatch.catalog import (
     _read,
     _str,
     _unique,
+    apply_overrides,
     load_catalog,
 )
 
@@ -341,15 +342,10 @@ def apply_metric_overrides(
     rules: Iterable[MetricAlertRule], disabled: set[str], severities: Mapping[str, int],
 ) -> list[MetricAlertRule]:
     """Config applied to metric rules (names of other catalogs are theirs to apply)."""
-    out = []
-    for rule in rules:
-        changes: dict[str, Any] = {}
-        if rule.name in disabled:
-            changes["enabled"] = False
-        if rule.name in severities:
-            changes["severity"] = severities[rule.name]
-        out.append(replace(rule, **changes) if changes else rule)
-    return out
+    rules = list(rules)
+    names = {r.name for r in rules}
+    return apply_overrides(rules, disabled & names,
+                           {k: v for k, v in severities.items() if k in names})
 
 
 def apply_activity_overrides(
