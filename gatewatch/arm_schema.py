@@ -94,38 +94,30 @@ def _index(ref: Mapping[str, str]) -> int:
     return int(ref["$ref"].split("/")[-1])
 
 
+def _limits(t: Mapping[str, Any], schema: dict[str, Any], **names: str) -> dict[str, Any]:
+    """`schema` with the bicep-type's limits that `t` sets, under their JSON Schema names."""
+    return {**schema, **{dst: t[src] for src, dst in names.items() if src in t}}
+
+
 def _bicep_def(types: list[dict[str, Any]], i: int) -> dict[str, Any]:
     t = types[i]
     kind = t["$type"]
     if kind == "StringType":
-        s: dict[str, Any] = {"type": "string"}
-        for src, dst in (("pattern", "pattern"), ("minLength", "minLength"),
-                         ("maxLength", "maxLength")):
-            if src in t:
-                s[dst] = t[src]
-        return s
+        return _limits(t, {"type": "string"}, pattern="pattern", minLength="minLength",
+                       maxLength="maxLength")
     if kind == "StringLiteralType":
         return {"const": t["value"]}
     if kind == "IntegerType":
         # bicep-types writes swagger `number` (a double, e.g. a metric threshold) as IntegerType
         # too; the ARM template schema keeps integer and number apart and judges that.
-        s = {"type": "number"}
-        if "minValue" in t:
-            s["minimum"] = t["minValue"]
-        if "maxValue" in t:
-            s["maximum"] = t["maxValue"]
-        return s
+        return _limits(t, {"type": "number"}, minValue="minimum", maxValue="maximum")
     if kind == "BooleanType":
         return {"type": "boolean"}
     if kind == "AnyType":
         return {}
     if kind == "ArrayType":
-        s = {"type": "array", "items": {"$ref": f"#/$defs/t{_index(t['itemType'])}"}}
-        if "minLength" in t:
-            s["minItems"] = t["minLength"]
-        if "maxLength" in t:
-            s["maxItems"] = t["maxLength"]
-        return s
+        return _limits(t, {"type": "array", "items": {"$ref": f"#/$defs/t{_index(t['itemType'])}"}},
+                       minLength="minItems", maxLength="maxItems")
     if kind == "UnionType":
         members = [types[_index(e)] for e in t["elements"]]
         if all(m["$type"] == "StringLiteralType" for m in members):

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import yaml
 
@@ -216,6 +216,22 @@ def _check_keys(
         order = ", ".join(expected)
         raise _fail(source, prefix + str(first), f"keys out of order; expected {order}")
     return data
+
+
+def _read(source: Path) -> Any:
+    """A catalog file's YAML."""
+    try:
+        return yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise _fail(source, "(file)", f"not valid YAML: {exc}") from exc
+
+
+def _description(source: Path, value: Any) -> str:
+    """An alert's description: what the rule finds, starting 'Identifies ...'."""
+    description = _str(source, "description", value)
+    if not description.startswith("Identifies "):
+        raise _fail(source, "description", "start with 'Identifies ...' (what the rule finds)")
+    return description
 
 
 def _str(source: Path, key: str, value: Any) -> str:
@@ -524,11 +540,7 @@ def deployable(rules: Iterable[AlertRule], features: Iterable[str]) -> list[Aler
 def load_alert(path: Path) -> AlertRule:
     """Read and validate one alert file."""
     source = Path(path)
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise _fail(source, "(file)", f"not valid YAML: {exc}") from exc
-    data = _check_keys(source, "", raw, ALERT_KEYS, OPTIONAL_ALERT_KEYS)
+    data = _check_keys(source, "", _read(source), ALERT_KEYS, OPTIONAL_ALERT_KEYS)
 
     frequency = data["evaluationFrequency"]
     if frequency not in ALLOWED_FREQUENCIES:
@@ -557,9 +569,7 @@ def load_alert(path: Path) -> AlertRule:
     version = _str(source, "version", data["version"])
     if not _SEMVER.match(version):
         raise _fail(source, "version", f"{version!r} is not a version like 1.0.0")
-    description = _str(source, "description", data["description"])
-    if not description.startswith("Identifies "):
-        raise _fail(source, "description", "start with 'Identifies ...' (what the rule finds)")
+    description = _description(source, data["description"])
     display = _str(source, "displayName", data["displayName"])
     if not display[0].isupper():
         raise _fail(source, "displayName", "use sentence case (capital first letter)")
@@ -585,25 +595,51 @@ def load_alert(path: Path) -> AlertRule:
     )
 
 
-def _unique(items: Iterable[tuple[str, str, Path]], what: str) -> None:
-    seen: dict[str, Path] = {}
-    for key, value, source in items:
-        if value in seen:
-            raise _fail(source, key, f"duplicate {what} {value!r} (also in {seen[value]})")
-        seen[value] = source
+class _Sourced(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def source(self) -> Path: ...
+
+
+def _unique(items: Sequence[_Sourced]) -> None:
+    """Ids and names unique across `items` (any catalog's rules or queries)."""
+    for key in ("id", "name"):
+        seen: dict[str, Path] = {}
+        for item in items:
+            value = getattr(item, key)
+            if value in seen:
+                raise _fail(item.source, key,
+                            f"duplicate {key} {value!r} (also in {seen[value]})")
+            seen[value] = item.source
 
 
 def load_catalog(directory: Path = ALERTS_DIR) -> list[AlertRule]:
     """Every alerts/*.yaml, validated, sorted by name; ids and names unique."""
     rules = [load_alert(p) for p in sorted(Path(directory).glob("*.yaml"))]
-    _unique(((("id"), r.id, r.source) for r in rules), "id")
-    _unique((("name", r.name, r.source) for r in rules), "name")
+    _unique(rules)
     return sorted(rules, key=lambda r: r.name)
 
 
+class _Overridable(Protocol):
+    """A frozen dataclass rule with a name and a severity (a log or metric alert)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def severity(self) -> int: ...
+
+
+_Rule = TypeVar("_Rule", bound=_Overridable)
+
+
 def apply_overrides(
-    rules: list[AlertRule], disabled: set[str], severities: Mapping[str, int]
-) -> list[AlertRule]:
+    rules: Sequence[_Rule], disabled: set[str], severities: Mapping[str, int]
+) -> list[_Rule]:
     """The rules with config applied: names in ``disabled`` get enabled=False, severities set.
 
     A name that is not in the catalog is a configuration mistake (a typo would silently keep
@@ -641,11 +677,7 @@ def apply_overrides(
 def load_saved_query(path: Path) -> SavedQuery:
     """Read and validate one queries/*.yaml file."""
     source = Path(path)
-    try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise _fail(source, "(file)", f"not valid YAML: {exc}") from exc
-    data = _check_keys(source, "", raw, QUERY_KEYS, frozenset())
+    data = _check_keys(source, "", _read(source), QUERY_KEYS, frozenset())
     body = _str(source, "body", data["body"])
     if len(body) > MAX_QUERY_LENGTH:
         raise _fail(source, "body", f"{len(body)} characters; the limit is {MAX_QUERY_LENGTH}")
@@ -663,6 +695,5 @@ def load_saved_query(path: Path) -> SavedQuery:
 def load_saved_queries(directory: Path = QUERIES_DIR) -> list[SavedQuery]:
     """Every queries/*.yaml, validated, sorted by name; ids and names unique."""
     queries = [load_saved_query(p) for p in sorted(Path(directory).glob("*.yaml"))]
-    _unique((("id", q.id, q.source) for q in queries), "id")
-    _unique((("name", q.name, q.source) for q in queries), "name")
+    _unique(queries)
     return sorted(queries, key=lambda q: q.name)

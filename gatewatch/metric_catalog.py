@@ -8,8 +8,9 @@ GUID, slug, severity and duration checks (its helpers), and these vendor rules:
   metrics.json, Microsoft's "Supported metrics" table; see gatewatch/vendor/SOURCES.md), and
   its window at least the metric's smallest time grain;
 - frequencies, windows, operators, aggregations, sensitivities and the integer threshold are
-  those of Microsoft.Insights/metricAlerts 2018-03-01 (bicep-types; MetricCriteria.threshold is
-  an int, DynamicMetricCriteria.operator is GreaterThan | LessThan | GreaterOrLessThan);
+  those of Microsoft.Insights/metricAlerts 2018-03-01 (bicep-types in vendor/azure-api-specs;
+  MetricCriteria.threshold is an int, DynamicMetricCriteria.operator is GreaterThan | LessThan
+  | GreaterOrLessThan);
 - an activity log alert's operationName must be a published operation of the gateway
   (gatewatch/vendor/virtualnetworkgateways-operations.json).
 
@@ -27,19 +28,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gatewatch.catalog import (
     ALERTS_DIR,
     CatalogError,
     _bool,
     _check_keys,
+    _description,
     _duration,
     _fail,
     _guid,
     _int,
     _name,
+    _read,
     _str,
+    _unique,
+    apply_overrides,
     load_catalog,
 )
 
@@ -139,13 +142,23 @@ class MetricCriterion:
 
 
 @dataclass(frozen=True)
-class MetricAlertRule:
+class _AlertFile:
+    """What a metric and an activity log alert file share."""
+
     id: str
     name: str
     displayName: str
     description: str
-    severity: int
     enabled: bool
+    amba: Amba
+    tuning: str
+    version: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class MetricAlertRule(_AlertFile):
+    severity: int
     evaluationFrequency: str
     windowSize: str
     namespace: str
@@ -154,33 +167,13 @@ class MetricAlertRule:
     dimensions: tuple[str, ...]
     criterion: MetricCriterion
     autoMitigate: bool
-    amba: Amba
-    tuning: str
-    version: str
-    source: Path
 
 
 @dataclass(frozen=True)
-class ActivityAlertRule:
-    id: str
-    name: str
-    displayName: str
-    description: str
-    enabled: bool
+class ActivityAlertRule(_AlertFile):
     category: str
     operationName: str
     status: str
-    amba: Amba
-    tuning: str
-    version: str
-    source: Path
-
-
-def _read(source: Path) -> Any:
-    try:
-        return yaml.safe_load(source.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise _fail(source, "(file)", f"not valid YAML: {exc}") from exc
 
 
 def _choice(source: Path, key: str, value: Any, choices: Iterable[str]) -> str:
@@ -232,6 +225,21 @@ def _criterion(source: Path, value: Any) -> MetricCriterion:
     raise _fail(source, "criterion.type", f"{kind!r} is not {STATIC} or {DYNAMIC}")
 
 
+def _alert_file(source: Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The shared fields of a metric or activity alert file, validated."""
+    return {
+        "description": _description(source, data["description"]),
+        "id": _guid(source, "id", data["id"]),
+        "name": _name(source, "name", data["name"]),
+        "displayName": _str(source, "displayName", data["displayName"]),
+        "enabled": _bool(source, "enabled", data["enabled"]),
+        "amba": _amba(source, data["amba"]),
+        "tuning": _str(source, "tuning", data["tuning"]),
+        "version": _str(source, "version", data["version"]),
+        "source": source,
+    }
+
+
 def load_metric_alert(path: Path) -> MetricAlertRule:
     """Read and validate one alerts/metric/*.yaml file against the documented metrics."""
     source = Path(path)
@@ -269,16 +277,9 @@ def load_metric_alert(path: Path) -> MetricAlertRule:
         raise _fail(source, "windowSize",
                     f"{window} is shorter than {metric_name}'s smallest time grain "
                     f"({metric.time_grains[0]}): the metric has no sample that small")
-    description = _str(source, "description", data["description"])
-    if not description.startswith("Identifies "):
-        raise _fail(source, "description", "start with 'Identifies ...' (what the rule finds)")
     return MetricAlertRule(
-        id=_guid(source, "id", data["id"]),
-        name=_name(source, "name", data["name"]),
-        displayName=_str(source, "displayName", data["displayName"]),
-        description=description,
+        **_alert_file(source, data),
         severity=_int(source, "severity", data["severity"], 0, 4),
-        enabled=_bool(source, "enabled", data["enabled"]),
         evaluationFrequency=frequency,
         windowSize=window,
         namespace=namespace,
@@ -287,10 +288,6 @@ def load_metric_alert(path: Path) -> MetricAlertRule:
         dimensions=tuple(dimensions),
         criterion=_criterion(source, data["criterion"]),
         autoMitigate=_bool(source, "autoMitigate", data["autoMitigate"]),
-        amba=_amba(source, data["amba"]),
-        tuning=_str(source, "tuning", data["tuning"]),
-        version=_str(source, "version", data["version"]),
-        source=source,
     )
 
 
@@ -305,35 +302,13 @@ def load_activity_alert(path: Path) -> ActivityAlertRule:
         raise _fail(source, "condition.operationName",
                     f"{operation!r} is not a published {GATEWAY_NAMESPACE} operation (see "
                     f"{OPERATIONS_FILE.name})")
-    description = _str(source, "description", data["description"])
-    if not description.startswith("Identifies "):
-        raise _fail(source, "description", "start with 'Identifies ...' (what the rule finds)")
     return ActivityAlertRule(
-        id=_guid(source, "id", data["id"]),
-        name=_name(source, "name", data["name"]),
-        displayName=_str(source, "displayName", data["displayName"]),
-        description=description,
-        enabled=_bool(source, "enabled", data["enabled"]),
+        **_alert_file(source, data),
         category=_choice(source, "condition.category", condition["category"],
                          ACTIVITY_CATEGORIES),
         operationName=operation,
         status=_choice(source, "condition.status", condition["status"], ACTIVITY_STATUSES),
-        amba=_amba(source, data["amba"]),
-        tuning=_str(source, "tuning", data["tuning"]),
-        version=_str(source, "version", data["version"]),
-        source=source,
     )
-
-
-def _unique(rules: Iterable[Any]) -> None:
-    ids: dict[str, Path] = {}
-    names: dict[str, Path] = {}
-    for rule in rules:
-        for key, value, seen in (("id", rule.id, ids), ("name", rule.name, names)):
-            if value in seen:
-                raise _fail(rule.source, key,
-                            f"duplicate {key} {value!r} (also in {seen[value]})")
-            seen[value] = rule.source
 
 
 def load_metric_catalog(directory: Path = METRIC_ALERTS_DIR) -> list[MetricAlertRule]:
@@ -367,15 +342,10 @@ def apply_metric_overrides(
     rules: Iterable[MetricAlertRule], disabled: set[str], severities: Mapping[str, int],
 ) -> list[MetricAlertRule]:
     """Config applied to metric rules (names of other catalogs are theirs to apply)."""
-    out = []
-    for rule in rules:
-        changes: dict[str, Any] = {}
-        if rule.name in disabled:
-            changes["enabled"] = False
-        if rule.name in severities:
-            changes["severity"] = severities[rule.name]
-        out.append(replace(rule, **changes) if changes else rule)
-    return out
+    rules = list(rules)
+    names = {r.name for r in rules}
+    return apply_overrides(rules, disabled & names,
+                           {k: v for k, v in severities.items() if k in names})
 
 
 def apply_activity_overrides(

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gatewatch.cli import main
 from gatewatch.doctor import FRESHNESS_LOOKBACK
-from tests.live_world import GW_ID, STACK, VPN, World, moto_server, world
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
-@pytest.fixture
-def estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[World]:
-    with world(tmp_path, monkeypatch, moto_url) as w:
-        yield w
+from tests.live_world import GW_ID, STACK, VPN, World
 
 
 def doctor(w: World, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object], str]:

@@ -7,27 +7,20 @@ import datetime as dt
 import html
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gatewatch.cli import main
 from tests.browser import render
-from tests.live_world import World, moto_server, world
+from tests.live_world import World
 from tests.triage_scenarios import build
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
 @pytest.fixture
-def estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[World]:
-    with world(tmp_path, monkeypatch, moto_url) as w:
-        yield w.healthy()
+def estate(estate: World) -> World:
+    """The healthy estate (tests/conftest.py builds the world)."""
+    return estate.healthy()
 
 
 def _page(w: World, capsys: pytest.CaptureFixture[str]) -> tuple[Path, dict[str, object]]:

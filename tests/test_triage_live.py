@@ -5,28 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gatewatch.catalog import load_saved_queries
 from gatewatch.cli import main
-from tests.live_world import GW_ID, World, moto_server, world
+from tests.live_world import GW_ID, World
 from tests.triage_scenarios import SCENARIOS, build
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
 @pytest.fixture
-def estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[World]:
-    with world(tmp_path, monkeypatch, moto_url) as w:
-        yield w.healthy()
+def estate(estate: World) -> World:
+    """The healthy estate (tests/conftest.py builds the world)."""
+    return estate.healthy()
 
 
 def run_triage(w: World, capsys: pytest.CaptureFixture[str], *extra: str,

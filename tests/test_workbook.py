@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
+from gatewatch.arm_schema import check_resource
 from gatewatch.catalog import ALERTS_DIR, load_catalog
 from gatewatch.kql.check import check_queries
 from gatewatch.kql.execute import run_query
@@ -22,7 +24,6 @@ from gatewatch.workbook import (
     workbook_content,
     workbook_queries,
 )
-from tests import bicep_types
 from tests.graph import plan
 from tests.stacks import POLICY_GW, ROUTE_GW, base_config
 from tests.test_alert_queries import IN_0, IN_1, REMOTE, T0, gateway_log, m, maintenance, s, tunnel
@@ -51,11 +52,13 @@ def test_the_workbook_json_is_valid_against_microsofts_schema() -> None:
 
 def test_the_workbook_body_matches_the_workbooks_api_definition() -> None:
     rec, book = recorded_workbook()
-    body = bicep_types.arm_body(book.inputs, ("resourceName", "resourceGroupName"),
-                                top_level=("location", "tags", "kind"))
-    problems = bicep_types.check(body, "applicationinsights_microsoft.insights_2023-06-01.json",
-                                 "Microsoft.Insights/workbooks@2023-06-01")
-    assert problems == [], problems
+    # Microsoft.Insights/workbooks@2023-06-01 (vendor/azure-api-specs/manifest.json)
+    problems = check_resource(book)
+    assert problems == [], [p.describe() for p in problems]
+    # control: the definition does reject a read-only property sent (userId is the owner's)
+    broken = replace(book, inputs={**book.inputs, "userId": "someone"})
+    assert [p.message for p in check_resource(broken) if p.judge == "bicep-types"] == \
+        ["Additional properties are not allowed ('userId' was unexpected)"]
     assert book.inputs["kind"] == "shared" and book.inputs["category"] == "workbook"
     assert str(uuid.UUID(book.inputs["resourceName"])) == book.inputs["resourceName"]
     workspace = rec.one("azure-native:operationalinsights:Workspace", "monitoring-workspace")

@@ -23,15 +23,15 @@ import json
 import re
 import secrets
 import ssl
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from gatewatch.kql.execute import as_utc, fixture_connection, prepare_query
+from tests.standins import httpd
 
 _DUCK_TO_KQL = {"TIMESTAMP": "datetime", "BIGINT": "long", "INTEGER": "int", "DOUBLE": "real",
                 "BOOLEAN": "bool", "VARCHAR": "string", "JSON": "dynamic", "INTERVAL": "timespan"}
@@ -155,17 +155,10 @@ class AzureStandIn:
     def serve(self, cert: Path, key: Path) -> Iterator[str]:
         standin = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(httpd.Handler):
             def _answer(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length) if length else b""
-                status, answer = standin.handle(method, self.path, self.headers, body)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                status, answer = standin.handle(method, self.path, self.headers, self.body())
+                self.reply(status, json.dumps(answer).encode(), "application/json; charset=utf-8")
 
             def do_GET(self) -> None:
                 self._answer("GET")
@@ -173,20 +166,12 @@ class AzureStandIn:
             def do_POST(self) -> None:
                 self._answer("POST")
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         server.socket = context.wrap_socket(server.socket, server_side=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"https://127.0.0.1:{server.server_address[1]}"
-        finally:
-            server.shutdown()
-            server.server_close()
+        with httpd.serving(server, "https") as url:
+            yield url
 
 
 def _cell(value: Any) -> Any:

@@ -77,7 +77,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from gatewatch import facts
 from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.throttle import EC2_REQUEST_BUCKETS
-from tests.standins import ec2xml
+from tests.standins import ec2xml, httpd
 
 UP = "UP"
 DOWN = "DOWN"
@@ -605,14 +605,8 @@ class Ec2StandIn:
     def serve(self, port: int = 0) -> Iterator[str]:
         """Serve the API on http://127.0.0.1:PORT in a thread; yields the endpoint URL."""
         server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        thread = threading.Thread(target=server.serve_forever, name="ec2-standin", daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}"
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
+        with httpd.serving(server, name="ec2-standin") as url:
+            yield url
 
 
 def _stamp(epoch: float) -> dt.datetime:
@@ -640,29 +634,20 @@ def _params_of(request: AWSPreparedRequest) -> dict[str, str]:
 
 
 def _handler_for(standin: Ec2StandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(httpd.Handler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # else every response waits out a delayed ACK
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length).decode()
             params = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
-            params.update(parse_qsl(body, keep_blank_values=True))
+            params.update(parse_qsl(self.body().decode(), keep_blank_values=True))
             self._answer(*standin.handle(params))
 
         def do_GET(self) -> None:
             self._answer(*standin.handle(dict(parse_qsl(urlsplit(self.path).query))))
 
         def _answer(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "text/xml;charset=UTF-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test and CLI output clean
+            self.reply(status, body, "text/xml;charset=UTF-8")
 
     return Handler
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
+
+from tests.standins import httpd
 
 PREFIX = "AWSHealth_20160804."
 
@@ -78,27 +79,12 @@ class HealthStandIn:
     def serve(self) -> Iterator[str]:
         standin = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(httpd.Handler):
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length) or b"{}")
+                body = json.loads(self.body() or b"{}")
                 status, answer = standin.handle(self.headers.get("X-Amz-Target", ""), body,
                                                 self.headers.get("Authorization", ""))
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(status, json.dumps(answer).encode(), "application/x-amz-json-1.1")
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}"
-        finally:
-            server.shutdown()
-            server.server_close()
+        with httpd.serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+            yield url
