@@ -343,10 +343,7 @@ def _check_gateway_alerts(report: Report, azure: AzureConfig, reader: Any,
                            f"not scoped to {gateway.name}", up)
             else:
                 report.add("azure", name, "metric alert", OK, f"enabled on {gateway.name}")
-    _check_health_alerts(report, azure, monitor)
-    if not watched:
-        return
-    for activity in activity_rules:
+    for activity in activity_rules if watched else []:
         name = names.activity_alert_name(activity.name)
         body = _get_or_none(monitor.activity_log_alerts, rg, name)
         if body is None:
@@ -363,6 +360,7 @@ def _check_gateway_alerts(report: Report, azure: AzureConfig, reader: Any,
         else:
             report.add("azure", name, "activity log alert", OK,
                        f"enabled on {len(watched)} gateway(s)")
+    _check_health_alerts(report, azure, monitor)
 
 
 def _check_health_alerts(report: Report, azure: AzureConfig, monitor: Any) -> None:
