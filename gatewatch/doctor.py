@@ -444,11 +444,13 @@ def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> 
     else:
         report.add("aws", group, "log group", OK, "exists")
     bgp_arn = None
-    if arn is not None and aws.bgp_logs and aws.bgp_log_group_name:
+    if aws.bgp_logs and aws.bgp_log_group_name:
         bgp_arn = reader.log_group_arn(aws.bgp_log_group_name)
         if bgp_arn is None:
             report.add("aws", aws.bgp_log_group_name, "BGP log group", MISSING,
                        "not found in " + aws.region, up)
+            if arn is not None:  # what the tunnels should still name: same account, region
+                bgp_arn = f"{arn.split(':log-group:')[0]}:log-group:{aws.bgp_log_group_name}"
         else:
             report.add("aws", aws.bgp_log_group_name, "BGP log group", OK,
                        "exists (gatewatch:aws.bgpLogGroupName)")

@@ -396,11 +396,18 @@ def test_aws_separate_bgp_log_group_ok_and_missing(
     assert code == 1
     missing = line(report, "BGP log group", BGP_GROUP)
     assert missing["status"] == "MISSING" and "pulumi up" in missing["fix"]
+    # the tunnels name the right (absent) group: their options are not blamed for it
+    assert line(report, "tunnel log options", "t1 ")["status"] == "OK"
     w.boto("logs").create_log_group(logGroupName=BGP_GROUP)
     code, report, _ = doctor(w, capsys)
     assert code == 0, report
     assert line(report, "BGP log group", BGP_GROUP)["status"] == "OK"
     assert line(report, "tunnel log options", "t1 ")["status"] == "OK"
+    # checked on its own: a lost tunnel-log group does not hide it
+    w.boto("logs").delete_log_group(logGroupName=w.log_group)
+    code, report, _ = doctor(w, capsys)
+    assert line(report, "log group")["status"] == "MISSING"
+    assert line(report, "BGP log group", BGP_GROUP)["status"] == "OK"
 
 
 def test_service_and_resource_health_alerts(estate: World,
