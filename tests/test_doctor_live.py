@@ -249,6 +249,12 @@ def test_a_refused_read_is_one_line_exit_2(estate: World,
 # --- metric and activity log alerts (components/metric_alerts.py) -----------------------------
 
 
+def checks_of(report: dict[str, object]) -> list[dict[str, str]]:
+    checks = report["checks"]
+    assert isinstance(checks, list)
+    return checks
+
+
 def test_metric_and_activity_alerts_ok_on_the_healthy_estate(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
     w = estate.healthy()
@@ -321,7 +327,7 @@ def test_rules_disabled_in_config_and_monitor_disable_gateways_are_not_checked(
         "properties"]["enabled"] = False
     code, report, _ = doctor(w, capsys)
     assert code == 0, report
-    targets = {c["target"] for c in report["checks"]}  # type: ignore[union-attr]
+    targets = {c["target"] for c in checks_of(report)}
     assert "gatewatch-bgp-peer-status-vpngw-hub-01" not in targets
     assert "gatewatch-gateway-deleted" not in targets
     assert line(report, "metric alert", "tunnel-ingress-packet-drops")["status"] == "OK"
@@ -333,11 +339,10 @@ def test_rules_disabled_in_config_and_monitor_disable_gateways_are_not_checked(
         w.azure.remove(w.activity_alert_id(rule))
     code, report, _ = doctor(w, capsys)
     assert code == 0, report
-    kinds = {c["check"] for c in report["checks"]}  # type: ignore[union-attr]
+    kinds = {c["check"] for c in checks_of(report)}
     assert "metric alert" not in kinds
     # (the Service/Resource Health alerts of gateway_maintenance.py do not honour the tag)
-    activity = {c["target"] for c in report["checks"]  # type: ignore[union-attr]
-                if c["check"] == "activity log alert"}
+    activity = {c["target"] for c in checks_of(report) if c["check"] == "activity log alert"}
     assert activity == {"gatewatch-vpn-gateway-maintenance", "gatewatch-vpn-gateway-health"}
 
 
