@@ -182,8 +182,10 @@ def aws_bgp_events(reader: Any, group: str, vpn_id: str, outside_ip: str,
                    start: dt.datetime, end: dt.datetime, sources: list[str],
                    notes: list[str]) -> list[Event]:
     """BGP-log events (FIELD-NOTES: type BGPStatus | RouteStatus, status, message) from
-    their own log group, when gatewatch:aws.bgpLogGroupName sends them there; the service
-    names the streams as for tunnel logs, so the same prefix finds the tunnel's."""
+    their own log group, when gatewatch:aws.bgpLogGroupName sends them there. The tunnel's
+    streams are looked up by the tunnel-log prefix (VPN id and outside IP, seed 003); that
+    the service names BGP-log streams the same way is an assumption not yet checked against
+    a live BGP log group."""
     from botocore.exceptions import ClientError
 
     prefix = names.aws_tunnel_stream_prefix(vpn_id, outside_ip)
