@@ -25,12 +25,14 @@ Freshness thresholds: only a source that logs on its own schedule can be "stale"
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gatewatch import facts
 from gatewatch.arm import parse_arm_id
+from gatewatch.aws_insights import health_event_pattern
 from gatewatch.aws_rollout import expected_tunnel_options
 from gatewatch.catalog import apply_overrides, deployable, load_catalog, load_saved_queries
 from gatewatch.config import AwsConfig, AzureConfig, GatewayConfig, StackConfig
@@ -155,6 +157,7 @@ def check_azure(report: Report, azure: AzureConfig, reader: Any, workspace_id: s
         _check_freshness(report, azure, reader, customer_id, expected, now)
     if azure.alerts is not None:
         _check_alerts(report, azure, reader, workspace_id)
+        _check_gateway_alerts(report, azure, reader, workspace_id)
 
 
 def freshness_query(now: dt.datetime) -> str:
@@ -206,8 +209,13 @@ def _check_alerts(report: Report, azure: AzureConfig, reader: Any, workspace_id:
     sub = parsed.subscription_id if parsed is not None else None
     monitor = reader.monitor(sub)
     features = {"vms"} if azure.vms else set()
-    rules = deployable(apply_overrides(load_catalog(), set(azure.alerts.disabled),
-                                       dict(azure.alerts.severities)), features)
+    # As __main__.py: the disabled/severities names of the metric and activity catalogs are
+    # applied by _check_gateway_alerts, not to the log search catalog (which rejects them).
+    catalog = load_catalog()
+    log_names = {rule.name for rule in catalog}
+    rules = deployable(apply_overrides(
+        catalog, set(azure.alerts.disabled) & log_names,
+        {k: v for k, v in azure.alerts.severities.items() if k in log_names}), features)
     scope = workspace_id if azure.alerts.role_scope == "workspace" else \
         workspace_id.split("/providers/")[0]
     principals: dict[str, bool] = {}
@@ -260,6 +268,133 @@ def _check_alerts(report: Report, azure: AzureConfig, reader: Any, workspace_id:
                    f"{receivers} receiver(s)")
 
 
+def gateway_tags(reader: Any, gateway: GatewayConfig) -> Mapping[str, str]:
+    """The gateway's tags as Azure has them (what components/metric_alerts.py reads to skip a
+    gateway tagged MonitorDisable); a gateway ARM does not know has none."""
+    from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
+
+    try:
+        body = reader.get_by_id(gateway.id.id, GATEWAY_API_VERSION)
+    except NotFound:
+        return {}
+    return {str(k): str(v) for k, v in (body.get("tags") or {}).items()}
+
+
+def _get_or_none(operations: Any, rg: str, name: str) -> dict[str, Any] | None:
+    try:
+        body: dict[str, Any] = operations.get(rg, name).as_dict()
+    except Exception as error:
+        if type(error).__name__ != "ResourceNotFoundError":
+            raise
+        return None
+    return body
+
+
+def _condition_resource_ids(node: Any) -> set[str]:
+    """Every `resourceId equals` value in an activity log alert's condition tree."""
+    found: set[str] = set()
+    if isinstance(node, Mapping):
+        if str(node.get("field") or "").lower() == "resourceid" and node.get("equals"):
+            found.add(str(node["equals"]).rstrip("/").lower())
+        for value in node.values():
+            found |= _condition_resource_ids(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _condition_resource_ids(item)
+    return found
+
+
+def _check_gateway_alerts(report: Report, azure: AzureConfig, reader: Any,
+                          workspace_id: str) -> None:
+    """The metric alerts (one per watched gateway and rule) and the activity log alerts
+    (one per rule, over the watched gateways) of components/metric_alerts.py. A gateway tagged
+    MonitorDisable gets none; a rule disabled in config (or in its catalog file) is deployed
+    disabled on purpose, so it is not checked."""
+    from gatewatch.metric_catalog import (
+        apply_activity_overrides,
+        apply_metric_overrides,
+        load_activity_catalog,
+        load_metric_catalog,
+    )
+
+    assert azure.alerts is not None
+    up = f"run `pulumi up --stack {report.stack}`"
+    rg = azure.resource_group_name
+    parsed = parse_arm_id(workspace_id)
+    monitor = reader.monitor(parsed.subscription_id if parsed is not None else None)
+    disabled = set(azure.alerts.disabled)
+    metric_rules = [r for r in apply_metric_overrides(
+        load_metric_catalog(), disabled, dict(azure.alerts.severities)) if r.enabled]
+    activity_rules = [r for r in apply_activity_overrides(load_activity_catalog(), disabled)
+                      if r.enabled]
+    watched = [g for g in azure.gateways
+               if not facts.monitor_disabled(gateway_tags(reader, g))]
+    enable = f"enable it, or list it in gatewatch:azure.alerts.disabled and {up}"
+    for gateway in watched:
+        for rule in metric_rules:
+            name = names.metric_alert_name(rule.name, gateway.name)
+            body = _get_or_none(monitor.metric_alerts, rg, name)
+            if body is None:
+                report.add("azure", name, "metric alert", MISSING, f"not in {rg}", up)
+            elif not body.get("enabled", True):
+                report.add("azure", name, "metric alert", WRONG, "disabled", enable)
+            elif not any(_same_id(s, gateway.id.id) for s in body.get("scopes") or []):
+                report.add("azure", name, "metric alert", WRONG,
+                           f"not scoped to {gateway.name}", up)
+            else:
+                report.add("azure", name, "metric alert", OK, f"enabled on {gateway.name}")
+    for activity in activity_rules if watched else []:
+        name = names.activity_alert_name(activity.name)
+        body = _get_or_none(monitor.activity_log_alerts, rg, name)
+        if body is None:
+            report.add("azure", name, "activity log alert", MISSING, f"not in {rg}", up)
+            continue
+        if not body.get("enabled", True):
+            report.add("azure", name, "activity log alert", WRONG, "disabled", enable)
+            continue
+        covered = _condition_resource_ids(body.get("condition"))
+        unwatched = [g.name for g in watched if g.id.key not in covered]
+        if unwatched:
+            report.add("azure", name, "activity log alert", WRONG,
+                       f"does not watch {', '.join(unwatched)}", up)
+        else:
+            report.add("azure", name, "activity log alert", OK,
+                       f"enabled on {len(watched)} gateway(s)")
+    _check_health_alerts(report, azure, monitor)
+
+
+def _check_health_alerts(report: Report, azure: AzureConfig, monitor: Any) -> None:
+    """The Service Health (planned maintenance) and Resource Health activity log alerts of
+    components/gateway_maintenance.py, deployed with the action group. Both are scoped to the
+    deploying subscription: the Resource Health one must name every gateway of that
+    subscription (gateways of other subscriptions cannot be covered, as the program warns)."""
+    up = f"run `pulumi up --stack {report.stack}`"
+    rg = azure.resource_group_name
+    for name in (names.SERVICE_HEALTH_ALERT, names.RESOURCE_HEALTH_ALERT):
+        body = _get_or_none(monitor.activity_log_alerts, rg, name)
+        if body is None:
+            report.add("azure", name, "activity log alert", MISSING, f"not in {rg}", up)
+            continue
+        if not body.get("enabled", True):
+            report.add("azure", name, "activity log alert", WRONG, "disabled", up)
+            continue
+        if name == names.SERVICE_HEALTH_ALERT:
+            report.add("azure", name, "activity log alert", OK,
+                       "enabled; Service Health maintenance")
+            continue
+        subs = {str(s).strip("/").split("/")[1].lower() for s in body.get("scopes") or []
+                if str(s).lower().startswith("/subscriptions/")}
+        covered = _condition_resource_ids(body.get("condition"))
+        unwatched = [g.name for g in azure.gateways
+                     if g.id.subscription_id.lower() in subs and g.id.key not in covered]
+        if unwatched:
+            report.add("azure", name, "activity log alert", WRONG,
+                       f"does not watch {', '.join(unwatched)}", up)
+        else:
+            report.add("azure", name, "activity log alert", OK,
+                       "enabled; Resource Health of the gateways")
+
+
 def _has_reader(reader: Any, cache: dict[str, bool], sub: str | None, scope: str,
                 principal_id: str) -> bool:
     if principal_id not in cache:
@@ -309,11 +444,16 @@ def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> 
     else:
         report.add("aws", group, "log group", OK, "exists")
     bgp_arn = None
-    if arn is not None and aws.bgp_logs and aws.bgp_log_group_name:
+    if aws.bgp_logs and aws.bgp_log_group_name:
         bgp_arn = reader.log_group_arn(aws.bgp_log_group_name)
         if bgp_arn is None:
             report.add("aws", aws.bgp_log_group_name, "BGP log group", MISSING,
                        "not found in " + aws.region, up)
+            if arn is not None:  # what the tunnels should still name: same account, region
+                bgp_arn = f"{arn.split(':log-group:')[0]}:log-group:{aws.bgp_log_group_name}"
+        else:
+            report.add("aws", aws.bgp_log_group_name, "BGP log group", OK,
+                       "exists (gatewatch:aws.bgpLogGroupName)")
     views, missing = reader.connections(aws.vpn_connections)
     for vpn_id in missing:
         report.add("aws", vpn_id, "VPN connection", MISSING, "not found (or deleted)",
@@ -365,6 +505,42 @@ def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> 
             report.add("aws", alarm, "alarm", OK, "exists")
         else:
             report.add("aws", alarm, "alarm", MISSING, "not found in " + aws.region, up)
+    _check_maintenance_rule(report, aws, reader)
+
+
+def _check_maintenance_rule(report: Report, aws: AwsConfig, reader: Any) -> None:
+    """The EventBridge rule that forwards AWS Health scheduled changes for Site-to-Site VPN
+    to the alarm topic (components/aws_tunnel_logs.py): exists, enabled, the kit's pattern,
+    and a target that is the stack's alarm topic in the stack's region."""
+    up = f"run `pulumi up --stack {report.stack}`"
+    rule_name = names.aws_maintenance_rule_name(report.stack)
+    topic = names.aws_alarm_topic_name(report.stack)
+    check = "AWS Health rule"
+    rule = reader.event_rule(rule_name)
+    if rule is None:
+        report.add("aws", rule_name, check, MISSING, "not found in " + aws.region, up)
+        return
+    if rule.get("State") != "ENABLED":
+        report.add("aws", rule_name, check, WRONG, f"state {rule.get('State')}", up)
+        return
+    try:
+        pattern = json.loads(rule.get("EventPattern") or "null")
+    except ValueError:
+        pattern = None
+    if pattern != json.loads(health_event_pattern()):
+        report.add("aws", rule_name, check, WRONG,
+                   "event pattern is not AWS Health VPN scheduled changes", up)
+        return
+    targets = reader.event_target_arns(rule_name)
+    if not any(_is_topic(arn, aws.region, topic) for arn in targets):
+        report.add("aws", rule_name, check, WRONG, f"does not target SNS topic {topic}", up)
+        return
+    report.add("aws", rule_name, check, OK, f"VPN scheduled changes to {topic}")
+
+
+def _is_topic(arn: str, region: str, topic: str) -> bool:
+    parts = arn.split(":")  # arn:partition:sns:region:account:name
+    return len(parts) == 6 and parts[2] == "sns" and parts[3] == region and parts[5] == topic
 
 
 # --- entry ------------------------------------------------------------------------------------

@@ -22,8 +22,10 @@ import boto3
 import pytest
 
 from gatewatch import facts
+from gatewatch.aws_insights import health_event_pattern
 from gatewatch.catalog import deployable, load_catalog
 from gatewatch.live import names
+from gatewatch.metric_catalog import load_activity_catalog, load_metric_catalog
 from tests.standins.azure import AzureStandIn
 from tests.standins.ec2 import Ec2StandIn
 from tests.standins.health import HealthStandIn
@@ -34,6 +36,7 @@ RG = "rg-gatewatch-live"
 STACK = "live"
 GW_ID = (f"/subscriptions/{SUB}/resourceGroups/rg-hub-network/providers/"
          "Microsoft.Network/virtualNetworkGateways/vpngw-hub-01")
+GW_NAME = "vpngw-hub-01"
 GW_RESOURCE = "VPNGW-HUB-01"  # AzureDiagnostics.Resource: the gateway name, upper case
 WS_ID = (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/"
          "Microsoft.OperationalInsights/workspaces/log-gatewatch-live")
@@ -208,6 +211,8 @@ class World:
                 "details": "AWS tunnel is sending DPD request", "dpd_enabled": True,
                 "nat_t_detected": False, "ike_phase1_state": "established",
                 "ike_phase2_state": "established"})])
+        self.healthy_gateway_alerts()
+        self.healthy_maintenance_rule()
         cw = self.boto("cloudwatch")
         for name in [*(names.aws_tunnel_alarm_name(VPN, t) for t in (1, 2)),
                      names.aws_negotiation_alarm_name(STACK)]:
@@ -215,6 +220,87 @@ class World:
                                 Statistic="Maximum", Period=300, EvaluationPeriods=2,
                                 Threshold=1, ComparisonOperator="LessThanThreshold")
         return self
+
+
+    # --- what components/metric_alerts.py and the AWS Health rule leave ------------------
+
+    def metric_alert_id(self, rule: str) -> str:
+        return (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Insights/"
+                f"metricAlerts/{names.metric_alert_name(rule, GW_NAME)}")
+
+    def activity_alert_id(self, rule: str) -> str:
+        return (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Insights/"
+                f"activityLogAlerts/{names.activity_alert_name(rule)}")
+
+    def metric_rules(self) -> list[str]:
+        return [r.name for r in load_metric_catalog() if r.enabled]
+
+    def activity_rules(self) -> list[str]:
+        return [r.name for r in load_activity_catalog() if r.enabled]
+
+    def healthy_gateway_alerts(self) -> None:
+        a = self.azure
+        a.put(GW_ID, {"name": GW_NAME, "type": "Microsoft.Network/virtualNetworkGateways",
+                      "location": "japaneast", "tags": {"environment": "live"},
+                      "properties": {"vpnType": "RouteBased", "gatewayType": "Vpn"}})
+        group_id = (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Insights/"
+                    f"actionGroups/{names.action_group_name()}")
+        for rule in load_metric_catalog():
+            if not rule.enabled:
+                continue
+            a.put(self.metric_alert_id(rule.name), {
+                "name": names.metric_alert_name(rule.name, GW_NAME), "location": "global",
+                "type": "Microsoft.Insights/metricAlerts",
+                "properties": {
+                    "description": rule.displayName, "severity": rule.severity,
+                    "enabled": True, "scopes": [GW_ID],
+                    "evaluationFrequency": rule.evaluationFrequency,
+                    "windowSize": rule.windowSize, "autoMitigate": rule.autoMitigate,
+                    "criteria": {"odata.type": "Microsoft.Azure.Monitor."
+                                               "SingleResourceMultipleMetricCriteria",
+                                 "allOf": []},
+                    "actions": [{"actionGroupId": group_id}]}})
+        for activity in load_activity_catalog():
+            if not activity.enabled:
+                continue
+            a.put(self.activity_alert_id(activity.name), {
+                "name": names.activity_alert_name(activity.name), "location": "Global",
+                "type": "Microsoft.Insights/ActivityLogAlerts",
+                "properties": {
+                    "enabled": True, "scopes": [f"/subscriptions/{SUB}"],
+                    "condition": {"allOf": [
+                        {"field": "category", "equals": activity.category},
+                        {"field": "operationName", "equals": activity.operationName},
+                        {"field": "status", "equals": activity.status},
+                        {"anyOf": [{"field": "resourceId", "equals": GW_ID}]}]},
+                    "actions": {"actionGroups": [{"actionGroupId": group_id}]}}})
+
+        # components/gateway_maintenance.py: Service Health and Resource Health alerts
+        for name, condition in (
+                (names.SERVICE_HEALTH_ALERT, [
+                    {"field": "category", "equals": "ServiceHealth"},
+                    {"field": "properties.incidentType", "equals": "Maintenance"}]),
+                (names.RESOURCE_HEALTH_ALERT, [
+                    {"field": "category", "equals": "ResourceHealth"},
+                    {"anyOf": [{"field": "resourceId", "equals": GW_ID}]},
+                    {"anyOf": [{"field": "status", "equals": "Active"},
+                               {"field": "status", "equals": "Resolved"}]}])):
+            a.put(self.health_alert_id(name), {
+                "name": name, "location": "Global", "type": "Microsoft.Insights/ActivityLogAlerts",
+                "properties": {"enabled": True, "scopes": [f"/subscriptions/{SUB}"],
+                               "condition": {"allOf": condition},
+                               "actions": {"actionGroups": [{"actionGroupId": group_id}]}}})
+
+    def health_alert_id(self, name: str) -> str:
+        return (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Insights/"
+                f"activityLogAlerts/{name}")
+
+    def healthy_maintenance_rule(self) -> None:
+        topic = self.boto("sns").create_topic(Name=names.aws_alarm_topic_name(STACK))
+        events = self.boto("events")
+        rule = names.aws_maintenance_rule_name(STACK)
+        events.put_rule(Name=rule, EventPattern=health_event_pattern(), State="ENABLED")
+        events.put_targets(Rule=rule, Targets=[{"Id": "alarms", "Arn": topic["TopicArn"]}])
 
 
 def reset_moto(url: str) -> None:
@@ -244,6 +330,7 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Ite
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH", moto_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", ec2_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_HEALTH", health_url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", moto_url)
         monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.azure or ~/.aws from the machine
         yield World(tmp_path, moto_url, azure, ec2, health,
                     dt.datetime.now(dt.UTC).replace(microsecond=0))

@@ -34,9 +34,10 @@ def test_healthy_estate_is_all_ok_and_ran_the_kits_saved_query(
     text = capsys.readouterr().out
     assert code == 0, text
     assert "all OK" in text and "STALE" not in text.split("STATUS")[1].replace("STALE", "", 0)
-    # 1 setting + 5 categories + 4 rules + action group; log group + 2x2 tunnel lines
-    # + 2 lifecycle-control lines + 3 alarms
-    assert text.count("\nOK ") == 1 + 5 + 4 + 1 + 1 + 4 + 2 + 3
+    # 1 setting + 5 categories + 4 rules + action group + 6 metric alerts (the catalog's
+    # enabled ones) + 2 activity log alerts + 2 health alerts; log group + 2x2 tunnel lines
+    # + 2 lifecycle-control lines + 3 alarms + the AWS Health rule
+    assert text.count("\nOK ") == 1 + 5 + 4 + 1 + 6 + 2 + 2 + 1 + 4 + 2 + 3 + 1
     # the query that ran is queries/diagnostics-freshness.yaml with its two time bounds bound
     (query,) = w.azure.queries
     assert "summarize LastRecord = max(TimeGenerated), Records = count() by _ResourceId" in query
@@ -230,3 +231,195 @@ def test_a_refused_read_is_one_line_exit_2(estate: World,
     assert code == 2 and report == {}
     assert err.startswith("error: Azure answered 403 AuthorizationFailed") and "Reader" in err
     assert "Traceback" not in err and w.azure.token not in err
+
+
+# --- metric and activity log alerts (components/metric_alerts.py) -----------------------------
+
+
+def checks_of(report: dict[str, object]) -> list[dict[str, str]]:
+    checks = report["checks"]
+    assert isinstance(checks, list)
+    return checks
+
+
+def test_metric_and_activity_alerts_ok_on_the_healthy_estate(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    w = estate.healthy()
+    code, report, _ = doctor(w, capsys)
+    assert code == 0
+    checks = report["checks"]
+    assert isinstance(checks, list)
+    metric = sorted(c["target"] for c in checks if c["check"] == "metric alert")
+    assert metric == sorted(f"gatewatch-{r}-vpngw-hub-01" for r in w.metric_rules())
+    # rules off in their catalog file (enabled: false) are deployed disabled: not checked
+    assert not any("tunnel-egress-idle" in t for t in metric)
+    bgp = line(report, "metric alert", "gatewatch-bgp-peer-status-vpngw-hub-01")
+    assert (bgp["status"], bgp["detail"]) == ("OK", "enabled on vpngw-hub-01")
+    deleted = line(report, "activity log alert", "gatewatch-gateway-deleted")
+    assert (deleted["status"], deleted["detail"]) == ("OK", "enabled on 1 gateway(s)")
+    assert line(report, "activity log alert", "gateway-config-written")["status"] == "OK"
+
+
+def test_metric_and_activity_alerts_missing_and_disabled(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    w = estate.healthy()
+    w.azure.remove(w.metric_alert_id("bgp-peer-status"))
+    w.azure.resources[w.metric_alert_id("tunnel-ingress-packet-drops").lower()][
+        "properties"]["enabled"] = False
+    w.azure.remove(w.activity_alert_id("gateway-deleted"))
+    w.azure.resources[w.activity_alert_id("gateway-config-written").lower()][
+        "properties"]["enabled"] = False
+    code, report, _ = doctor(w, capsys)
+    assert code == 1
+    missing = line(report, "metric alert", "bgp-peer-status")
+    assert missing["status"] == "MISSING" and "pulumi up --stack live" in missing["fix"]
+    disabled = line(report, "metric alert", "tunnel-ingress-packet-drops")
+    assert (disabled["status"], disabled["detail"]) == ("WRONG", "disabled")
+    assert "gatewatch:azure.alerts.disabled" in disabled["fix"]
+    assert line(report, "metric alert", "tunnel-egress-packet-drops")["status"] == "OK"
+    assert line(report, "activity log alert", "gateway-deleted")["status"] == "MISSING"
+    written = line(report, "activity log alert", "gateway-config-written")
+    assert (written["status"], written["detail"]) == ("WRONG", "disabled")
+    # the reads went through azure-mgmt-monitor to the two ARM resource types
+    paths = {p.lower() for _, p in w.azure.requests}
+    assert w.metric_alert_id("bgp-peer-status").lower() in paths
+    assert w.activity_alert_id("gateway-deleted").lower() in paths
+
+
+def test_metric_alert_on_another_scope_and_activity_alert_not_watching_the_gateway(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    w = estate.healthy()
+    props = w.azure.resources[w.metric_alert_id("bgp-peer-status").lower()]["properties"]
+    props["scopes"] = [GW_ID.replace("vpngw-hub-01", "vpngw-other")]
+    cond = w.azure.resources[w.activity_alert_id("gateway-deleted").lower()]["properties"][
+        "condition"]["allOf"]
+    cond[-1]["anyOf"] = [{"field": "resourceId", "equals": "/subscriptions/x/other"}]
+    code, report, _ = doctor(w, capsys)
+    assert code == 1
+    scoped = line(report, "metric alert", "bgp-peer-status")
+    assert (scoped["status"], scoped["detail"]) == ("WRONG", "not scoped to vpngw-hub-01")
+    watch = line(report, "activity log alert", "gateway-deleted")
+    assert (watch["status"], watch["detail"]) == ("WRONG", "does not watch vpngw-hub-01")
+
+
+def test_rules_disabled_in_config_and_monitor_disable_gateways_are_not_checked(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    w = estate.healthy()
+    w.config_file.write_text(w.config_file.read_text().replace(
+        "    alerts:\n", "    alerts:\n      disabled:\n        - bgp-peer-status\n"
+        "        - gateway-deleted\n"), encoding="utf-8")
+    w.azure.resources[w.metric_alert_id("bgp-peer-status").lower()][
+        "properties"]["enabled"] = False
+    w.azure.resources[w.activity_alert_id("gateway-deleted").lower()][
+        "properties"]["enabled"] = False
+    code, report, _ = doctor(w, capsys)
+    assert code == 0, report
+    targets = {c["target"] for c in checks_of(report)}
+    assert "gatewatch-bgp-peer-status-vpngw-hub-01" not in targets
+    assert "gatewatch-gateway-deleted" not in targets
+    assert line(report, "metric alert", "tunnel-ingress-packet-drops")["status"] == "OK"
+    # AMBA's opt-out tag on the gateway: the program deploys neither kind for it
+    w.azure.resources[GW_ID.lower()]["tags"] = {"MonitorDisable": "true"}
+    for rule in w.metric_rules():
+        w.azure.remove(w.metric_alert_id(rule))
+    for rule in w.activity_rules():
+        w.azure.remove(w.activity_alert_id(rule))
+    code, report, _ = doctor(w, capsys)
+    assert code == 0, report
+    kinds = {c["check"] for c in checks_of(report)}
+    assert "metric alert" not in kinds
+    # (the Service/Resource Health alerts of gateway_maintenance.py do not honour the tag)
+    activity = {c["target"] for c in checks_of(report) if c["check"] == "activity log alert"}
+    assert activity == {"gatewatch-vpn-gateway-maintenance", "gatewatch-vpn-gateway-health"}
+
+
+# --- AWS Health rule and the BGP log group (components/aws_tunnel_logs.py) --------------------
+
+
+def test_aws_health_rule_ok_missing_disabled_and_wrong_target(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    w = estate.healthy()
+    rule = f"gatewatch-vpn-maintenance-{STACK}"
+    code, report, _ = doctor(w, capsys)
+    assert code == 0
+    ok = line(report, "AWS Health rule", rule)
+    assert (ok["status"], ok["detail"]) == (
+        "OK", f"VPN scheduled changes to gatewatch-vpn-alarms-{STACK}")
+    events = w.boto("events")
+    other = w.boto("sns").create_topic(Name="someone-elses-topic")["TopicArn"]
+    events.put_targets(Rule=rule, Targets=[{"Id": "alarms", "Arn": other}])
+    code, report, _ = doctor(w, capsys)
+    target = line(report, "AWS Health rule", rule)
+    assert code == 1 and target["status"] == "WRONG"
+    assert target["detail"] == f"does not target SNS topic gatewatch-vpn-alarms-{STACK}"
+    events.disable_rule(Name=rule)
+    code, report, _ = doctor(w, capsys)
+    state = line(report, "AWS Health rule", rule)
+    assert (state["status"], state["detail"]) == ("WRONG", "state DISABLED")
+    events.put_rule(Name=rule, EventPattern='{"source": ["aws.ec2"]}', State="ENABLED")
+    code, report, _ = doctor(w, capsys)
+    assert "event pattern" in line(report, "AWS Health rule", rule)["detail"]
+    events.remove_targets(Rule=rule, Ids=["alarms"])
+    events.delete_rule(Name=rule)
+    code, report, _ = doctor(w, capsys)
+    missing = line(report, "AWS Health rule", rule)
+    assert code == 1 and missing["status"] == "MISSING" and "pulumi up" in missing["fix"]
+
+
+BGP_GROUP = "/aws/vendedlogs/gatewatch/live-bgp"
+
+
+def with_bgp_log_group(w: World) -> World:
+    """The stack sends BGP logs to their own group (gatewatch:aws.bgpLogGroupName) and the
+    tunnels log BGP there, as the rollout leaves them."""
+    w.config_file.write_text(w.config_file.read_text().replace(
+        "    vpnConnections:\n", f"    bgpLogGroupName: {BGP_GROUP}\n    vpnConnections:\n"),
+        encoding="utf-8")
+    arn = w.log_group_arn.replace(w.log_group, BGP_GROUP)
+    for ip in w.tunnel_ips():
+        w.ec2._tunnel(VPN, ip).log_options["BgpLogGroupArn"] = arn
+    return w
+
+
+def test_aws_separate_bgp_log_group_ok_and_missing(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    w = with_bgp_log_group(estate.healthy())
+    code, report, _ = doctor(w, capsys)
+    assert code == 1
+    missing = line(report, "BGP log group", BGP_GROUP)
+    assert missing["status"] == "MISSING" and "pulumi up" in missing["fix"]
+    # the tunnels name the right (absent) group: their options are not blamed for it
+    assert line(report, "tunnel log options", "t1 ")["status"] == "OK"
+    w.boto("logs").create_log_group(logGroupName=BGP_GROUP)
+    code, report, _ = doctor(w, capsys)
+    assert code == 0, report
+    assert line(report, "BGP log group", BGP_GROUP)["status"] == "OK"
+    assert line(report, "tunnel log options", "t1 ")["status"] == "OK"
+    # checked on its own: a lost tunnel-log group does not hide it
+    w.boto("logs").delete_log_group(logGroupName=w.log_group)
+    code, report, _ = doctor(w, capsys)
+    assert line(report, "log group")["status"] == "MISSING"
+    assert line(report, "BGP log group", BGP_GROUP)["status"] == "OK"
+
+
+def test_service_and_resource_health_alerts(estate: World,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    w = estate.healthy()
+    code, report, _ = doctor(w, capsys)
+    assert code == 0
+    assert line(report, "activity log alert", "gatewatch-vpn-gateway-maintenance")[
+        "status"] == "OK"
+    assert line(report, "activity log alert", "gatewatch-vpn-gateway-health")["status"] == "OK"
+    w.azure.remove(w.health_alert_id("gatewatch-vpn-gateway-maintenance"))
+    health = w.azure.resources[w.health_alert_id("gatewatch-vpn-gateway-health").lower()]
+    health["properties"]["condition"]["allOf"][1]["anyOf"] = []
+    code, report, _ = doctor(w, capsys)
+    assert code == 1
+    assert line(report, "activity log alert", "gatewatch-vpn-gateway-maintenance")[
+        "status"] == "MISSING"
+    watch = line(report, "activity log alert", "gatewatch-vpn-gateway-health")
+    assert (watch["status"], watch["detail"]) == ("WRONG", "does not watch vpngw-hub-01")
+    health["properties"]["enabled"] = False
+    code, report, _ = doctor(w, capsys)
+    off = line(report, "activity log alert", "gatewatch-vpn-gateway-health")
+    assert (off["status"], off["detail"]) == ("WRONG", "disabled")

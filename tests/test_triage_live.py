@@ -11,7 +11,7 @@ import pytest
 
 from gatewatch.catalog import load_saved_queries
 from gatewatch.cli import main
-from tests.live_world import GW_ID, World
+from tests.live_world import GW_ID, VPN, World, ms
 from tests.triage_scenarios import SCENARIOS, build
 
 
@@ -145,3 +145,43 @@ def test_bad_arguments_exit_2_naming_the_flag(
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith(f"error: {flag}") and "Traceback" not in err
+
+
+def test_aws_bgp_events_read_from_their_own_log_group_when_configured(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "same-instance")
+    bgp_group = "/aws/vendedlogs/gatewatch/live-bgp"
+    logs = estate.boto("logs")
+    logs.create_log_group(logGroupName=bgp_group)
+    ip = estate.tunnel_ips()[0]
+    at = estate.now - dt.timedelta(hours=1)
+    logs.create_log_stream(logGroupName=bgp_group, logStreamName=f"{VPN}-{ip}-bgp")
+    logs.put_log_events(logGroupName=bgp_group, logStreamName=f"{VPN}-{ip}-bgp", logEvents=[
+        {"timestamp": ms(at), "message": json.dumps({
+            "resource_id": VPN, "event_timestamp": int(at.timestamp()), "type": "BGPStatus",
+            "status": "DOWN", "message": "BGP session to 169.254.21.1 went down"})},
+        {"timestamp": ms(at) + 30_000, "message": json.dumps({
+            "resource_id": VPN, "event_timestamp": int(at.timestamp()) + 30,
+            "type": "BGPStatus", "status": "UP",
+            "message": "BGP session to 169.254.21.1 established"})}])
+
+    def aws_bgp(result: Any) -> list[str]:
+        return [e["text"] for e in result["events"]
+                if e["cloud"] == "aws" and e["kind"] == "bgp"]
+
+    code, result, err = run_triage(estate, capsys)
+    assert code == 0, err
+    assert aws_bgp(result) == []  # not configured: the separate group is not read
+    estate.config_file.write_text(estate.config_file.read_text().replace(
+        "    vpnConnections:\n", f"    bgpLogGroupName: {bgp_group}\n    vpnConnections:\n"),
+        encoding="utf-8")
+    code, result, err = run_triage(estate, capsys)
+    assert code == 0, err
+    assert aws_bgp(result) == ["DOWN BGP session to 169.254.21.1 went down",
+                               "UP BGP session to 169.254.21.1 established"]
+    assert any(bgp_group in s and "BGP logs" in s for s in result["sources"])
+    # a configured group that is not there is a note, not a failure
+    logs.delete_log_group(logGroupName=bgp_group)
+    code, result, err = run_triage(estate, capsys)
+    assert code == 0, err
+    assert any(f"BGP log group {bgp_group} not found" in n for n in result["notes"])

@@ -1,9 +1,10 @@
 """AWS reads for `doctor` and `triage`, through boto3.
 
 Endpoints: botocore's own service-specific variables (AWS_ENDPOINT_URL_EC2,
-AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL_HEALTH, or
-AWS_ENDPOINT_URL for all) point the clients anywhere, the tests' stand-ins included; the stack's
-`gatewatch:aws.ec2EndpointUrl` (the rollout's EC2 endpoint) is honoured for EC2 too.
+AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL_HEALTH,
+AWS_ENDPOINT_URL_EVENTBRIDGE, or AWS_ENDPOINT_URL for all) point the clients anywhere, the
+tests' stand-ins included; the stack's `gatewatch:aws.ec2EndpointUrl` (the rollout's EC2
+endpoint) is honoured for EC2 too.
 Credentials come from the usual chain (AWS_PROFILE, `aws configure`, SSO, instance roles) and
 are never printed.
 """
@@ -110,3 +111,17 @@ class AwsReader:
             for page in paginator.paginate(AlarmNames=list(names[i:i + 100])):
                 found.update(a["AlarmName"] for a in page.get("MetricAlarms", []))
         return found
+
+    def event_rule(self, name: str) -> dict[str, Any] | None:
+        """EventBridge DescribeRule on the default bus; None when there is no such rule."""
+        client = self.client("events")
+        try:
+            rule: dict[str, Any] = client.describe_rule(Name=name)
+        except client.exceptions.ResourceNotFoundException:
+            return None
+        return rule
+
+    def event_target_arns(self, rule: str) -> list[str]:
+        paginator = self.client("events").get_paginator("list_targets_by_rule")
+        return [str(t["Arn"]) for page in paginator.paginate(Rule=rule)
+                for t in page.get("Targets", [])]

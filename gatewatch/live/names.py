@@ -29,6 +29,21 @@ def identity_name() -> str:
     return f"id-{ALERTS_COMPONENT}"
 
 
+def metric_alert_name(rule: str, gateway_name: str) -> str:
+    """components/metric_alerts.py: one metric alert per watched gateway and rule."""
+    return f"gatewatch-{rule}-{gateway_name}"
+
+
+# components/gateway_maintenance.py: the Service Health and Resource Health activity log alerts
+SERVICE_HEALTH_ALERT = "gatewatch-vpn-gateway-maintenance"
+RESOURCE_HEALTH_ALERT = "gatewatch-vpn-gateway-health"
+
+
+def activity_alert_name(rule: str) -> str:
+    """components/metric_alerts.py: one activity log alert per rule."""
+    return f"gatewatch-{rule}"
+
+
 def workspace_id(azure: AzureConfig, subscription_id: str) -> str:
     """The workspace's ARM id: the adopted one, or the one the kit creates in the deploying
     subscription under gatewatch:azure.resourceGroupName."""
@@ -49,6 +64,17 @@ def aws_tunnel_alarm_name(vpn_id: str, tunnel: int) -> str:
 
 def aws_negotiation_alarm_name(stack: str) -> str:
     return f"gatewatch-vpn-negotiation-failures-{stack}"
+
+
+def aws_alarm_topic_name(stack: str) -> str:
+    """components/aws_tunnel_logs.py: the SNS topic the alarms and AWS Health rule publish to."""
+    return f"gatewatch-vpn-alarms-{stack}"
+
+
+def aws_maintenance_rule_name(stack: str) -> str:
+    """components/aws_tunnel_logs.py: the EventBridge rule for AWS Health VPN scheduled
+    changes."""
+    return f"gatewatch-vpn-maintenance-{stack}"
 
 
 def aws_tunnel_stream_prefix(vpn_id: str, outside_ip: str) -> str:

@@ -3,7 +3,8 @@
 Azure: the kit's saved queries (queries/*.yaml), bound with `gatewatch.live.kqlbind` (the
 text that runs is the catalog's): tunnel-history, gateway-diagnostic-log, route-bgp-history,
 ike-parse. The IKE failure pattern is the ike-negotiation-failure alert's own tunable.
-AWS: the tunnel's activity-log stream (CloudWatch Logs), DescribeVpnConnections for the
+AWS: the tunnel's activity-log stream (CloudWatch Logs; BGP logs there too, or in their own
+group when gatewatch:aws.bgpLogGroupName is set), DescribeVpnConnections for the
 tunnel's current state, and AWS Health events for the VPN service.
 """
 
@@ -149,9 +150,8 @@ def aws_tunnel_events(reader: Any, group: str, vpn_id: str, outside_ip: str,
     for item in raw_events:
         data = _aws_message(item["message"])
         when = dt.datetime.fromtimestamp(item["timestamp"] / 1000, tz=dt.UTC)
-        if "type" in data and data.get("type") in ("BGPStatus", "RouteStatus"):
-            events.append(Event(when, AWS, BGP, f"{data.get('status', '')} "
-                                f"{data.get('message', '')}".strip(), "AWS BGP log", lane))
+        if _is_bgp(data):
+            events.append(_bgp_event(when, data, lane))
             continue
         details = str(data.get("details", ""))
         phase2 = data.get("ike_phase2_state")
@@ -166,6 +166,47 @@ def aws_tunnel_events(reader: Any, group: str, vpn_id: str, outside_ip: str,
             state = str(phase2)
         text = details or f"phase 2 {phase2}"
         events.append(Event(when, AWS, kind, text, f"tunnel log {prefix}", lane))
+    return events
+
+
+def _is_bgp(data: Mapping[str, Any]) -> bool:
+    return data.get("type") in ("BGPStatus", "RouteStatus")
+
+
+def _bgp_event(when: dt.datetime, data: Mapping[str, Any], lane: str) -> Event:
+    return Event(when, AWS, BGP, f"{data.get('status', '')} {data.get('message', '')}".strip(),
+                 "AWS BGP log", lane)
+
+
+def aws_bgp_events(reader: Any, group: str, vpn_id: str, outside_ip: str,
+                   start: dt.datetime, end: dt.datetime, sources: list[str],
+                   notes: list[str]) -> list[Event]:
+    """BGP-log events (FIELD-NOTES: type BGPStatus | RouteStatus, status, message) from
+    their own log group, when gatewatch:aws.bgpLogGroupName sends them there. The tunnel's
+    streams are looked up by the tunnel-log prefix (VPN id and outside IP, seed 003); that
+    the service names BGP-log streams the same way is an assumption not yet checked against
+    a live BGP log group."""
+    from botocore.exceptions import ClientError
+
+    prefix = names.aws_tunnel_stream_prefix(vpn_id, outside_ip)
+    sources.append(f"CloudWatch Logs {group} {prefix}* (BGP logs)")
+    lane = f"AWS {vpn_id} {outside_ip}"
+    events: list[Event] = []
+    try:
+        raw_events = sorted(reader.events(group, prefix, int(start.timestamp() * 1000),
+                                          int(end.timestamp() * 1000)),
+                            key=lambda e: e["timestamp"])
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code != "ResourceNotFoundException":
+            raise
+        notes.append(f"AWS: BGP log group {group} not found ({code}); no AWS BGP events")
+        return []
+    for item in raw_events:
+        data = _aws_message(item["message"])
+        if _is_bgp(data):
+            when = dt.datetime.fromtimestamp(item["timestamp"] / 1000, tz=dt.UTC)
+            events.append(_bgp_event(when, data, lane))
     return events
 
 

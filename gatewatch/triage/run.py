@@ -37,6 +37,10 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
             group = names.aws_log_group_name(config.aws, stack)
             events += collect.aws_tunnel_events(aws_reader, group, view.vpn_connection_id,
                                                 tun.outside_ip, start, end, sources)
+            bgp_group = config.aws.bgp_log_group_name
+            if config.aws.bgp_logs and bgp_group and bgp_group != group:
+                events += collect.aws_bgp_events(aws_reader, bgp_group, view.vpn_connection_id,
+                                                 tun.outside_ip, start, end, sources, notes)
             events += collect.aws_replacement_events(aws_reader, view.vpn_connection_id,
                                                      tun.outside_ip, start, end, sources, notes)
             events += collect.aws_health_events(aws_reader, [view.vpn_connection_id], start,
