@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final
 
 from pydantic import (
     AfterValidator,
@@ -332,7 +332,29 @@ class WorkspaceConfig(_Model):
         return self
 
 
-class GatewayConfig(_Model):
+class _ArmTarget(_Model):
+    """A config entry that points at an Azure resource by its ARM id (`id`), with where it
+    sits in config (`gatewatch:azure.gateways[1]`, set by AzureConfig) for messages."""
+
+    if TYPE_CHECKING:
+        id: ArmId  # declared, typed and validated by each subclass
+
+    _key_path: str = PrivateAttr("")
+
+    @property
+    def key_path(self) -> str:
+        return self._key_path
+
+    @property
+    def name(self) -> str:
+        return self.id.name
+
+    @property
+    def resource_group(self) -> str:
+        return self.id.resource_group
+
+
+class GatewayConfig(_ArmTarget):
     """A VPN gateway to watch. `vpn_type` None means: ask Azure through the provider lookup."""
 
     example: ClassVar[str] = "{id: /subscriptions/.../virtualNetworkGateways/vpngw01}"
@@ -354,20 +376,6 @@ class GatewayConfig(_Model):
         description="The gateway's Azure tags as the offline plan assumes them (pulumi "
                     "preview/up read the real ones); MonitorDisable: \"true\" skips its metric "
                     "and activity log alerts.")
-    _key_path: str = PrivateAttr("")
-
-    @property
-    def key_path(self) -> str:
-        """Where the gateway is in config (`gatewatch:azure.gateways[1]`), for messages."""
-        return self._key_path
-
-    @property
-    def name(self) -> str:
-        return self.id.name
-
-    @property
-    def resource_group(self) -> str:
-        return self.id.resource_group
 
 
 class DiagnosticsConfig(_Model):
@@ -447,7 +455,7 @@ class AlertsConfig(_Model):
         return value
 
 
-class VmConfig(_Model):
+class VmConfig(_ArmTarget):
     """A Windows VM whose scheduled events are mailed (seed 002). `os_type` None: read from
     Azure by the lookup (a Linux VM fails the run there); the flags skip what is managed
     elsewhere."""
@@ -461,19 +469,6 @@ class VmConfig(_Model):
         default=False, description="true: the Azure Monitor agent is deployed by someone else.")
     scheduled_events_service_installed: StrictBool = Field(
         default=False, description="true: the scheduled-events service is already installed.")
-    _key_path: str = PrivateAttr("")
-
-    @property
-    def key_path(self) -> str:
-        return self._key_path
-
-    @property
-    def name(self) -> str:
-        return self.id.name
-
-    @property
-    def resource_group(self) -> str:
-        return self.id.resource_group
 
     @field_validator("os_type")
     @classmethod
