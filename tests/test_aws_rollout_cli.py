@@ -291,7 +291,8 @@ def test_an_endpoint_that_is_not_ec2_gives_every_connection_a_row_and_one_short_
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Html)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     vpns = ["vpn-0123456789abcdef0", "vpn-0123456789abcdef1"]
     try:

@@ -31,7 +31,9 @@ class Handler(BaseHTTPRequestHandler):
 def serving(server: ThreadingHTTPServer, scheme: str = "http",
             name: str | None = None) -> Iterator[str]:
     """Serve `server` in a thread; yields its URL; shuts it down after."""
-    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    # A short poll interval: shutdown() waits up to one interval (0.5 s by default), per server.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              name=name, daemon=True)
     thread.start()
     try:
         yield f"{scheme}://127.0.0.1:{server.server_address[1]}"
