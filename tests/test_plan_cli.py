@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from gatewatch.cli import main
+from tests.example_plans import built_plan, cli_plan
 from tests.stacks import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +31,12 @@ def write_stack(tmp_path: Path, config: dict[str, object]) -> Path:
 
 
 def test_plan_of_the_example_stack_prints_the_tree_and_count() -> None:
-    result = run_cli("plan")
+    result = cli_plan("--stack", "dev")
     assert result.returncode == 0, result.stderr
     assert "azure-native:monitor:DiagnosticSetting" in result.stdout
     assert "gateway-diagnostics-rg-hub-network-vpngw-hub-01" in result.stdout
     assert "Traceback" not in result.stderr
-    graph = json.loads(run_cli("plan", "--json").stdout)
+    graph = json.loads(cli_plan("--stack", "dev", "--json").stdout)
     # Every resource of --json (the stack itself included) is a tree row and counted.
     assert f"+ {len(graph['resources'])} to create" in result.stdout
     for resource in graph["resources"]:
@@ -172,11 +173,8 @@ def test_an_unreadable_config_file_exits_2(kind: str, tmp_path: Path,
 
 
 def test_plan_shows_the_grant_and_the_api_definition_check_for_every_example_stack() -> None:
-    from gatewatch.plan import build_plan
-
-    root = Path(__file__).resolve().parent.parent
     for stack in ("dev", "prod"):
-        plan = build_plan(root / f"Pulumi.{stack}.yaml", stack)  # preview mode
+        plan = built_plan(stack)  # preview mode
         reports = {r.key: r for r in plan.reports}
         schema = reports["schema"]
         assert schema.data["problems"] == [] and not schema.failed, schema.lines

@@ -9,13 +9,13 @@ import pytest
 
 import gatewatch.catalog as catalog
 from gatewatch.cli import main
-from gatewatch.plan import build_plan
+from tests.example_plans import built_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_plan_lists_every_query_as_ok() -> None:
-    plan = build_plan(ROOT / "Pulumi.dev.yaml", "dev")
+    plan = built_plan("dev")
     kql = next(r for r in plan.reports if r.key == "kql")
     names = {entry["name"] for entry in kql.data}
     assert {f"alert {a.name}" for a in catalog.load_catalog()} <= names

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from gatewatch.plan import STACK_TYPE, Plan, build_plan, render_json, render_text
+from tests.example_plans import built_plan
 from tests.stacks import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,12 +30,12 @@ DOCUMENTED_KEYS = _documented_keys()
 
 @pytest.fixture(scope="module")
 def prod() -> Plan:
-    return build_plan(ROOT / "Pulumi.prod.yaml", "prod")
+    return built_plan("prod")
 
 
 @pytest.fixture(scope="module")
 def dev() -> Plan:
-    return build_plan(ROOT / "Pulumi.dev.yaml", "dev")
+    return built_plan("dev")
 
 
 @pytest.fixture(scope="module")

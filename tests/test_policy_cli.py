@@ -18,6 +18,7 @@ from gatewatch.harness import Recording
 from gatewatch.plan import PlanContext, policy_report
 from gatewatch.policy.resources import UNKNOWN, load_stack_export
 from gatewatch.validate import ConfigError
+from tests.example_plans import cli_plan
 from tests.stacks import ROUTE_GW, WORKSPACE_ID
 from tests.test_policy_rules import azure_stack, record
 
@@ -150,7 +151,7 @@ def test_a_bad_policy_config_exits_2(tmp_path: Path) -> None:
 
 
 def test_the_plan_of_the_example_stack_prints_the_policy_section() -> None:
-    result = run_cli("plan")
+    result = cli_plan("--stack", "dev")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     section = result.stdout.split("Policy pack 'gatewatch' (preview: new ids unknown):", 1)[1]
     assert "8 policies of pack 'gatewatch' ran: 0 mandatory and 0 advisory violations" in section

@@ -28,6 +28,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.example_plans import cli_plan
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 PR = WORKFLOWS / "pr.yml"
@@ -355,7 +357,7 @@ def test_a_stack_without_aws_needs_no_role(tmp_path: Path) -> None:
 @pytest.mark.parametrize("stack", stack_files())
 def test_every_stack_file_plans_offline(stack: str) -> None:
     """What the check job runs for each stack: the config is valid and the program runs."""
-    result = run([sys.executable, "-m", "gatewatch", "plan", "--stack", stack])
+    result = cli_plan("--stack", stack)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Offline plan of stack '{stack}'" in result.stdout
 
