@@ -39,9 +39,11 @@ typecheck: setup
 	@echo "==> [typecheck] mypy (the SDKs' service modules the kit imports, not all of them)"
 	$(VENV)/bin/mypy gatewatch components policies
 
+# Two worker processes at most (one per core on a CI runner; each worker holds the SDKs, about
+# 0.5 GB). Tests that read the same example-stack plan share a group, so it is made once.
 unit: setup
-	@echo "==> [unit] pytest (one line per test file, with the share done)"
-	$(VENV)/bin/pytest
+	@echo "==> [unit] pytest on up to 2 workers (a dot per test, with the share done)"
+	$(VENV)/bin/pytest -n auto --maxprocesses 2 --dist loadgroup
 
 test: lint typecheck unit
 

@@ -15,9 +15,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gatewatch.plan import Plan, build_plan
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Under pytest-xdist (`make test`), the tests that read these plans run in one worker, so each
+# plan is made once per run rather than once per worker.
+uses_example_plans = pytest.mark.xdist_group("example-plans")
 
 
 @functools.cache

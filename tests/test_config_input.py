@@ -233,6 +233,7 @@ def test_no_error_or_plan_output_prints_a_webhook_token(tmp_path: Path,
         code, output = _run(args, capsys)
         assert code == 0 and TOKEN not in output
     assert '"webhookReceivers": "[secret]"' in output  # the JSON plan marks it, never shows it
+    assert TOKEN not in json.dumps(json.loads(output))  # nor once its escapes are read back
     bad = azure(alerts={"emails": ["a@example.com"], "webhooks": [
         {"name": "teams", "uri": f"http://hooks.example.com/workflows/1?{TOKEN}"},
         {"name": "teams", "uri": f"ftp {TOKEN}"}]})
@@ -241,17 +242,6 @@ def test_no_error_or_plan_output_prints_a_webhook_token(tmp_path: Path,
     assert code == 2
     assert "gatewatch:azure.alerts.webhooks[0].uri: the value (not shown" in output
     assert TOKEN not in output
-
-
-def test_the_json_plan_keeps_webhook_uris_secret(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    config = azure(alerts={"emails": ["a@example.com"], "webhooks": [
-        {"name": "teams", "uri": f"https://hooks.example.com/x?{TOKEN}"}]})
-    path = tmp_path / "Pulumi.j.yaml"
-    path.write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
-    code, output = _run(["plan", "--json", "--config-file", str(path)], capsys)
-    doc = json.loads(output)
-    assert code == 0 and TOKEN not in json.dumps(doc)
 
 
 @pytest.mark.parametrize("stack", ["", "  "])

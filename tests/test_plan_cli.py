@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from gatewatch.cli import main
-from tests.example_plans import built_plan, cli_plan
+from tests.example_plans import built_plan, cli_plan, uses_example_plans
 from tests.stacks import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ def write_stack(tmp_path: Path, config: dict[str, object]) -> Path:
     return path
 
 
+@uses_example_plans
 def test_plan_of_the_example_stack_prints_the_tree_and_count() -> None:
     result = cli_plan("--stack", "dev")
     assert result.returncode == 0, result.stderr
@@ -172,6 +173,7 @@ def test_an_unreadable_config_file_exits_2(kind: str, tmp_path: Path,
     assert str(path) in err and "Traceback" not in err
 
 
+@uses_example_plans
 def test_plan_shows_the_grant_and_the_api_definition_check_for_every_example_stack() -> None:
     for stack in ("dev", "prod"):
         plan = built_plan(stack)  # preview mode

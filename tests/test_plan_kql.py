@@ -9,11 +9,12 @@ import pytest
 
 import gatewatch.catalog as catalog
 from gatewatch.cli import main
-from tests.example_plans import built_plan
+from tests.example_plans import built_plan, uses_example_plans
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@uses_example_plans
 def test_plan_lists_every_query_as_ok() -> None:
     plan = built_plan("dev")
     kql = next(r for r in plan.reports if r.key == "kql")

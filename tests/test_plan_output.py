@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from gatewatch.plan import STACK_TYPE, Plan, build_plan, render_json, render_text
-from tests.example_plans import built_plan
+from tests.example_plans import built_plan, uses_example_plans
 from tests.stacks import base_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,7 @@ def _documented_keys() -> set[str]:
 
 
 DOCUMENTED_KEYS = _documented_keys()
+pytestmark = uses_example_plans
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from gatewatch.harness import Recording
 from gatewatch.plan import PlanContext, policy_report
 from gatewatch.policy.resources import UNKNOWN, load_stack_export
 from gatewatch.validate import ConfigError
-from tests.example_plans import cli_plan
+from tests.example_plans import cli_plan, uses_example_plans
 from tests.stacks import ROUTE_GW, WORKSPACE_ID
 from tests.test_policy_rules import azure_stack, record
 
@@ -150,6 +150,7 @@ def test_a_bad_policy_config_exits_2(tmp_path: Path) -> None:
     assert "did you mean 'vpn-gateway-diagnostics'" in result.stderr
 
 
+@uses_example_plans
 def test_the_plan_of_the_example_stack_prints_the_policy_section() -> None:
     result = cli_plan("--stack", "dev")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr

@@ -14,7 +14,7 @@ import pytest
 from gatewatch.catalog import AlertRule, load_catalog
 from gatewatch.kql.check import check_queries
 from gatewatch.kql.execute import evaluation_times, run_query
-from tests.example_plans import built_plan
+from tests.example_plans import built_plan, uses_example_plans
 
 T0 = dt.datetime(2024, 2, 21, 2, 53, 5, tzinfo=dt.UTC)
 AGENT_LAG = dt.timedelta(seconds=75)  # AMA upload + ingestion, within the documented 30 s-2 min
@@ -126,6 +126,7 @@ def test_rule_limits_and_stateful_dedupe(rule: AlertRule) -> None:
     assert "ScheduledEventId" in rule.dimensions and "_ResourceId" in rule.dimensions
 
 
+@uses_example_plans
 def test_notice_budget_report_adds_up_the_stages() -> None:
     plan = built_plan("dev")
     (report,) = [r for r in plan.reports if r.key == "noticeBudget"]

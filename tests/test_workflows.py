@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.example_plans import cli_plan
+from tests.example_plans import cli_plan, uses_example_plans
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -354,6 +354,7 @@ def test_a_stack_without_aws_needs_no_role(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "::error::no stack file Pulumi.nope.yaml" in missing.stdout
 
 
+@uses_example_plans
 @pytest.mark.parametrize("stack", stack_files())
 def test_every_stack_file_plans_offline(stack: str) -> None:
     """What the check job runs for each stack: the config is valid and the program runs."""
