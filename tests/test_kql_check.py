@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -200,3 +201,26 @@ def test_a_snapshot_older_than_check_js_is_not_used(tmp_path: Path) -> None:
     (tool / SNAPSHOT).write_bytes(b"stale")
     os.utime(tool / SNAPSHOT, ns=(0, 0))
     assert [c[1] for c in _commands(tool)] == [str(tool / "check.js")]
+
+
+def test_a_repeated_request_is_answered_once_per_process_a_changed_one_is_checked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    from gatewatch.kql import check
+
+    runs: list[object] = []
+    real_run = subprocess.run
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        runs.append(args)
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(check.subprocess, "run", counted)
+    text = f'AzureDiagnostics | where Resource == "{uuid.uuid4()}" | count'
+    first = check_queries([("q", text)])
+    assert check_queries([("q", text)]) == first and first[0].ok
+    assert len(runs) == 1
+    (broken,) = check_queries([("q", text.replace("Resource", "Resourc"))])
+    assert not broken.ok and "Resourc" in broken.describe()
+    assert len(runs) == 2
