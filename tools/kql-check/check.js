@@ -24,7 +24,7 @@
 // Exit status: 0 when the run worked (whatever the verdicts), 2 on bad input.
 //
 // Start-up: loading the service and its first analysis (the built-in function tables are
-// built lazily) cost ~2 s of CPU per process, the checking itself a few ms a query. `make
+// built lazily) cost ~2 s of CPU per process, the checking itself ~25 ms a query. `make
 // setup` therefore also builds a V8 startup snapshot of this script with the service loaded
 // and warmed up (node --snapshot-blob node_modules/.kql-check.blob --build-snapshot check.js);
 // gatewatch/kql/check.py starts `node --snapshot-blob ...` when the blob is there and newer
