@@ -26,7 +26,15 @@ tools/%/node_modules/.installed-stamp: tools/%/package-lock.json
 	cd tools/$* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(STAMP) $(NODE_STAMPS)
+# The Kusto language service warmed up in a V8 start-up snapshot: each KQL check then starts in
+# ~0.2 s instead of ~2 s (tools/kql-check/check.js; without the blob the plain script runs).
+KQL_SNAPSHOT := tools/kql-check/node_modules/.kql-check.blob
+$(KQL_SNAPSHOT): tools/kql-check/check.js tools/kql-check/node_modules/.installed-stamp
+	@echo "==> [setup] start-up snapshot of the Kusto language service"
+	cd tools/kql-check && node --snapshot-blob node_modules/.kql-check.blob.tmp --build-snapshot check.js
+	mv $@.tmp $@
+
+setup: $(STAMP) $(NODE_STAMPS) $(KQL_SNAPSHOT)
 
 plan: setup
 	$(VENV)/bin/gatewatch plan

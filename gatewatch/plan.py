@@ -77,7 +77,12 @@ def _kql_report(ctx: PlanContext) -> Report:
     """Every query the kit deploys (alert rules and saved queries), through Microsoft's Kusto
     language service against the documented table schemas."""
     from gatewatch.catalog import load_catalog, load_saved_queries
-    from gatewatch.kql.check import KqlCheckerUnavailable, check_fresh_workspace, check_queries
+    from gatewatch.kql.check import (
+        KqlCheckerUnavailable,
+        QuerySet,
+        check_query_sets,
+        fresh_workspace_sets,
+    )
     from gatewatch.workbook import workbook_queries
 
     alerts = [(f"alert {r.name}", r.query) for r in load_catalog()]
@@ -85,7 +90,9 @@ def _kql_report(ctx: PlanContext) -> Report:
     queries += [(f"workbook {name}", text) for name, text in workbook_queries()]
     try:
         # Alerts also against a brand-new workspace: Azure validates them at creation.
-        results = check_queries(queries) + check_fresh_workspace(alerts)
+        # One node process for both (check_query_sets).
+        results = [c for checked in check_query_sets(
+            [QuerySet(tuple(queries)), *fresh_workspace_sets(alerts)]) for c in checked]
     except KqlCheckerUnavailable as error:
         return Report("kql", "KQL check (Kusto language service)", [f"not run: {error}"],
                       [{"name": "kql-check", "ok": False, "diagnostics": [str(error)]}],

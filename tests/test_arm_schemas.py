@@ -8,6 +8,7 @@ import hashlib
 import inspect
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ import yaml
 from pulumi_azure_native import applicationinsights, monitor
 
 from gatewatch import arm_schema
-from gatewatch.harness import PROJECT_ROOT, RecordedResource, run_program
+from gatewatch.harness import PROJECT_ROOT, RecordedResource, Recording, run_program
 from tests.graph import plan
 from tests.stacks import SUB, WORKSPACE_ID, estate_config
 
@@ -44,18 +45,36 @@ STACKS = {
 }
 
 
+Recorded = Callable[[str, bool], Recording]
+
+
+@pytest.fixture(scope="module")
+def recorded() -> Recorded:
+    """The program's graph per (stack, preview), run once for this module: a run costs ~1 s
+    and the tests below only read it (those that break a body break a deep copy)."""
+    runs: dict[tuple[str, bool], Recording] = {}
+
+    def get(stack: str, preview: bool) -> Recording:
+        if (stack, preview) not in runs:
+            runs[stack, preview] = plan(STACKS[stack](), preview=preview)
+        return runs[stack, preview]
+
+    return get
+
+
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
 @pytest.mark.parametrize("stack", sorted(STACKS))
-def test_every_azure_body_matches_microsofts_definitions(stack: str, preview: bool) -> None:
-    rec = plan(STACKS[stack](), preview=preview)
+def test_every_azure_body_matches_microsofts_definitions(
+        recorded: Recorded, stack: str, preview: bool) -> None:
+    rec = recorded(stack, preview)
     resources = arm_schema.azure_resources(rec.resources)
     assert len(resources) >= 10, [r.type for r in resources]
     problems = arm_schema.check_resources(rec.resources)
     assert not problems, "\n".join(p.describe() for p in problems)
 
 
-def test_the_estate_declares_every_vendored_type_the_kit_uses() -> None:
-    declared = {r.type for r in arm_schema.azure_resources(plan(estate_config()).resources)}
+def test_the_estate_declares_every_vendored_type_the_kit_uses(recorded: Recorded) -> None:
+    declared = {r.type for r in arm_schema.azure_resources(recorded("estate", True).resources)}
     # Types other work adds (metric alerts, workbook) are vendored ahead and judged below.
     assert declared <= set(arm_schema.manifest()), declared - set(arm_schema.manifest())
     assert len(declared) >= 15, declared
@@ -89,8 +108,8 @@ def test_vendored_files_are_the_recorded_ones() -> None:
 
 # --- the judge can fail --------------------------------------------------------------------------
 
-def _rule(rec_preview: bool = False) -> RecordedResource:
-    rec = plan(estate_config(), preview=rec_preview)
+def _rule(recorded: Recorded, rec_preview: bool = False) -> RecordedResource:
+    rec = recorded("estate", rec_preview)
     return next(r for r in rec.by_type("azure-native:monitor:ScheduledQueryRule"))
 
 
@@ -104,8 +123,8 @@ def _judges(problems: list[arm_schema.Problem]) -> set[str]:
     return {p.judge for p in problems}
 
 
-def test_a_wrong_enum_value_fails() -> None:
-    rule = _rule()
+def test_a_wrong_enum_value_fails(recorded: Recorded) -> None:
+    rule = _rule(recorded)
     broken = _with(rule, lambda i: i["criteria"]["allOf"][0].update(operator="Bigger"))
     problems = arm_schema.check_resource(broken)
     assert any(p.path == "properties.criteria.allOf[0].operator" for p in problems), problems
@@ -114,23 +133,23 @@ def test_a_wrong_enum_value_fails() -> None:
     assert "arm-schema" in _judges(problems)
 
 
-def test_an_unknown_property_fails() -> None:
-    rule = _rule()
+def test_an_unknown_property_fails(recorded: Recorded) -> None:
+    rule = _rule(recorded)
     broken = _with(rule, lambda i: i.update(evaluationFrequencey="PT5M"))
     problems = arm_schema.check_resource(broken)
     assert any("evaluationFrequencey" in p.message for p in problems), problems
 
 
-def test_a_property_at_the_wrong_nesting_fails() -> None:
-    rule = _rule()
+def test_a_property_at_the_wrong_nesting_fails(recorded: Recorded) -> None:
+    rule = _rule(recorded)
     broken = _with(rule, lambda i: i["criteria"].update(query=i["criteria"]["allOf"][0]["query"]))
     problems = arm_schema.check_resource(broken)
     assert any(p.path == "properties.criteria" and "query" in p.message for p in problems), \
         problems
 
 
-def test_a_missing_required_property_fails() -> None:
-    rec = plan(estate_config(), preview=False)
+def test_a_missing_required_property_fails(recorded: Recorded) -> None:
+    rec = recorded("estate", False)
     group = rec.by_type("azure-native:monitor:ActionGroup")[0]
     broken = _with(group, lambda i: i.pop("groupShortName"))
     problems = arm_schema.check_resource(broken)
@@ -138,8 +157,8 @@ def test_a_missing_required_property_fails() -> None:
                for p in problems), problems
 
 
-def test_a_pattern_and_a_range_are_enforced() -> None:
-    rec = plan(estate_config(), preview=False)
+def test_a_pattern_and_a_range_are_enforced(recorded: Recorded) -> None:
+    rec = recorded("estate", False)
     workspace = rec.by_type("azure-native:operationalinsights:Workspace")[0]
     broken = _with(workspace, lambda i: i.update(workspaceName="-bad name-"))
     assert any(p.path == "name" for p in arm_schema.check_resource(broken))
@@ -154,24 +173,24 @@ def test_a_pattern_and_a_range_are_enforced() -> None:
                for p in problems), problems
 
 
-def test_a_type_without_vendored_definitions_fails() -> None:
-    rule = _rule()
+def test_a_type_without_vendored_definitions_fails(recorded: Recorded) -> None:
+    rule = _rule(recorded)
     stranger = copy.deepcopy(rule)
     stranger.type = "azure-native:network:VirtualNetworkGateway"
     (problem,) = arm_schema.check_resource(stranger)
     assert problem.judge == "coverage" and "manifest.json" in problem.message
 
 
-def test_unknown_values_are_not_judged_but_present() -> None:
-    rule = _rule(rec_preview=True)
+def test_unknown_values_are_not_judged_but_present(recorded: Recorded) -> None:
+    rule = _rule(recorded, rec_preview=True)
     assert rule.inputs["scopes"] == ["<unknown>"]
     assert arm_schema.check_resource(rule) == []
 
 
 # --- how the body is built -----------------------------------------------------------------------
 
-def test_body_places_inputs_as_the_provider_does() -> None:
-    rec = plan(estate_config(), preview=False)
+def test_body_places_inputs_as_the_provider_does(recorded: Recorded) -> None:
+    rec = recorded("estate", False)
     spec = arm_schema.manifest()
     rule = rec.by_type("azure-native:monitor:ScheduledQueryRule")[0]
     name, body = arm_schema.request_body(spec[rule.type], rule.inputs)

@@ -257,3 +257,34 @@ def test_ago_literals_and_non_literals_are_told_apart() -> None:
                            "| where c > ago(time(1.00:00:00))") == []
     assert non_literal_ago("T\n| where a > ago(A + B)\n| where b > ago(toscalar(x))") == [
         (2, "A + B"), (3, "toscalar(x)")]
+
+
+def test_the_fast_yaml_loader_reads_every_catalog_file_as_pyyamls_own_does() -> None:
+    """_read parses with libyaml (CSafeLoader) for speed; the values must be those of the pure
+    SafeLoader, the loader the catalog was written against."""
+    from gatewatch.catalog import _FAST_LOADER, QUERIES_DIR, _read
+
+    assert _FAST_LOADER is yaml.CSafeLoader, "libyaml missing: the catalog loads 10x slower"
+    files = sorted(ALERTS_DIR.rglob("*.yaml")) + sorted(QUERIES_DIR.rglob("*.yaml"))
+    assert len(files) >= 20
+    for path in files:
+        text = path.read_text("utf-8")
+        pure = yaml.load(text, Loader=yaml.SafeLoader)
+        assert yaml.load(text, Loader=yaml.CSafeLoader) == pure, path
+        assert _read(path) == pure, path
+
+
+def test_a_yaml_syntax_error_keeps_pyyamls_message_and_a_reread_sees_the_fix(
+        tmp_path: Path) -> None:
+    path = _write(tmp_path, _raw())
+    good = path.read_text("utf-8")
+    broken = good.replace("name: gateway-maintenance", "name: [gateway-maintenance", 1)
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(CatalogError) as info:
+        load_catalog(tmp_path)
+    with pytest.raises(yaml.YAMLError) as pure:
+        yaml.load(broken, Loader=yaml.SafeLoader)
+    assert f"not valid YAML: {pure.value}" in str(info.value)
+    # same path, same size, rewritten at once: the cache is keyed by content, not mtime
+    path.write_text(good.replace("severity: 3", "severity: 2", 1), encoding="utf-8")
+    assert [r.severity for r in load_catalog(tmp_path)] == [2]

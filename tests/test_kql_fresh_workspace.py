@@ -7,6 +7,7 @@ from gatewatch.catalog import load_catalog
 from gatewatch.harness import run_program
 from gatewatch.kql.check import check_fresh_workspace
 from gatewatch.kql.schemas import fresh_workspace_schemas, load_schemas
+from tests.kql_fixtures import DeployedKql, deployed_kql  # noqa: F401 (a fixture)
 from tests.stacks import estate_config
 
 
@@ -20,11 +21,13 @@ def test_fresh_workspace_variants_lack_the_vpn_columns_and_then_the_table() -> N
     assert "AzureDiagnostics" not in no_table and "Event" in no_table
 
 
-def test_every_alert_resolves_on_a_fresh_workspace() -> None:
-    alerts = [(rule.name, rule.query) for rule in load_catalog()]
-    results = check_fresh_workspace(alerts)
-    assert len(results) == 2 * len(alerts)
-    assert all(r.ok for r in results), [r.describe() for r in results if not r.ok]
+def test_every_alert_resolves_on_a_fresh_workspace(
+        deployed_kql: DeployedKql) -> None:  # noqa: F811
+    results = deployed_kql.fresh
+    assert set(results) == {f"{variant}: {rule.name}" for variant in fresh_workspace_schemas()
+                            for rule in load_catalog()}
+    assert all(r.ok for r in results.values()), [
+        r.describe() for r in results.values() if not r.ok]
 
 
 def test_a_query_that_needs_vpn_columns_or_the_table_fails_the_fresh_check() -> None:
