@@ -64,6 +64,9 @@ def _lookups_report(ctx: PlanContext) -> Report:
         if key not in seen:
             seen.add(key)
             calls.append(call)
+    # The runtime answers invokes in whatever order its tasks run; sort so two plans of the same
+    # stack print the same text.
+    calls.sort(key=lambda c: (c.token, json.dumps(c.args, sort_keys=True, default=str)))
     return Report(
         key="lookups",
         title="Lookups answered offline",

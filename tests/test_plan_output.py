@@ -3,6 +3,7 @@ once each, sections that do not apply, integers as integers."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import yaml
 
 from gatewatch.plan import STACK_TYPE, Plan, build_plan, render_json, render_text
+from gatewatch.plan import _lookups_report as lookups_report
 from tests.example_plans import built_plan, uses_example_plans
 from tests.stacks import base_config
 
@@ -67,6 +69,15 @@ def test_each_lookup_is_reported_once(prod: Plan) -> None:
     for note in set(notes):
         assert text.count(note) == 1, note
     assert len(render_json(prod)["lookups"]) == len(set(notes))
+
+
+def test_lookups_print_in_the_same_order_whatever_order_the_runtime_answered(prod: Plan) -> None:
+    calls = prod.context.recording.calls
+    assert len({c.note for c in calls}) > 1, "needs two distinct lookups to tell orders apart"
+    shuffled = dataclasses.replace(prod.context.recording, calls=list(reversed(calls)))
+    as_run = lookups_report(prod.context)
+    reversed_ = lookups_report(dataclasses.replace(prod.context, recording=shuffled))
+    assert (reversed_.lines, reversed_.data) == (as_run.lines, as_run.data)
 
 
 @pytest.mark.parametrize("which", ["dev", "prod"])
