@@ -269,6 +269,8 @@ def test_500_connections_roll_out_under_ec2s_request_throttle() -> None:
     assert result.count(Action.CHANGED) == 1000
     assert len(world.standin.modify_calls()) == 1000
     assert max_both_down_seconds(world.standin) == 0.0
+    throttled = [c for c in world.standin.calls if c.error_code == "RequestLimitExceeded"]
+    assert throttled == [], f"{len(throttled)} calls over EC2's request buckets"
     # Reads: one batched poll per interval (ceil(500 / chunk) calls) plus one confirming read
     # per change; a per-connection poller would need about 500 calls per interval.
     polls = math.ceil(elapsed / 10.0) + 1
