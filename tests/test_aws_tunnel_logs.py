@@ -218,8 +218,10 @@ def test_provider_create_fails_naming_the_tunnel_when_the_other_is_down(
     first_ip = sorted(t.outside_ip for t in standin._connections[vpn_id].tunnels)[0]
     standin._connections[vpn_id].tunnel(first_ip).never_recovers = True  # type: ignore[union-attr]
     with pytest.raises(RuntimeError, match=vpn_id):
-        # Twice what a tunnel normally takes to come back.
-        TunnelLoggingProvider().create(props(vpn_id, url, timeoutSeconds=1))
+        # Four times what a tunnel normally takes to come back, and long enough for an engine
+        # that went on to tunnel 2 regardless to get its change accepted (retrying IncorrectState
+        # for modify_seconds), which the double-down check below would then catch.
+        TunnelLoggingProvider().create(props(vpn_id, url, timeoutSeconds=2))
     assert max_both_down_seconds(standin) == 0.0
 
 
