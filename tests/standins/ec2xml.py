@@ -262,9 +262,9 @@ def output_shape(action: str, *path: str) -> Shape:
     output_shape("DescribeVpnConnections", "VpnConnections") is VpnConnection."""
     shape = operation(action).output_shape
     for name in path:
-        shape = shape.members[name]  # type: ignore[attr-defined]
+        shape = shape.members[name]
         if shape.type_name == "list":
-            shape = shape.member  # type: ignore[attr-defined]
+            shape = shape.member
     return shape
 
 
