@@ -24,7 +24,7 @@ import boto3
 import pytest
 
 from gatewatch.aws_rollout import cli
-from gatewatch.aws_rollout.clock import RealClock
+from gatewatch.aws_rollout.clock import Clock, RealClock, SimClock
 from tests.aws_rollout_fixtures import ARN, ENABLED_API, max_both_down_seconds, subprocess_env
 from tests.standins.ec2 import DOWN, Ec2StandIn, StandInSettings
 
@@ -46,7 +46,8 @@ def served() -> Iterator[tuple[Ec2StandIn, str]]:
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
             ) -> Callable[..., subprocess.CompletedProcess[str]]:
     """`gatewatch aws-tunnels ARGS` in this process, with the subprocess tests' environment
-    (dummy credentials, no AWS config files); returns what a subprocess run would."""
+    (dummy credentials, no AWS config files); returns what a subprocess run would. With
+    `clock=`, the engine waits on that clock instead of the real one."""
     for key in [k for k in os.environ if k.startswith("AWS_")]:
         monkeypatch.delenv(key)
     for key, value in subprocess_env().items():
@@ -55,9 +56,14 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     # boto3's default session caches credentials: a fresh one per test, dropped after.
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, clock: Clock | None = None) -> subprocess.CompletedProcess[str]:
         capsys.readouterr()
-        code = cli.main(["aws-tunnels", *args])
+        if clock is None:
+            code = cli.main(["aws-tunnels", *args])
+        else:  # the parsed command run with the engine on this clock
+            parser = argparse.ArgumentParser(prog="gatewatch")
+            cli.add_parser(parser.add_subparsers(dest="command"))
+            code = cli.run(parser.parse_args(["aws-tunnels", *args]), clock)
         out, err = capsys.readouterr()
         return subprocess.CompletedProcess(["aws-tunnels", *args], code, out, err)
 
@@ -228,12 +234,16 @@ def test_status_against_an_unreachable_endpoint_says_so_and_fails_fast(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     vpn = "vpn-0123456789abcdef0"
-    started = time.monotonic()
+    clock = SimClock()  # the engine's backoff between tries costs no real time here
+    started, sim_started = time.monotonic(), clock.now()
 
     down = run_cli("status", "--region", "us-east-1", "--endpoint-url",
-                   f"http://127.0.0.1:{port}", vpn)
+                   f"http://127.0.0.1:{port}", vpn, clock=clock)
 
-    assert time.monotonic() - started < 20.0
+    # Fails fast: 3 tries, backing off at most 1 s then 2 s (retry.Backoff, jitter 0.5-1x)...
+    assert 0.0 < clock.now() - sim_started <= 3.0
+    # ...and nothing waits in real time behind the engine's back (botocore's own retries off).
+    assert time.monotonic() - started < 5.0
     assert down.returncode == 1 and "Traceback" not in down.stderr
     lines = down.stderr.splitlines()
     retries = [line for line in lines if ": retry: " in line]
