@@ -1,25 +1,38 @@
-"""`tunnel-logs` end to end: a subprocess talking HTTP to the stand-in on 127.0.0.1.
+"""`aws-tunnels` (alias `tunnel-logs`) end to end over HTTP to the stand-in on 127.0.0.1.
 
-Real clock with a short outage (1.2 s) and 0.2 s polls keeps each run around 3 s.
+Most runs call the command's main() in this process (output through capsys, credentials only
+from the environment set here, boto3's default session reset around each test): a subprocess
+costs about half a second of imports each time and proves nothing more about the rollout. The
+console entry point itself (`python -m gatewatch ...`: exit codes, one-line errors, Ctrl-C,
+credentials from the environment) keeps its subprocess tests, one of them against the stand-in.
+
+Real clock with a short outage (0.5 s) and 0.1 s polls keeps each run around a second.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import boto3
 import pytest
 
 from gatewatch.aws_rollout import cli
-from gatewatch.aws_rollout.clock import RealClock
+from gatewatch.aws_rollout.clock import Clock, RealClock, SimClock
 from tests.aws_rollout_fixtures import ARN, ENABLED_API, max_both_down_seconds, subprocess_env
 from tests.standins.ec2 import DOWN, Ec2StandIn, StandInSettings
 
-FAST = StandInSettings(outage_seconds=1.2, down_delay=0.1, modify_seconds=1.0, telemetry_lag=0.3)
+# A tunnel drops 0.05 s after the call and is back 0.5 s later; telemetry lags 0.15 s. Polling
+# every 0.1 s still sees each outage several times (the "waiting for UP" lines).
+FAST = StandInSettings(outage_seconds=0.5, down_delay=0.05, modify_seconds=0.4,
+                       telemetry_lag=0.15)
+POLL = "0.1"
 
 
 @pytest.fixture
@@ -29,6 +42,34 @@ def served() -> Iterator[tuple[Ec2StandIn, str]]:
         yield standin, url
 
 
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+            ) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`gatewatch aws-tunnels ARGS` in this process, with the subprocess tests' environment
+    (dummy credentials, no AWS config files); returns what a subprocess run would. With
+    `clock=`, the engine waits on that clock instead of the real one."""
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    for key, value in subprocess_env().items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+    # boto3's default session caches credentials: a fresh one per test, dropped after.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+
+    def run(*args: str, clock: Clock | None = None) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        if clock is None:
+            code = cli.main(["aws-tunnels", *args])
+        else:  # the parsed command run with the engine on this clock
+            parser = argparse.ArgumentParser(prog="gatewatch")
+            cli.add_parser(parser.add_subparsers(dest="command"))
+            code = cli.run(parser.parse_args(["aws-tunnels", *args]), clock)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["aws-tunnels", *args], code, out, err)
+
+    return run
+
+
 def tunnel_logs(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gatewatch", "tunnel-logs", *args],
@@ -36,12 +77,13 @@ def tunnel_logs(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_apply_then_rerun_then_status(served: tuple[Ec2StandIn, str]) -> None:
+def test_apply_then_rerun_then_status(served: tuple[Ec2StandIn, str],
+                                     run_cli: Callable[..., Any]) -> None:
     standin, url = served
     vpns = [standin.add_connection(), standin.add_connection()]
     common = ["--region", "us-east-1", "--endpoint-url", url]
 
-    done = tunnel_logs("apply", *common, "--log-group-arn", ARN, "--poll", "0.2",
+    done = run_cli("apply", *common, "--log-group-arn", ARN, "--poll", POLL,
                        "--timeout", "20", *vpns)
 
     assert done.returncode == 0, done.stderr
@@ -51,11 +93,11 @@ def test_apply_then_rerun_then_status(served: tuple[Ec2StandIn, str]) -> None:
     assert len(standin.modify_calls()) == 4
     assert max_both_down_seconds(standin) == 0.0
 
-    again = tunnel_logs("apply", *common, "--log-group-arn", ARN, "--poll", "0.2", *vpns)
+    again = run_cli("apply", *common, "--log-group-arn", ARN, "--poll", POLL, *vpns)
     assert again.returncode == 0 and "changed 0, skipped 4, failed 0" in again.stdout
     assert len(standin.modify_calls()) == 4
 
-    status = tunnel_logs("status", *common, *vpns)
+    status = run_cli("status", *common, *vpns)
     assert status.returncode == 0, status.stderr
     lines = [line.split() for line in status.stdout.splitlines() if "tunnel" in line]
     assert len(lines) == 4
@@ -65,15 +107,15 @@ def test_apply_then_rerun_then_status(served: tuple[Ec2StandIn, str]) -> None:
 
 
 def test_apply_stops_with_exit_1_when_the_other_tunnel_is_down(
-        served: tuple[Ec2StandIn, str]) -> None:
+        served: tuple[Ec2StandIn, str], run_cli: Callable[..., Any]) -> None:
     standin, url = served
     vpn = standin.add_connection()
     _, ip2 = standin.tunnel_ips(vpn)
     standin.set_status(vpn, ip2, DOWN)
     time.sleep(FAST.telemetry_lag + 0.1)
 
-    stopped = tunnel_logs("apply", "--region", "us-east-1", "--endpoint-url", url,
-                          "--log-group-arn", ARN, "--poll", "0.2", vpn)
+    stopped = run_cli("apply", "--region", "us-east-1", "--endpoint-url", url,
+                          "--log-group-arn", ARN, "--poll", POLL, vpn)
 
     assert stopped.returncode == 1
     assert f"{vpn} tunnel 1" in stopped.stderr and f"tunnel 2 ({ip2}) is DOWN" in stopped.stderr
@@ -81,17 +123,18 @@ def test_apply_stops_with_exit_1_when_the_other_tunnel_is_down(
     assert standin.modify_calls() == []
 
 
-def test_disable_and_timeout_exit_1_naming_the_tunnel(served: tuple[Ec2StandIn, str]) -> None:
+def test_disable_and_timeout_exit_1_naming_the_tunnel(served: tuple[Ec2StandIn, str],
+                                                     run_cli: Callable[..., Any]) -> None:
     standin, url = served
     vpn = standin.add_connection(ENABLED_API)
     ip1, ip2 = standin.tunnel_ips(vpn)
     standin.break_tunnel(vpn, ip1)
 
-    stopped = tunnel_logs("apply", "--disable", "--region", "us-east-1", "--endpoint-url", url,
-                          "--poll", "0.2", "--timeout", "2", vpn)
+    stopped = run_cli("apply", "--disable", "--region", "us-east-1", "--endpoint-url", url,
+                      "--poll", POLL, "--timeout", "1", vpn)  # twice a normal outage
 
     assert stopped.returncode == 1
-    assert f"tunnel 1 ({ip1}) was not UP after the change within 2s" in stopped.stderr
+    assert f"tunnel 1 ({ip1}) was not UP after the change within 1s" in stopped.stderr
     assert f"tunnel 2 ({ip2}) was not touched" in stopped.stderr
     assert standin.log_options(vpn, ip2) == ENABLED_API
 
@@ -143,11 +186,12 @@ def test_bad_input_exits_2_naming_argument_and_fix(
     assert expected in err and err.count("\n") == 1
 
 
-def test_status_of_an_unknown_id_is_bad_input_naming_it(served: tuple[Ec2StandIn, str]) -> None:
+def test_status_of_an_unknown_id_is_bad_input_naming_it(served: tuple[Ec2StandIn, str],
+                                                       run_cli: Callable[..., Any]) -> None:
     standin, url = served
     known = standin.add_connection()
-    missing = tunnel_logs("status", "--region", "us-east-1", "--endpoint-url", url,
-                          known, "vpn-0123456789abcdef0")
+    missing = run_cli("status", "--region", "us-east-1", "--endpoint-url", url,
+                      known, "vpn-0123456789abcdef0")
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1
     assert "unknown VPN connection id: vpn-0123456789abcdef0" in missing.stderr
@@ -184,17 +228,22 @@ def test_good_endpoint_urls_pass_validation(url: str) -> None:
     assert options is not None and options.log_output_format == "json"
 
 
-def test_status_against_an_unreachable_endpoint_says_so_and_fails_fast() -> None:
+def test_status_against_an_unreachable_endpoint_says_so_and_fails_fast(
+        run_cli: Callable[..., Any]) -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     vpn = "vpn-0123456789abcdef0"
-    started = time.monotonic()
+    clock = SimClock()  # the engine's backoff between tries costs no real time here
+    started, sim_started = time.monotonic(), clock.now()
 
-    down = tunnel_logs("status", "--region", "us-east-1", "--endpoint-url",
-                       f"http://127.0.0.1:{port}", vpn)
+    down = run_cli("status", "--region", "us-east-1", "--endpoint-url",
+                   f"http://127.0.0.1:{port}", vpn, clock=clock)
 
-    assert time.monotonic() - started < 20.0
+    # Fails fast: 3 tries, backing off at most 1 s then 2 s (retry.Backoff, jitter 0.5-1x)...
+    assert 0.0 < clock.now() - sim_started <= 3.0
+    # ...and nothing waits in real time behind the engine's back (botocore's own retries off).
+    assert time.monotonic() - started < 5.0
     assert down.returncode == 1 and "Traceback" not in down.stderr
     lines = down.stderr.splitlines()
     retries = [line for line in lines if ": retry: " in line]
@@ -205,18 +254,26 @@ def test_status_against_an_unreachable_endpoint_says_so_and_fails_fast() -> None
                                 "endpoint after 3 tries")
 
 
-def test_ctrl_c_mid_rollout_exits_130_in_one_line_and_modifies_nothing_more(
-    served: tuple[Ec2StandIn, str],
-) -> None:
-    import os
+# Tunnel 1 stays down far longer than the test takes: Ctrl-C always lands mid-change, however
+# busy the machine is, and the run ends at the interrupt, so the long outage costs nothing.
+INTERRUPTIBLE = StandInSettings(outage_seconds=60.0, down_delay=0.05, modify_seconds=50.0,
+                                telemetry_lag=0.15)
+
+
+def test_ctrl_c_mid_rollout_exits_130_in_one_line_and_modifies_nothing_more() -> None:
+    standin = Ec2StandIn(RealClock(), INTERRUPTIBLE)
+    with standin.serve() as url:
+        _interrupt_mid_rollout(standin, url)
+
+
+def _interrupt_mid_rollout(standin: Ec2StandIn, url: str) -> None:
     import signal
 
-    standin, url = served
     vpn = standin.add_connection()
     ip1, ip2 = standin.tunnel_ips(vpn)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gatewatch", "tunnel-logs", "apply", "--region", "us-east-1",
-         "--endpoint-url", url, "--log-group-arn", ARN, "--poll", "0.2", "--timeout", "20", vpn],
+         "--endpoint-url", url, "--log-group-arn", ARN, "--poll", POLL, "--timeout", "20", vpn],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(),
         # SIGINT at its default in the child, as under a terminal (a background shell ignores
         # it, and Python then installs no KeyboardInterrupt handler).
@@ -249,24 +306,24 @@ def aws_tunnels(*args: str, env: dict[str, str] | None = None
 
 
 def test_maintenance_outside_the_window_defers_and_inside_applies(
-        served: tuple[Ec2StandIn, str]) -> None:
+        served: tuple[Ec2StandIn, str], run_cli: Callable[..., Any]) -> None:
     standin, url = served
     vpn = standin.add_connection()
     ip1, _ = standin.tunnel_ips(vpn)
     standin.schedule_maintenance(vpn, ip1)
     hour = time.gmtime().tm_hour
     closed = f"{(hour + 3) % 24:02d}:00-{(hour + 5) % 24:02d}:00"
-    common = ["--region", "us-east-1", "--endpoint-url", url, "--poll", "0.2", "--timeout", "20"]
+    common = ["--region", "us-east-1", "--endpoint-url", url, "--poll", POLL, "--timeout", "20"]
 
-    status = aws_tunnels("status", *common[:4], vpn)
+    status = run_cli("status", *common[:4], vpn)
     assert "maintenance=PENDING(" in status.stdout and "auto-applied-after=" in status.stdout
 
-    later = aws_tunnels("maintenance", *common, "--window", closed, vpn)
+    later = run_cli("maintenance", *common, "--window", closed, vpn)
     assert later.returncode == 0, later.stderr
     assert "deferred 1" in later.stdout and "failed 0" in later.stdout
     assert standin.modify_calls(vpn, action="ReplaceVpnTunnel") == []
 
-    now = aws_tunnels("maintenance", *common, vpn)
+    now = run_cli("maintenance", *common, vpn)
     assert now.returncode == 0, now.stderr
     assert "maintained 1, skipped 1, failed 0" in now.stdout
     assert standin.pending_maintenance(vpn, ip1) is None
@@ -274,7 +331,7 @@ def test_maintenance_outside_the_window_defers_and_inside_applies(
 
 
 def test_an_endpoint_that_is_not_ec2_gives_every_connection_a_row_and_one_short_error(
-) -> None:
+        run_cli: Callable[..., Any]) -> None:
     import http.server
     import threading
 
@@ -296,9 +353,9 @@ def test_an_endpoint_that_is_not_ec2_gives_every_connection_a_row_and_one_short_
     thread.start()
     vpns = ["vpn-0123456789abcdef0", "vpn-0123456789abcdef1"]
     try:
-        done = aws_tunnels("apply", "--region", "us-east-1", "--endpoint-url",
-                           f"http://127.0.0.1:{server.server_address[1]}",
-                           "--log-group-arn", ARN, *vpns)
+        done = run_cli("apply", "--region", "us-east-1", "--endpoint-url",
+                       f"http://127.0.0.1:{server.server_address[1]}",
+                       "--log-group-arn", ARN, *vpns)
     finally:
         server.shutdown()
         server.server_close()
@@ -324,11 +381,12 @@ def test_missing_credentials_say_what_to_set(tmp_path: object) -> None:
     assert done.stderr.count("\n") == 1
 
 
-def test_progress_lines_keep_one_clock_per_connection(served: tuple[Ec2StandIn, str]) -> None:
+def test_progress_lines_keep_one_clock_per_connection(served: tuple[Ec2StandIn, str],
+                                                      run_cli: Callable[..., Any]) -> None:
     standin, url = served
     vpn = standin.add_connection()
-    done = aws_tunnels("apply", "--region", "us-east-1", "--endpoint-url", url,
-                       "--log-group-arn", ARN, "--poll", "0.2", "--timeout", "20", vpn)
+    done = run_cli("apply", "--region", "us-east-1", "--endpoint-url", url,
+                   "--log-group-arn", ARN, "--poll", POLL, "--timeout", "20", vpn)
     assert done.returncode == 0, done.stderr
     stamps = [float(line[1:line.index("s]")]) for line in done.stderr.splitlines()
               if line.startswith("[")]

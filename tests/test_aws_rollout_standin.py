@@ -126,6 +126,45 @@ def test_unknown_parameters_and_actions_are_refused_over_http() -> None:
             assert ET.fromstring(err.value.read()).findtext("Errors/Error/Code") == code
 
 
+def test_reused_describe_xml_is_what_a_fresh_rendering_gives_at_every_step() -> None:
+    """The stand-in reuses a connection's XML while nothing about it changed; every change
+    (telemetry after the lag, log options, lifecycle control, State) must show at once, exactly
+    as a rendering from scratch shows it."""
+    world = make_world(StandInSettings(modify_seconds=10, down_delay=5, outage_seconds=100,
+                                       telemetry_lag=30), rate_limits=None)
+    vpns = [world.standin.add_connection(), world.standin.add_connection(pending_seconds=20)]
+    ip1, ip2 = world.standin.tunnel_ips(vpns[0])
+    query = {"Action": "DescribeVpnConnections", "Version": "2016-11-15",
+             **{f"VpnConnectionId.{i}": v for i, v in enumerate(vpns, 1)}}
+    seen = set()
+
+    def answer() -> bytes:
+        status, body = world.standin.handle(query)
+        root = ET.fromstring(body)
+        root.find("ec2:requestId", NS).text = "id"  # type: ignore[union-attr]
+        assert status == 200
+        return ET.tostring(root)
+
+    def check() -> None:
+        reused = answer()
+        world.standin._fragments.clear()  # nothing to reuse: everything rendered afresh
+        assert reused == answer()
+        seen.add(reused)
+
+    check()
+    _modify(world.ec2, vpns[0], ip1)
+    for step in (1, 5, 10, 30, 60, 100):  # DOWN shows 30 s late, UP again after the outage
+        world.clock.advance(step)
+        check()
+    world.standin.set_lifecycle_control(vpns[0], ip2, True)
+    check()
+    world.standin.delete_connection(vpns[1])
+    check()
+    world.clock.advance(120)
+    check()
+    assert len(seen) >= 6  # the steps above did change the answer
+
+
 def test_renderer_refuses_fields_the_service_model_does_not_have() -> None:
     with pytest.raises(KeyError, match="Bogus"):
         render_response("DescribeVpnConnections", {"VpnConnections": [{"Bogus": "x"}]})

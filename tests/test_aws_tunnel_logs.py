@@ -164,7 +164,10 @@ def test_aws_config_errors_name_the_key(changes: dict[str, Any], path: str, word
 
 # --- the dynamic provider, for real against the stand-in -------------------------------------
 
-FAST = StandInSettings(outage_seconds=1.0, down_delay=0.1, modify_seconds=0.8, telemetry_lag=0.3)
+# Real clock, so the provider runs exactly as Pulumi runs it: a tunnel drops 0.05 s after the
+# call and is back 0.4 s later, telemetry lags 0.1 s, the engine polls every 0.05 s.
+FAST = StandInSettings(outage_seconds=0.4, down_delay=0.05, modify_seconds=0.3, telemetry_lag=0.1)
+POLL_SECONDS = 0.05
 
 
 @pytest.fixture
@@ -179,7 +182,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Ec2StandIn, str]]:
 def props(vpn_id: str, url: str, **changes: Any) -> dict[str, Any]:
     return {"vpnConnectionId": vpn_id, "region": "us-east-1", "logGroupArn": ARN,
             "logOutputFormat": "json", "logEnabled": True, "timeoutSeconds": 20,
-            "pollSeconds": 0.1, "endpointUrl": url, "tunnels": None, **changes}
+            "pollSeconds": POLL_SECONDS, "endpointUrl": url, "tunnels": None, **changes}
 
 
 def test_provider_create_enables_both_tunnels_one_at_a_time(
@@ -215,7 +218,10 @@ def test_provider_create_fails_naming_the_tunnel_when_the_other_is_down(
     first_ip = sorted(t.outside_ip for t in standin._connections[vpn_id].tunnels)[0]
     standin._connections[vpn_id].tunnel(first_ip).never_recovers = True  # type: ignore[union-attr]
     with pytest.raises(RuntimeError, match=vpn_id):
-        TunnelLoggingProvider().create(props(vpn_id, url, timeoutSeconds=3))
+        # Four times what a tunnel normally takes to come back, and long enough for an engine
+        # that went on to tunnel 2 regardless to get its change accepted (retrying IncorrectState
+        # for modify_seconds), which the double-down check below would then catch.
+        TunnelLoggingProvider().create(props(vpn_id, url, timeoutSeconds=2))
     assert max_both_down_seconds(standin) == 0.0
 
 
@@ -248,7 +254,7 @@ def test_the_dynamic_provider_host_creates_and_deletes_the_recorded_resource(
     assert recorded.inputs["endpointUrl"] == url
     props = {**recorded.inputs, "__provider": serialize_provider(TunnelLoggingProvider()),
              # Seconds of the stand-in's short outage, not the stack's minutes.
-             "pollSeconds": 0.1, "timeoutSeconds": 20}
+             "pollSeconds": POLL_SECONDS, "timeoutSeconds": 20}
     properties = asyncio.new_event_loop().run_until_complete(
         rpc.serialize_properties(props, {}))
     host = subprocess.Popen([sys.executable, "-m", "pulumi.dynamic"], cwd=ROOT,

@@ -24,7 +24,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from gatewatch import facts
-from gatewatch.aws_rollout.clock import RealClock
+from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.engine import (
     Action,
     ConnectionStatus,
@@ -310,7 +310,8 @@ def _credentials_problem() -> str | None:
             "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
+    """Run the parsed command; `clock` is the engine's (default: the real one)."""
     out, err = sys.stdout, sys.stderr
     try:
         options, settings = _validate(args)
@@ -323,7 +324,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     spec = Ec2ClientSpec(args.region, args.endpoint_url)
     try:
-        engine = RolloutEngine(spec, options or LogOptions(False), settings, RealClock(),
+        engine = RolloutEngine(spec, options or LogOptions(False), settings, clock or RealClock(),
                                _Printer(err))
         if args.action == "status":
             _print_status(engine.status(args.vpn_ids), out)

@@ -220,6 +220,8 @@ class Ec2StandIn:
         self._ips = itertools.count(1)
         self._injected: dict[str, list[tuple[str, str]]] = {}
         self._buckets = {name: _Bucket(*limit) for name, limit in (rate_limits or {}).items()}
+        # Last XML of each connection in DescribeVpnConnections, keyed by the value rendered.
+        self._fragments: dict[str, tuple[Any, ec2xml.Fragment]] = {}
 
     # --- scene setting --------------------------------------------------------------------
 
@@ -423,7 +425,7 @@ class Ec2StandIn:
         if request.get("DryRun"):
             raise ec2xml.QueryError("DryRunOperation", "Request would have succeeded, "
                                     "but DryRun flag is set.")
-        return {"VpnConnections": [self._render(c, now) for c in conns]}
+        return {"VpnConnections": [self._rendered(c, now) for c in conns]}
 
     def _target(self, request: Mapping[str, Any]) -> tuple[ConnectionModel, TunnelModel]:
         vpn_id = request["VpnConnectionId"]
@@ -534,12 +536,41 @@ class Ec2StandIn:
                 f"{prefix}LogGroupArn is required when {prefix}LogEnabled is true.",
             )
 
-    def _render(self, conn: ConnectionModel, now: float) -> dict[str, Any]:
-        """A connection in boto3's output shape; ec2xml checks every key against the model."""
+    def _rendered(self, conn: ConnectionModel, now: float) -> ec2xml.Fragment:
+        """The connection as DescribeVpnConnections XML. Rendered from `_facts` only, so the
+        last rendering is reused while the facts are unchanged (a poll of hundreds of
+        connections mostly repeats its last answer); changed facts render afresh."""
+        facts_now = self._facts(conn, now)
+        cached = self._fragments.get(conn.vpn_connection_id)
+        if cached is None or cached[0] != facts_now:
+            shape = ec2xml.output_shape("DescribeVpnConnections", "VpnConnections")
+            value = self._render_facts(conn, facts_now)
+            cached = self._fragments[conn.vpn_connection_id] = (
+                facts_now, ec2xml.fragment(shape, value))
+        return cached[1]
+
+    def _facts(self, conn: ConnectionModel, now: float) -> tuple[Any, ...]:
+        """Everything in a connection's answer that can change over time (its ids and tunnel
+        IPs never do): State, and per tunnel the telemetry as seen `telemetry_lag` ago, the
+        log options (with their types: True and 1 render differently) and lifecycle control."""
         seen_at = now - self.settings.telemetry_lag
+        return (conn.state_at(now), tuple(
+            (*tn.status_at(seen_at),
+             tuple((k, type(v), v) for k, v in tn.log_options.items()),
+             tn.lifecycle_control)
+            for tn in conn.tunnels))
+
+    def _render(self, conn: ConnectionModel, now: float) -> dict[str, Any]:
+        return self._render_facts(conn, self._facts(conn, now))
+
+    def _render_facts(self, conn: ConnectionModel, facts_now: tuple[Any, ...]) -> dict[str, Any]:
+        """A connection in boto3's output shape; ec2xml checks every key against the model.
+        Reads nothing that can change except through `facts_now` (see `_facts`)."""
+        state, tunnel_facts = facts_now
         telemetry = []
-        for tn in conn.tunnels:
-            status, since = tn.status_at(seen_at)
+        tunnel_options = []
+        for i, (tn, (status, since, log_options, lifecycle)) in enumerate(
+                zip(conn.tunnels, tunnel_facts, strict=True)):
             telemetry.append({
                 "AcceptedRouteCount": 0,
                 "LastStatusChange": dt.datetime.fromtimestamp(since, tz=dt.UTC),
@@ -547,9 +578,19 @@ class Ec2StandIn:
                 "Status": status,
                 "StatusMessage": "" if status == UP else "IPSEC IS DOWN",
             })
+            tunnel_options.append({
+                "OutsideIpAddress": tn.outside_ip,
+                "TunnelInsideCidr": f"169.254.{10 + i}.0/30",
+                "DpdTimeoutSeconds": 30,
+                "DpdTimeoutAction": "clear",
+                "StartupAction": "add",
+                "IkeVersions": [{"Value": "ikev1"}, {"Value": "ikev2"}],
+                "LogOptions": {"CloudWatchLogOptions": {k: v for k, _, v in log_options}},
+                "EnableTunnelLifecycleControl": lifecycle,
+            })
         return {
             "VpnConnectionId": conn.vpn_connection_id,
-            "State": conn.state_at(now),
+            "State": state,
             "Type": "ipsec.1",
             "Category": "VPN",
             "CustomerGatewayId": conn.customer_gateway_id,
@@ -560,19 +601,7 @@ class Ec2StandIn:
                 "StaticRoutesOnly": False,
                 "TunnelInsideIpVersion": "ipv4",
                 "OutsideIpAddressType": "PublicIpv4",
-                "TunnelOptions": [
-                    {
-                        "OutsideIpAddress": tn.outside_ip,
-                        "TunnelInsideCidr": f"169.254.{10 + i}.0/30",
-                        "DpdTimeoutSeconds": 30,
-                        "DpdTimeoutAction": "clear",
-                        "StartupAction": "add",
-                        "IkeVersions": [{"Value": "ikev1"}, {"Value": "ikev2"}],
-                        "LogOptions": {"CloudWatchLogOptions": dict(tn.log_options)},
-                        "EnableTunnelLifecycleControl": tn.lifecycle_control,
-                    }
-                    for i, tn in enumerate(conn.tunnels)
-                ],
+                "TunnelOptions": tunnel_options,
             },
             "Routes": [],
             "Tags": [],

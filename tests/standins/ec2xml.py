@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -127,57 +128,144 @@ def parse_request(params: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
 # --- response side --------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _format_timestamp(value: dt.datetime) -> str:
+    value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
 def _timestamp(value: Any) -> str:
     if isinstance(value, (int, float)):
         value = dt.datetime.fromtimestamp(value, tz=dt.UTC)
     if not isinstance(value, dt.datetime):
         raise TypeError(f"timestamp expected, got {value!r}")
-    value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # Cached: a stand-in renders the same few LastStatusChange values over and over.
+    return _format_timestamp(value)
 
 
-def _scalar_to_xml(shape: Shape, value: Any) -> str:
+# A writer per shape: `writer(value, parts)` appends the XML of `value` to `parts`. Writers are
+# built once from the model (member order, tags, enums) instead of walking the Shape objects on
+# every response, which is where a stand-in answering hundreds of connections spent its time.
+# They check exactly what the walk did: unknown members, scalar types, enum values.
+_Writer = Callable[[Any, list[str]], None]
+_WRITERS: dict[int, tuple[Shape, _Writer]] = {}
+
+
+def _writer(shape: Shape) -> _Writer:
+    cached = _WRITERS.get(id(shape))
+    if cached is not None and cached[0] is shape:
+        return cached[1]
+    write = _compile(shape)
+    _WRITERS[id(shape)] = (shape, write)  # the Shape is kept, so its id stays unique
+    return write
+
+
+def _compile(shape: Shape) -> _Writer:
+    name = shape.name
+    if shape.type_name == "structure":
+        # Members are written in the model's order; only the ones present are visited (a
+        # TunnelOptions shape has dozens of members, a response sets a handful).
+        plan = {member_name: (position, member_name, member.serialization.get("name", member_name))
+                for position, (member_name, member) in enumerate(shape.members.items())}
+        members = dict(shape.members)
+        writers: dict[str, _Writer] = {}  # filled on first use: recursive shapes compile lazily
+
+        def write_structure(value: Any, parts: list[str]) -> None:
+            if type(value) is Fragment:
+                if value.shape != name:
+                    raise TypeError(f"{name}: a fragment rendered for {value.shape}")
+                parts.append(value.xml)
+                return
+            if not isinstance(value, Mapping):
+                raise TypeError(f"{name}: mapping expected, got {value!r}")
+            if not plan.keys() >= value.keys():
+                # The stand-in must not invent fields the service does not have.
+                raise KeyError(f"{name} has no member(s) {sorted(set(value) - set(plan))}")
+            for _, member_name, tag in sorted(plan[k] for k, v in value.items() if v is not None):
+                write = writers.get(member_name)
+                if write is None:
+                    write = writers[member_name] = _writer(members[member_name])
+                parts.append(f"<{tag}>")
+                write(value[member_name], parts)
+                parts.append(f"</{tag}>")
+
+        return write_structure
+    if shape.type_name == "list":
+        member = shape.member
+        tag = member.serialization.get("name", "item")
+        open_tag, close_tag = f"<{tag}>", f"</{tag}>"
+        slot: list[_Writer] = []
+
+        def write_list(value: Any, parts: list[str]) -> None:
+            if not slot:
+                slot.append(_writer(member))
+            for item in value:
+                parts.append(open_tag)
+                slot[0](item, parts)
+                parts.append(close_tag)
+
+        return write_list
     if shape.type_name == "boolean":
-        if not isinstance(value, bool):
-            raise TypeError(f"{shape.name}: boolean expected, got {value!r}")
-        return "true" if value else "false"
+        def write_boolean(value: Any, parts: list[str]) -> None:
+            if not isinstance(value, bool):
+                raise TypeError(f"{name}: boolean expected, got {value!r}")
+            parts.append("true" if value else "false")
+
+        return write_boolean
     if shape.type_name == "timestamp":
-        return _timestamp(value)
+        def write_timestamp(value: Any, parts: list[str]) -> None:
+            parts.append(_timestamp(value))
+
+        return write_timestamp
     if shape.type_name in ("integer", "long"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{shape.name}: integer expected, got {value!r}")
-        return str(value)
-    if not isinstance(value, str):
-        raise TypeError(f"{shape.name}: string expected, got {value!r}")
-    if "enum" in shape.metadata and value not in shape.metadata["enum"]:
-        raise ValueError(f"{shape.name}: {value!r} is not one of {shape.metadata['enum']}")
-    return escape(value)
+        def write_integer(value: Any, parts: list[str]) -> None:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name}: integer expected, got {value!r}")
+            parts.append(str(value))
+
+        return write_integer
+    enum = shape.metadata.get("enum")
+    allowed = frozenset(enum) if enum is not None else None
+
+    def write_string(value: Any, parts: list[str]) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"{name}: string expected, got {value!r}")
+        if allowed is not None and value not in allowed:
+            raise ValueError(f"{name}: {value!r} is not one of {enum}")
+        parts.append(escape(value))
+
+    return write_string
 
 
 def _write(shape: Shape, value: Any, parts: list[str]) -> None:
-    if shape.type_name == "structure":
-        if not isinstance(value, Mapping):
-            raise TypeError(f"{shape.name}: mapping expected, got {value!r}")
-        unknown = set(value) - set(shape.members)
-        if unknown:
-            # The stand-in must not invent fields the service does not have.
-            raise KeyError(f"{shape.name} has no member(s) {sorted(unknown)}")
-        for member_name, member in shape.members.items():
-            if member_name not in value or value[member_name] is None:
-                continue
-            tag = member.serialization.get("name", member_name)
-            parts.append(f"<{tag}>")
-            _write(member, value[member_name], parts)
-            parts.append(f"</{tag}>")
-        return
-    if shape.type_name == "list":
-        tag = shape.member.serialization.get("name", "item")
-        for item in value:
-            parts.append(f"<{tag}>")
-            _write(shape.member, item, parts)
-            parts.append(f"</{tag}>")
-        return
-    parts.append(_scalar_to_xml(shape, value))
+    _writer(shape)(value, parts)
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """The XML of one value of structure `shape`, rendered (and checked) by `fragment`; a
+    response containing it writes the text as is. Lets a stand-in reuse what it rendered while
+    nothing in the value changed."""
+
+    shape: str
+    xml: str
+
+
+def fragment(shape: Shape, value: Mapping[str, Any]) -> Fragment:
+    parts: list[str] = []
+    _write(shape, value, parts)
+    return Fragment(shape.name, "".join(parts))
+
+
+def output_shape(action: str, *path: str) -> Shape:
+    """The shape at `path` in `action`'s output (a list stands for its member), e.g.
+    output_shape("DescribeVpnConnections", "VpnConnections") is VpnConnection."""
+    shape = operation(action).output_shape
+    for name in path:
+        shape = shape.members[name]
+        if shape.type_name == "list":
+            shape = shape.member
+    return shape
 
 
 def render_response(action: str, output: Mapping[str, Any], request_id: str | None = None) -> bytes:
