@@ -5,6 +5,11 @@ documented overrides: IDENTITY_ENDPOINT/IDENTITY_HEADER (azure-identity's App Se
 identity, part of DefaultAzureCredential), GATEWATCH_ARM_ENDPOINT, GATEWATCH_LOGS_ENDPOINT.
 
 - Token: GET /msi/token?api-version=2019-08-01&resource=R with the X-IDENTITY-HEADER secret.
+- IMDS, as on a host with no managed identity assigned (reach it with
+  AZURE_POD_IDENTITY_AUTHORITY_HOST): GET /metadata/identity/oauth2/token answers 400
+  invalid_request "Identity not found" (400 bad_request_102 without the `Metadata: true`
+  header), the errors Microsoft documents for IMDS ("How to use managed identities for Azure
+  resources on an Azure VM to acquire an access token", error handling).
 - ARM: every other request needs `Authorization: Bearer <the issued token>` (401 otherwise)
   and an `api-version` query parameter (400 otherwise, as ARM answers). GET of a stored
   resource id (case-insensitive, as ARM ids are) returns its body; a role-assignment list at
@@ -70,6 +75,12 @@ class AzureStandIn:
             return 400, {"error": "missing or wrong X-IDENTITY-HEADER"}
         return 200, {"access_token": self.token, "expires_on": str(int(time.time()) + 3600),
                      "resource": query.get("resource", [""])[0], "token_type": "Bearer"}
+
+    def _imds_token(self, headers: Any) -> tuple[int, Any]:
+        if headers.get("Metadata") != "true":
+            return 400, {"error": "invalid_request",
+                         "error_description": "Required metadata header not specified"}
+        return 400, {"error": "invalid_request", "error_description": "Identity not found"}
 
     def _arm_get(self, path: str, query: Mapping[str, list[str]]) -> tuple[int, Any]:
         if "api-version" not in query:
@@ -141,6 +152,8 @@ class AzureStandIn:
         self.requests.append((method, parts.path))
         if parts.path == "/msi/token":
             return self._token(query, headers)
+        if parts.path == "/metadata/identity/oauth2/token":
+            return self._imds_token(headers)
         if headers.get("Authorization") != f"Bearer {self.token}":
             return 401, {"error": {"code": "AuthenticationFailed",
                                    "message": "missing or invalid bearer token"}}
@@ -156,6 +169,11 @@ class AzureStandIn:
         standin = self
 
         class Handler(httpd.Handler):
+            # Keep-alive, as ARM and Log Analytics do: one TLS handshake per client, not per
+            # request. Without Nagle, else each reply (headers, then body) waits a delayed ACK.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def _answer(self, method: str) -> None:
                 status, answer = standin.handle(method, self.path, self.headers, self.body())
                 self.reply(status, json.dumps(answer).encode(), "application/json; charset=utf-8")
