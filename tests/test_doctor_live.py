@@ -43,6 +43,9 @@ def test_healthy_estate_is_all_ok_and_ran_the_kits_saved_query(
     assert "summarize LastRecord = max(TimeGenerated), Records = count() by _ResourceId" in query
     assert "let StartTime = datetime(" in query and "ago(30d)" not in query
     assert w.azure.errors == []
+    # each SDK client is built once and keeps its connection: the token endpoint, ARM's
+    # resources, monitor and authorization clients, Log Analytics (not one per read)
+    assert len(w.azure.requests) > 20 and w.azure.connections <= 5, w.azure.connections
 
 
 def test_json_report_shape(estate: World, capsys: pytest.CaptureFixture[str]) -> None:

@@ -65,10 +65,11 @@ class AzureStandIn:
         self.token = "standin-" + secrets.token_hex(16)
         self.queries: list[str] = []
         self.requests: list[tuple[str, str]] = []
+        self.connections = 0  # TCP (TLS) connections accepted: clients that reuse theirs open few
         self.errors: list[str] = []
         self.forbidden: set[str] = set()  # ARM paths (lower case) answered 403
         self._duck: Any = None  # one DuckDB instance; each query attaches its own database
-        self._duck_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._query_numbers = itertools.count(1)
 
     # --- scene setting ----------------------------------------------------------------------
@@ -171,7 +172,7 @@ class AzureStandIn:
         unknown = sorted(set(rows) - set(schemas))
         if unknown:
             raise FixtureError(f"fixture names unknown table(s): {', '.join(unknown)}")
-        with self._duck_lock:
+        with self._lock:
             if self._duck is None:
                 self._duck = duckdb_kql.connect()
             con = self._duck.cursor()
@@ -190,7 +191,7 @@ class AzureStandIn:
             con.close()
 
     def close(self) -> None:
-        with self._duck_lock:
+        with self._lock:
             if self._duck is not None:
                 self._duck.close()
                 self._duck = None
@@ -222,6 +223,11 @@ class AzureStandIn:
             # request. Without Nagle, else each reply (headers, then body) waits a delayed ACK.
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True
+
+            def setup(self) -> None:
+                super().setup()
+                with standin._lock:
+                    standin.connections += 1
 
             def _answer(self, method: str) -> None:
                 status, answer = standin.handle(method, self.path, self.headers, self.body())
