@@ -40,8 +40,9 @@ class Rendered:
     console: list[str]
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    with tempfile.TemporaryDirectory() as profile:
+def _run(args: list[str], scratch: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run Chromium once with a throwaway profile (under `scratch` when given)."""
+    with tempfile.TemporaryDirectory(dir=scratch) as profile:
         return subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
                               capture_output=True, text=True, timeout=120, check=False)
 
@@ -49,7 +50,9 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
 def render(page: Path) -> Rendered:
     """The DOM after scripts ran, and every console message the page produced (Chromium logs
     console.log, console.error and uncaught exceptions alike as CONSOLE lines)."""
-    result = _run(["--enable-logging=stderr", "--v=0", "--dump-dom", page.resolve().as_uri()])
+    # the profile goes beside the page (a test's tmp_path), so parallel runs share nothing
+    result = _run(["--enable-logging=stderr", "--v=0", "--dump-dom", page.resolve().as_uri()],
+                  scratch=page.resolve().parent)
     assert result.returncode == 0, result.stderr[-2000:]
     console = [m.group("text") for m in _CONSOLE.finditer(result.stderr)]
     return Rendered(result.stdout, console)
