@@ -84,7 +84,10 @@ class _Chromium:
 
     def _message(self, deadline: float) -> dict[str, Any]:
         while b"\0" not in self._buffer:
-            if not select.select([self._in], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            # poll, not select: a long test run may hold more than FD_SETSIZE (1024) fds
+            waiting = select.poll()
+            waiting.register(self._in, select.POLLIN)
+            if not waiting.poll(max(0.0, deadline - time.monotonic()) * 1000):
                 raise TimeoutError("Chromium did not answer in time")
             chunk = os.read(self._in, 1 << 16)
             if not chunk:
