@@ -10,9 +10,9 @@ import pytest
 from tests.live_world import World, moto_server, world
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    """One moto server per test module (each test resets it)."""
+    """One moto server per test process (each test resets it: see live_world.world)."""
     with moto_server() as url:
         yield url
 

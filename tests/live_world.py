@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
-import socket
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,13 +19,20 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 
 from gatewatch import facts
 from gatewatch.aws_insights import health_event_pattern
 from gatewatch.catalog import deployable, load_catalog
 from gatewatch.live import names
-from gatewatch.metric_catalog import load_activity_catalog, load_metric_catalog
+from gatewatch.metric_catalog import (
+    ActivityAlertRule,
+    MetricAlertRule,
+    load_activity_catalog,
+    load_metric_catalog,
+)
 from tests.standins.azure import AzureStandIn
 from tests.standins.ec2 import Ec2StandIn
 from tests.standins.health import HealthStandIn
@@ -75,23 +82,48 @@ AZURE_ENV_TO_CLEAR = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET
                       "AWS_PROFILE", "AWS_ENDPOINT_URL")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # Port 0: the OS picks a free port as the server binds (no pick-then-bind race under xdist).
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{server.get_host_and_port()[1]}"
     finally:
         server.stop()
+
+
+# --- botocore's parsed service models, once per test process ------------------------------
+# Every CLI run builds its own boto3.Session (as a real `gatewatch doctor` process does once),
+# and a new session re-parses botocore's JSON models: ~0.3 s per run for EC2, Logs,
+# CloudWatch, EventBridge and Health. The loaders the sessions create here share one cache of
+# parsed files (per AWS_DATA_PATH), so only the first run of a process parses them. Nothing
+# else is shared: each session still resolves its own credentials, endpoints and clients.
+_MODEL_CACHES: dict[str | None, dict[Any, Any]] = {}
+
+
+def _sharing_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+    loader = botocore.loaders.create_loader(search_path_string)
+    loader._cache = _MODEL_CACHES.setdefault(search_path_string, {})
+    return loader
+
+
+# The kit's catalogs are read-only files of the repository: parse them once per process.
+@functools.cache
+def _log_rule_names() -> tuple[str, ...]:
+    return tuple(r.name for r in deployable(load_catalog(), set()))
+
+
+@functools.cache
+def _metric_rules() -> tuple[MetricAlertRule, ...]:
+    return tuple(load_metric_catalog())
+
+
+@functools.cache
+def _activity_rules() -> tuple[ActivityAlertRule, ...]:
+    return tuple(load_activity_catalog())
 
 
 def ms(moment: dt.datetime) -> int:
@@ -106,8 +138,10 @@ class World:
     ec2: Ec2StandIn
     health: HealthStandIn
     now: dt.datetime
+    azure_url: str = ""
     rows: list[dict[str, Any]] = field(default_factory=list)
     config_file: Path = field(init=False)
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.config_file = self.tmp / f"Pulumi.{STACK}.yaml"
@@ -116,8 +150,12 @@ class World:
     # --- AWS through boto3 against moto ---------------------------------------------------
 
     def boto(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=self.moto_url,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        """This world's client for `service` on moto (one per service and test)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(
+                service, region_name=REGION, endpoint_url=self.moto_url,
+                aws_access_key_id="testing", aws_secret_access_key="testing")
+        return self._clients[service]
 
     @property
     def log_group(self) -> str:
@@ -156,7 +194,7 @@ class World:
                 f"scheduledQueryRules/{names.alert_rule_name(rule)}")
 
     def rules(self) -> list[str]:
-        return [r.name for r in deployable(load_catalog(), set())]
+        return list(_log_rule_names())
 
     def healthy(self) -> World:
         a = self.azure
@@ -233,10 +271,10 @@ class World:
                 f"activityLogAlerts/{names.activity_alert_name(rule)}")
 
     def metric_rules(self) -> list[str]:
-        return [r.name for r in load_metric_catalog() if r.enabled]
+        return [r.name for r in _metric_rules() if r.enabled]
 
     def activity_rules(self) -> list[str]:
-        return [r.name for r in load_activity_catalog() if r.enabled]
+        return [r.name for r in _activity_rules() if r.enabled]
 
     def healthy_gateway_alerts(self) -> None:
         a = self.azure
@@ -245,7 +283,7 @@ class World:
                       "properties": {"vpnType": "RouteBased", "gatewayType": "Vpn"}})
         group_id = (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Insights/"
                     f"actionGroups/{names.action_group_name()}")
-        for rule in load_metric_catalog():
+        for rule in _metric_rules():
             if not rule.enabled:
                 continue
             a.put(self.metric_alert_id(rule.name), {
@@ -260,7 +298,7 @@ class World:
                                                "SingleResourceMultipleMetricCriteria",
                                  "allOf": []},
                     "actions": [{"actionGroupId": group_id}]}})
-        for activity in load_activity_catalog():
+        for activity in _activity_rules():
             if not activity.enabled:
                 continue
             a.put(self.activity_alert_id(activity.name), {
@@ -311,6 +349,7 @@ def reset_moto(url: str) -> None:
 @contextlib.contextmanager
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[World]:
     reset_moto(moto_url)
+    monkeypatch.setattr(botocore.session, "create_loader", _sharing_loader)
     cert, key = make_cert(tmp_path)
     azure = AzureStandIn()
     ec2 = Ec2StandIn()
@@ -333,5 +372,5 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Ite
         monkeypatch.setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", moto_url)
         monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.azure or ~/.aws from the machine
         yield World(tmp_path, moto_url, azure, ec2, health,
-                    dt.datetime.now(dt.UTC).replace(microsecond=0))
+                    dt.datetime.now(dt.UTC).replace(microsecond=0), azure_url)
 

@@ -43,6 +43,9 @@ def test_healthy_estate_is_all_ok_and_ran_the_kits_saved_query(
     assert "summarize LastRecord = max(TimeGenerated), Records = count() by _ResourceId" in query
     assert "let StartTime = datetime(" in query and "ago(30d)" not in query
     assert w.azure.errors == []
+    # each SDK client is built once and keeps its connection: the token endpoint, ARM's
+    # resources, monitor and authorization clients, Log Analytics (not one per read)
+    assert len(w.azure.requests) > 20 and w.azure.connections <= 5, w.azure.connections
 
 
 def test_json_report_shape(estate: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -178,10 +181,13 @@ def test_missing_azure_login_is_exit_2_naming_az_login(
     monkeypatch.delenv("IDENTITY_ENDPOINT")
     monkeypatch.delenv("IDENTITY_HEADER")
     monkeypatch.setenv("PATH", "/nonexistent")  # no `az`, `azd` or pwsh to ask
-    monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")  # no IMDS
+    # IMDS is the stand-in, answering as on a host with no managed identity assigned (never
+    # the real 169.254.169.254; a dead address here makes azure-identity retry for ~5 s).
+    monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", estate.azure_url)
     code, _, err = doctor(estate, capsys)
     assert code == 2
     assert "az login" in err and "Traceback" not in err and estate.azure.token not in err
+    assert ("GET", "/metadata/identity/oauth2/token") in estate.azure.requests
 
 
 def test_missing_aws_login_is_exit_2_naming_aws_configure(

@@ -4,19 +4,27 @@ found among its resources' inputs."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from gatewatch.config import parse_config
-from gatewatch.harness import run_program
+from gatewatch.harness import Recording, run_program
 from gatewatch.live import names
 from tests.live_world import STACK, STACK_YAML, VPN
 
 
-def test_every_name_doctor_reads_is_declared_by_the_program() -> None:
+@pytest.fixture(scope="module")
+def program() -> Recording:
+    """The program's resource graph for the test estate's stack file, recorded once: the two
+    tests below read it and neither changes it."""
+    return run_program(yaml.safe_load(STACK_YAML)["config"], stack=STACK, preview=True)
+
+
+def test_every_name_doctor_reads_is_declared_by_the_program(program: Recording) -> None:
     raw = yaml.safe_load(STACK_YAML)["config"]
     config = parse_config(raw)
     assert config.azure is not None and config.aws is not None
-    rec = run_program(raw, stack=STACK, preview=True)
+    rec = program
 
     (setting,) = rec.by_type("azure-native:monitor:DiagnosticSetting")
     assert setting.inputs["name"] == names.DIAGNOSTIC_SETTING_NAME
@@ -41,14 +49,15 @@ def test_every_name_doctor_reads_is_declared_by_the_program() -> None:
                       names.aws_negotiation_alarm_name(STACK)}
 
 
-def test_gateway_alert_and_aws_health_rule_names_are_declared_by_the_program() -> None:
+def test_gateway_alert_and_aws_health_rule_names_are_declared_by_the_program(
+        program: Recording) -> None:
     from gatewatch.metric_catalog import load_activity_catalog, load_metric_catalog
 
     raw = yaml.safe_load(STACK_YAML)["config"]
     config = parse_config(raw)
     assert config.azure is not None
     (gateway,) = config.azure.gateways
-    rec = run_program(raw, stack=STACK, preview=True)
+    rec = program
 
     # doctor checks the enabled ones; the program also deploys catalog-disabled ones, disabled
     metric = {a.inputs["ruleName"]: a.inputs["enabled"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 ARM_ENDPOINT_ENV = "GATEWATCH_ARM_ENDPOINT"
@@ -57,10 +57,13 @@ def logs_endpoint() -> str:
 
 @dataclass
 class AzureReader:
-    """Lazily built SDK clients sharing one credential."""
+    """Lazily built SDK clients sharing one credential. Each client is built once (per
+    subscription) and reused, so its connection to ARM or Log Analytics is opened once per
+    run rather than once per read."""
 
     subscription_id: str
     _credential: Any = None
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def credential(self) -> Any:
         if self._credential is None:
@@ -78,28 +81,38 @@ class AzureReader:
     def _mgmt_kwargs(self) -> dict[str, Any]:
         return {"base_url": arm_endpoint(), "credential_scopes": [ARM_SCOPE]}
 
+    def _client(self, kind: str, subscription_id: str, build: Any) -> Any:
+        key = (kind, subscription_id)
+        if key not in self._clients:
+            self._clients[key] = build()
+        return self._clients[key]
+
     def monitor(self, subscription_id: str | None = None) -> Any:
         from azure.mgmt.monitor import MonitorManagementClient
 
-        return MonitorManagementClient(self.credential(), subscription_id or self.subscription_id,
-                                       **self._mgmt_kwargs())
+        sub = subscription_id or self.subscription_id
+        return self._client("monitor", sub, lambda: MonitorManagementClient(
+            self.credential(), sub, **self._mgmt_kwargs()))
 
     def authorization(self, subscription_id: str | None = None) -> Any:
         from azure.mgmt.authorization import AuthorizationManagementClient
 
-        return AuthorizationManagementClient(
-            self.credential(), subscription_id or self.subscription_id, **self._mgmt_kwargs())
+        sub = subscription_id or self.subscription_id
+        return self._client("authorization", sub, lambda: AuthorizationManagementClient(
+            self.credential(), sub, **self._mgmt_kwargs()))
 
     def resources(self, subscription_id: str | None = None) -> Any:
         from azure.mgmt.resource.resources import ResourceManagementClient
 
-        return ResourceManagementClient(self.credential(), subscription_id or self.subscription_id,
-                                        **self._mgmt_kwargs())
+        sub = subscription_id or self.subscription_id
+        return self._client("resources", sub, lambda: ResourceManagementClient(
+            self.credential(), sub, **self._mgmt_kwargs()))
 
     def logs(self) -> Any:
         from azure.monitor.query import LogsQueryClient
 
-        return LogsQueryClient(self.credential(), endpoint=logs_endpoint() + "/v1")
+        return self._client("logs", "", lambda: LogsQueryClient(
+            self.credential(), endpoint=logs_endpoint() + "/v1"))
 
     # --- reads ----------------------------------------------------------------------------
 

@@ -5,6 +5,11 @@ documented overrides: IDENTITY_ENDPOINT/IDENTITY_HEADER (azure-identity's App Se
 identity, part of DefaultAzureCredential), GATEWATCH_ARM_ENDPOINT, GATEWATCH_LOGS_ENDPOINT.
 
 - Token: GET /msi/token?api-version=2019-08-01&resource=R with the X-IDENTITY-HEADER secret.
+- IMDS, as on a host with no managed identity assigned (reach it with
+  AZURE_POD_IDENTITY_AUTHORITY_HOST): GET /metadata/identity/oauth2/token answers 400
+  invalid_request "Identity not found" (400 bad_request_102 without the `Metadata: true`
+  header), the errors Microsoft documents for IMDS ("How to use managed identities for Azure
+  resources on an Azure VM to acquire an access token", error handling).
 - ARM: every other request needs `Authorization: Bearer <the issued token>` (401 otherwise)
   and an `api-version` query parameter (400 otherwise, as ARM answers). GET of a stored
   resource id (case-insensitive, as ARM ids are) returns its body; a role-assignment list at
@@ -13,16 +18,21 @@ identity, part of DefaultAzureCredential), GATEWATCH_ARM_ENDPOINT, GATEWATCH_LOG
   duckdb-kql over the workspace's fixture rows, restricted to the request's `timespan` (as
   the service restricts it), at the stand-in's `now`. Unknown workspace: 404
   WorkspaceNotFoundError; KQL duckdb-kql cannot run: 400 BadArgumentError with its message.
+  Each query gets fresh tables (gatewatch.kql.execute's, filled as `fixture_connection` fills
+  them) in its own in-memory database, attached to one DuckDB instance per stand-in and
+  detached after the query: opening a DuckDB instance per query cost ~15-40 ms.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import re
 import secrets
 import ssl
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from http.server import ThreadingHTTPServer
@@ -30,7 +40,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from gatewatch.kql.execute import as_utc, fixture_connection, prepare_query
+from gatewatch.kql.execute import (
+    FixtureError,
+    _create_table,
+    _insert_rows,
+    as_utc,
+    prepare_query,
+)
+from gatewatch.kql.schemas import load_schemas
 from tests.standins import httpd
 
 _DUCK_TO_KQL = {"TIMESTAMP": "datetime", "BIGINT": "long", "INTEGER": "int", "DOUBLE": "real",
@@ -48,8 +65,12 @@ class AzureStandIn:
         self.token = "standin-" + secrets.token_hex(16)
         self.queries: list[str] = []
         self.requests: list[tuple[str, str]] = []
+        self.connections = 0  # TCP (TLS) connections accepted: clients that reuse theirs open few
         self.errors: list[str] = []
         self.forbidden: set[str] = set()  # ARM paths (lower case) answered 403
+        self._duck: Any = None  # one DuckDB instance; each query attaches its own database
+        self._lock = threading.Lock()
+        self._query_numbers = itertools.count(1)
 
     # --- scene setting ----------------------------------------------------------------------
 
@@ -70,6 +91,12 @@ class AzureStandIn:
             return 400, {"error": "missing or wrong X-IDENTITY-HEADER"}
         return 200, {"access_token": self.token, "expires_on": str(int(time.time()) + 3600),
                      "resource": query.get("resource", [""])[0], "token_type": "Bearer"}
+
+    def _imds_token(self, headers: Any) -> tuple[int, Any]:
+        if headers.get("Metadata") != "true":
+            return 400, {"error": "invalid_request",
+                         "error_description": "Required metadata header not specified"}
+        return 400, {"error": "invalid_request", "error_description": "Identity not found"}
 
     def _arm_get(self, path: str, query: Mapping[str, list[str]]) -> tuple[int, Any]:
         if "api-version" not in query:
@@ -122,18 +149,52 @@ class AzureStandIn:
                     continue
                 kept.append(row)
             rows[table] = kept
-        con = fixture_connection(rows, now=now)
-        try:
-            relation = duckdb_kql.kql(con, prepare_query(text), query_now=as_utc(now))
-            columns = [{"name": n, "type": _DUCK_TO_KQL.get(str(t).split("(")[0], "string")}
-                       for n, t in zip(relation.columns, relation.types, strict=True)]
-            records = [[_cell(v) for v in record] for record in relation.fetchall()]
-        except Exception as error:  # the service answers bad KQL with 400, so does this
-            self.errors.append(str(error))
-            return 400, {"error": {"code": "BadArgumentError", "message": str(error)}}
-        finally:
-            con.close()
+        with self._fixture_database(rows, now) as con:
+            try:
+                relation = duckdb_kql.kql(con, prepare_query(text), query_now=as_utc(now))
+                columns = [{"name": n, "type": _DUCK_TO_KQL.get(str(t).split("(")[0], "string")}
+                           for n, t in zip(relation.columns, relation.types, strict=True)]
+                records = [[_cell(v) for v in record] for record in relation.fetchall()]
+            except Exception as error:  # the service answers bad KQL with 400, so does this
+                self.errors.append(str(error))
+                return 400, {"error": {"code": "BadArgumentError", "message": str(error)}}
         return 200, {"tables": [{"name": "PrimaryResult", "columns": columns, "rows": records}]}
+
+    @contextlib.contextmanager
+    def _fixture_database(self, rows: Mapping[str, Sequence[Mapping[str, Any]]],
+                          now: dt.datetime) -> Iterator[Any]:
+        """A connection whose current database holds every schema table with `rows` (those
+        ingested after `now` left out), as gatewatch.kql.execute.fixture_connection builds
+        it, and nothing else: the database is this query's own, detached afterwards."""
+        import duckdb_kql
+
+        schemas = load_schemas()
+        unknown = sorted(set(rows) - set(schemas))
+        if unknown:
+            raise FixtureError(f"fixture names unknown table(s): {', '.join(unknown)}")
+        with self._lock:
+            if self._duck is None:
+                self._duck = duckdb_kql.connect()
+            con = self._duck.cursor()
+        name = f"query_{next(self._query_numbers)}"
+        try:
+            con.execute("SET TimeZone='UTC'")
+            con.execute(f"ATTACH ':memory:' AS {name}")
+            con.execute(f"USE {name}")
+            for table in schemas.values():
+                _create_table(con, table)
+                _insert_rows(con, table, rows.get(table.name, ()), now)
+            yield con
+        finally:
+            con.execute("USE memory")
+            con.execute(f"DETACH DATABASE IF EXISTS {name}")
+            con.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._duck is not None:
+                self._duck.close()
+                self._duck = None
 
     def handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[int, Any]:
         parts = urlsplit(raw_path)
@@ -141,6 +202,8 @@ class AzureStandIn:
         self.requests.append((method, parts.path))
         if parts.path == "/msi/token":
             return self._token(query, headers)
+        if parts.path == "/metadata/identity/oauth2/token":
+            return self._imds_token(headers)
         if headers.get("Authorization") != f"Bearer {self.token}":
             return 401, {"error": {"code": "AuthenticationFailed",
                                    "message": "missing or invalid bearer token"}}
@@ -156,6 +219,16 @@ class AzureStandIn:
         standin = self
 
         class Handler(httpd.Handler):
+            # Keep-alive, as ARM and Log Analytics do: one TLS handshake per client, not per
+            # request. Without Nagle, else each reply (headers, then body) waits a delayed ACK.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def setup(self) -> None:
+                super().setup()
+                with standin._lock:
+                    standin.connections += 1
+
             def _answer(self, method: str) -> None:
                 status, answer = standin.handle(method, self.path, self.headers, self.body())
                 self.reply(status, json.dumps(answer).encode(), "application/json; charset=utf-8")
@@ -170,8 +243,11 @@ class AzureStandIn:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         server.socket = context.wrap_socket(server.socket, server_side=True)
-        with httpd.serving(server, "https") as url:
-            yield url
+        try:
+            with httpd.serving(server, "https") as url:
+                yield url
+        finally:
+            self.close()
 
 
 def _cell(value: Any) -> Any:

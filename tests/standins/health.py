@@ -80,6 +80,9 @@ class HealthStandIn:
         standin = self
 
         class Handler(httpd.Handler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as AWS endpoints do
+            disable_nagle_algorithm = True  # else every reply waits out a delayed ACK
+
             def do_POST(self) -> None:
                 body = json.loads(self.body() or b"{}")
                 status, answer = standin.handle(self.headers.get("X-Amz-Target", ""), body,
