@@ -478,6 +478,11 @@ def run_program(
         if pending:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         settings.reset_options()
+        # Close what the run opened (the loop's selector and its executor's threads): a test
+        # process runs hundreds of programs and would otherwise hold thousands of descriptors.
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        asyncio.set_event_loop(None)
     return recording
 
 
