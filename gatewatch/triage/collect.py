@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gatewatch.catalog import AlertRule, SavedQuery, load_catalog, load_saved_queries
+from gatewatch.catalog import load_catalog, load_saved_queries
 from gatewatch.live import names
 from gatewatch.live.kqlbind import bind, let_number, let_value
 from gatewatch.triage.model import (
@@ -37,29 +37,23 @@ from gatewatch.triage.model import (
 MAINTENANCE_OPERATIONS = ("HostMaintenanceEvent", "GatewayTenantPrimaryChanged")
 
 
-def saved_query(name: str, params: Mapping[str, Any],
-                queries: Sequence[SavedQuery] | None = None) -> tuple[str, str]:
-    """(source, text): the saved query `name` with `params` bound. Pass `queries` (the
-    catalog, read once) when binding several: each read parses every queries/*.yaml."""
-    query = next(q for q in (load_saved_queries() if queries is None else queries)
-                 if q.name == name)
+def saved_query(name: str, params: Mapping[str, Any]) -> tuple[str, str]:
+    query = next(q for q in load_saved_queries() if q.name == name)
     return f"queries/{name}.yaml", bind(query.body, params, source=str(query.source))
 
 
-def ike_failure_pattern(catalog: Sequence[AlertRule] | None = None) -> re.Pattern[str] | None:
-    rule = next((r for r in (load_catalog() if catalog is None else catalog)
-                 if r.name == "ike-negotiation-failure"), None)
+def ike_failure_pattern() -> re.Pattern[str] | None:
+    rule = next((r for r in load_catalog() if r.name == "ike-negotiation-failure"), None)
     if rule is None:
         return None
     value = let_value(rule.query, "FailurePattern")
     return re.compile(value) if value else None
 
 
-def alert_windows(catalog: Sequence[AlertRule] | None = None) -> Windows:
+def alert_windows() -> Windows:
     """The tunnel-drop alert's FailoverSeconds and MaintenanceSeconds, so triage and the alert
     call the same drop the same thing."""
-    rule = next((r for r in (load_catalog() if catalog is None else catalog)
-                 if r.name == "tunnel-drop"), None)
+    rule = next((r for r in load_catalog() if r.name == "tunnel-drop"), None)
     if rule is None:
         return Windows()
     failover = let_number(rule.query, "FailoverSeconds")
@@ -86,9 +80,8 @@ def azure_events(reader: Any, customer_id: str, remote_ip: str, gateway_name: st
                  start: dt.datetime, end: dt.datetime, sources: list[str]) -> list[Event]:
     window = {"StartTime": start, "EndTime": end}
     events: list[Event] = []
-    queries = load_saved_queries()
     src, kql = saved_query("tunnel-history", {"RemoteIP": remote_ip, "GatewayName": gateway_name,
-                                              **window}, queries)
+                                              **window})
     sources.append(src)
     tunnel_rows = reader.query(customer_id, kql, timespan=(start, end))
     gateways = {str(r.get("Resource") or "").upper() for r in tunnel_rows}
@@ -102,8 +95,7 @@ def azure_events(reader: Any, customer_id: str, remote_ip: str, gateway_name: st
                             f"{op} on {row.get('instance_s')}", src,
                             f"Azure {str(row.get('Resource')).upper()} {instance}", instance))
     for name in sorted(gateways) or [""]:
-        src, kql = saved_query("gateway-diagnostic-log", {"GatewayName": name, **window},
-                               queries)
+        src, kql = saved_query("gateway-diagnostic-log", {"GatewayName": name, **window})
         sources.append(src)
         for row in reader.query(customer_id, kql, timespan=(start, end)):
             op = str(row.get("OperationName"))
@@ -111,13 +103,13 @@ def azure_events(reader: Any, customer_id: str, remote_ip: str, gateway_name: st
             events.append(Event(_time(row["TimeGenerated"]), AZURE, kind,
                                 f"{op}: {row.get('Message') or ''}".strip(": "), src,
                                 f"Azure {str(row.get('Resource')).upper()}"))
-        src, kql = saved_query("route-bgp-history", {"GatewayName": name, **window}, queries)
+        src, kql = saved_query("route-bgp-history", {"GatewayName": name, **window})
         sources.append(src)
         for row in reader.query(customer_id, kql, timespan=(start, end)):
             events.append(Event(_time(row["TimeGenerated"]), AZURE, BGP,
                                 f"{row.get('OperationName')}: {row.get('Message') or ''}", src,
                                 f"Azure {str(row.get('Resource')).upper()}"))
-    src, kql = saved_query("ike-parse", {"RemoteIPFilter": remote_ip, **window}, queries)
+    src, kql = saved_query("ike-parse", {"RemoteIPFilter": remote_ip, **window})
     sources.append(src)
     for row in reader.query(customer_id, kql, timespan=(start, end)):
         events.append(Event(_time(row["TimeGenerated"]), AZURE, IKE, str(row.get("Event")), src,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from gatewatch.catalog import load_catalog
 from gatewatch.config import StackConfig
 from gatewatch.live import names
 from gatewatch.triage import collect
@@ -49,8 +48,7 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
             notes.append(f"AWS: {view.vpn_connection_id} tunnel {tun.outside_ip} is "
                          f"{tun.status} now (DescribeVpnConnections VgwTelemetry)")
     events.sort(key=lambda e: e.time)
-    catalog = load_catalog()
-    windows = collect.alert_windows(catalog)
+    windows = collect.alert_windows()
     drops = find_drops(events, windows)
-    judge(drops, events, collect.ike_failure_pattern(catalog), windows)
+    judge(drops, events, collect.ike_failure_pattern(), windows)
     return Timeline(remote_ip, start, end, events, drops, notes, sources)
