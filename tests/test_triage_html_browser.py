@@ -16,7 +16,7 @@ from tests.browser import render
 from tests.live_world import World
 from tests.triage_scenarios import build
 
-# Under pytest-xdist the pages render in one worker, so one Chromium runs, not one per worker.
+# Under pytest-xdist the pages render in one worker, so no two Chromiums run at once.
 pytestmark = pytest.mark.xdist_group("browser")
 
 @pytest.fixture
