@@ -44,16 +44,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import boto3
 
+from gatewatch.aws_rollout.client import NO_SDK_RETRIES
 from gatewatch.aws_rollout.clock import SimClock
-from gatewatch.aws_rollout.engine import (
-    NO_SDK_RETRIES,
-    LogOptions,
-    RolloutEngine,
-    RolloutSettings,
-    connection_view,
-)
+from gatewatch.aws_rollout.engine import RolloutEngine
+from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.retry import error_code
 from gatewatch.aws_rollout.throttle import EC2_REQUEST_BUCKETS
+from gatewatch.aws_rollout.views import connection_view
 from tests.standins.ec2 import Ec2StandIn, StandInSettings
 
 ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/vpn-tunnels"

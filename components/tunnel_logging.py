@@ -31,7 +31,8 @@ def _progress(event: Any) -> None:
 
 def apply_log_options(props: dict[str, Any], *, enabled: bool) -> dict[str, Any]:
     """Run the engine for one connection; return what it did, or raise naming the tunnel."""
-    from gatewatch.aws_rollout.engine import LogOptions, RolloutSettings, rollout
+    from gatewatch.aws_rollout.engine import rollout
+    from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 
     fmt = props.get("logOutputFormat") or "json"
     # Tunnel logs, BGP logs and lifecycle control: one ModifyVpnTunnelOptions per tunnel.

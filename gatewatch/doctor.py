@@ -33,7 +33,7 @@ from typing import Any
 from gatewatch import facts
 from gatewatch.arm import parse_arm_id
 from gatewatch.aws_insights import health_event_pattern
-from gatewatch.aws_rollout import expected_tunnel_options
+from gatewatch.aws_rollout.expected import expected_tunnel_options
 from gatewatch.catalog import apply_overrides, deployable, load_catalog, load_saved_queries
 from gatewatch.config import AwsConfig, AzureConfig, GatewayConfig, StackConfig
 from gatewatch.live import names
@@ -413,27 +413,6 @@ def _has_reader(reader: Any, cache: dict[str, bool], sub: str | None, scope: str
 # --- AWS --------------------------------------------------------------------------------------
 
 
-def expected_tunnel_log_options(aws: AwsConfig, log_group_arn: str,
-                                bgp_log_group_arn: str | None = None) -> dict[str, Any]:
-    """What each tunnel's LogOptions.CloudWatchLogOptions must hold for this stack: the
-    rollout's own expectation (gatewatch.aws_rollout.expected_tunnel_options), tunnel and BGP
-    logs, in botocore's CloudWatchLogOptions shape."""
-    return expected_tunnel_options(aws, log_group_arn, bgp_log_group_arn).to_api()
-
-
-def _option_differences(want: Mapping[str, Any], have: Mapping[str, Any]) -> list[str]:
-    diffs = []
-    for key, value in want.items():
-        current = have.get(key)
-        if key.endswith("GroupArn") and isinstance(current, str):
-            current = current.removesuffix(":*")
-        if key.endswith("LogOutputFormat") and current is None:
-            current = "json"  # EC2 omits the format it defaults to
-        if current != value:
-            diffs.append(f"{key} is {current!r}, want {value!r}")
-    return diffs
-
-
 def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> None:
     stack = report.stack
     up = f"run `pulumi up --stack {stack}`"
@@ -462,8 +441,8 @@ def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> 
         for n, tunnel in enumerate(view.tunnels, start=1):
             target = f"{view.vpn_connection_id} t{n} {tunnel.outside_ip}"
             if arn is not None:
-                diffs = _option_differences(expected_tunnel_log_options(aws, arn, bgp_arn),
-                                            tunnel.log_options)
+                # The rollout's own comparison: what it would change is what doctor reports.
+                diffs = expected_tunnel_options(aws, arn, bgp_arn).differences(tunnel.log_options)
                 if not tunnel.log_options.get("LogEnabled"):
                     report.add("aws", target, "tunnel log options", MISSING, "logging is off",
                                up + " (the rollout changes one tunnel at a time)")

@@ -16,16 +16,11 @@ import boto3
 import botocore.session
 import botocore.utils
 
+from gatewatch.aws_rollout.client import NO_SDK_RETRIES
 from gatewatch.aws_rollout.clock import SimClock
-from gatewatch.aws_rollout.engine import (
-    NO_SDK_RETRIES,
-    LogOptions,
-    ProgressCallback,
-    ProgressEvent,
-    RolloutEngine,
-    RolloutResult,
-    RolloutSettings,
-)
+from gatewatch.aws_rollout.engine import RolloutEngine
+from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
+from gatewatch.aws_rollout.results import ProgressCallback, ProgressEvent, RolloutResult
 from tests.standins.ec2 import DOWN, Ec2StandIn, StandInSettings
 
 REGION = "us-east-1"

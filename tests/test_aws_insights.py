@@ -18,7 +18,7 @@ from gatewatch.aws_insights import (
     load_aws_queries,
     query_fields,
 )
-from gatewatch.aws_rollout import expected_tunnel_options
+from gatewatch.aws_rollout.expected import expected_tunnel_options
 from gatewatch.config import parse_config
 from tests.graph import plan
 

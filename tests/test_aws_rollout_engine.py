@@ -10,16 +10,11 @@ import pickle
 
 import pytest
 
+from gatewatch.aws_rollout.client import Ec2ClientSpec
 from gatewatch.aws_rollout.clock import SimClock
-from gatewatch.aws_rollout.engine import (
-    Action,
-    Ec2ClientSpec,
-    LogOptions,
-    ProgressEvent,
-    RolloutEngine,
-    RolloutSettings,
-    rollout,
-)
+from gatewatch.aws_rollout.engine import RolloutEngine, rollout
+from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
+from gatewatch.aws_rollout.results import Action, ProgressEvent
 from tests.aws_rollout_fixtures import (
     ARN,
     DISABLE,

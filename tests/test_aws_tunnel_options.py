@@ -10,15 +10,12 @@ import math
 
 import pytest
 
-from gatewatch.aws_rollout.engine import (
-    Action,
-    LogOptions,
-    RolloutEngine,
-    RolloutSettings,
-    TimeWindow,
-    UnknownConnections,
-)
+from gatewatch.aws_rollout.engine import RolloutEngine
+from gatewatch.aws_rollout.errors import UnknownConnections
+from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
+from gatewatch.aws_rollout.results import Action
 from gatewatch.aws_rollout.throttle import DESCRIBE_CHUNK, EC2_REQUEST_BUCKETS
+from gatewatch.aws_rollout.views import TimeWindow
 from tests.aws_rollout_fixtures import (
     ARN,
     ENABLED_API,

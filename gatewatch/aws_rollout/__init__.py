@@ -1,47 +1,30 @@
-"""AWS Site-to-Site VPN tunnel activity logs: a rollout engine that changes one tunnel at a time.
+"""AWS Site-to-Site VPN tunnel options, rolled out one tunnel at a time so a connection always
+keeps a working tunnel. Import from the submodules; this package re-exports nothing.
 
-`engine` is plain boto3 with an injected clock; `throttle` holds EC2's documented request
-buckets; `cli` is the `gatewatch aws-tunnels` (alias `tunnel-logs`) command. The EC2 stand-in
-the tests run it against lives in tests/standins/, never in this package. The Pulumi dynamic
-resource and the command line are both thin callers of the engine.
+`options`: what to set on every tunnel (LogOptions, with the one comparison of wanted and current
+options that the rollout and `doctor` share) and how patiently (RolloutSettings).
+
+`views`: read-only views of DescribeVpnConnections and GetVpnTunnelReplacementStatus answers
+(ConnectionView, MaintenanceView, ConnectionStatus), the tunnel and connection states, and the
+UTC maintenance TimeWindow; `gatewatch live` reads the service through them too.
+
+`results`: what a run reports: Action, ProgressEvent while it works, TunnelResult,
+ConnectionResult and RolloutResult at the end. `errors`: every exception of the package.
+
+`client`: the typed Ec2Client Protocol (the four EC2 calls the kit makes) and the boto3 client
+with SDK retries off (make_ec2_client, the picklable Ec2ClientSpec).
+
+`run`: what one run shares between its workers (client, clock, pacer, stop flag, progress) and
+the single backoff decision. `reader`: the batched DescribeVpnConnections reader and its cache,
+so reads per poll interval do not grow with the number of connections.
+
+`steps`: the per-tunnel steps (change the options, apply pending maintenance) and their rules;
+every mutating call goes through one pace/stop/mark/call/back-off path. `engine`: the
+orchestration: RolloutEngine (connections in a bounded thread pool, tunnel 1 then tunnel 2) and
+the one-call `rollout()`.
+
+Around them: `clock` (real and simulated time), `retry` (which errors are retried, Backoff),
+`throttle` (EC2's request buckets and the client-side Pacer), `expected` (what a stack's config
+wants on every tunnel) and `cli` (`gatewatch aws-tunnels`). The EC2 stand-in the tests run all
+this against lives in tests/standins/, never in this package.
 """
-
-from gatewatch.aws_rollout.clock import Clock, RealClock, SimClock
-from gatewatch.aws_rollout.engine import (
-    Action,
-    ConnectionResult,
-    Ec2ClientSpec,
-    LogOptions,
-    ProgressEvent,
-    RolloutEngine,
-    RolloutResult,
-    RolloutSettings,
-    RolloutStopped,
-    TimeWindow,
-    TunnelResult,
-    UnknownConnections,
-    make_ec2_client,
-    rollout,
-)
-from gatewatch.aws_rollout.expected import expected_tunnel_options
-
-__all__ = [
-    "Action",
-    "Clock",
-    "ConnectionResult",
-    "Ec2ClientSpec",
-    "LogOptions",
-    "ProgressEvent",
-    "RealClock",
-    "RolloutEngine",
-    "RolloutResult",
-    "RolloutSettings",
-    "RolloutStopped",
-    "SimClock",
-    "TimeWindow",
-    "TunnelResult",
-    "UnknownConnections",
-    "expected_tunnel_options",
-    "make_ec2_client",
-    "rollout",
-]

@@ -24,30 +24,17 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from gatewatch import facts
+from gatewatch.aws_rollout.client import Ec2ClientSpec
 from gatewatch.aws_rollout.clock import Clock, RealClock
-from gatewatch.aws_rollout.engine import (
-    Action,
-    ConnectionStatus,
-    Ec2ClientSpec,
-    LogOptions,
-    ProgressEvent,
-    RolloutEngine,
-    RolloutResult,
-    RolloutSettings,
-    RolloutStopped,
-    TimeWindow,
-    TunnelResult,
-    UnknownConnections,
-    format_time,
-)
+from gatewatch.aws_rollout.engine import RolloutEngine
+from gatewatch.aws_rollout.errors import RolloutStopped, UnknownConnections
+from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
+from gatewatch.aws_rollout.results import Action, ProgressEvent, RolloutResult, TunnelResult
 from gatewatch.aws_rollout.retry import describe_error
+from gatewatch.aws_rollout.views import ConnectionStatus, TimeWindow, format_time
 
 PROG = "gatewatch aws-tunnels"
-VPN_ID_RE = facts.AWS_VPN_ID_RE
-REGION_RE = facts.AWS_REGION_RE
-LOG_GROUP_ARN_RE = facts.AWS_LOG_GROUP_ARN_RE
-LOG_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
-DEFAULT_FORMAT = LOG_FORMATS[0]
+DEFAULT_FORMAT = facts.AWS_LOG_OUTPUT_FORMATS[0]
 EXAMPLE_ARN = "arn:aws:logs:REGION:123456789012:log-group:/aws/vendedlogs/vpn"
 EXAMPLE_ENDPOINT = "https://ec2.REGION.amazonaws.com"
 # A host name, an IPv4 address, or a bracketed IPv6 address (what botocore accepts).
@@ -89,7 +76,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint-url", help="EC2 endpoint override (e.g. a local stand-in)")
     parser.add_argument("--log-group-arn", help=f"CloudWatch Logs group, e.g. {EXAMPLE_ARN}")
     parser.add_argument("--format", default=None,
-                        help=f"log output format: {' or '.join(LOG_FORMATS)} "
+                        help=f"log output format: {' or '.join(facts.AWS_LOG_OUTPUT_FORMATS)} "
                              f"(default {DEFAULT_FORMAT})")
     parser.add_argument("--bgp-log-group-arn",
                         help="apply: where BGP logs go (default: the --log-group-arn group)")
@@ -148,7 +135,7 @@ def _endpoint_url(raw: str | None, region: str) -> None:
 
 
 def _arn(args: argparse.Namespace, flag: str, value: str) -> str:
-    match = LOG_GROUP_ARN_RE.fullmatch(value)
+    match = facts.AWS_LOG_GROUP_ARN_RE.fullmatch(value)
     if not match:
         raise InputError(
             f"{flag} {value!r} is not a CloudWatch Logs log group ARN; "
@@ -170,18 +157,18 @@ def _only_for(args: argparse.Namespace, action: str, flags: Sequence[tuple[str, 
 
 
 def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSettings]:
-    if not REGION_RE.fullmatch(args.region):
+    if not facts.AWS_REGION_RE.fullmatch(args.region):
         raise InputError(f"--region {args.region!r} is not an AWS region; e.g. --region us-east-1")
     for vpn_id in args.vpn_ids:
-        if not VPN_ID_RE.fullmatch(vpn_id):
+        if not facts.AWS_VPN_ID_RE.fullmatch(vpn_id):
             raise InputError(
                 f"VPN_ID {vpn_id!r} is not a VPN connection id; expected vpn- followed by 8 to 17 "
                 "lowercase hex digits, e.g. vpn-0123456789abcdef0"
             )
     _endpoint_url(args.endpoint_url, args.region)
-    if args.format is not None and args.format not in LOG_FORMATS:
-        raise InputError(f"--format must be {' or '.join(LOG_FORMATS)} (got {args.format!r}); "
-                         f"e.g. --format {DEFAULT_FORMAT}")
+    if args.format is not None and args.format not in facts.AWS_LOG_OUTPUT_FORMATS:
+        raise InputError(f"--format must be {' or '.join(facts.AWS_LOG_OUTPUT_FORMATS)} "
+                         f"(got {args.format!r}); e.g. --format {DEFAULT_FORMAT}")
     settings = RolloutSettings(
         timeout=_positive(args, "timeout"),
         poll_interval=_positive(args, "poll"),

@@ -7,7 +7,7 @@ live tunnel's `Options.TunnelOptions[].LogOptions.CloudWatchLogOptions` and
 
 from __future__ import annotations
 
-from gatewatch.aws_rollout.engine import LogOptions
+from gatewatch.aws_rollout.options import LogOptions
 from gatewatch.config import AwsConfig
 
 

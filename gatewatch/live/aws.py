@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatewatch.aws_rollout.engine import ConnectionView, connection_view
+from gatewatch.aws_rollout.views import ConnectionView, connection_view
 
 AWS_LOGIN_HINT = ("no AWS credential: run `aws configure` (or `aws sso login`), or set "
                   "AWS_PROFILE to a configured profile")

@@ -81,9 +81,6 @@ from tests.standins import ec2xml, httpd
 
 UP = "UP"
 DOWN = "DOWN"
-LOG_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
-# A CloudWatch Logs log group ARN, with or without the ":*" suffix describe-log-groups shows.
-LOG_GROUP_ARN_RE = facts.AWS_LOG_GROUP_ARN_RE
 PENDING, AVAILABLE, DELETING, DELETED = "pending", "available", "deleting", "deleted"
 # HTTP status the service pairs with each error code (RequestLimitExceeded is a 503 on EC2).
 ERROR_STATUS = {
@@ -519,14 +516,14 @@ class Ec2StandIn:
     @staticmethod
     def _validate_log_options(cw: Mapping[str, Any], prefix: str) -> None:
         fmt = cw.get(f"{prefix}LogOutputFormat")
-        if fmt is not None and fmt not in LOG_FORMATS:
+        if fmt is not None and fmt not in facts.AWS_LOG_OUTPUT_FORMATS:
             raise ec2xml.QueryError(
                 "InvalidParameterValue",
                 f"Invalid value '{fmt}' for {prefix}LogOutputFormat. "
-                f"Valid values: {', '.join(LOG_FORMATS)}.",
+                f"Valid values: {', '.join(facts.AWS_LOG_OUTPUT_FORMATS)}.",
             )
         arn = cw.get(f"{prefix}LogGroupArn")
-        if arn is not None and not LOG_GROUP_ARN_RE.fullmatch(arn):
+        if arn is not None and not facts.AWS_LOG_GROUP_ARN_RE.fullmatch(arn):
             raise ec2xml.QueryError(
                 "InvalidParameterValue", f"Invalid CloudWatch Logs log group ARN: {arn}"
             )

@@ -1,0 +1,77 @@
+"""The EC2 client the rollout talks to: a typed Protocol of the four calls it makes, and how a
+boto3 client for it is built.
+
+boto3 clients are generated at run time, so to a type checker they are `Any`; the Protocol
+names what the rollout relies on instead (the idea of aws/chalice's `TypedAWSClient`,
+https://github.com/aws/chalice/blob/master/chalice/awsclient.py), with the parameter names of
+the EC2 API reference (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/). A boto3 EC2
+client satisfies it, and so does any test double with these methods.
+
+SDK retries are off: botocore's retry handler sleeps with `time.sleep`, which a simulated clock
+cannot see, and a ModifyVpnTunnelOptions must not be repeated before the connection is read
+again (botocore, "Retries", https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html;
+`total_max_attempts` 1 means one try). The rollout retries itself (retry.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import boto3
+from botocore.config import Config
+
+# A short connect timeout: an unreachable endpoint should fail in seconds, not minutes.
+NO_SDK_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1},
+                        connect_timeout=10)
+
+
+class Ec2Client(Protocol):
+    """The EC2 calls of the rollout; each answers the response dictionary botocore parses."""
+
+    def describe_vpn_connections(
+        self, *, Filters: Sequence[Mapping[str, Any]] = ...,
+        VpnConnectionIds: Sequence[str] = ...,
+    ) -> Mapping[str, Any]: ...
+
+    def modify_vpn_tunnel_options(
+        self, *, VpnConnectionId: str, VpnTunnelOutsideIpAddress: str,
+        TunnelOptions: Mapping[str, Any], SkipTunnelReplacement: bool = ...,
+    ) -> Mapping[str, Any]: ...
+
+    def replace_vpn_tunnel(
+        self, *, VpnConnectionId: str, VpnTunnelOutsideIpAddress: str,
+        ApplyPendingMaintenance: bool = ...,
+    ) -> Mapping[str, Any]: ...
+
+    def get_vpn_tunnel_replacement_status(
+        self, *, VpnConnectionId: str, VpnTunnelOutsideIpAddress: str,
+    ) -> Mapping[str, Any]: ...
+
+
+def make_ec2_client(region: str, endpoint_url: str | None = None) -> Ec2Client:
+    """A boto3 EC2 client with SDK retries off (the engine retries through its clock)."""
+    client: Ec2Client = boto3.client("ec2", region_name=region, endpoint_url=endpoint_url,
+                                     config=NO_SDK_RETRIES)
+    return client
+
+
+@dataclass(frozen=True)
+class Ec2ClientSpec:
+    """A picklable recipe for the client: a Pulumi dynamic provider is pickled, a client is not."""
+
+    region: str
+    endpoint_url: str | None = None
+
+    def __call__(self) -> Ec2Client:
+        return make_ec2_client(self.region, self.endpoint_url)
+
+
+# What the engine is given: a client, or the recipe for one (built once per run).
+Ec2Source = Ec2Client | Ec2ClientSpec
+
+
+def open_client(source: Ec2Source) -> Ec2Client:
+    """The client to use for one run: a recipe is built now, a client is used as it is."""
+    return source() if isinstance(source, Ec2ClientSpec) else source
