@@ -281,3 +281,37 @@ def test_500_connections_roll_out_under_ec2s_request_throttle() -> None:
     describes = world.standin.calls_by_action()["DescribeVpnConnections"]
     assert describes <= polls * math.ceil(500 / DESCRIBE_CHUNK) + 1000 + 10, describes
     assert describes < polls * 500 / 10
+
+
+# --- one comparison of wanted and current options (the rollout's and doctor's) ---------------
+
+def test_differences_name_each_field_and_are_empty_exactly_when_the_options_match() -> None:
+    no_formats = {k: v for k, v in FULL_API.items() if not k.endswith("OutputFormat")}
+    cases = [
+        FULL_API,
+        {**FULL_API, "LogGroupArn": ARN + ":*"},  # describe-log-groups' form: cosmetic only
+        no_formats,  # EC2 leaves out the json default
+        {**FULL_API, "LogOutputFormat": "text"},
+        {**FULL_API, "BgpLogGroupArn": BGP_ARN},
+        {"LogEnabled": True, "LogGroupArn": ARN},  # no BGP logs at all
+        {},
+    ]
+    for current in cases:
+        assert FULL.matches(current) is (FULL.differences(current) == [])
+    assert FULL.differences(FULL_API) == []
+    assert FULL.differences(cases[1]) == []
+    assert FULL.differences(no_formats) == []
+    assert FULL.differences(cases[3]) == ["LogOutputFormat is 'text', want 'json'"]
+    assert FULL.differences(cases[4]) == [f"BgpLogGroupArn is {BGP_ARN!r}, want {ARN!r}"]
+    assert FULL.differences(cases[5]) == ["BgpLogEnabled is None, want True",
+                                          f"BgpLogGroupArn is None, want {ARN!r}"]
+
+
+def test_unmanaged_bgp_logs_are_not_compared_and_disabled_logs_need_only_be_off() -> None:
+    tunnel_only = LogOptions(True, ARN, "json")
+    assert tunnel_only.differences({**ENABLED_API, "BgpLogEnabled": True}) == []
+    off = LogOptions(False, bgp_log_enabled=False)
+    assert off.differences({"LogEnabled": False}) == []  # an absent BgpLogEnabled is off
+    assert off.differences(FULL_API) == ["LogEnabled is True, want False",
+                                         "BgpLogEnabled is True, want False"]
+    assert not off.matches(FULL_API)
