@@ -38,7 +38,7 @@ LIST_STACKS = ROOT / ".github" / "scripts" / "list_stacks.py"
 STACK_AWS = ROOT / ".github" / "scripts" / "stack_aws.py"
 CI_DOC = ROOT / "docs" / "ci.md"
 AWS_POLICY = ROOT / "docs" / "aws-deploy-policy.json"
-ROLLOUT_ENGINE = ROOT / "gatewatch" / "aws_rollout" / "engine.py"
+ROLLOUT_MODULES = sorted((ROOT / "gatewatch" / "aws_rollout").glob("*.py"))
 ACTIONLINT = ROOT / "tools" / "actionlint"
 POLICY_PACK = "policies"
 
@@ -866,19 +866,23 @@ AWS_DEPLOY_ACTIONS = {
 }
 
 
-def engine_api_calls(source: str) -> set[str]:
+def _rollout_sources() -> list[str]:
+    return [path.read_text(encoding="utf-8") for path in ROLLOUT_MODULES]
+
+
+def engine_api_calls(*sources: str) -> set[str]:
     """IAM actions of the boto3 calls the rollout engine makes (`<...>.client.<method>(...)`),
     named through botocore's own method-to-operation mapping."""
     import boto3
 
-    tree = ast.parse(source)
-    services = {node.args[0].value for node in ast.walk(tree)
+    nodes = [node for source in sources for node in ast.walk(ast.parse(source))]
+    services = {node.args[0].value for node in nodes
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "client" and isinstance(node.func.value, ast.Name)
                 and node.func.value.id == "boto3" and node.args
                 and isinstance(node.args[0], ast.Constant)}
     assert services == {"ec2"}, f"the engine builds {services} clients: extend this test"
-    methods = {node.func.attr for node in ast.walk(tree)
+    methods = {node.func.attr for node in nodes
                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "client"}
     mapping = boto3.client("ec2", region_name="us-east-1").meta.method_to_api_mapping
@@ -923,7 +927,7 @@ def aws_policy() -> Any:
 
 
 def test_the_engine_calls_are_found() -> None:
-    calls = engine_api_calls(ROLLOUT_ENGINE.read_text(encoding="utf-8"))
+    calls = engine_api_calls(*_rollout_sources())
     assert {"ec2:DescribeVpnConnections", "ec2:ModifyVpnTunnelOptions"} <= calls
     # A new call in the engine shows up here, and then in the policy check below.
     extra = engine_api_calls("import boto3\nc = boto3.client('ec2')\n"
@@ -932,7 +936,7 @@ def test_the_engine_calls_are_found() -> None:
 
 
 def test_the_aws_deploy_policy_covers_the_kit(aws_policy: Any) -> None:
-    needed = AWS_DEPLOY_ACTIONS | engine_api_calls(ROLLOUT_ENGINE.read_text(encoding="utf-8"))
+    needed = AWS_DEPLOY_ACTIONS | engine_api_calls(*_rollout_sources())
     assert aws_policy_problems(aws_policy, needed) == []
     text = AWS_POLICY.read_text(encoding="utf-8")
     # Names the kit gives its AWS resources (components/aws_tunnel_logs.py).
@@ -951,7 +955,7 @@ def test_the_aws_deploy_policy_covers_the_kit(aws_policy: Any) -> None:
 ])
 def test_the_policy_check_catches_its_mistakes(aws_policy: Any, case: str, expected: str) -> None:
     policy = copy.deepcopy(aws_policy)
-    needed = AWS_DEPLOY_ACTIONS | engine_api_calls(ROLLOUT_ENGINE.read_text(encoding="utf-8"))
+    needed = AWS_DEPLOY_ACTIONS | engine_api_calls(*_rollout_sources())
     statements = {st["Sid"]: st for st in policy["Statement"]}
     if case == "drop modify":
         policy["Statement"].remove(statements["ChangeTunnelLogOptions"])

@@ -208,9 +208,7 @@ class Steps:
             if not lifecycle_ok:
                 tunnel_options["EnableTunnelLifecycleControl"] = self.options.lifecycle_control
             tried = mutation.attempt(
-                functools.partial(self.run.client.modify_vpn_tunnel_options,
-                                  VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress=ip,
-                                  TunnelOptions=tunnel_options),
+                functools.partial(self._modify, step, tunnel_options),
                 "modify", me.status, f"modifying tunnel {n}: {self.options.describe()}")
             if tried.error is not None:
                 if error_code(tried.error) != "IncorrectState":
@@ -244,9 +242,9 @@ class Steps:
             if not self._clear(step, view, other, confirmed, _REPLACE, recovering=False):
                 continue
             tried = mutation.attempt(
-                functools.partial(self.run.client.replace_vpn_tunnel,
-                                  VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress=ip,
-                                  ApplyPendingMaintenance=True),
+                lambda: self.run.client.replace_vpn_tunnel(
+                    VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress=ip,
+                    ApplyPendingMaintenance=True),
                 "replace", me.status,
                 f"applying pending maintenance to tunnel {n} ({details.pending})")
             if tried.error is None or not self.reader.maintenance(vpn_id, n, ip).pending:
@@ -257,6 +255,11 @@ class Steps:
         return result
 
     # parts of the steps -------------------------------------------------------------------
+
+    def _modify(self, step: TunnelStep, tunnel_options: dict[str, object]) -> None:
+        self.run.client.modify_vpn_tunnel_options(
+            VpnConnectionId=step.vpn_id, VpnTunnelOutsideIpAddress=step.ip,
+            TunnelOptions=tunnel_options)
 
     def _read(self, step: TunnelStep) -> tuple[ConnectionView, TunnelView, TunnelView, bool]:
         """The connection (from the shared batched read, or alone and now when the last read
@@ -308,10 +311,10 @@ class Steps:
                              patient=False)
         while True:
             tried = mutation.attempt(
-                functools.partial(self.run.client.modify_vpn_tunnel_options,
-                                  VpnConnectionId=step.vpn_id, VpnTunnelOutsideIpAddress=step.ip,
-                                  TunnelOptions={"EnableTunnelLifecycleControl": wanted},
-                                  SkipTunnelReplacement=True),
+                lambda: self.run.client.modify_vpn_tunnel_options(
+                    VpnConnectionId=step.vpn_id, VpnTunnelOutsideIpAddress=step.ip,
+                    TunnelOptions={"EnableTunnelLifecycleControl": wanted},
+                    SkipTunnelReplacement=True),
                 "modify", UP, f"turning lifecycle control {'on' if wanted else 'off'} on tunnel "
                 f"{step.n} with SkipTunnelReplacement (no outage)")
             if tried.error is None:
