@@ -4,9 +4,10 @@ one tunnel at a time.
 Why: a tunnel-option change or a maintenance replacement interrupts that tunnel while its new
 endpoint is provisioned ("AWS Site-to-Site VPN tunnel endpoint replacements",
 https://docs.aws.amazon.com/vpn/latest/s2svpn/endpoint-replacements.html), and
-terraform-provider-aws's aws_vpn_connection modifies tunnel 1 and then tunnel 2 in one update
-without waiting for the first to come back (`modifyVPNTunnelOptions` in
-internal/service/ec2/vpnsite_connection.go, https://github.com/hashicorp/terraform-provider-aws).
+terraform-provider-aws's aws_vpn_connection update modifies tunnel 1 and then tunnel 2, waiting
+only for the connection's State in between, not for the first tunnel to report UP again
+(`resourceVPNConnectionUpdate` in internal/service/ec2/vpnsite_connection.go,
+https://github.com/hashicorp/terraform-provider-aws).
 This engine changes one tunnel, waits until the service reports it UP again *after* the change,
 and only then touches the other, so a connection always keeps one working tunnel. Rules, in the
 order they are applied per tunnel (steps.py):
