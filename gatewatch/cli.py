@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from gatewatch.validate import ConfigError, Problem
+from gatewatch.errors import ConfigError, Problem
+from gatewatch.paths import stack_file
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from gatewatch.plan import build_plan, render_json, render_text, stack_file
+    from gatewatch.offline.plan import build_plan, render_json, render_text
 
     if args.stack is not None and not args.stack.strip():
         # `--stack "$STACK"` with STACK unset must not quietly plan another stack.
@@ -35,7 +35,7 @@ def _plan(args: argparse.Namespace) -> int:
         stack = args.stack or path.stem.removeprefix("Pulumi.")
     else:
         stack = "dev" if args.stack is None else args.stack
-        path = stack_file(stack, PROJECT_ROOT)
+        path = stack_file(stack)
     plan = build_plan(path, stack, preview=not args.update)
     if args.json:
         print(json.dumps(render_json(plan), indent=2, sort_keys=False))

@@ -7,7 +7,7 @@ writes a folder that carries the kit with it:
 
     dist/policy-pack/
         PulumiPolicy.yaml, __main__.py     copied from policies/
-        gatewatch-<version>-py3-none-any.whl   the kit (gatewatch.policy, gatewatch.facts, ...)
+        gatewatch-<version>-py3-none-any.whl   the kit (gatewatch.policy, gatewatch.azure, ...)
         requirements.txt                   the pins of policies/requirements.txt, and the wheel
                                            by relative path instead of `-e ..`
 
@@ -53,9 +53,12 @@ PIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+")
 # Modules the pack imports (policies/__main__.py -> gatewatch.policy.pack and what it imports).
 REQUIRED_IN_WHEEL = (
     "gatewatch/__init__.py",
-    "gatewatch/facts.py",
-    "gatewatch/arm.py",
-    "gatewatch/validate.py",
+    "gatewatch/azure/__init__.py",
+    "gatewatch/azure/facts.py",
+    "gatewatch/azure/arm_ids.py",
+    "gatewatch/aws/__init__.py",
+    "gatewatch/aws/facts.py",
+    "gatewatch/errors.py",
     "gatewatch/policy/__init__.py",
     "gatewatch/policy/pack.py",
     "gatewatch/policy/rules.py",

@@ -2,7 +2,7 @@
 
 `engine` is plain boto3 with an injected clock; `throttle` holds EC2's documented request
 buckets; `cli` is the `gatewatch aws-tunnels` (alias `tunnel-logs`) command. The EC2 stand-in
-the tests run it against lives in tests/standins/, never in this package. The Pulumi dynamic
+the tests run it against lives in tests/support/standins/, never in this package. The Pulumi dynamic
 resource and the command line are both thin callers of the engine.
 """
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from gatewatch import facts
+from gatewatch.aws import facts as aws_facts
 from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.engine import (
     Action,
@@ -43,10 +43,10 @@ from gatewatch.aws_rollout.engine import (
 from gatewatch.aws_rollout.retry import describe_error
 
 PROG = "gatewatch aws-tunnels"
-VPN_ID_RE = facts.AWS_VPN_ID_RE
-REGION_RE = facts.AWS_REGION_RE
-LOG_GROUP_ARN_RE = facts.AWS_LOG_GROUP_ARN_RE
-LOG_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
+VPN_ID_RE = aws_facts.AWS_VPN_ID_RE
+REGION_RE = aws_facts.AWS_REGION_RE
+LOG_GROUP_ARN_RE = aws_facts.AWS_LOG_GROUP_ARN_RE
+LOG_FORMATS = aws_facts.AWS_LOG_OUTPUT_FORMATS
 DEFAULT_FORMAT = LOG_FORMATS[0]
 EXAMPLE_ARN = "arn:aws:logs:REGION:123456789012:log-group:/aws/vendedlogs/vpn"
 EXAMPLE_ENDPOINT = "https://ec2.REGION.amazonaws.com"

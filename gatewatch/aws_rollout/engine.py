@@ -49,7 +49,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from gatewatch import facts
+from gatewatch.aws import facts as aws_facts
 from gatewatch.aws_rollout.clock import Clock, RealClock, WorkerAwareClock
 from gatewatch.aws_rollout.retry import (
     Backoff,
@@ -61,7 +61,7 @@ from gatewatch.aws_rollout.retry import (
 from gatewatch.aws_rollout.throttle import DESCRIBE_CHUNK, Pacer, throttle_parallelism
 
 UP = "UP"
-LOG_FORMATS = facts.AWS_LOG_OUTPUT_FORMATS
+LOG_FORMATS = aws_facts.AWS_LOG_OUTPUT_FORMATS
 # VpnConnection.State (the service model's VpnState enum). Only an available connection is
 # modified: a pending one is waited for, a deleting or deleted one stops the rollout.
 AVAILABLE = "available"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from gatewatch.validate import ConfigError, Problem
+from gatewatch.errors import ConfigError, Problem
 
 if TYPE_CHECKING:
     from pulumi_policy import PolicyResource

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gatewatch.errors import ConfigError, Problem
 from gatewatch.policy.resources import PlainResource
 from gatewatch.policy.rules import (
     LEVELS,
@@ -23,7 +24,6 @@ from gatewatch.policy.rules import (
     parse_rule_config,
     run_rule,
 )
-from gatewatch.validate import ConfigError, Problem
 
 
 @dataclass(frozen=True)
