@@ -23,11 +23,11 @@ from gatewatch.catalog.metric import (
     load_activity_catalog,
     load_metric_catalog,
 )
-from gatewatch.config.model import ConfigError, from_pulumi
+from gatewatch.config.model import BadInput, from_pulumi
 
 try:
     config = from_pulumi()
-except ConfigError as error:
+except BadInput as error:
     # RunError: the engine prints the message alone, no traceback.
     raise pulumi.RunError(f"invalid stack config:\n{error}") from None
 

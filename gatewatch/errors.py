@@ -14,6 +14,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# Exit codes of every gatewatch command: success, the check or rollout found a problem, bad input
+# (config, arguments, files, login), interrupted (128 + SIGINT, as a shell reports Ctrl-C).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
 # Stands for an encrypted config value in offline runs (see config.read_stack_file).
 SECRET_PLACEHOLDER = "<secret: encrypted in the stack file>"
 
@@ -30,12 +37,19 @@ class Problem:
         return f"{self.path}: {self.message}; {self.fix}"
 
 
-class ConfigError(Exception):
-    """Raised once, after the whole input is read, with every problem found."""
+class BadInput(Exception):
+    """Bad input (stack config, flags, files): raised once, after the whole input is read, with
+    every problem found, or with one line already naming the flag and the fix. Every command
+    prints each line and exits EXIT_BAD_INPUT, without a traceback."""
 
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+    def __init__(self, problems: Iterable[Problem] | str):
+        if isinstance(problems, str):
+            self.problems: list[Problem] = []
+            self.lines = [problems]
+        else:
+            self.problems = list(problems)
+            self.lines = [str(p) for p in self.problems]
+        super().__init__("\n".join(self.lines))
 
 
 def child(path: str, key: str | int) -> str:

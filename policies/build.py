@@ -42,8 +42,12 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-POLICIES = Path(__file__).resolve().parent
-ROOT = POLICIES.parent
+# Run as a script from the checkout: the kit beside this folder is what it packs.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED
+from gatewatch.paths import PROJECT_ROOT as ROOT
+
+POLICIES = ROOT / "policies"
 DEFAULT_OUT = ROOT / "dist" / "policy-pack"
 PACK_FILES = ("PulumiPolicy.yaml", "__main__.py")
 # The line of policies/requirements.txt that installs the kit from the checkout.
@@ -66,8 +70,6 @@ REQUIRED_IN_WHEEL = (
     "gatewatch/policy/remediation.py",
 )
 
-
-EXIT_FAILED, EXIT_BAD_OUT, EXIT_INTERRUPTED = 1, 2, 130
 
 
 class BuildError(Exception):
@@ -282,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         out = build(args.out)
     except OutError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_OUT
+        return EXIT_BAD_INPUT
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED

@@ -66,9 +66,9 @@ from gatewatch.config.fields import (
     fail,
     problems_from,
 )
-from gatewatch.errors import SECRET_PLACEHOLDER, ConfigError, Problem, type_name
+from gatewatch.errors import SECRET_PLACEHOLDER, BadInput, Problem, type_name
 
-__all__ = ["ConfigError", "Problem", "StackConfig", "from_pulumi", "load_stack_file",
+__all__ = ["BadInput", "Problem", "StackConfig", "from_pulumi", "load_stack_file",
            "parse_config", "read_stack_file"]
 
 NAMESPACE = "gatewatch"
@@ -821,7 +821,7 @@ def _location_problem(problem: Problem, from_provider: bool) -> Problem:
 
 
 def parse_config(raw: Mapping[str, Any]) -> StackConfig:
-    """Validate a stack's config map (`{"gatewatch:azure": {...}, ...}`); raise ConfigError
+    """Validate a stack's config map (`{"gatewatch:azure": {...}, ...}`); raise BadInput
     listing every problem. Keys of other namespaces (providers' config) are left alone, except
     azure-native:location, which an absent gatewatch:azure.location takes."""
     ours = {str(key).partition(":")[2]: value for key, value in raw.items()
@@ -842,9 +842,9 @@ def parse_config(raw: Mapping[str, Any]) -> StackConfig:
     except ValidationError as error:
         problems.extend(_location_problem(p, from_provider)
                         for p in problems_from(error, StackConfig, f"{NAMESPACE}:"))
-        raise ConfigError(problems) from None
+        raise BadInput(problems) from None
     if problems:
-        raise ConfigError(problems)
+        raise BadInput(problems)
     return config
 
 
@@ -867,7 +867,7 @@ def from_pulumi() -> StackConfig:
 
 
 def read_stack_file(path: Path) -> dict[str, Any]:
-    """The `config:` map of a `Pulumi.<stack>.yaml` file, or ConfigError naming the file.
+    """The `config:` map of a `Pulumi.<stack>.yaml` file, or BadInput naming the file.
     Encrypted values become SECRET_PLACEHOLDER (see `secret_paths`)."""
     from gatewatch.config.stack_file import load_yaml
 
@@ -875,18 +875,18 @@ def read_stack_file(path: Path) -> dict[str, Any]:
     try:
         doc = load_yaml(path.read_text(encoding="utf-8"), where)
     except FileNotFoundError:
-        raise ConfigError([Problem(where, "file not found",
+        raise BadInput([Problem(where, "file not found",
                                    "pass --stack NAME for Pulumi.NAME.yaml in the project, "
                                    "or --config-file PATH")]) from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
         reason = "is not a readable UTF-8 text file" if isinstance(exc, UnicodeDecodeError) \
             else f"cannot be read ({exc.strerror})"
-        raise ConfigError([Problem(where, reason,
+        raise BadInput([Problem(where, reason,
                                    "pass the path of a Pulumi.<stack>.yaml file")]) from None
     if doc is None:
         doc = {}
     if not isinstance(doc, Mapping) or not isinstance(doc.get("config", {}), Mapping):
-        raise ConfigError([Problem(where, "has no 'config:' mapping",
+        raise BadInput([Problem(where, "has no 'config:' mapping",
                                    "write the stack settings under a top-level 'config:' key")])
     return {key: _without_secrets(value) for key, value in (doc.get("config") or {}).items()}
 

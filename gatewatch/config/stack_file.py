@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from gatewatch.errors import ConfigError, Problem
+from gatewatch.errors import BadInput, Problem
+from gatewatch.paths import stack_file
 
 # A stack file of a hundred gateways is a few thousand nodes; a million means an alias bomb.
 MAX_EXPANDED_NODES = 100_000
@@ -85,22 +87,33 @@ def _check_expansion(root: Node, where: str) -> None:
 
 
 def load_yaml(text: str, where: str) -> Any:
-    """Parse one YAML document; ConfigError naming `where` (the file) on any problem."""
+    """Parse one YAML document; BadInput naming `where` (the file) on any problem."""
     loader = StackLoader(text)
     loader.where = where
     try:
         return loader.get_single_data()
     except _Refused as refused:
-        raise ConfigError([refused.problem]) from None
+        raise BadInput([refused.problem]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         reason = f": {exc.problem}" if exc.problem else ""
         context = f" ({exc.context})" if exc.context else ""
-        raise ConfigError([Problem(where, f"is not valid YAML{at}{reason}{context}",
+        raise BadInput([Problem(where, f"is not valid YAML{at}{reason}{context}",
                                    "fix the YAML syntax there")]) from None
     except yaml.YAMLError as exc:
-        raise ConfigError([Problem(where, f"is not valid YAML: {exc}",
+        raise BadInput([Problem(where, f"is not valid YAML: {exc}",
                                    "fix the YAML syntax")]) from None
     finally:
         loader.dispose()
+
+
+def locate(stack: str | None, config_file: str | None) -> tuple[Path, str]:
+    """The stack file and stack name every command reads: `--config-file` (the stack named by
+    `--stack`, else by the file's `Pulumi.<stack>.yaml` name), else the project's
+    `Pulumi.<stack>.yaml` (default dev)."""
+    if config_file is not None:
+        path = Path(config_file)
+        return path, stack or path.stem.removeprefix("Pulumi.")
+    name = "dev" if stack is None else stack
+    return stack_file(name), name

@@ -19,24 +19,16 @@ from typing import Any
 from gatewatch.aws import facts as aws_facts
 from gatewatch.azure.arm_ids import parse_arm_id
 from gatewatch.config.model import StackConfig, load_stack_file
-from gatewatch.paths import stack_file
+from gatewatch.config.stack_file import locate
+from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, BadInput
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 MAX_RANGE = dt.timedelta(days=30)  # Log Analytics keeps at least 30 days (kit minimum)
 _SINCE = re.compile(r"(?P<n>[1-9]\d{0,4})(?P<unit>[mhd])")
 
 
-class BadInput(Exception):
-    """One-line message naming the flag or key and the fix."""
-
-
 def _stack(args: argparse.Namespace) -> tuple[StackConfig, str]:
-    if args.config_file is not None:
-        path = Path(args.config_file)
-        stack = args.stack or path.stem.removeprefix("Pulumi.")
-    else:
-        stack = args.stack or "dev"
-        path = stack_file(stack)
+    # An empty --stack reads dev here (the plan refuses it).
+    path, stack = locate(args.stack or None, args.config_file)
     config, _raw = load_stack_file(path)
     return config, stack
 
@@ -94,7 +86,11 @@ def _guarded(func: Any, args: argparse.Namespace) -> int:
     try:
         code: int = func(args)
         return code
-    except (BadInput, LoginError, AwsLoginError) as error:
+    except BadInput as error:
+        for line in error.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (LoginError, AwsLoginError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except HttpResponseError as error:

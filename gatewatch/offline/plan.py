@@ -325,7 +325,7 @@ REPORTS: list[ReportFn] = [_lookups_report, _opt_out_report, _grants_report, _sc
 
 
 def build_plan(config_file: Path, stack: str, *, preview: bool = True) -> Plan:
-    """Validate the config (ConfigError before anything runs), run the program, add reports."""
+    """Validate the config (BadInput before anything runs), run the program, add reports."""
     config, raw = load_stack_file(config_file)
     recording = run_program(raw, stack=stack, preview=preview)
     ctx = PlanContext(stack=stack, config=config, raw_config=raw, recording=recording)

@@ -262,11 +262,11 @@ class OfflineHints:
     def from_config(cls, config: Mapping[str, Any]) -> OfflineHints:
         """Read through the config model (one parser); a config it rejects gives no hints."""
         from gatewatch.config.model import parse_config
-        from gatewatch.errors import ConfigError
+        from gatewatch.errors import BadInput
 
         try:
             azure = parse_config(config).azure
-        except ConfigError:
+        except BadInput:
             return cls()
         if azure is None:
             return cls()

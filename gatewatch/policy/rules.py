@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 from gatewatch.aws import facts as aws_facts
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure.arm_ids import parse_arm_id
-from gatewatch.errors import ConfigError, Problem
+from gatewatch.errors import BadInput, Problem
 from gatewatch.policy.resources import UNKNOWN, PlainResource
 
 PACK_NAME: Final = "gatewatch"
@@ -655,7 +655,7 @@ RULES_BY_NAME: Final[Mapping[str, Rule]] = {rule.name: rule for rule in RULES}
 
 
 def parse_rule_config(policy: str, raw: Mapping[str, Any] | None) -> RuleConfig:
-    """A rule's config properties (`exemptions`); ConfigError naming the key path if wrong.
+    """A rule's config properties (`exemptions`); BadInput naming the key path if wrong.
     `enforcementLevel` is the engine's business and is ignored here."""
     if not raw:
         return RuleConfig()
@@ -663,7 +663,7 @@ def parse_rule_config(policy: str, raw: Mapping[str, Any] | None) -> RuleConfig:
     entries = raw.get("exemptions") or []
     path = f"{policy}.exemptions"
     if not isinstance(entries, list):
-        raise ConfigError([Problem(path, "expected a list",
+        raise BadInput([Problem(path, "expected a list",
                                    "write it as a list of {name, reason}")])
     for i, entry in enumerate(entries):
         name = entry.get("name") if isinstance(entry, Mapping) else None
@@ -674,7 +674,7 @@ def parse_rule_config(policy: str, raw: Mapping[str, Any] | None) -> RuleConfig:
             continue
         exemptions.append(Exemption(name, reason.strip()))
     if problems:
-        raise ConfigError(problems)
+        raise BadInput(problems)
     return RuleConfig(tuple(exemptions))
 
 

@@ -22,7 +22,7 @@ from components.aws_tunnel_logs import negotiation_failure_pattern
 from components.tunnel_logging import TunnelLoggingProvider
 from gatewatch.aws_rollout.clock import RealClock
 from gatewatch.config.model import parse_config
-from gatewatch.errors import ConfigError
+from gatewatch.errors import BadInput
 from gatewatch.offline.runtime import offline_tunnel_ips
 from gatewatch.paths import PROJECT_ROOT as ROOT
 from tests.support.aws_rollout import (
@@ -154,7 +154,7 @@ def test_alarms_mail_through_one_topic_in_the_configured_region() -> None:
     ],
 )
 def test_aws_config_errors_name_the_key(changes: dict[str, Any], path: str, words: str) -> None:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(BadInput) as info:
         parse_config(aws_config(**changes))
     found = {p.path: str(p) for p in info.value.problems}
     assert path in found, found

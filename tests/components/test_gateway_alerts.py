@@ -24,7 +24,7 @@ from gatewatch.catalog.metric import (
 )
 from gatewatch.checks.api_definitions import check_resource, check_resources
 from gatewatch.config.model import parse_config
-from gatewatch.errors import ConfigError
+from gatewatch.errors import BadInput
 from gatewatch.offline.plan import PlanContext, _opt_out_report
 from tests.support.graph import plan
 from tests.support.stacks import POLICY_GW, ROUTE_GW, base_config
@@ -232,12 +232,12 @@ def test_config_disables_and_re_severities_metric_and_activity_alerts() -> None:
 
 
 def test_a_severity_for_an_activity_log_alert_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"gatewatch:azure\.alerts\.severities"):
+    with pytest.raises(BadInput, match=r"gatewatch:azure\.alerts\.severities"):
         parse_config(with_alerts(severities={"gateway-deleted": 1}))
 
 
 def test_an_unknown_alert_name_lists_metric_alerts_as_known() -> None:
-    with pytest.raises(ConfigError) as error:
+    with pytest.raises(BadInput) as error:
         parse_config(with_alerts(disabled=["bgp-peer-statu"]))
     assert "bgp-peer-status" in str(error.value)
 
@@ -284,5 +284,5 @@ def test_the_plan_says_which_gateway_was_skipped_from_config_tags() -> None:
 def test_gateway_tags_in_config_must_be_strings() -> None:
     config = base_config()
     config["gatewatch:azure"]["gateways"][0]["tags"] = {"MonitorDisable": True}
-    with pytest.raises(ConfigError, match=r"gateways\[0\]\.tags"):
+    with pytest.raises(BadInput, match=r"gateways\[0\]\.tags"):
         parse_config(config)

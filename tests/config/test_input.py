@@ -16,14 +16,14 @@ import yaml
 
 from gatewatch.cli import main
 from gatewatch.config.model import parse_config, read_stack_file
-from gatewatch.errors import SECRET_PLACEHOLDER, ConfigError
+from gatewatch.errors import SECRET_PLACEHOLDER, BadInput
 from tests.support.stacks import WORKSPACE_ID, base_config, gateway_id
 
 TOKEN = "sig=Zm9vYmFyc2VjcmV0dG9rZW4"  # a webhook URL's credential: must never be printed
 
 
 def problems(config: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(BadInput) as info:
         parse_config(config)
     return {p.path: f"{p.message}; {p.fix}" for p in info.value.problems}
 
@@ -144,7 +144,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def file_problems(path: Path) -> list[str]:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(BadInput) as info:
         read_stack_file(path)
     return [str(p) for p in info.value.problems]
 
@@ -253,7 +253,7 @@ def test_an_empty_stack_name_is_an_error(stack: str, capsys: pytest.CaptureFixtu
 
 
 def test_any_junk_in_any_key_is_a_config_error_with_a_path_and_a_fix() -> None:
-    """Seeded mutation of a full config: every outcome is a parsed model or ConfigError whose
+    """Seeded mutation of a full config: every outcome is a parsed model or BadInput whose
     problems name a gatewatch key path and a fix (never another exception)."""
     import random
 
@@ -282,7 +282,7 @@ def test_any_junk_in_any_key_is_a_config_error_with_a_path_and_a_fix() -> None:
         mutate(config)
         try:
             parse_config(config)
-        except ConfigError as error:
+        except BadInput as error:
             errors += 1
             for problem in error.problems:
                 assert problem.path.startswith("gatewatch:") and problem.message and problem.fix

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 
 from gatewatch.config.model import parse_config
-from gatewatch.errors import ConfigError
+from gatewatch.errors import BadInput
 from tests.support.stacks import POLICY_GW, ROUTE_GW, WORKSPACE_ID, base_config
 
 
 def problems(config: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(BadInput) as info:
         parse_config(config)
     return {p.path: f"{p.message}; {p.fix}" for p in info.value.problems}
 

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 
 from gatewatch.config.model import parse_config
-from gatewatch.errors import ConfigError
+from gatewatch.errors import BadInput
 from gatewatch.paths import PROJECT_ROOT
 from tests.support.stacks import base_config
 
 
 def lines(config: dict[str, Any]) -> list[str]:
     """Every problem as the command line prints it (without its `error: ` prefix)."""
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(BadInput) as info:
         parse_config(config)
     return [str(p) for p in info.value.problems]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gatewatch.config.model import ConfigError, parse_config
+from gatewatch.config.model import BadInput, parse_config
 from tests.support.stacks import SUB, base_config
 
 VM_ID = (f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/"
@@ -36,7 +36,7 @@ def with_window(**keys: Any) -> dict[str, Any]:
 
 
 def errors(config: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(BadInput) as info:
         parse_config(config)
     return {p.path: f"{p.message}; {p.fix}" for p in info.value.problems}
 

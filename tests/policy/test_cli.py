@@ -14,7 +14,7 @@ import pulumi_policy
 import pytest
 import yaml
 
-from gatewatch.errors import ConfigError
+from gatewatch.errors import BadInput
 from gatewatch.offline.plan import PlanContext, policy_report
 from gatewatch.offline.runtime import Recording
 from gatewatch.paths import PROJECT_ROOT as ROOT
@@ -190,5 +190,5 @@ def test_the_pack_requirements_pin_the_sdks_and_install_the_kit() -> None:
 
 
 def test_load_stack_export_raises_config_error_for_a_directory(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read it"):
+    with pytest.raises(BadInput, match="cannot read it"):
         load_stack_export(tmp_path)

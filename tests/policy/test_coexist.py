@@ -13,7 +13,7 @@ from pulumi.runtime import proto
 
 from gatewatch.azure import facts as azure_facts
 from gatewatch.config.model import parse_config
-from gatewatch.errors import ConfigError
+from gatewatch.errors import BadInput
 from gatewatch.offline import runtime
 from gatewatch.offline.runtime import Recording, run_program
 from gatewatch.policy import remediation
@@ -163,7 +163,7 @@ def test_the_pack_declares_the_remediation_at_remediate_level() -> None:
 def test_an_unknown_category_group_is_a_config_error_naming_the_key() -> None:
     config = base_config()
     config["gatewatch:azure"]["diagnostics"] = {"categoryGroup": "audit"}
-    with pytest.raises(ConfigError) as error:
+    with pytest.raises(BadInput) as error:
         parse_config(config)
     assert "gatewatch:azure.diagnostics.categoryGroup" in str(error.value)
     assert "allLogs" in str(error.value)

@@ -15,7 +15,7 @@ from pulumi_aws import cloudwatch, ec2
 from pulumi_azure_native import monitor, network, operationalinsights, resources
 
 from gatewatch.azure import facts as azure_facts
-from gatewatch.errors import ConfigError
+from gatewatch.errors import BadInput
 from gatewatch.offline import runtime
 from gatewatch.offline.runtime import Recording, plain_resources, run_program
 from gatewatch.policy.resources import UNKNOWN, PlainResource
@@ -361,12 +361,12 @@ def test_an_exempted_gateway_is_skipped_and_the_reason_is_reported() -> None:
 
 
 def test_an_exemption_without_a_reason_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"vpn-gateway-diagnostics.exemptions\[0\]"):
+    with pytest.raises(BadInput, match=r"vpn-gateway-diagnostics.exemptions\[0\]"):
         resolve_config({"vpn-gateway-diagnostics": {"exemptions": [{"name": "hub-gw"}]}})
 
 
 def test_unknown_policy_names_and_levels_are_config_errors() -> None:
-    with pytest.raises(ConfigError) as error:
+    with pytest.raises(BadInput) as error:
         resolve_config({"vpn-gateway-diagnostic": "advisory", "all": "loud"})
     text = str(error.value)
     assert "did you mean 'vpn-gateway-diagnostics'" in text and "'loud'" in text
