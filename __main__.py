@@ -2,27 +2,32 @@
 
 import pulumi
 
-from components.alerts import LogSearchAlerts, LogSearchAlertsArgs
 from components.aws_tunnel_logs import AwsTunnelLogs, AwsTunnelLogsArgs
+from components.gateway_alerts import GatewayAlerts, GatewayAlertsArgs
 from components.gateway_diagnostics import GatewayDiagnostics, GatewayDiagnosticsArgs
 from components.gateway_maintenance import GatewayMaintenance, GatewayMaintenanceArgs
-from components.metric_alerts import GatewayAlerts, GatewayAlertsArgs
+from components.log_search_alerts import LogSearchAlerts, LogSearchAlertsArgs
+from components.monitoring_workspace import MonitoringWorkspace, MonitoringWorkspaceArgs
 from components.saved_queries import SavedQueries, SavedQueriesArgs
 from components.vm_scheduled_events import VmScheduledEvents, VmScheduledEventsArgs
-from components.workbook import VpnWorkbook, VpnWorkbookArgs
-from components.workspace import MonitoringWorkspace, MonitoringWorkspaceArgs
-from gatewatch.catalog import apply_overrides, deployable, load_catalog, load_saved_queries
-from gatewatch.config import ConfigError, from_pulumi
-from gatewatch.metric_catalog import (
+from components.vpn_workbook import VpnWorkbook, VpnWorkbookArgs
+from gatewatch.catalog.log_search import (
+    apply_overrides,
+    deployable,
+    load_catalog,
+    load_saved_queries,
+)
+from gatewatch.catalog.metric import (
     apply_activity_overrides,
     apply_metric_overrides,
     load_activity_catalog,
     load_metric_catalog,
 )
+from gatewatch.config.model import BadInput, from_pulumi
 
 try:
     config = from_pulumi()
-except ConfigError as error:
+except BadInput as error:
     # RunError: the engine prints the message alone, no traceback.
     raise pulumi.RunError(f"invalid stack config:\n{error}") from None
 

@@ -1,7 +1,7 @@
 """Benchmark: the one-tunnel-at-a-time rollout of 1, 50 and 500 VPN connections under EC2's
 request throttle, and the naive both-at-once update for comparison.
 
-Runs the production engine against the EC2 stand-in (tests/standins/ec2.py) through real
+Runs the production engine against the EC2 stand-in (tests/support/standins/ec2.py) through real
 boto3 (in-process botocore hook). The stand-in enforces EC2's documented request token buckets
 (AWS "Request throttling for the Amazon EC2 API": non-mutating actions 100 tokens / 20 per s,
 mutating actions 50 / 5 per s, one bucket per action; gatewatch/aws_rollout/throttle.py) and
@@ -51,7 +51,7 @@ from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.retry import error_code
 from gatewatch.aws_rollout.throttle import EC2_REQUEST_BUCKETS
 from gatewatch.aws_rollout.views import connection_view
-from tests.standins.ec2 import Ec2StandIn, StandInSettings
+from tests.support.standins.ec2 import Ec2StandIn, StandInSettings
 
 ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/vpn-tunnels"
 OPTIONS = LogOptions(True, ARN, "json", bgp_log_enabled=True, lifecycle_control=True)

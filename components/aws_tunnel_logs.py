@@ -25,10 +25,10 @@ from pulumi_aws.provider import Provider as AwsProvider
 
 from components import kit_tags
 from components.tunnel_logging import TunnelLogging, TunnelLoggingArgs
-from gatewatch import facts
-from gatewatch.aws_insights import dashboard_body, health_event_pattern, load_aws_queries
+from gatewatch.aws import facts as aws_facts
+from gatewatch.aws.insights import dashboard_body, health_event_pattern, load_aws_queries
 from gatewatch.aws_rollout.throttle import NON_MUTATING, PACE_SHARE
-from gatewatch.config import AwsConfig
+from gatewatch.config.model import AwsConfig
 
 # Phrases the tunnel logs use when IKE negotiation fails (seed 003 shows the first). The
 # filter matches any of them (`?` terms); CloudWatch filter terms are case-sensitive.
@@ -265,8 +265,8 @@ class AwsTunnelLogs(pulumi.ComponentResource):
                 name=f"gatewatch-{vpn_id}-tunnel{tunnel}-down",
                 alarm_description=f"Tunnel {tunnel} of {vpn_id} is down. A tunnel-option change "
                                   "keeps it down about 5 minutes; this fires after 10.",
-                namespace=facts.AWS_VPN_METRIC_NAMESPACE,
-                metric_name=facts.AWS_TUNNEL_STATE_METRIC,
+                namespace=aws_facts.AWS_VPN_METRIC_NAMESPACE,
+                metric_name=aws_facts.AWS_TUNNEL_STATE_METRIC,
                 dimensions={"VpnId": vpn_id, "TunnelIpAddress": tunnel_ip},
                 statistic="Maximum",
                 # Two 5-minute periods: a planned tunnel-option change (about 5 minutes down,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import monitor, network
 
-from gatewatch import facts
-from gatewatch.config import DiagnosticsConfig, GatewayConfig
+from gatewatch.azure import facts as azure_facts
+from gatewatch.config.model import DiagnosticsConfig, GatewayConfig
 
 # The setting's Azure name; one per gateway, so a fixed name makes re-runs and audits simple.
 SETTING_NAME = "gatewatch"
@@ -32,7 +32,7 @@ def lookup_vpn_type(gateway: GatewayConfig, opts: pulumi.InvokeOptions) -> pulum
     )
 
     def check(result: network.GetVirtualNetworkGatewayResult) -> str:
-        if result.gateway_type not in (None, "Vpn") or result.vpn_type not in facts.VPN_TYPES:
+        if result.gateway_type not in (None, "Vpn") or result.vpn_type not in azure_facts.VPN_TYPES:
             raise pulumi.RunError(
                 f"{gateway.key_path}.id: {gateway.id.id} is a {result.gateway_type} gateway "
                 f"with vpnType {result.vpn_type!r}, not a VPN gateway; remove it from "
@@ -55,7 +55,7 @@ class GatewayDiagnostics(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: GatewayDiagnosticsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(facts.GATEWAY_DIAGNOSTICS_TYPE, name, None, opts)
+        super().__init__(azure_facts.GATEWAY_DIAGNOSTICS_TYPE, name, None, opts)
         ids: dict[str, pulumi.Output[str]] = {}
         types: dict[str, pulumi.Output[str]] = {}
         for gateway in args.gateways:
@@ -70,14 +70,15 @@ class GatewayDiagnostics(pulumi.ComponentResource):
                 resource_uri=gateway.id.id,
                 workspace_id=args.workspace_id,
                 # No log_analytics_destination_type: absent (null) is AzureDiagnostics mode,
-                # and what ARM reads back (see facts.LOG_ANALYTICS_DESTINATION_TYPE_DEFAULT).
+                # and what ARM reads back (gatewatch/azure/facts.py says why).
                 storage_account_id=args.destinations.storage_account_id,
                 event_hub_authorization_rule_id=args.destinations.event_hub_authorization_rule_id,
                 event_hub_name=args.destinations.event_hub_name,
                 logs=vpn_type.apply(
                     functools.partial(_log_settings, group=args.destinations.category_group)),
                 metrics=[
-                    monitor.DiagnosticsMetricSettingsArgs(category=facts.ALL_METRICS, enabled=True)
+                    monitor.DiagnosticsMetricSettingsArgs(category=azure_facts.ALL_METRICS,
+                                                          enabled=True)
                 ],
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -93,9 +94,9 @@ def _log_settings(
 ) -> list[monitor.DiagnosticsLogSettingsArgs]:
     """Route-based gateways: the category group when config asks for it (what policy ed6ae75a
     checks), else the five by name. Policy-based ones: always their two by name (facts)."""
-    if group is not None and vpn_type == facts.ROUTE_BASED:
+    if group is not None and vpn_type == azure_facts.ROUTE_BASED:
         return [monitor.DiagnosticsLogSettingsArgs(category_group=group, enabled=True)]
     return [
         monitor.DiagnosticsLogSettingsArgs(category=category, enabled=True)
-        for category in facts.categories_for(vpn_type)
+        for category in azure_facts.categories_for(vpn_type)
     ]

@@ -24,8 +24,9 @@ from pulumi_azure_native import authorization, maintenance, monitor, network
 
 from components import kit_tags
 from components.creation_date import CreationDate
-from gatewatch import facts, regions
-from gatewatch.config import GatewayConfig, MaintenanceWindowConfig
+from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import regions
+from gatewatch.config.model import GatewayConfig, MaintenanceWindowConfig
 
 SERVICE_HEALTH_SERVICE = "VPN Gateway"  # Service Health's name for the service
 ASSIGNMENT_NAME = "gatewatch"
@@ -57,7 +58,7 @@ def check_gateway(
     if window is None or not gateway.maintenance_window:
         return location
     sku = _sku_name(result.sku)
-    if sku == facts.BASIC_GATEWAY_SKU:
+    if sku == azure_facts.BASIC_GATEWAY_SKU:
         raise pulumi.RunError(
             f"{gateway.key_path}.id: {gateway.id.id} is a Basic SKU gateway, which does not "
             f"support customer-controlled maintenance; remove {window.key_path} or move the "
@@ -138,8 +139,8 @@ class GatewayMaintenance(pulumi.ComponentResource):
                 resource_group_name=args.resource_group_name,
                 location=window.location,
                 maintenance_scope="Resource",
-                extension_properties={"maintenanceSubScope": facts.MAINTENANCE_SUB_SCOPE},
-                recur_every=facts.MAINTENANCE_RECUR_EVERY,
+                extension_properties={"maintenanceSubScope": azure_facts.MAINTENANCE_SUB_SCOPE},
+                recur_every=azure_facts.MAINTENANCE_RECUR_EVERY,
                 visibility="Custom",
                 duration=window.duration,
                 start_date_time=self._start_date_time(name, window),

@@ -10,7 +10,7 @@ import pulumi
 from pulumi_azure_native import operationalinsights
 
 from components import kit_tags
-from gatewatch.catalog import SavedQuery
+from gatewatch.catalog.log_search import SavedQuery
 
 GATEWAY_RESOURCE_TYPE = "microsoft.network/virtualnetworkgateways"
 

@@ -22,14 +22,14 @@ import pulumi
 from pulumi_azure_native import compute, monitor
 
 from components import kit_tags
-from gatewatch import facts
-from gatewatch.config import VmConfig
+from gatewatch.azure import facts as azure_facts
+from gatewatch.config.model import VmConfig
 
 STREAM = "Microsoft-Event"  # lands in the Event table
 # Only the service's events: the seed collected the whole Application log. Built from the
 # facts the vm-scheduled-event alert's test also checks, so the DCR and the rule agree.
 X_PATH_QUERY = (
-    f"{facts.SCHEDULED_EVENTS_LOG}!*[System[(EventID={facts.SCHEDULED_EVENTS_EVENT_ID})]]"
+    f"{azure_facts.SCHEDULED_EVENTS_LOG}!*[System[(EventID={azure_facts.SCHEDULED_EVENTS_EVENT_ID})]]"
 )
 DESTINATION = "workspace"
 ASSOCIATION_NAME = "gatewatch-scheduled-events"
@@ -101,7 +101,7 @@ def check_vm(vm: VmConfig, result: compute.GetVirtualMachineResult) -> CheckedVm
     profile = result.storage_profile
     os_disk = getattr(profile, "os_disk", None) if profile is not None else None
     os_type = getattr(os_disk, "os_type", None)
-    if os_type != facts.WINDOWS:
+    if os_type != azure_facts.WINDOWS:
         raise pulumi.RunError(
             f"{vm.key_path}.id: {vm.id.id} runs {os_type or 'an unknown OS'}, not Windows; "
             "AzureScheduledEventsService and the Application log exist only on Windows. "
@@ -145,7 +145,7 @@ class VmScheduledEvents(pulumi.ComponentResource):
                 # installs nothing on it.
                 description=location.apply(lambda _: (
                     "gatewatch: scheduled events "
-                    f"(EventID {facts.SCHEDULED_EVENTS_EVENT_ID}) to the workspace")),
+                    f"(EventID {azure_facts.SCHEDULED_EVENTS_EVENT_ID}) to the workspace")),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             associations[vm.id.id] = association.id
@@ -201,8 +201,8 @@ class VmScheduledEvents(pulumi.ComponentResource):
             location=args.location,
             kind="Windows",
             description="gatewatch: AzureScheduledEventsService events "
-                        f"({facts.SCHEDULED_EVENTS_LOG} log, "
-                        f"EventID {facts.SCHEDULED_EVENTS_EVENT_ID}) to the VPN diagnostics "
+                        f"({azure_facts.SCHEDULED_EVENTS_LOG} log, "
+                        f"EventID {azure_facts.SCHEDULED_EVENTS_EVENT_ID}) to the VPN diagnostics "
                         "workspace",
             data_sources=monitor.DataCollectionRuleDataSourcesArgs(windows_event_logs=[
                 monitor.WindowsEventLogDataSourceArgs(

@@ -4,6 +4,8 @@ try:
     from gatewatch.cli import run
 except KeyboardInterrupt:  # Ctrl-C while the command line loads: the same one line as later
     print("gatewatch: interrupted (Ctrl-C); nothing was written or changed", file=sys.stderr)
-    sys.exit(130)
+    from gatewatch.errors import EXIT_INTERRUPTED
+
+    sys.exit(EXIT_INTERRUPTED)
 
 sys.exit(run())

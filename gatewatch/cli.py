@@ -13,29 +13,28 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from types import FrameType
 
-from gatewatch.validate import ConfigError, Problem
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from gatewatch.config.stack_file import locate
+from gatewatch.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    BadInput,
+    Problem,
+)
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from gatewatch.plan import build_plan, render_json, render_text, stack_file
+    from gatewatch.offline.plan import build_plan, render_json, render_text
 
     if args.stack is not None and not args.stack.strip():
         # `--stack "$STACK"` with STACK unset must not quietly plan another stack.
-        raise ConfigError([Problem("--stack", "is empty (an unset variable?)",
+        raise BadInput([Problem("--stack", "is empty (an unset variable?)",
                                    "pass a stack name, like --stack dev, or leave --stack out "
                                    "for dev")])
-    if args.config_file is not None:
-        path = Path(args.config_file)
-        stack = args.stack or path.stem.removeprefix("Pulumi.")
-    else:
-        stack = "dev" if args.stack is None else args.stack
-        path = stack_file(stack, PROJECT_ROOT)
+    path, stack = locate(args.stack, args.config_file)
     plan = build_plan(path, stack, preview=not args.update)
     if args.json:
         print(json.dumps(render_json(plan), indent=2, sort_keys=False))
@@ -70,7 +69,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 INTERRUPTED = "gatewatch: interrupted (Ctrl-C); nothing was written or changed"
 
@@ -127,9 +125,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     try:
         code: int = args.func(args)
         return code
-    except ConfigError as error:
-        for problem in error.problems:
-            print(f"error: {problem}", file=sys.stderr)
+    except BadInput as error:
+        for line in error.lines:
+            print(f"error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as error:
         # A check the program can only make once a lookup answers (a Linux VM, a Basic SKU

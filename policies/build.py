@@ -7,7 +7,7 @@ writes a folder that carries the kit with it:
 
     dist/policy-pack/
         PulumiPolicy.yaml, __main__.py     copied from policies/
-        gatewatch-<version>-py3-none-any.whl   the kit (gatewatch.policy, gatewatch.facts, ...)
+        gatewatch-<version>-py3-none-any.whl   the kit (gatewatch.policy, gatewatch.azure, ...)
         requirements.txt                   the pins of policies/requirements.txt, and the wheel
                                            by relative path instead of `-e ..`
 
@@ -42,8 +42,12 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-POLICIES = Path(__file__).resolve().parent
-ROOT = POLICIES.parent
+# Run as a script from the checkout: the kit beside this folder is what it packs.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED
+from gatewatch.paths import PROJECT_ROOT as ROOT
+
+POLICIES = ROOT / "policies"
 DEFAULT_OUT = ROOT / "dist" / "policy-pack"
 PACK_FILES = ("PulumiPolicy.yaml", "__main__.py")
 # The line of policies/requirements.txt that installs the kit from the checkout.
@@ -53,9 +57,12 @@ PIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9.+!_-]+")
 # Modules the pack imports (policies/__main__.py -> gatewatch.policy.pack and what it imports).
 REQUIRED_IN_WHEEL = (
     "gatewatch/__init__.py",
-    "gatewatch/facts.py",
-    "gatewatch/arm.py",
-    "gatewatch/validate.py",
+    "gatewatch/azure/__init__.py",
+    "gatewatch/azure/facts.py",
+    "gatewatch/azure/arm_ids.py",
+    "gatewatch/aws/__init__.py",
+    "gatewatch/aws/facts.py",
+    "gatewatch/errors.py",
     "gatewatch/policy/__init__.py",
     "gatewatch/policy/pack.py",
     "gatewatch/policy/rules.py",
@@ -63,8 +70,6 @@ REQUIRED_IN_WHEEL = (
     "gatewatch/policy/remediation.py",
 )
 
-
-EXIT_FAILED, EXIT_BAD_OUT, EXIT_INTERRUPTED = 1, 2, 130
 
 
 class BuildError(Exception):
@@ -279,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         out = build(args.out)
     except OutError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_OUT
+        return EXIT_BAD_INPUT
     except BuildError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_world import World, moto_server, world
+from tests.support.live_world import World, moto_server, world
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from gatewatch.cli import EXIT_INTERRUPTED, INTERRUPTED
+from gatewatch.paths import PROJECT_ROOT as ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
 
 

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from gatewatch.paths import PROJECT_ROOT as ROOT
+
 SDKS = ("pulumi_azure_native", "pulumi_aws")
 PROBE = '''
 from pulumi_aws import cloudwatch

@@ -28,9 +28,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.example_plans import cli_plan, uses_example_plans
+from gatewatch.paths import PROJECT_ROOT as ROOT
+from tests.support.example_plans import cli_plan, uses_example_plans
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 PR = WORKFLOWS / "pr.yml"
 DEPLOY = WORKFLOWS / "deploy.yml"
@@ -985,6 +985,6 @@ def test_ci_doc_says_what_the_workflows_do() -> None:
 
 
 def facts_reader_guid() -> str:
-    from gatewatch import facts
+    from gatewatch.azure import facts as azure_facts
 
-    return str(facts.READER_ROLE_DEFINITION_GUID)
+    return str(azure_facts.READER_ROLE_DEFINITION_GUID)

@@ -26,5 +26,5 @@ the one-call `rollout()`.
 Around them: `clock` (real and simulated time), `retry` (which errors are retried, Backoff),
 `throttle` (EC2's request buckets and the client-side Pacer), `expected` (what a stack's config
 wants on every tunnel) and `cli` (`gatewatch aws-tunnels`). The EC2 stand-in the tests run all
-this against lives in tests/standins/, never in this package.
+this against lives in tests/support/standins/, never in this package.
 """

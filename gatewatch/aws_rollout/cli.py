@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from gatewatch import facts
+from gatewatch.aws import facts as aws_facts
 from gatewatch.aws_rollout.client import Ec2ClientSpec
 from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.engine import RolloutEngine
@@ -32,21 +32,15 @@ from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.results import Action, ProgressEvent, RolloutResult, TunnelResult
 from gatewatch.aws_rollout.retry import describe_error
 from gatewatch.aws_rollout.views import ConnectionStatus, TimeWindow, format_time
+from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput
 
 PROG = "gatewatch aws-tunnels"
-DEFAULT_FORMAT = facts.AWS_LOG_OUTPUT_FORMATS[0]
+DEFAULT_FORMAT = aws_facts.AWS_LOG_OUTPUT_FORMATS[0]
 EXAMPLE_ARN = "arn:aws:logs:REGION:123456789012:log-group:/aws/vendedlogs/vpn"
 EXAMPLE_ENDPOINT = "https://ec2.REGION.amazonaws.com"
 # A host name, an IPv4 address, or a bracketed IPv6 address (what botocore accepts).
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _HOST_RE = re.compile(rf"({_LABEL}\.)*{_LABEL}\.?|\[[0-9A-Fa-f:.]+\]")
-
-
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as the rest of the gatewatch command line
-
-
-class InputError(Exception):
-    """Bad input: one line naming the argument and the fix."""
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -76,7 +70,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint-url", help="EC2 endpoint override (e.g. a local stand-in)")
     parser.add_argument("--log-group-arn", help=f"CloudWatch Logs group, e.g. {EXAMPLE_ARN}")
     parser.add_argument("--format", default=None,
-                        help=f"log output format: {' or '.join(facts.AWS_LOG_OUTPUT_FORMATS)} "
+                        help=f"log output format: {' or '.join(aws_facts.AWS_LOG_OUTPUT_FORMATS)} "
                              f"(default {DEFAULT_FORMAT})")
     parser.add_argument("--bgp-log-group-arn",
                         help="apply: where BGP logs go (default: the --log-group-arn group)")
@@ -107,7 +101,7 @@ def _positive(args: argparse.Namespace, name: str, integer: bool = False) -> flo
         value = math.nan
     if not math.isfinite(value) or value <= 0 or (integer and value != int(value)):
         kind = "a positive whole number" if integer else "a positive number of seconds"
-        raise InputError(f"{flag} must be {kind} (got {raw!r}); e.g. {flag} "
+        raise BadInput(f"{flag} must be {kind} (got {raw!r}); e.g. {flag} "
                          f"{'10' if integer else '900'}")
     return value
 
@@ -124,25 +118,25 @@ def _endpoint_url(raw: str | None, region: str) -> None:
         parts = urlsplit(raw)
         port = parts.port  # ValueError when not a number in 0-65535
     except ValueError:
-        raise InputError(problem) from None
+        raise BadInput(problem) from None
     host = parts.netloc.rsplit("@", 1)[-1]
     if port is not None:
         host = host[: host.rindex(":")]
     if (parts.scheme not in ("http", "https") or not _HOST_RE.fullmatch(host)
             or port == 0 or "@" in parts.netloc or parts.query or parts.fragment
             or any(c.isspace() for c in raw)):
-        raise InputError(problem)
+        raise BadInput(problem)
 
 
 def _arn(args: argparse.Namespace, flag: str, value: str) -> str:
-    match = facts.AWS_LOG_GROUP_ARN_RE.fullmatch(value)
+    match = aws_facts.AWS_LOG_GROUP_ARN_RE.fullmatch(value)
     if not match:
-        raise InputError(
+        raise BadInput(
             f"{flag} {value!r} is not a CloudWatch Logs log group ARN; "
             f"expected {EXAMPLE_ARN.replace('REGION', args.region)}"
         )
     if match["region"] != args.region:
-        raise InputError(
+        raise BadInput(
             f"{flag} is in region {match['region']} but --region is {args.region}; "
             "use a log group in the same region as the VPN connections"
         )
@@ -152,22 +146,22 @@ def _arn(args: argparse.Namespace, flag: str, value: str) -> str:
 def _only_for(args: argparse.Namespace, action: str, flags: Sequence[tuple[str, Any]]) -> None:
     for flag, value in flags:
         if value not in (None, False):
-            raise InputError(f"{flag} has no effect with {args.action}; drop {flag} "
+            raise BadInput(f"{flag} has no effect with {args.action}; drop {flag} "
                              f"(it belongs to {action})")
 
 
 def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSettings]:
-    if not facts.AWS_REGION_RE.fullmatch(args.region):
-        raise InputError(f"--region {args.region!r} is not an AWS region; e.g. --region us-east-1")
+    if not aws_facts.AWS_REGION_RE.fullmatch(args.region):
+        raise BadInput(f"--region {args.region!r} is not an AWS region; e.g. --region us-east-1")
     for vpn_id in args.vpn_ids:
-        if not facts.AWS_VPN_ID_RE.fullmatch(vpn_id):
-            raise InputError(
+        if not aws_facts.AWS_VPN_ID_RE.fullmatch(vpn_id):
+            raise BadInput(
                 f"VPN_ID {vpn_id!r} is not a VPN connection id; expected vpn- followed by 8 to 17 "
                 "lowercase hex digits, e.g. vpn-0123456789abcdef0"
             )
     _endpoint_url(args.endpoint_url, args.region)
-    if args.format is not None and args.format not in facts.AWS_LOG_OUTPUT_FORMATS:
-        raise InputError(f"--format must be {' or '.join(facts.AWS_LOG_OUTPUT_FORMATS)} "
+    if args.format is not None and args.format not in aws_facts.AWS_LOG_OUTPUT_FORMATS:
+        raise BadInput(f"--format must be {' or '.join(aws_facts.AWS_LOG_OUTPUT_FORMATS)} "
                          f"(got {args.format!r}); e.g. --format {DEFAULT_FORMAT}")
     settings = RolloutSettings(
         timeout=_positive(args, "timeout"),
@@ -181,7 +175,7 @@ def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSetti
         try:
             TimeWindow.parse(args.window)
         except ValueError as exc:
-            raise InputError(f"--window {exc}") from None
+            raise BadInput(f"--window {exc}") from None
     if args.action != "apply":
         _only_for(args, "apply", [
             ("--log-group-arn", args.log_group_arn), ("--format", args.format),
@@ -193,15 +187,15 @@ def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSetti
         for flag, value in (("--log-group-arn", args.log_group_arn), ("--format", args.format),
                             ("--bgp-log-group-arn", args.bgp_log_group_arn)):
             if value is not None:
-                raise InputError(f"{flag} has no effect with --disable; drop {flag} "
+                raise BadInput(f"{flag} has no effect with --disable; drop {flag} "
                                  "(or drop --disable to turn the logs on)")
         return LogOptions(False, bgp_log_enabled=None if args.no_bgp_logs else False), settings
     if not args.log_group_arn:
-        raise InputError(f"--log-group-arn is required for apply (or use --disable); "
+        raise BadInput(f"--log-group-arn is required for apply (or use --disable); "
                          f"e.g. --log-group-arn {EXAMPLE_ARN.replace('REGION', args.region)}")
     arn = _arn(args, "--log-group-arn", args.log_group_arn)
     if args.no_bgp_logs and args.bgp_log_group_arn is not None:
-        raise InputError("--bgp-log-group-arn has no effect with --no-bgp-logs; drop one of them")
+        raise BadInput("--bgp-log-group-arn has no effect with --no-bgp-logs; drop one of them")
     bgp_arn = (_arn(args, "--bgp-log-group-arn", args.bgp_log_group_arn)
                if args.bgp_log_group_arn is not None else None)
     fmt = args.format or DEFAULT_FORMAT
@@ -302,20 +296,21 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
     out, err = sys.stdout, sys.stderr
     try:
         options, settings = _validate(args)
-    except InputError as exc:
-        print(f"{PROG}: error: {exc}", file=err)
-        return 2
+    except BadInput as exc:
+        for line in exc.lines:
+            print(f"{PROG}: error: {line}", file=err)
+        return EXIT_BAD_INPUT
     problem = _credentials_problem()
     if problem:
         print(f"{PROG}: error: {problem}", file=err)
-        return 2
+        return EXIT_BAD_INPUT
     spec = Ec2ClientSpec(args.region, args.endpoint_url)
     try:
         engine = RolloutEngine(spec, options or LogOptions(False), settings, clock or RealClock(),
                                _Printer(err))
         if args.action == "status":
             _print_status(engine.status(args.vpn_ids), out)
-            return 0
+            return EXIT_OK
         if args.action == "maintenance":
             window = TimeWindow.parse(args.window) if args.window else None
             print(f"maintenance: applying pending tunnel maintenance on {len(args.vpn_ids)} "
@@ -329,17 +324,17 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
             result = engine.run(args.vpn_ids)
     except UnknownConnections as exc:
         print(f"{PROG}: error: {exc}", file=err)
-        return 2
+        return EXIT_BAD_INPUT
     except NoCredentialsError:
         print(f"{PROG}: error: {_credentials_problem() or 'no AWS credentials found'}",
               file=err)
-        return 2
+        return EXIT_BAD_INPUT
     except RolloutStopped as exc:
         print(f"{PROG}: error: {exc}", file=err)
-        return 1
+        return EXIT_FAILED
     except (ClientError, BotoCoreError) as exc:
         print(f"{PROG}: error: {describe_error(exc)}", file=err)
-        return 1
+        return EXIT_FAILED
     except KeyboardInterrupt:
         # The engine stops every worker before its next call; nothing new is modified.
         print(f"{PROG}: interrupted (Ctrl-C); no further tunnel was modified, a tunnel may still "
@@ -349,7 +344,7 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
     _print_summary(result, out)
     for message in dict.fromkeys(result.errors):  # one stop shared by all prints once
         print(f"{PROG}: error: {message}", file=err)
-    return 0 if result.ok else 1
+    return EXIT_OK if result.ok else EXIT_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

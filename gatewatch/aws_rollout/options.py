@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatewatch import facts
+from gatewatch.aws import facts as aws_facts
 from gatewatch.aws_rollout.retry import Backoff
 from gatewatch.aws_rollout.throttle import DESCRIBE_CHUNK, throttle_parallelism
 
@@ -39,7 +39,7 @@ class LogOptions:
     lifecycle_control: bool | None = None
 
     def __post_init__(self) -> None:
-        formats = facts.AWS_LOG_OUTPUT_FORMATS
+        formats = aws_facts.AWS_LOG_OUTPUT_FORMATS
         for name in ("log_output_format", "bgp_log_output_format"):
             if getattr(self, name) not in formats:
                 raise ValueError(

@@ -29,9 +29,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gatewatch.kql.schemas import TableSchema, schema_strings
+from gatewatch.kql.tables import TableSchema, schema_strings
+from gatewatch.paths import KQL_TOOL_DIR
 
-TOOL_DIR = Path(__file__).resolve().parents[2] / "tools" / "kql-check"
 PACKAGE = "@kusto/language-service-next"
 FATAL_SEVERITIES = frozenset({"Error", "Warning"})
 # Warning codes (e.g. "KS508") accepted anyway, each with the reason it is unavoidable.
@@ -178,7 +178,7 @@ class QuerySet:
     prefix: str = ""
 
 
-def check_query_sets(sets: Iterable[QuerySet], tool_dir: Path = TOOL_DIR,
+def check_query_sets(sets: Iterable[QuerySet], tool_dir: Path = KQL_TOOL_DIR,
                      timeout: float = 120.0) -> list[list[QueryCheck]]:
     """Check every set in ONE node process (start-up costs far more than a query); one list
     of results per set, each in input order. Raises KqlCheckerUnavailable when node or the npm
@@ -204,13 +204,13 @@ def check_query_sets(sets: Iterable[QuerySet], tool_dir: Path = TOOL_DIR,
 def check_queries(
     queries: list[tuple[str, str]],
     tables: dict[str, TableSchema] | None = None,
-    tool_dir: Path = TOOL_DIR,
+    tool_dir: Path = KQL_TOOL_DIR,
     timeout: float = 120.0,
     allowed_warnings: Iterable[str] = (),
 ) -> list[QueryCheck]:
     """Check each (name, KQL text) against the schemas; results in input order.
 
-    ``tables`` defaults to gatewatch/kql/schemas.yaml. Raises KqlCheckerUnavailable when node
+    ``tables`` defaults to gatewatch/kql/tables.yaml. Raises KqlCheckerUnavailable when node
     or the npm package is missing, RuntimeError when the tool itself fails.
     """
     [results] = check_query_sets(
@@ -221,14 +221,14 @@ def check_queries(
 def fresh_workspace_sets(queries: list[tuple[str, str]]) -> list[QuerySet]:
     """One QuerySet per brand-new-workspace variant (schemas.yaml `freshWorkspace`), result
     names "<variant>: <query name>"; see check_fresh_workspace."""
-    from gatewatch.kql.schemas import fresh_workspace_schemas
+    from gatewatch.kql.tables import fresh_workspace_schemas
 
     return [QuerySet(tuple(queries), tables, frozenset(FRESH_WORKSPACE_WARNINGS),
                      prefix=f"{variant}: ")
             for variant, tables in fresh_workspace_schemas().items()]
 
 
-def check_fresh_workspace(queries: list[tuple[str, str]], tool_dir: Path = TOOL_DIR
+def check_fresh_workspace(queries: list[tuple[str, str]], tool_dir: Path = KQL_TOOL_DIR
                           ) -> list[QueryCheck]:
     """Each alert query against every brand-new-workspace variant (schemas.yaml
     `freshWorkspace`): what Azure's create-time validation sees before a gateway has logged.

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from gatewatch.kql.schemas import TableSchema, load_schemas
+from gatewatch.kql.tables import TableSchema, load_schemas
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -125,7 +125,7 @@ def _insert_rows(
         if unknown:
             raise FixtureError(
                 f"{table.name}[{index}]: unknown column(s) {', '.join(unknown)} "
-                f"(not in gatewatch/kql/schemas.yaml)"
+                f"(not in gatewatch/kql/tables.yaml)"
             )
         ingested = row.get(INGESTION_KEY, row.get("TimeGenerated"))
         ingested_at = None if ingested is None else _naive_utc(ingested)

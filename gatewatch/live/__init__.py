@@ -2,5 +2,5 @@
 `gatewatch doctor` and `gatewatch triage`. Nothing here changes a resource.
 
 Endpoints are overridable so the tests can point the real clients at local stand-ins
-(tests/standins/): see `gatewatch.live.azure` and `gatewatch.live.aws`.
+(tests/support/standins/): see `gatewatch.live.azure` and `gatewatch.live.aws`.
 """

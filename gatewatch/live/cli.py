@@ -16,33 +16,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gatewatch import facts
-from gatewatch.arm import parse_arm_id
-from gatewatch.config import StackConfig, load_stack_file
+from gatewatch.aws import facts as aws_facts
+from gatewatch.azure.arm_ids import parse_arm_id
+from gatewatch.config.model import StackConfig, load_stack_file
+from gatewatch.config.stack_file import locate
+from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, BadInput
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAX_RANGE = dt.timedelta(days=30)  # Log Analytics keeps at least 30 days (kit minimum)
 _SINCE = re.compile(r"(?P<n>[1-9]\d{0,4})(?P<unit>[mhd])")
 
 
-class BadInput(Exception):
-    """One-line message naming the flag or key and the fix."""
-
-
 def _stack(args: argparse.Namespace) -> tuple[StackConfig, str]:
-    if args.config_file is not None:
-        path = Path(args.config_file)
-        stack = args.stack or path.stem.removeprefix("Pulumi.")
-    else:
-        stack = args.stack or "dev"
-        path = PROJECT_ROOT / f"Pulumi.{stack}.yaml"
+    # An empty --stack reads dev here (the plan refuses it).
+    path, stack = locate(args.stack or None, args.config_file)
     config, _raw = load_stack_file(path)
     return config, stack
 
 
 def _subscription(args: argparse.Namespace, config: StackConfig) -> str | None:
-    from gatewatch.doctor import common_subscription
+    from gatewatch.live.doctor import common_subscription
 
     if config.azure is None:
         return None
@@ -94,7 +86,11 @@ def _guarded(func: Any, args: argparse.Namespace) -> int:
     try:
         code: int = func(args)
         return code
-    except (BadInput, LoginError, AwsLoginError) as error:
+    except BadInput as error:
+        for line in error.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (LoginError, AwsLoginError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except HttpResponseError as error:
@@ -122,7 +118,7 @@ def _guarded(func: Any, args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from gatewatch import doctor
+    from gatewatch.live import doctor
 
     config, stack = _stack(args)
     if config.azure is None and config.aws is None:
@@ -173,9 +169,9 @@ def time_range(args: argparse.Namespace, now: dt.datetime) -> tuple[dt.datetime,
 
 
 def _triage(args: argparse.Namespace) -> int:
-    from gatewatch.triage.html import render_html
-    from gatewatch.triage.model import render_text
-    from gatewatch.triage.run import triage
+    from gatewatch.live.triage.html import render_html
+    from gatewatch.live.triage.model import render_text
+    from gatewatch.live.triage.run import triage
 
     try:
         remote_ip = str(ipaddress.ip_address(args.remote_ip))
@@ -190,7 +186,8 @@ def _triage(args: argparse.Namespace) -> int:
                            "/subscriptions/<id>/resourceGroups/<rg>/providers/"
                            "Microsoft.Network/virtualNetworkGateways/<name>")
         gateway_name = arm.name
-    if args.vpn_connection is not None and not facts.AWS_VPN_ID_RE.fullmatch(args.vpn_connection):
+    vpn = args.vpn_connection
+    if vpn is not None and not aws_facts.AWS_VPN_ID_RE.fullmatch(vpn):
         raise BadInput(f"--vpn-connection: {args.vpn_connection!r} is not a VPN connection id "
                        "like vpn-0123456789abcdef0")
     html_path = None

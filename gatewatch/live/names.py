@@ -1,19 +1,19 @@
 """The names the kit gives what it deploys, as the read-only path looks them up.
 
 The components name their resources inline; these functions state the same names for
-`doctor` and `triage`. tests/test_live_names.py runs the Pulumi program offline (the plan)
+`doctor` and `triage`. tests/live/test_names.py runs the Pulumi program offline (the plan)
 and checks that every name below is one the program actually declares, so the two cannot
 drift apart unnoticed.
 """
 
 from __future__ import annotations
 
-from gatewatch.arm import ArmId
-from gatewatch.config import AwsConfig, AzureConfig
+from gatewatch.azure.arm_ids import ArmId
+from gatewatch.config.model import AwsConfig, AzureConfig
 
 # components/gateway_diagnostics.py SETTING_NAME
 DIAGNOSTIC_SETTING_NAME = "gatewatch"
-# components/alerts.py: LogSearchAlerts("vpn-alerts", ...) in __main__.py
+# components/log_search_alerts.py: LogSearchAlerts("vpn-alerts", ...) in __main__.py
 ALERTS_COMPONENT = "vpn-alerts"
 
 
@@ -30,7 +30,7 @@ def identity_name() -> str:
 
 
 def metric_alert_name(rule: str, gateway_name: str) -> str:
-    """components/metric_alerts.py: one metric alert per watched gateway and rule."""
+    """components/gateway_alerts.py: one metric alert per watched gateway and rule."""
     return f"gatewatch-{rule}-{gateway_name}"
 
 
@@ -40,7 +40,7 @@ RESOURCE_HEALTH_ALERT = "gatewatch-vpn-gateway-health"
 
 
 def activity_alert_name(rule: str) -> str:
-    """components/metric_alerts.py: one activity log alert per rule."""
+    """components/gateway_alerts.py: one activity log alert per rule."""
     return f"gatewatch-{rule}"
 
 

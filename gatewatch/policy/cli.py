@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FAILED = 0, 1
+from gatewatch.errors import EXIT_FAILED, EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
 """Remediation: a diagnostic setting that asks a policy-based gateway for categories it cannot
-emit is rewritten to the two it can (facts.POLICY_BASED_LOG_CATEGORIES) instead of failing.
+emit is rewritten to the two it can (azure_facts.POLICY_BASED_LOG_CATEGORIES) instead of failing.
 
 pulumi-policy (1.21) runs `remediate` of ResourceValidationPolicy objects whose enforcement level
 is "remediate", once per resource as the engine registers it, before the stack policies see the
@@ -23,13 +23,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from gatewatch import facts
-from gatewatch.arm import parse_arm_id
+from gatewatch.azure import facts as azure_facts
+from gatewatch.azure.arm_ids import parse_arm_id
 
 POLICY_NAME: Final = "policy-based-gateway-categories-remediation"
 _GATEWAY_ARM_TYPE: Final = "Microsoft.Network/virtualNetworkGateways"
 _CANNOT_EMIT: Final = frozenset(
-    c for c in facts.GATEWAY_LOG_CATEGORIES if c not in facts.POLICY_BASED_LOG_CATEGORIES)
+    c for c in azure_facts.GATEWAY_LOG_CATEGORIES
+    if c not in azure_facts.POLICY_BASED_LOG_CATEGORIES)
 
 CONFIG_SCHEMA: Final[Mapping[str, Any]] = {
     "type": "array",
@@ -59,14 +60,14 @@ class PolicyBasedGateways:
 
     def observe(self, resource_type: str, props: Mapping[str, Any]) -> None:
         """Remember a declared gateway whose vpnType is literally PolicyBased."""
-        if resource_type not in facts.GATEWAY_TYPES:
+        if resource_type not in azure_facts.GATEWAY_TYPES:
             return
         name_key = ("virtualNetworkGatewayName" if resource_type.startswith("azure-native:")
                     else "name")
         group, name, vpn = (props.get("resourceGroupName"), props.get(name_key),
                             props.get("vpnType"))
         if all(isinstance(v, str) for v in (group, name, vpn)) \
-                and str(vpn).lower() == facts.POLICY_BASED.lower():
+                and str(vpn).lower() == azure_facts.POLICY_BASED.lower():
             self.keys.add(_key(str(group), str(name)))
 
     def targets_one(self, target: Any) -> bool:
@@ -81,7 +82,7 @@ def remediate_setting(
     """The setting's props asking for the two categories a policy-based gateway emits instead
     of the ones it cannot (those removed, the two listed unless a category group already covers
     them); None when there is nothing to change. Other entries and keys stay as written."""
-    if resource_type not in facts.DIAGNOSTIC_SETTING_TYPES:
+    if resource_type not in azure_facts.DIAGNOSTIC_SETTING_TYPES:
         return None
     target_key = "resourceUri" if resource_type.startswith("azure-native:") else \
         "targetResourceId"
@@ -101,7 +102,7 @@ def remediate_setting(
         present = {e.get("category") for e in kept if isinstance(e, Mapping)}
         has_group = any(isinstance(e, Mapping) and e.get("categoryGroup") for e in kept)
         if not has_group:
-            for category in facts.POLICY_BASED_LOG_CATEGORIES:
+            for category in azure_facts.POLICY_BASED_LOG_CATEGORIES:
                 if category not in present:
                     kept.append({"category": category, "enabled": True})
         new[key] = kept

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from gatewatch.validate import ConfigError, Problem
+from gatewatch.errors import BadInput, Problem
 
 if TYPE_CHECKING:
     from pulumi_policy import PolicyResource
@@ -177,12 +177,12 @@ def from_export_resource(resource: Mapping[str, Any]) -> PlainResource:
     )
 
 
-def _export_problem(path: Path, message: str, fix: str) -> ConfigError:
-    return ConfigError([Problem(str(path), message, fix)])
+def _export_problem(path: Path, message: str, fix: str) -> BadInput:
+    return BadInput([Problem(str(path), message, fix)])
 
 
 def load_stack_export(path: Path) -> list[PlainResource]:
-    """Read a `pulumi stack export` file; ConfigError (one clear line) if it is not one."""
+    """Read a `pulumi stack export` file; BadInput (one clear line) if it is not one."""
     fix = "pass the output of `pulumi stack export --file FILE` (deployment version 3)"
     try:
         text = path.read_text(encoding="utf-8")

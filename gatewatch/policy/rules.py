@@ -13,22 +13,24 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from gatewatch import facts
-from gatewatch.arm import parse_arm_id
+from gatewatch.aws import facts as aws_facts
+from gatewatch.azure import facts as azure_facts
+from gatewatch.azure.arm_ids import parse_arm_id
+from gatewatch.errors import BadInput, Problem
 from gatewatch.policy.resources import UNKNOWN, PlainResource
-from gatewatch.validate import ConfigError, Problem
 
 PACK_NAME: Final = "gatewatch"
 
 Level = Literal["advisory", "mandatory", "remediate", "disabled"]
 LEVELS: Final[tuple[str, ...]] = ("advisory", "mandatory", "remediate", "disabled")
 
-DYNAMIC_TYPE_PREFIX: Final = facts.DYNAMIC_TYPE_PREFIX
-GATEWAY_DIAGNOSTICS_TYPE: Final = facts.GATEWAY_DIAGNOSTICS_TYPE
+DYNAMIC_TYPE_PREFIX: Final = aws_facts.DYNAMIC_TYPE_PREFIX
+GATEWAY_DIAGNOSTICS_TYPE: Final = azure_facts.GATEWAY_DIAGNOSTICS_TYPE
 
 _ALL_LOGS: Final = "alllogs"
 _ASK_TOO_MUCH: Final = tuple(
-    c for c in facts.GATEWAY_LOG_CATEGORIES if c not in facts.POLICY_BASED_LOG_CATEGORIES
+    c for c in azure_facts.GATEWAY_LOG_CATEGORIES
+    if c not in azure_facts.POLICY_BASED_LOG_CATEGORIES
 )
 _SUBSCRIPTION_SCOPE: Final = re.compile(r"/subscriptions/[0-9a-fA-F-]{36}/?")
 _MANAGEMENT_GROUP_SCOPE: Final = re.compile(
@@ -149,10 +151,10 @@ class Gateway:
 
     @property
     def required(self) -> tuple[str, ...]:
-        return facts.categories_for(self.vpn_type or facts.ROUTE_BASED)
+        return azure_facts.categories_for(self.vpn_type or azure_facts.ROUTE_BASED)
 
 
-_VPN_TYPE_BY_LOWER: Final = {t.lower(): t for t in facts.VPN_TYPES}
+_VPN_TYPE_BY_LOWER: Final = {t.lower(): t for t in azure_facts.VPN_TYPES}
 
 
 def declared_vpn_gateways(resources: Iterable[PlainResource]) -> list[Gateway]:
@@ -163,7 +165,7 @@ def declared_vpn_gateways(resources: Iterable[PlainResource]) -> list[Gateway]:
     """
     found = []
     for r in resources:
-        if r.type not in facts.GATEWAY_TYPES:
+        if r.type not in azure_facts.GATEWAY_TYPES:
             continue
         kind_key = "gatewayType" if r.type.startswith("azure-native:") else "type"
         kind = r.props.get(kind_key)
@@ -176,9 +178,9 @@ def declared_vpn_gateways(resources: Iterable[PlainResource]) -> list[Gateway]:
                          "set vpnType to a literal")
             vpn_type: str | None = None
         elif vpn is None:
-            vpn_type = facts.ROUTE_BASED
+            vpn_type = azure_facts.ROUTE_BASED
         else:
-            vpn_type = _VPN_TYPE_BY_LOWER.get(str(vpn).lower(), facts.ROUTE_BASED)
+            vpn_type = _VPN_TYPE_BY_LOWER.get(str(vpn).lower(), azure_facts.ROUTE_BASED)
         found.append(Gateway(r, vpn_type, tuple(notes)))
     return found
 
@@ -264,7 +266,7 @@ def read_setting(r: PlainResource) -> Setting:
 
 
 def diagnostic_settings(resources: Iterable[PlainResource]) -> list[Setting]:
-    return [read_setting(r) for r in resources if r.type in facts.DIAGNOSTIC_SETTING_TYPES]
+    return [read_setting(r) for r in resources if r.type in azure_facts.DIAGNOSTIC_SETTING_TYPES]
 
 
 _INSIGHTS_MARKER: Final = "/providers/microsoft.insights/"
@@ -415,12 +417,12 @@ def check_policy_based_categories(
             continue
         targeted = first_gateway.get(id(setting))
         if targeted is not None:
-            policy_based = targeted.vpn_type == facts.POLICY_BASED
+            policy_based = targeted.vpn_type == azure_facts.POLICY_BASED
             label = _label(targeted.resource)
         else:
             target = setting.target_id()
             vpn_type = external.get(target.rstrip("/").lower()) if target else None
-            policy_based, label = vpn_type == facts.POLICY_BASED, f"'{target}'"
+            policy_based, label = vpn_type == azure_facts.POLICY_BASED, f"'{target}'"
         if not policy_based:
             continue
         extra = [c for c in _ASK_TOO_MUCH if c in setting.categories]
@@ -429,8 +431,8 @@ def check_policy_based_categories(
                 "policy-based-gateway-categories",
                 f"Diagnostic setting {_label(setting.resource)} asks the policy-based gateway "
                 f"{label} for {', '.join(extra)}, which it cannot emit (Azure rejects the "
-                f"setting); enable only {', '.join(facts.POLICY_BASED_LOG_CATEGORIES)} "
-                "(facts.categories_for('PolicyBased')) or the categoryGroup allLogs.",
+                f"setting); enable only {', '.join(azure_facts.POLICY_BASED_LOG_CATEGORIES)} "
+                "(azure_facts.categories_for('PolicyBased')) or the categoryGroup allLogs.",
                 setting.resource.urn, setting.resource.name))
     return findings
 
@@ -470,7 +472,7 @@ def check_aws_tunnel_logging(
         for key in keys:
             covering.setdefault(key, []).append(rollout)
     findings = []
-    for connection in (r for r in resources if r.type == facts.AWS_VPN_CONNECTION_TYPE):
+    for connection in (r for r in resources if r.type == aws_facts.AWS_VPN_CONNECTION_TYPE):
         unlogged = [f"tunnel{n}" for n in (1, 2) if not _tunnel_logged(connection, n)]
         candidates = covering.get(connection.urn, []) + covering.get(connection.known_id or "", [])
         if not unlogged or any(_rollout_covers(r, connection) for r in candidates):
@@ -499,7 +501,7 @@ def check_aws_bgp_logging(
     rollouts = [r for r in all_rollouts if _get(r.props, "bgpLogEnabled") is True]
     untracked = {f.urn for f in check_aws_tunnel_logging(resources, config)}
     findings = []
-    for connection in (r for r in resources if r.type == facts.AWS_VPN_CONNECTION_TYPE
+    for connection in (r for r in resources if r.type == aws_facts.AWS_VPN_CONNECTION_TYPE
                        and r.urn not in untracked):
         unlogged = [f"tunnel{n}" for n in (1, 2)
                     if _get(connection.props, f"tunnel{n}LogOptions", "cloudwatchLogOptions",
@@ -523,7 +525,7 @@ def check_aws_bgp_logging(
 def check_alert_identity(resources: Sequence[PlainResource], config: RuleConfig) -> list[Finding]:
     del config
     findings = []
-    for rule in (r for r in resources if r.type in facts.SCHEDULED_QUERY_RULE_TYPES):
+    for rule in (r for r in resources if r.type in azure_facts.SCHEDULED_QUERY_RULE_TYPES):
         kind = _get(rule.props, "identity", "type")
         if kind is UNKNOWN or ("assigned" in (_lower(kind) or "") and _lower(kind) != "none"):
             continue
@@ -540,7 +542,7 @@ def check_alert_identity(resources: Sequence[PlainResource], config: RuleConfig)
 def check_role_scope(resources: Sequence[PlainResource], config: RuleConfig) -> list[Finding]:
     del config
     findings = []
-    for assignment in (r for r in resources if r.type in facts.ROLE_ASSIGNMENT_TYPES):
+    for assignment in (r for r in resources if r.type in azure_facts.ROLE_ASSIGNMENT_TYPES):
         scope = assignment.props.get("scope")
         if not isinstance(scope, str):
             continue
@@ -561,7 +563,7 @@ def check_log_group_retention(
 ) -> list[Finding]:
     del config
     findings = []
-    for group in (r for r in resources if r.type == facts.AWS_LOG_GROUP_TYPE):
+    for group in (r for r in resources if r.type == aws_facts.AWS_LOG_GROUP_TYPE):
         days = group.props.get("retentionInDays")
         if days is UNKNOWN or (isinstance(days, int | float) and days > 0):
             continue
@@ -579,13 +581,13 @@ def check_workspace_retention(
 ) -> list[Finding]:
     del config
     findings = []
-    for workspace in (r for r in resources if r.type in facts.WORKSPACE_TYPES):
+    for workspace in (r for r in resources if r.type in azure_facts.WORKSPACE_TYPES):
         days = workspace.props.get("retentionInDays")
-        if isinstance(days, int | float) and days < facts.WORKSPACE_RETENTION_MIN:
+        if isinstance(days, int | float) and days < azure_facts.WORKSPACE_RETENTION_MIN:
             findings.append(Finding(
                 "workspace-retention-30-days",
                 f"Log Analytics workspace {_label(workspace)} keeps data {days:g} days; set "
-                f"retentionInDays to at least {facts.WORKSPACE_RETENTION_MIN} so a drop can "
+                f"retentionInDays to at least {azure_facts.WORKSPACE_RETENTION_MIN} so a drop can "
                 "still be explained weeks later.",
                 workspace.urn, workspace.name))
     return findings
@@ -644,16 +646,16 @@ RULES: Final[tuple[Rule, ...]] = (
          "Set retention_in_days on the log group."),
     Rule("workspace-retention-30-days",
          f"Requires Log Analytics workspaces to keep data at least "
-         f"{facts.WORKSPACE_RETENTION_MIN} days.",
+         f"{azure_facts.WORKSPACE_RETENTION_MIN} days.",
          "advisory", check_workspace_retention,
-         f"Set retentionInDays to {facts.WORKSPACE_RETENTION_MIN} or more."),
+         f"Set retentionInDays to {azure_facts.WORKSPACE_RETENTION_MIN} or more."),
 )
 
 RULES_BY_NAME: Final[Mapping[str, Rule]] = {rule.name: rule for rule in RULES}
 
 
 def parse_rule_config(policy: str, raw: Mapping[str, Any] | None) -> RuleConfig:
-    """A rule's config properties (`exemptions`); ConfigError naming the key path if wrong.
+    """A rule's config properties (`exemptions`); BadInput naming the key path if wrong.
     `enforcementLevel` is the engine's business and is ignored here."""
     if not raw:
         return RuleConfig()
@@ -661,7 +663,7 @@ def parse_rule_config(policy: str, raw: Mapping[str, Any] | None) -> RuleConfig:
     entries = raw.get("exemptions") or []
     path = f"{policy}.exemptions"
     if not isinstance(entries, list):
-        raise ConfigError([Problem(path, "expected a list",
+        raise BadInput([Problem(path, "expected a list",
                                    "write it as a list of {name, reason}")])
     for i, entry in enumerate(entries):
         name = entry.get("name") if isinstance(entry, Mapping) else None
@@ -672,7 +674,7 @@ def parse_rule_config(policy: str, raw: Mapping[str, Any] | None) -> RuleConfig:
             continue
         exemptions.append(Exemption(name, reason.strip()))
     if problems:
-        raise ConfigError(problems)
+        raise BadInput(problems)
     return RuleConfig(tuple(exemptions))
 
 

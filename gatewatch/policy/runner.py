@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gatewatch.errors import BadInput, Problem
 from gatewatch.policy.resources import PlainResource
 from gatewatch.policy.rules import (
     LEVELS,
@@ -23,7 +24,6 @@ from gatewatch.policy.rules import (
     parse_rule_config,
     run_rule,
 )
-from gatewatch.validate import ConfigError, Problem
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,17 @@ class Outcome:
 
 
 def load_policy_config(path: Path) -> dict[str, Any]:
-    """Read a `--policy-pack-config` JSON file; ConfigError naming the file if unusable."""
+    """Read a `--policy-pack-config` JSON file; BadInput naming the file if unusable."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError([Problem(str(path), "file not found",
+        raise BadInput([Problem(str(path), "file not found",
                                    "pass a JSON policy pack config file")]) from None
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ConfigError([Problem(str(path), f"not a JSON file ({error})",
+        raise BadInput([Problem(str(path), f"not a JSON file ({error})",
                                    "write it as {\"<policy>\": \"advisory\"}")]) from None
     if not isinstance(doc, dict):
-        raise ConfigError([Problem(str(path), "expected a JSON object keyed by policy name",
+        raise BadInput([Problem(str(path), "expected a JSON object keyed by policy name",
                                    "write it as {\"<policy>\": {\"enforcementLevel\": ...}}")])
     return doc
 
@@ -105,12 +105,12 @@ def resolve_config(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, RuleCo
             level = _level(entry, rule.name, problems) or level
         try:
             config = parse_rule_config(rule.name, props)
-        except ConfigError as error:
+        except BadInput as error:
             problems += error.problems
             config = RuleConfig()
         out[rule.name] = (level, config)
     if problems:
-        raise ConfigError(problems)
+        raise BadInput(problems)
     return out
 
 

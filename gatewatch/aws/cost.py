@@ -1,0 +1,65 @@
+"""What turning on tunnel activity logs costs: seed 003's measured volume times the stack's
+tunnels, at CloudWatch list prices (Site-to-Site VPN itself adds no charge for logs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gatewatch.aws import facts as aws_facts
+from gatewatch.config.model import AwsConfig
+
+GIB = 1024**3
+MIB = 1024**2
+DAYS_PER_MONTH = 30
+TUNNELS_PER_CONNECTION = 2
+ALARMS_PER_CONNECTION = 2  # one TunnelState alarm per tunnel
+SHARED_ALARMS = 1  # negotiation failures
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    tunnels: int
+    bytes_per_tunnel_month: int
+    bytes_per_month: int
+    retained_bytes: int
+    alarms: int
+    ingest_usd: float
+    storage_usd: float
+    alarms_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        return self.ingest_usd + self.storage_usd + self.alarms_usd
+
+
+def estimate(cfg: AwsConfig) -> CostEstimate:
+    tunnels = TUNNELS_PER_CONNECTION * len(cfg.vpn_connections)
+    per_tunnel = aws_facts.TUNNEL_LOG_BYTES_PER_HALF_DAY * 2 * DAYS_PER_MONTH
+    monthly = per_tunnel * tunnels
+    # Steady state: the group holds `retention` days of logs (upper bound: billed compressed).
+    retained = per_tunnel * tunnels * cfg.log_group.retention_in_days // DAYS_PER_MONTH
+    alarms = ALARMS_PER_CONNECTION * len(cfg.vpn_connections) + SHARED_ALARMS
+    return CostEstimate(
+        tunnels=tunnels,
+        bytes_per_tunnel_month=per_tunnel,
+        bytes_per_month=monthly,
+        retained_bytes=retained,
+        alarms=alarms,
+        ingest_usd=monthly / GIB * aws_facts.CLOUDWATCH_VENDED_LOGS_INGEST_USD_PER_GB,
+        storage_usd=retained / GIB * aws_facts.CLOUDWATCH_LOGS_STORAGE_USD_PER_GB_MONTH,
+        alarms_usd=alarms * aws_facts.CLOUDWATCH_STANDARD_ALARM_USD_PER_MONTH,
+    )
+
+
+def describe(est: CostEstimate, cfg: AwsConfig) -> list[str]:
+    return [
+        f"{len(cfg.vpn_connections)} connections x 2 tunnels = {est.tunnels} tunnels; seed 003 "
+        f"measured {aws_facts.TUNNEL_LOG_BYTES_PER_HALF_DAY:,} bytes per tunnel per half day",
+        f"log volume: {est.bytes_per_tunnel_month / MIB:.0f} MiB per tunnel per month, "
+        f"{est.bytes_per_month / MIB:.0f} MiB per month in all",
+        f"kept {cfg.log_group.retention_in_days} days: about {est.retained_bytes / MIB:.0f} MiB "
+        "stored at steady state",
+        f"monthly: ingestion ${est.ingest_usd:.2f} + storage ${est.storage_usd:.2f} + "
+        f"{est.alarms} alarms ${est.alarms_usd:.2f} = ${est.total_usd:.2f} "
+        "(us-east-1 list prices, an assumption: check your region; chatty peers log more)",
+    ]

@@ -1,0 +1,265 @@
+"""Read one tunnel's history from both clouds into timeline events.
+
+Azure: the kit's saved queries (queries/*.yaml), bound with `gatewatch.live.kqlbind` (the
+text that runs is the catalog's): tunnel-history, gateway-diagnostic-log, route-bgp-history,
+ike-parse. The IKE failure pattern is the ike-negotiation-failure alert's own tunable.
+AWS: the tunnel's activity-log stream (CloudWatch Logs; BGP logs there too, or in their own
+group when gatewatch:aws.bgpLogGroupName is set), DescribeVpnConnections for the
+tunnel's current state, and AWS Health events for the VPN service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gatewatch.catalog.log_search import load_catalog, load_saved_queries
+from gatewatch.live import names
+from gatewatch.live.kqlbind import bind, let_number, let_value
+from gatewatch.live.triage.model import (
+    AWS,
+    AZURE,
+    BGP,
+    CONFIG,
+    DOWN,
+    HEALTH,
+    IKE,
+    LOG,
+    MAINTENANCE,
+    UP,
+    Event,
+    Windows,
+)
+
+MAINTENANCE_OPERATIONS = ("HostMaintenanceEvent", "GatewayTenantPrimaryChanged")
+
+
+def saved_query(name: str, params: Mapping[str, Any]) -> tuple[str, str]:
+    query = next(q for q in load_saved_queries() if q.name == name)
+    return f"queries/{name}.yaml", bind(query.body, params, source=str(query.source))
+
+
+def ike_failure_pattern() -> re.Pattern[str] | None:
+    rule = next((r for r in load_catalog() if r.name == "ike-negotiation-failure"), None)
+    if rule is None:
+        return None
+    value = let_value(rule.query, "FailurePattern")
+    return re.compile(value) if value else None
+
+
+def alert_windows() -> Windows:
+    """The tunnel-drop alert's FailoverSeconds and MaintenanceSeconds, so triage and the alert
+    call the same drop the same thing."""
+    rule = next((r for r in load_catalog() if r.name == "tunnel-drop"), None)
+    if rule is None:
+        return Windows()
+    failover = let_number(rule.query, "FailoverSeconds")
+    maintenance = let_number(rule.query, "MaintenanceSeconds")
+    default = Windows()
+    return Windows(
+        dt.timedelta(seconds=failover) if failover is not None else default.failover,
+        dt.timedelta(seconds=maintenance) if maintenance is not None else default.maintenance)
+
+
+def _time(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    assert isinstance(value, dt.datetime)
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _instance(value: Any) -> str:
+    text = str(value or "")
+    return text.rsplit("_", 2)[-2] + "_" + text.rsplit("_", 1)[-1] if "_IN_" in text else text
+
+
+def azure_events(reader: Any, customer_id: str, remote_ip: str, gateway_name: str,
+                 start: dt.datetime, end: dt.datetime, sources: list[str]) -> list[Event]:
+    window = {"StartTime": start, "EndTime": end}
+    events: list[Event] = []
+    src, kql = saved_query("tunnel-history", {"RemoteIP": remote_ip, "GatewayName": gateway_name,
+                                              **window})
+    sources.append(src)
+    tunnel_rows = reader.query(customer_id, kql, timespan=(start, end))
+    gateways = {str(r.get("Resource") or "").upper() for r in tunnel_rows}
+    if gateway_name:
+        gateways.add(gateway_name.upper())
+    for row in tunnel_rows:
+        op = str(row.get("OperationName"))
+        instance = _instance(row.get("instance_s"))
+        kind = DOWN if op == "TunnelDisconnected" else UP if op == "TunnelConnected" else LOG
+        events.append(Event(_time(row["TimeGenerated"]), AZURE, kind,
+                            f"{op} on {row.get('instance_s')}", src,
+                            f"Azure {str(row.get('Resource')).upper()} {instance}", instance))
+    for name in sorted(gateways) or [""]:
+        src, kql = saved_query("gateway-diagnostic-log", {"GatewayName": name, **window})
+        sources.append(src)
+        for row in reader.query(customer_id, kql, timespan=(start, end)):
+            op = str(row.get("OperationName"))
+            kind = MAINTENANCE if op in MAINTENANCE_OPERATIONS else CONFIG
+            events.append(Event(_time(row["TimeGenerated"]), AZURE, kind,
+                                f"{op}: {row.get('Message') or ''}".strip(": "), src,
+                                f"Azure {str(row.get('Resource')).upper()}"))
+        src, kql = saved_query("route-bgp-history", {"GatewayName": name, **window})
+        sources.append(src)
+        for row in reader.query(customer_id, kql, timespan=(start, end)):
+            events.append(Event(_time(row["TimeGenerated"]), AZURE, BGP,
+                                f"{row.get('OperationName')}: {row.get('Message') or ''}", src,
+                                f"Azure {str(row.get('Resource')).upper()}"))
+    src, kql = saved_query("ike-parse", {"RemoteIPFilter": remote_ip, **window})
+    sources.append(src)
+    for row in reader.query(customer_id, kql, timespan=(start, end)):
+        events.append(Event(_time(row["TimeGenerated"]), AZURE, IKE, str(row.get("Event")), src,
+                            "Azure IKE " + remote_ip))
+    return events
+
+
+# --- AWS --------------------------------------------------------------------------------------
+
+ESTABLISHED = "established"
+
+
+def _aws_message(raw: str) -> dict[str, Any]:
+    """A tunnel-log event: JSON (the kit's default format) or text (kept as details)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {"details": raw}
+    return data if isinstance(data, dict) else {"details": raw}
+
+
+def aws_tunnel_events(reader: Any, group: str, vpn_id: str, outside_ip: str,
+                      start: dt.datetime, end: dt.datetime, sources: list[str]) -> list[Event]:
+    """Tunnel-log events; a change of ike_phase2_state to/from "established" is a down/up.
+
+    Fields (AWS "Site-to-Site VPN logs"): event_timestamp, details, dpd_enabled,
+    nat_t_detected, ike_phase1_state, ike_phase2_state. BGP-log events (type BGPStatus /
+    RouteStatus, status, message) in the same stream prefix become BGP events.
+    """
+    prefix = names.aws_tunnel_stream_prefix(vpn_id, outside_ip)
+    sources.append(f"CloudWatch Logs {group} {prefix}*")
+    lane = f"AWS {vpn_id} {outside_ip}"
+    events: list[Event] = []
+    state: str | None = None
+    raw_events = sorted(reader.events(group, prefix, int(start.timestamp() * 1000),
+                                      int(end.timestamp() * 1000)),
+                        key=lambda e: e["timestamp"])
+    for item in raw_events:
+        data = _aws_message(item["message"])
+        when = dt.datetime.fromtimestamp(item["timestamp"] / 1000, tz=dt.UTC)
+        if _is_bgp(data):
+            events.append(_bgp_event(when, data, lane))
+            continue
+        details = str(data.get("details", ""))
+        phase2 = data.get("ike_phase2_state")
+        kind = LOG
+        if phase2 is not None:
+            if phase2 != ESTABLISHED and state == ESTABLISHED:
+                kind = DOWN
+            elif phase2 == ESTABLISHED and state not in (None, ESTABLISHED):
+                kind = UP
+            elif phase2 != ESTABLISHED and state is None:
+                kind = DOWN  # the range starts with the tunnel not established
+            state = str(phase2)
+        text = details or f"phase 2 {phase2}"
+        events.append(Event(when, AWS, kind, text, f"tunnel log {prefix}", lane))
+    return events
+
+
+def _is_bgp(data: Mapping[str, Any]) -> bool:
+    return data.get("type") in ("BGPStatus", "RouteStatus")
+
+
+def _bgp_event(when: dt.datetime, data: Mapping[str, Any], lane: str) -> Event:
+    return Event(when, AWS, BGP, f"{data.get('status', '')} {data.get('message', '')}".strip(),
+                 "AWS BGP log", lane)
+
+
+def aws_bgp_events(reader: Any, group: str, vpn_id: str, outside_ip: str,
+                   start: dt.datetime, end: dt.datetime, sources: list[str],
+                   notes: list[str]) -> list[Event]:
+    """BGP-log events (FIELD-NOTES: type BGPStatus | RouteStatus, status, message) from
+    their own log group, when gatewatch:aws.bgpLogGroupName sends them there. The tunnel's
+    streams are looked up by the tunnel-log prefix (VPN id and outside IP, seed 003); that
+    the service names BGP-log streams the same way is an assumption not yet checked against
+    a live BGP log group."""
+    from botocore.exceptions import ClientError
+
+    prefix = names.aws_tunnel_stream_prefix(vpn_id, outside_ip)
+    sources.append(f"CloudWatch Logs {group} {prefix}* (BGP logs)")
+    lane = f"AWS {vpn_id} {outside_ip}"
+    events: list[Event] = []
+    try:
+        raw_events = sorted(reader.events(group, prefix, int(start.timestamp() * 1000),
+                                          int(end.timestamp() * 1000)),
+                            key=lambda e: e["timestamp"])
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code != "ResourceNotFoundException":
+            raise
+        notes.append(f"AWS: BGP log group {group} not found ({code}); no AWS BGP events")
+        return []
+    for item in raw_events:
+        data = _aws_message(item["message"])
+        if _is_bgp(data):
+            when = dt.datetime.fromtimestamp(item["timestamp"] / 1000, tz=dt.UTC)
+            events.append(_bgp_event(when, data, lane))
+    return events
+
+
+def aws_replacement_events(reader: Any, vpn_id: str, outside_ip: str, start: dt.datetime,
+                           end: dt.datetime, sources: list[str], notes: list[str]
+                           ) -> list[Event]:
+    """The tunnel's last endpoint replacement (EC2 GetVpnTunnelReplacementStatus,
+    MaintenanceDetails.LastMaintenanceApplied) when it falls in the range."""
+    from botocore.exceptions import ClientError
+
+    sources.append(f"EC2 GetVpnTunnelReplacementStatus {vpn_id} {outside_ip}")
+    try:
+        status = reader.client("ec2").get_vpn_tunnel_replacement_status(
+            VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress=outside_ip)
+    except ClientError as error:
+        notes.append(f"AWS tunnel replacement status not read "
+                     f"({error.response['Error']['Code']})")
+        return []
+    applied = (status.get("MaintenanceDetails") or {}).get("LastMaintenanceApplied")
+    if applied is None or not start <= _time(applied) <= end:
+        return []
+    return [Event(_time(applied), AWS, HEALTH,
+                  f"tunnel endpoint replaced (LastMaintenanceApplied) for {vpn_id}",
+                  "EC2 GetVpnTunnelReplacementStatus", f"AWS {vpn_id}")]
+
+
+def aws_health_events(reader: Any, vpn_ids: Sequence[str], start: dt.datetime,
+                      end: dt.datetime, sources: list[str], notes: list[str]) -> list[Event]:
+    """AWS Health events of the VPN service whose affected entity is one of the connections."""
+    from botocore.exceptions import ClientError
+
+    client = reader.client("health")
+    sources.append("AWS Health DescribeEvents (service VPN)")
+    try:
+        found = client.describe_events(filter={
+            "services": ["VPN"], "startTimes": [{"from": start - dt.timedelta(hours=1),
+                                                 "to": end}]}).get("events", [])
+        events: list[Event] = []
+        for event in found:
+            entities = client.describe_affected_entities(
+                filter={"eventArns": [event["arn"]]}).get("entities", [])
+            hit = [e["entityValue"] for e in entities if e.get("entityValue") in vpn_ids]
+            if not hit:
+                continue
+            # Endpoint replacements are announced as scheduled changes (AWS knowledge center
+            # "vpn-tunnel-endpoint-replacement"); other VPN notices are shown, not a cause.
+            kind = HEALTH if event.get("eventTypeCategory") == "scheduledChange" else LOG
+            events.append(Event(_time(event["startTime"]), AWS, kind,
+                                f"{event['eventTypeCode']} ({event.get('eventTypeCategory')}) "
+                                f"for {hit[0]}", "AWS Health", f"AWS {hit[0]}"))
+        return events
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        notes.append(f"AWS Health not read ({code}): the Health API needs a Business, "
+                     "Enterprise On-Ramp or Enterprise support plan")
+        return []

@@ -1,0 +1,189 @@
+"""`gatewatch triage` end to end: each verdict class from a fixture timeline on both clouds,
+read through the real clients from the stand-ins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from gatewatch.catalog.log_search import load_saved_queries
+from gatewatch.cli import main
+from tests.support.live_world import GW_ID, VPN, World, ms
+from tests.support.triage_scenarios import SCENARIOS, build
+
+
+@pytest.fixture
+def estate(estate: World) -> World:
+    """The healthy estate (tests/conftest.py builds the world)."""
+    return estate.healthy()
+
+
+def run_triage(w: World, capsys: pytest.CaptureFixture[str], *extra: str,
+               json_out: bool = True) -> tuple[int, Any, str]:
+    # the range ends before healthy()'s own recent tunnel events (an UP tunnel's DPD log)
+    start = (w.now - dt.timedelta(hours=2, minutes=30)).isoformat()
+    end = (w.now - dt.timedelta(minutes=30)).isoformat()
+    argv = ["triage", "--config-file", str(w.config_file), "--remote-ip", w.tunnel_ips()[0],
+            "--from", start, "--to", end, *extra]
+    if json_out:
+        argv.append("--json")
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, (json.loads(out.out) if json_out and code == 0 else out.out), out.err
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_each_verdict_class_from_its_fixture_timeline(
+        estate: World, capsys: pytest.CaptureFixture[str], scenario: str) -> None:
+    build(estate, scenario)
+    code, result, err = run_triage(estate, capsys)
+    assert code == 0, err
+    verdicts = {d["cloud"]: d["verdict"] for d in result["drops"]}
+    assert len(result["drops"]) == 2, result["drops"]
+    assert verdicts == SCENARIOS[scenario][1]
+    for drop in result["drops"]:
+        assert drop["label"]
+        if drop["verdict"] not in ("still-down", "same-instance-reconnect"):
+            assert drop["evidence"], drop
+    assert estate.azure.errors == []
+
+
+def test_failover_evidence_names_instances_and_maintenance(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "maintenance-failover")
+    code, result, _ = run_triage(estate, capsys)
+    assert code == 0
+    (azure,) = [d for d in result["drops"] if d["cloud"] == "azure"]
+    assert (azure["instance"], azure["recovered_instance"]) == ("IN_0", "IN_1")
+    assert azure["down_seconds"] == 8
+    assert any("HostMaintenanceEvent" in e["text"] for e in azure["evidence"])
+    kinds = {e["kind"] for e in result["events"]}
+    assert {"down", "up", "maintenance", "bgp"} <= kinds
+
+
+def test_psk_mismatch_is_still_down_and_says_so(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "psk-mismatch")
+    code, result, _ = run_triage(estate, capsys)
+    assert code == 0
+    for drop in result["drops"]:
+        assert drop["still_down"] and drop["label"].endswith("(still down)")
+    texts = " ".join(e["text"] for d in result["drops"] for e in d["evidence"])
+    assert "AUTHENTICATION_FAILED" in texts and "pre-shared key mismatch" in texts
+
+
+def test_queries_run_are_the_kits_saved_queries_bound_not_copied(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "same-instance")
+    run_triage(estate, capsys, "--gateway", GW_ID)
+    saved = {q.name: q.body for q in load_saved_queries()}
+    ran = estate.azure.queries
+    assert len(ran) == 4
+    for name, text in zip(["tunnel-history", "gateway-diagnostic-log", "route-bgp-history",
+                           "ike-parse"], ran, strict=True):
+        body = saved[name]
+        # everything after the let statements is the saved query, byte for byte
+        tail = body[body.index("AzureDiagnostics"):]
+        assert text.endswith(tail), name
+        assert text.count("\nlet ") == body.count("\nlet ")
+    assert f'let RemoteIP = "{estate.tunnel_ips()[0]}";' in ran[0]
+    assert 'let GatewayName = "vpngw-hub-01";' in ran[0]
+    # one Log Analytics client for the four queries: token, ARM, Log Analytics connections
+    assert estate.azure.connections <= 3, estate.azure.connections
+
+
+def test_text_output_marks_drops_and_verdicts(estate: World,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "maintenance-failover")
+    code, text, _ = run_triage(estate, capsys, json_out=False)
+    assert code == 0
+    assert "=> Gateway failover for maintenance" in text
+    assert "Drop 1:" in text and "Drop 2:" in text and "on IN_1" in text
+
+
+def test_health_needs_a_support_plan_is_a_note_not_a_failure(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "same-instance")
+    estate.health.subscription_required = True
+    code, result, _ = run_triage(estate, capsys)
+    assert code == 0
+    assert code == 0
+    assert any("SubscriptionRequiredException" in n for n in result["notes"])
+
+
+def test_unknown_tunnel_on_aws_is_a_note(estate: World,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "same-instance")
+    code, result, _ = run_triage(estate, capsys, "--vpn-connection", "vpn-0fffffffffffffff0")
+    assert code == 0
+    assert any("vpn-0fffffffffffffff0 not found" in n for n in result["notes"])
+    assert {d["cloud"] for d in result["drops"]} == {"azure"}
+
+
+@pytest.mark.parametrize(("args", "flag"), [
+    (["--remote-ip", "203.0.113.999", "--since", "2h"], "--remote-ip"),
+    (["--remote-ip", "203.0.113.10", "--since", "2 hours"], "--since"),
+    (["--remote-ip", "203.0.113.10", "--since", "45d"], "--since"),
+    (["--remote-ip", "203.0.113.10"], "--from/--to"),
+    (["--remote-ip", "203.0.113.10", "--from", "yesterday", "--to", "2026-01-01T00:00:00Z"],
+     "--from"),
+    (["--remote-ip", "203.0.113.10", "--from", "2026-01-02T00:00:00Z",
+      "--to", "2026-01-01T00:00:00Z"], "--to"),
+    (["--remote-ip", "203.0.113.10", "--since", "2h", "--from", "2026-01-01T00:00:00Z"],
+     "--since"),
+    (["--remote-ip", "203.0.113.10", "--since", "2h", "--gateway", "/subscriptions/x"],
+     "--gateway"),
+    (["--remote-ip", "203.0.113.10", "--since", "2h", "--vpn-connection", "vpn-xyz"],
+     "--vpn-connection"),
+    (["--remote-ip", "203.0.113.10", "--since", "2h", "--html", "/nonexistent/dir/x.html"],
+     "--html"),
+])
+def test_bad_arguments_exit_2_naming_the_flag(
+        capsys: pytest.CaptureFixture[str], args: list[str], flag: str) -> None:
+    code = main(["triage", *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: {flag}") and "Traceback" not in err
+
+
+def test_aws_bgp_events_read_from_their_own_log_group_when_configured(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    build(estate, "same-instance")
+    bgp_group = "/aws/vendedlogs/gatewatch/live-bgp"
+    logs = estate.boto("logs")
+    logs.create_log_group(logGroupName=bgp_group)
+    ip = estate.tunnel_ips()[0]
+    at = estate.now - dt.timedelta(hours=1)
+    logs.create_log_stream(logGroupName=bgp_group, logStreamName=f"{VPN}-{ip}-bgp")
+    logs.put_log_events(logGroupName=bgp_group, logStreamName=f"{VPN}-{ip}-bgp", logEvents=[
+        {"timestamp": ms(at), "message": json.dumps({
+            "resource_id": VPN, "event_timestamp": int(at.timestamp()), "type": "BGPStatus",
+            "status": "DOWN", "message": "BGP session to 169.254.21.1 went down"})},
+        {"timestamp": ms(at) + 30_000, "message": json.dumps({
+            "resource_id": VPN, "event_timestamp": int(at.timestamp()) + 30,
+            "type": "BGPStatus", "status": "UP",
+            "message": "BGP session to 169.254.21.1 established"})}])
+
+    def aws_bgp(result: Any) -> list[str]:
+        return [e["text"] for e in result["events"]
+                if e["cloud"] == "aws" and e["kind"] == "bgp"]
+
+    code, result, err = run_triage(estate, capsys)
+    assert code == 0, err
+    assert aws_bgp(result) == []  # not configured: the separate group is not read
+    estate.config_file.write_text(estate.config_file.read_text().replace(
+        "    vpnConnections:\n", f"    bgpLogGroupName: {bgp_group}\n    vpnConnections:\n"),
+        encoding="utf-8")
+    code, result, err = run_triage(estate, capsys)
+    assert code == 0, err
+    assert aws_bgp(result) == ["DOWN BGP session to 169.254.21.1 went down",
+                               "UP BGP session to 169.254.21.1 established"]
+    assert any(bgp_group in s and "BGP logs" in s for s in result["sources"])
+    # a configured group that is not there is a note, not a failure
+    logs.delete_log_group(logGroupName=bgp_group)
+    code, result, err = run_triage(estate, capsys)
+    assert code == 0, err
+    assert any(f"BGP log group {bgp_group} not found" in n for n in result["notes"])

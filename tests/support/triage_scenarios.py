@@ -1,0 +1,168 @@
+"""One fixture timeline per triage verdict, written into the stand-ins.
+
+Each scenario is the same tunnel seen from both ends (seed 003): Azure gateway VPNGW-HUB-01
+(remoteIP_s = the AWS tunnel's outside IP) and AWS tunnel 1 of the connection. Times are
+relative to T0 = two hours before the test runs (moto keeps only 14 days of events).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from tests.support.live_world import VPN, World
+from tests.support.standins.health import HealthEvent
+
+LOCAL_IP = "20.43.10.7"  # the Azure gateway's public IP, as IKE logs show it
+
+
+def s(seconds: float) -> dt.timedelta:
+    return dt.timedelta(seconds=seconds)
+
+
+class Scene:
+    def __init__(self, w: World) -> None:
+        self.w = w
+        self.t0 = w.now - dt.timedelta(hours=2)
+        self.ip = w.tunnel_ips()[0]
+        self.aws: list[tuple[dt.datetime, dict[str, Any]]] = []
+
+    def tunnel(self, op: str, at: float, instance: int) -> None:
+        self.w.add_rows(self.w.diag_row(
+            "TunnelDiagnosticLog", self.t0 + s(at), OperationName=op, remoteIP_s=self.ip,
+            instance_s=f"GatewayTenantWorker_IN_{instance}",
+            Message=f"{op} from remote {self.ip}"))
+
+    def gateway(self, op: str, at: float, message: str = "") -> None:
+        self.w.add_rows(self.w.diag_row("GatewayDiagnosticLog", self.t0 + s(at),
+                                        OperationName=op, Message=message or op))
+
+    def ike(self, at: float, event: str) -> None:
+        self.w.add_rows(self.w.diag_row(
+            "IKEDiagnosticLog", self.t0 + s(at), OperationName="IKELogEvent", Level="Error",
+            Message=f"SESSION_ID :{{8a2f0c1e-0000-4000-8000-00000000000{int(at) % 10}}} "
+                    f"Remote {self.ip}:500: Local {LOCAL_IP}:500: {event}"))
+
+    def bgp(self, op: str, at: float) -> None:
+        self.w.add_rows(self.w.diag_row("RouteDiagnosticLog", self.t0 + s(at), OperationName=op,
+                                        Message=f"{op} peer 169.254.21.1"))
+
+    def aws_log(self, at: float, details: str, phase2: str = "established") -> None:
+        when = self.t0 + s(at)
+        self.aws.append((when, {
+            "event_timestamp": int(when.timestamp()), "details": details, "dpd_enabled": True,
+            "nat_t_detected": False,
+            "ike_phase1_state": "established" if phase2 == "established" else "down",
+            "ike_phase2_state": phase2}))
+
+    def health(self, at: float, code: str, category: str = "scheduledChange") -> None:
+        self.w.health.events.append(HealthEvent(
+            arn=f"arn:aws:health:ap-northeast-1::event/VPN/{code}/{code}_{int(at)}",
+            service="VPN", event_type_code=code, category=category,
+            start=self.t0 + s(at), entities=(VPN,)))
+
+    def done(self) -> None:
+        self.w.add_rows()
+        if self.aws:
+            self.w.put_tunnel_events(self.ip, self.aws)
+
+
+def maintenance_failover(c: Scene) -> None:
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.gateway("HostMaintenanceEvent", -30, "Host maintenance started on GatewayTenantWorker_IN_0")
+    c.tunnel("TunnelDisconnected", 0, 0)
+    c.aws_log(1, "AWS tunnel received DELETE for IKE_SA from the peer", "down")
+    c.tunnel("TunnelConnected", 8, 1)
+    c.aws_log(9, "AWS tunnel phase 2 SA is established with SPI: 0xc8b2ce0", "established")
+    c.bgp("BgpDisconnectedEvent", 1)
+    c.bgp("BgpConnectedEvent", 12)
+
+
+def same_instance(c: Scene) -> None:
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.tunnel("TunnelDisconnected", 0, 0)
+    c.aws_log(2, "AWS tunnel received DELETE for Phase 2 SA", "down")
+    c.tunnel("TunnelConnected", 40, 0)
+    c.aws_log(41, "AWS tunnel phase 2 SA is established", "established")
+
+
+def psk_mismatch(c: Scene) -> None:
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.gateway("SetConnectionConfiguration", -20, "Connection aws-tunnel1 shared key updated")
+    c.tunnel("TunnelDisconnected", 0, 0)
+    c.aws_log(3, "AWS tunnel received DELETE for IKE_SA", "down")
+    for i in range(3):
+        c.ike(10 + 30 * i, "[RECEIVED] Received notify AUTHENTICATION_FAILED for IKE_AUTH")
+        c.aws_log(11 + 30 * i, "AWS tunnel is initiating IKE_SA_INIT; pre-shared key mismatch",
+                  "down")
+
+
+def proposal_mismatch(c: Scene) -> None:
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.tunnel("TunnelDisconnected", 0, 0)
+    c.aws_log(2, "AWS tunnel received DELETE for IKE_SA", "down")
+    c.ike(15, "[RECEIVED] Received notify NO_PROPOSAL_CHOSEN for IKE_SA_INIT")
+    c.ike(45, "[RECEIVED] Received notify NO_PROPOSAL_CHOSEN for IKE_SA_INIT")
+    c.tunnel("TunnelConnected", 200, 0)
+    c.aws_log(201, "AWS tunnel phase 2 SA is established", "established")
+
+
+def dpd_timeout(c: Scene) -> None:
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.aws_log(-1, "AWS tunnel DPD timed out: no response from the peer after 30 seconds",
+              "down")
+    c.tunnel("TunnelDisconnected", 0, 0)
+    c.tunnel("TunnelConnected", 45, 0)
+    c.aws_log(46, "AWS tunnel phase 2 SA is established", "established")
+
+
+def endpoint_replacement(c: Scene) -> None:
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.health(-60, "AWS_VPN_TUNNEL_ENDPOINT_REPLACEMENT")
+    c.aws_log(0, "AWS tunnel endpoint is being replaced", "down")
+    c.tunnel("TunnelDisconnected", 1, 0)
+    c.tunnel("TunnelConnected", 240, 0)
+    c.aws_log(241, "AWS tunnel phase 2 SA is established", "established")
+
+
+def endpoint_replacement_ec2(c: Scene) -> None:
+    """No Health event (no support plan): the tunnel's own replacement status says it."""
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.w.ec2._tunnel(VPN, c.ip).last_maintenance_applied = (c.t0 - s(20)).timestamp()
+    c.aws_log(0, "AWS tunnel received DELETE for IKE_SA", "down")
+    c.tunnel("TunnelDisconnected", 1, 1)
+    c.tunnel("TunnelConnected", 180, 1)
+    c.aws_log(181, "AWS tunnel phase 2 SA is established", "established")
+
+
+def still_down(c: Scene) -> None:
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.tunnel("TunnelDisconnected", 0, 0)
+    c.aws_log(2, "AWS tunnel received DELETE for IKE_SA", "down")
+
+
+# scenario -> (builder, {cloud: expected verdict of that cloud's drop})
+SCENARIOS: dict[str, tuple[Callable[[Scene], None], dict[str, str]]] = {
+    "maintenance-failover": (maintenance_failover, {
+        "azure": "gateway-failover-maintenance", "aws": "gateway-failover-maintenance"}),
+    "same-instance": (same_instance, {
+        "azure": "same-instance-reconnect", "aws": "same-instance-reconnect"}),
+    "psk-mismatch": (psk_mismatch, {"azure": "ike-psk-mismatch", "aws": "ike-psk-mismatch"}),
+    "proposal-mismatch": (proposal_mismatch, {
+        "azure": "ike-proposal-mismatch", "aws": "ike-proposal-mismatch"}),
+    "dpd-timeout": (dpd_timeout, {"azure": "dpd-timeout", "aws": "dpd-timeout"}),
+    "endpoint-replacement": (endpoint_replacement, {
+        "azure": "aws-endpoint-replacement", "aws": "aws-endpoint-replacement"}),
+    "endpoint-replacement-ec2": (endpoint_replacement_ec2, {
+        "azure": "aws-endpoint-replacement", "aws": "aws-endpoint-replacement"}),
+    "still-down": (still_down, {"azure": "still-down", "aws": "still-down"}),
+}
+
+
+def build(w: World, name: str) -> Scene:
+    builder, _ = SCENARIOS[name]
+    scene = Scene(w)
+    builder(scene)
+    scene.done()
+    return scene
