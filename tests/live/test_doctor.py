@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gatewatch.cli import main
-from gatewatch.live.doctor import FRESHNESS_LOOKBACK
+from gatewatch.live.doctor.azure import FRESHNESS_LOOKBACK
 from tests.support.live_world import GW_ID, STACK, VPN, World
 
 
