@@ -15,7 +15,6 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from gatewatch.aws import facts as aws_facts
 from gatewatch.azure.arm_ids import parse_arm_id
@@ -234,7 +233,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     doctor = sub.add_parser("doctor", help="check the live estate against the stack config "
                                            "(read-only): OK / STALE / MISSING / WRONG per line")
     _common(doctor)

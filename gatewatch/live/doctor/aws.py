@@ -19,15 +19,7 @@ from gatewatch.aws.insights import health_event_pattern
 from gatewatch.aws_rollout import expected_tunnel_options
 from gatewatch.config.model import AwsConfig
 from gatewatch.live import names
-from gatewatch.live.doctor.report import (
-    MISSING,
-    OK,
-    STALE,
-    WRONG,
-    DoctorReport,
-    format_age,
-    format_when,
-)
+from gatewatch.live.doctor.report import MISSING, OK, STALE, WRONG, DoctorReport, last_seen
 from gatewatch.live.readers import AwsReads
 
 AWS_TUNNEL_LOG_FRESHNESS = dt.timedelta(minutes=30)
@@ -105,12 +97,10 @@ def check_aws(report: DoctorReport, aws: AwsConfig, reader: AwsReads, now: dt.da
                                "within minutes")
                 elif now - last > fresh:
                     report.add("aws", target, "tunnel log events", STALE,
-                               f"last {format_when(last)} ({format_age(now, last)}; expected "
-                               f"every {int(fresh.total_seconds() // 60)} min)",
+                               last_seen(now, last, f"{int(fresh.total_seconds() // 60)} min"),
                                "check the tunnel's log options and the log group's policy")
                 else:
-                    report.add("aws", target, "tunnel log events", OK,
-                               f"last {format_when(last)} ({format_age(now, last)})")
+                    report.add("aws", target, "tunnel log events", OK, last_seen(now, last))
             if aws.tunnel_lifecycle_control and not tunnel.lifecycle_control:
                 report.add("aws", target, "tunnel lifecycle control", WRONG,
                            "off: AWS applies tunnel maintenance when it chooses",

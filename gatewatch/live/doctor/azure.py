@@ -24,15 +24,7 @@ from gatewatch.catalog.log_search import load_saved_queries
 from gatewatch.config.model import AzureConfig, GatewayConfig
 from gatewatch.live import names
 from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
-from gatewatch.live.doctor.report import (
-    MISSING,
-    OK,
-    STALE,
-    WRONG,
-    DoctorReport,
-    format_age,
-    format_when,
-)
+from gatewatch.live.doctor.report import MISSING, OK, STALE, WRONG, DoctorReport, last_seen
 from gatewatch.live.kqlbind import bind
 from gatewatch.live.readers import AzureReads
 
@@ -135,9 +127,8 @@ def _check_freshness(report: DoctorReport, azure: AzureConfig, reader: AzureRead
             check = f"records {category}"
             if threshold is None:
                 # event-driven: logs only when something happens, so never judged stale
-                detail = f"last {format_when(when)}" + (
-                    f" ({format_age(now, when)})" if when else "")
-                report.add("azure", gateway.name, check, OK, f"{detail}, event-driven")
+                report.add("azure", gateway.name, check, OK,
+                           f"{last_seen(now, when)}, event-driven")
             elif when is None:
                 report.add("azure", gateway.name, check, MISSING,
                            f"never (in {FRESHNESS_LOOKBACK.days} d)",
@@ -145,9 +136,8 @@ def _check_freshness(report: DoctorReport, azure: AzureConfig, reader: AzureRead
                            "sends this category; logs can take hours to start")
             elif now - when > threshold:
                 report.add("azure", gateway.name, check, STALE,
-                           f"last {format_when(when)} ({format_age(now, when)}; expected every "
-                           f"{int(threshold.total_seconds() // 3600)} h)",
+                           last_seen(now, when,
+                                     f"{int(threshold.total_seconds() // 3600)} h"),
                            "check the gateway's connections are up and the setting is intact")
             else:
-                report.add("azure", gateway.name, check, OK,
-                           f"last {format_when(when)} ({format_age(now, when)})")
+                report.add("azure", gateway.name, check, OK, last_seen(now, when))

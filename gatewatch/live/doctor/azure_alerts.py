@@ -127,6 +127,20 @@ def _get_or_none(operations: _Operations, rg: str, name: str) -> Mapping[str, An
     return body
 
 
+def _enabled_or_reported(report: DoctorReport, operations: _Operations, check: str, rg: str,
+                         name: str, up: str, enable: str) -> Mapping[str, Any] | None:
+    """The alert's body when it is there and enabled; otherwise its MISSING or WRONG line is
+    added to the report and the answer is None."""
+    body = _get_or_none(operations, rg, name)
+    if body is None:
+        report.add("azure", name, check, MISSING, f"not in {rg}", up)
+        return None
+    if not body.get("enabled", True):
+        report.add("azure", name, check, WRONG, "disabled", enable)
+        return None
+    return body
+
+
 def _condition_resource_ids(node: object) -> set[str]:
     """Every `resourceId equals` value in an activity log alert's condition tree."""
     found: set[str] = set()
@@ -170,24 +184,20 @@ def check_gateway_alerts(report: DoctorReport, azure: AzureConfig, reader: Azure
     for gateway in watched:
         for rule in metric_rules:
             name = names.metric_alert_name(rule.name, gateway.name)
-            body = _get_or_none(monitor.metric_alerts, rg, name)
+            body = _enabled_or_reported(report, monitor.metric_alerts, "metric alert", rg,
+                                        name, up, enable)
             if body is None:
-                report.add("azure", name, "metric alert", MISSING, f"not in {rg}", up)
-            elif not body.get("enabled", True):
-                report.add("azure", name, "metric alert", WRONG, "disabled", enable)
-            elif not any(same_id(s, gateway.id.id) for s in body.get("scopes") or []):
+                continue
+            if not any(same_id(s, gateway.id.id) for s in body.get("scopes") or []):
                 report.add("azure", name, "metric alert", WRONG,
                            f"not scoped to {gateway.name}", up)
             else:
                 report.add("azure", name, "metric alert", OK, f"enabled on {gateway.name}")
     for activity in activity_rules if watched else []:
         name = names.activity_alert_name(activity.name)
-        body = _get_or_none(monitor.activity_log_alerts, rg, name)
+        body = _enabled_or_reported(report, monitor.activity_log_alerts,
+                                    "activity log alert", rg, name, up, enable)
         if body is None:
-            report.add("azure", name, "activity log alert", MISSING, f"not in {rg}", up)
-            continue
-        if not body.get("enabled", True):
-            report.add("azure", name, "activity log alert", WRONG, "disabled", enable)
             continue
         covered = _condition_resource_ids(body.get("condition"))
         unwatched = [g.name for g in watched if g.id.key not in covered]
@@ -209,12 +219,9 @@ def _check_health_alerts(report: DoctorReport, azure: AzureConfig,
     up = f"run `pulumi up --stack {report.stack}`"
     rg = azure.resource_group_name
     for name in (names.SERVICE_HEALTH_ALERT, names.RESOURCE_HEALTH_ALERT):
-        body = _get_or_none(monitor.activity_log_alerts, rg, name)
+        body = _enabled_or_reported(report, monitor.activity_log_alerts,
+                                    "activity log alert", rg, name, up, up)
         if body is None:
-            report.add("azure", name, "activity log alert", MISSING, f"not in {rg}", up)
-            continue
-        if not body.get("enabled", True):
-            report.add("azure", name, "activity log alert", WRONG, "disabled", up)
             continue
         if name == names.SERVICE_HEALTH_ALERT:
             report.add("azure", name, "activity log alert", OK,

@@ -46,6 +46,15 @@ def format_age(now: dt.datetime, then: dt.datetime) -> str:
     return f"{minutes // 1440} d ago"
 
 
+def last_seen(now: dt.datetime, then: dt.datetime | None, expected: str = "") -> str:
+    """A newest record's line: "last <time> (<age>)", "; expected every <expected>" inside
+    the brackets when given, "last never" when there is none."""
+    if then is None:
+        return "last never"
+    note = f"; expected every {expected}" if expected else ""
+    return f"last {format_when(then)} ({format_age(now, then)}{note})"
+
+
 def render_text(report: DoctorReport) -> str:
     rows = [(c.status, c.cloud, c.target, c.check, c.detail, c.fix) for c in report.checks]
     header = ("STATUS", "CLOUD", "TARGET", "CHECK", "DETAIL", "FIX")
