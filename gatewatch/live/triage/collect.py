@@ -182,9 +182,10 @@ def _bgp_event(when: dt.datetime, data: Mapping[str, Any], lane: str) -> Event:
 def aws_bgp_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
                    start: dt.datetime, end: dt.datetime, sources: list[str],
                    notes: list[str]) -> list[Event]:
-    """BGP-log events (FIELD-NOTES: type BGPStatus | RouteStatus, status, message) from
-    their own log group, when gatewatch:aws.bgpLogGroupName sends them there. The tunnel's
-    streams are looked up by the tunnel-log prefix (VPN id and outside IP, seed 003); that
+    """BGP-log events (type BGPStatus | RouteStatus, status, message: "AWS Site-to-Site VPN
+    logs", https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html) from their own
+    log group, when gatewatch:aws.bgpLogGroupName sends them there. The tunnel's streams are
+    looked up by the tunnel-log prefix (VPN id and outside IP, as the tunnel logs are); that
     the service names BGP-log streams the same way is an assumption not yet checked against
     a live BGP log group."""
     from botocore.exceptions import ClientError
