@@ -18,21 +18,31 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+if TYPE_CHECKING:
+    from azure.identity import DefaultAzureCredential
+    from azure.mgmt.authorization import AuthorizationManagementClient
+    from azure.mgmt.monitor import MonitorManagementClient
+    from azure.mgmt.resource.resources import ResourceManagementClient
+    from azure.monitor.query import LogsQueryClient
+
+_Client = TypeVar("_Client")
 
 ARM_ENDPOINT_ENV = "GATEWATCH_ARM_ENDPOINT"
 LOGS_ENDPOINT_ENV = "GATEWATCH_LOGS_ENDPOINT"
 DEFAULT_ARM = "https://management.azure.com"
 DEFAULT_LOGS = "https://api.loganalytics.io"
 ARM_SCOPE = "https://management.azure.com/.default"
-LOGS_SCOPE = "https://api.loganalytics.io/.default"
 
-# API versions of the generic GETs (Microsoft's ARM specs; ../shared/api-specs).
+# API versions of the generic GETs ("Azure REST API reference", https://learn.microsoft.com/
+# rest/api/azure/: Log Analytics Workspaces - Get, Virtual Network Gateways - Get).
 WORKSPACE_API_VERSION = "2023-09-01"
 GATEWAY_API_VERSION = "2024-05-01"
 # azure-mgmt-monitor 7 has no diagnostic-settings operations: a generic GET at the version
-# pulumi-azure-native 3.29 deploys them with (FIELD-NOTES).
+# pulumi-azure-native 3.29 deploys them with.
 DIAGNOSTIC_SETTINGS_API_VERSION = "2021-05-01-preview"
 
 AZURE_LOGIN_HINT = ("no Azure credential: run `az login` (or set AZURE_CLIENT_ID/"
@@ -62,10 +72,10 @@ class AzureReader:
     run rather than once per read."""
 
     subscription_id: str
-    _credential: Any = None
-    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _credential: DefaultAzureCredential | None = None
+    _clients: dict[tuple[str, str], object] = field(default_factory=dict)
 
-    def credential(self) -> Any:
+    def credential(self) -> DefaultAzureCredential:
         if self._credential is None:
             from azure.core.exceptions import ClientAuthenticationError
             from azure.identity import DefaultAzureCredential
@@ -81,34 +91,36 @@ class AzureReader:
     def _mgmt_kwargs(self) -> dict[str, Any]:
         return {"base_url": arm_endpoint(), "credential_scopes": [ARM_SCOPE]}
 
-    def _client(self, kind: str, subscription_id: str, build: Any) -> Any:
+    def _client(self, kind: str, subscription_id: str,
+                build: Callable[[], _Client]) -> _Client:
         key = (kind, subscription_id)
         if key not in self._clients:
             self._clients[key] = build()
-        return self._clients[key]
+        return cast(_Client, self._clients[key])
 
-    def monitor(self, subscription_id: str | None = None) -> Any:
+    def monitor(self, subscription_id: str | None = None) -> MonitorManagementClient:
         from azure.mgmt.monitor import MonitorManagementClient
 
         sub = subscription_id or self.subscription_id
         return self._client("monitor", sub, lambda: MonitorManagementClient(
             self.credential(), sub, **self._mgmt_kwargs()))
 
-    def authorization(self, subscription_id: str | None = None) -> Any:
+    def authorization(self, subscription_id: str | None = None
+                      ) -> AuthorizationManagementClient:
         from azure.mgmt.authorization import AuthorizationManagementClient
 
         sub = subscription_id or self.subscription_id
         return self._client("authorization", sub, lambda: AuthorizationManagementClient(
             self.credential(), sub, **self._mgmt_kwargs()))
 
-    def resources(self, subscription_id: str | None = None) -> Any:
+    def resources(self, subscription_id: str | None = None) -> ResourceManagementClient:
         from azure.mgmt.resource.resources import ResourceManagementClient
 
         sub = subscription_id or self.subscription_id
         return self._client("resources", sub, lambda: ResourceManagementClient(
             self.credential(), sub, **self._mgmt_kwargs()))
 
-    def logs(self) -> Any:
+    def logs(self) -> LogsQueryClient:
         from azure.monitor.query import LogsQueryClient
 
         return self._client("logs", "", lambda: LogsQueryClient(

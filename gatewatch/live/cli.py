@@ -13,14 +13,15 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from gatewatch.aws import facts as aws_facts
 from gatewatch.azure.arm_ids import parse_arm_id
-from gatewatch.config.model import StackConfig, load_stack_file
+from gatewatch.config.model import GatewayConfig, StackConfig, load_stack_file
 from gatewatch.config.stack_file import locate
 from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, BadInput
+from gatewatch.live.readers import AwsReads, AzureReads
 
 MAX_RANGE = dt.timedelta(days=30)  # Log Analytics keeps at least 30 days (kit minimum)
 _SINCE = re.compile(r"(?P<n>[1-9]\d{0,4})(?P<unit>[mhd])")
@@ -33,16 +34,19 @@ def _stack(args: argparse.Namespace) -> tuple[StackConfig, str]:
     return config, stack
 
 
-def _subscription(args: argparse.Namespace, config: StackConfig) -> str | None:
-    from gatewatch.live.doctor import common_subscription
+def _common_subscription(gateways: Sequence[GatewayConfig]) -> str | None:
+    subs = {g.id.subscription_id.lower() for g in gateways}
+    return next(iter(subs)) if len(subs) == 1 else None
 
+
+def _subscription(args: argparse.Namespace, config: StackConfig) -> str | None:
     if config.azure is None:
         return None
     if config.azure.workspace.existing_id is not None:
         return config.azure.workspace.existing_id.subscription_id
     sub = args.subscription or os.environ.get("AZURE_SUBSCRIPTION_ID")
     if sub is None:
-        sub = common_subscription(config.azure.gateways)
+        sub = _common_subscription(config.azure.gateways)
     if sub is None:
         raise BadInput("--subscription: the workspace's subscription is not in the config and "
                        "the gateways span several; pass --subscription ID (the subscription "
@@ -50,22 +54,26 @@ def _subscription(args: argparse.Namespace, config: StackConfig) -> str | None:
     return sub
 
 
-def _readers(args: argparse.Namespace, config: StackConfig) -> tuple[Any, Any, str | None]:
+def _readers(args: argparse.Namespace, config: StackConfig
+             ) -> tuple[AzureReads | None, AwsReads | None, str | None]:
     from gatewatch.live import names
     from gatewatch.live.aws import AwsReader
     from gatewatch.live.azure import AzureReader
 
-    azure_reader = aws_reader = None
+    azure_reader: AzureReads | None = None
+    aws_reader: AwsReads | None = None
     workspace_id = None
     if config.azure is not None:
         sub = _subscription(args, config)
         assert sub is not None
-        azure_reader = AzureReader(sub)
-        azure_reader.credential()  # LoginError now, before any output
+        azure = AzureReader(sub)
+        azure.credential()  # LoginError now, before any output
+        azure_reader = azure
         workspace_id = names.workspace_id(config.azure, sub)
     if config.aws is not None:
-        aws_reader = AwsReader(config.aws.region, config.aws.ec2_endpoint_url)
-        aws_reader.session()  # AwsLoginError now
+        aws = AwsReader(config.aws.region, config.aws.ec2_endpoint_url)
+        aws.session()  # AwsLoginError now
+        aws_reader = aws
     return azure_reader, aws_reader, workspace_id
 
 
@@ -74,7 +82,7 @@ _DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
            "ExpiredTokenException")
 
 
-def _guarded(func: Any, args: argparse.Namespace) -> int:
+def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a command; a refused or failed cloud call is one line, never a traceback.
     Refusals (the login lacks a role) are exit 2 like a missing login; other service errors 1."""
     from azure.core.exceptions import HttpResponseError, ServiceRequestError
@@ -84,8 +92,7 @@ def _guarded(func: Any, args: argparse.Namespace) -> int:
     from gatewatch.live.azure import LoginError
 
     try:
-        code: int = func(args)
-        return code
+        return func(args)
     except BadInput as error:
         for line in error.lines:
             print(f"error: {line}", file=sys.stderr)
@@ -118,19 +125,20 @@ def _guarded(func: Any, args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from gatewatch.live import doctor
+    from gatewatch.live.doctor.report import render_json, render_text
+    from gatewatch.live.doctor.run import run
 
     config, stack = _stack(args)
     if config.azure is None and config.aws is None:
         raise BadInput("gatewatch:azure / gatewatch:aws: the stack configures neither cloud; "
                        "nothing to check")
     azure_reader, aws_reader, workspace_id = _readers(args, config)
-    report = doctor.run(config, stack, azure_reader=azure_reader, aws_reader=aws_reader,
-                        workspace_id=workspace_id)
+    report = run(config, stack, azure_reader=azure_reader, aws_reader=aws_reader,
+                 workspace_id=workspace_id)
     if args.json:
-        print(json.dumps(doctor.render_json(report), indent=2))
+        print(json.dumps(render_json(report), indent=2))
     else:
-        print(doctor.render_text(report))
+        print(render_text(report))
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -225,7 +233,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     doctor = sub.add_parser("doctor", help="check the live estate against the stack config "
                                            "(read-only): OK / STALE / MISSING / WRONG per line")
     _common(doctor)

@@ -1,11 +1,11 @@
 """Run the kit's saved queries and alert KQL with parameters, without copying them.
 
 Every saved query (queries/*.yaml) and alert (alerts/*.yaml) starts with its tunables as
-``let Name = value;`` statements (STYLE.md, Sentinel's convention). Binding a parameter
-replaces the *value* of that one statement and leaves the rest of the text untouched, so the
-query that runs is the catalog's query: a change to a file changes what `doctor` and `triage`
-run. Prepending new ``let`` statements would not work: the query's own ``let`` of the same
-name comes later and shadows it.
+``let Name = value;`` statements. Binding a parameter replaces the *value* of that one
+statement and leaves the rest of the text untouched, so the query that runs is the catalog's
+query: a change to a file changes what `doctor` and `triage` run. Prepending new ``let``
+statements would not work: the query's own ``let`` of the same name comes later and shadows
+it.
 
 Values are rendered as KQL literals here (strings quoted and escaped, datetimes as
 ``datetime(...)``, timedeltas as timespan literals), never pasted in as text from a user.

@@ -19,6 +19,7 @@ from typing import Any
 from gatewatch.catalog.log_search import load_catalog, load_saved_queries
 from gatewatch.live import names
 from gatewatch.live.kqlbind import bind, let_number, let_value
+from gatewatch.live.readers import AwsReads, AzureReads
 from gatewatch.live.triage.model import (
     AWS,
     AZURE,
@@ -76,7 +77,7 @@ def _instance(value: Any) -> str:
     return text.rsplit("_", 2)[-2] + "_" + text.rsplit("_", 1)[-1] if "_IN_" in text else text
 
 
-def azure_events(reader: Any, customer_id: str, remote_ip: str, gateway_name: str,
+def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_name: str,
                  start: dt.datetime, end: dt.datetime, sources: list[str]) -> list[Event]:
     window = {"StartTime": start, "EndTime": end}
     events: list[Event] = []
@@ -131,7 +132,7 @@ def _aws_message(raw: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {"details": raw}
 
 
-def aws_tunnel_events(reader: Any, group: str, vpn_id: str, outside_ip: str,
+def aws_tunnel_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
                       start: dt.datetime, end: dt.datetime, sources: list[str]) -> list[Event]:
     """Tunnel-log events; a change of ike_phase2_state to/from "established" is a down/up.
 
@@ -178,12 +179,13 @@ def _bgp_event(when: dt.datetime, data: Mapping[str, Any], lane: str) -> Event:
                  "AWS BGP log", lane)
 
 
-def aws_bgp_events(reader: Any, group: str, vpn_id: str, outside_ip: str,
+def aws_bgp_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
                    start: dt.datetime, end: dt.datetime, sources: list[str],
                    notes: list[str]) -> list[Event]:
-    """BGP-log events (FIELD-NOTES: type BGPStatus | RouteStatus, status, message) from
-    their own log group, when gatewatch:aws.bgpLogGroupName sends them there. The tunnel's
-    streams are looked up by the tunnel-log prefix (VPN id and outside IP, seed 003); that
+    """BGP-log events (type BGPStatus | RouteStatus, status, message: "AWS Site-to-Site VPN
+    logs", https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html) from their own
+    log group, when gatewatch:aws.bgpLogGroupName sends them there. The tunnel's streams are
+    looked up by the tunnel-log prefix (VPN id and outside IP, as the tunnel logs are); that
     the service names BGP-log streams the same way is an assumption not yet checked against
     a live BGP log group."""
     from botocore.exceptions import ClientError
@@ -210,7 +212,7 @@ def aws_bgp_events(reader: Any, group: str, vpn_id: str, outside_ip: str,
     return events
 
 
-def aws_replacement_events(reader: Any, vpn_id: str, outside_ip: str, start: dt.datetime,
+def aws_replacement_events(reader: AwsReads, vpn_id: str, outside_ip: str, start: dt.datetime,
                            end: dt.datetime, sources: list[str], notes: list[str]
                            ) -> list[Event]:
     """The tunnel's last endpoint replacement (EC2 GetVpnTunnelReplacementStatus,
@@ -233,7 +235,7 @@ def aws_replacement_events(reader: Any, vpn_id: str, outside_ip: str, start: dt.
                   "EC2 GetVpnTunnelReplacementStatus", f"AWS {vpn_id}")]
 
 
-def aws_health_events(reader: Any, vpn_ids: Sequence[str], start: dt.datetime,
+def aws_health_events(reader: AwsReads, vpn_ids: Sequence[str], start: dt.datetime,
                       end: dt.datetime, sources: list[str], notes: list[str]) -> list[Event]:
     """AWS Health events of the VPN service whose affected entity is one of the connections."""
     from botocore.exceptions import ClientError

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from gatewatch.config.model import StackConfig
 from gatewatch.live import names
+from gatewatch.live.readers import AwsReads, AzureReads
 from gatewatch.live.triage import collect
 from gatewatch.live.triage.model import Timeline, find_drops, judge
 
 
 def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetime,
            end: dt.datetime, gateway_name: str = "", vpn_connection: str | None = None,
-           azure_reader: Any = None, aws_reader: Any = None,
+           azure_reader: AzureReads | None = None, aws_reader: AwsReads | None = None,
            workspace_id: str | None = None) -> Timeline:
     events = []
     notes: list[str] = []

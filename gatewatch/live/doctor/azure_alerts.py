@@ -1,0 +1,255 @@
+"""`doctor` on Azure's alerting: what components/log_search_alerts.py,
+components/gateway_alerts.py and components/gateway_maintenance.py deploy is there, enabled,
+watching the right gateways, and (log search rules) runs as an identity that holds Reader."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from gatewatch.azure import facts as azure_facts
+from gatewatch.azure.arm_ids import parse_arm_id
+from gatewatch.catalog.log_search import (
+    apply_overrides,
+    deployable,
+    load_catalog,
+)
+from gatewatch.config.model import AzureConfig, GatewayConfig
+from gatewatch.live import names
+from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
+from gatewatch.live.doctor.azure import same_id
+from gatewatch.live.doctor.report import MISSING, OK, WRONG, DoctorReport
+from gatewatch.live.readers import AzureReads
+
+if TYPE_CHECKING:
+    from azure.mgmt.monitor import MonitorManagementClient
+
+
+class _Resource(Protocol):
+    """An azure-mgmt-monitor model (a rule, an alert, an action group)."""
+
+    def as_dict(self) -> MutableMapping[str, Any]: ...
+
+
+class _Operations(Protocol):
+    """An azure-mgmt-monitor operations group: metric_alerts, activity_log_alerts, ..."""
+
+    def get(self, resource_group_name: str, name: str, /) -> _Resource: ...
+
+
+def check_alerts(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
+                 workspace_id: str) -> None:
+    """The log search alert rules (enabled, with an identity holding Reader on the scope)
+    and their action group (enabled, with a receiver)."""
+    assert azure.alerts is not None
+    up = f"run `pulumi up --stack {report.stack}`"
+    rg = azure.resource_group_name
+    parsed = parse_arm_id(workspace_id)
+    sub = parsed.subscription_id if parsed is not None else None
+    monitor = reader.monitor(sub)
+    features = {"vms"} if azure.vms else set()
+    # As __main__.py: the disabled/severities names of the metric and activity catalogs are
+    # applied by check_gateway_alerts, not to the log search catalog (which rejects them).
+    catalog = load_catalog()
+    log_names = {rule.name for rule in catalog}
+    rules = deployable(apply_overrides(
+        catalog, set(azure.alerts.disabled) & log_names,
+        {k: v for k, v in azure.alerts.severities.items() if k in log_names}), features)
+    scope = workspace_id if azure.alerts.role_scope == "workspace" else \
+        workspace_id.split("/providers/")[0]
+    principals: dict[str, bool] = {}
+    for rule in rules:
+        rule_name = names.alert_rule_name(rule.name)
+        try:
+            body = monitor.scheduled_query_rules.get(rg, rule_name).as_dict()
+        except Exception as error:
+            if type(error).__name__ != "ResourceNotFoundError":
+                raise
+            report.add("azure", rule_name, "alert rule", MISSING, f"not in {rg}", up)
+            continue
+        if not body.get("enabled", True):
+            report.add("azure", rule_name, "alert rule", WRONG, "disabled",
+                       f"enable it, or list it in gatewatch:azure.alerts.disabled and {up}")
+            continue
+        identities = ((body.get("identity") or {}).get("user_assigned_identities") or {})
+        principal_ids = [v.get("principal_id") for v in identities.values() if v]
+        if not principal_ids:
+            report.add("azure", rule_name, "alert rule", WRONG, "runs without a managed identity",
+                       up)
+            continue
+        missing_role = [p for p in principal_ids if p and not _has_reader(
+            reader, principals, sub, scope, p)]
+        if missing_role:
+            report.add("azure", rule_name, "alert rule", WRONG,
+                       f"identity {missing_role[0]} has no Reader on {scope.split('/')[-1]}",
+                       up)
+        else:
+            report.add("azure", rule_name, "alert rule", OK, "enabled; identity holds Reader")
+    try:
+        group = monitor.action_groups.get(rg, names.action_group_name()).as_dict()
+    except Exception as error:
+        if type(error).__name__ != "ResourceNotFoundError":
+            raise
+        report.add("azure", names.action_group_name(), "action group", MISSING, f"not in {rg}", up)
+        return
+    receivers = sum(len(group.get(key) or []) for key in (
+        "email_receivers", "webhook_receivers", "sms_receivers", "azure_app_push_receivers",
+        "voice_receivers", "logic_app_receivers", "azure_function_receivers",
+        "arm_role_receivers", "event_hub_receivers", "itsm_receivers",
+        "automation_runbook_receivers"))
+    if not group.get("enabled", True):
+        report.add("azure", names.action_group_name(), "action group", WRONG, "disabled", up)
+    elif receivers == 0:
+        report.add("azure", names.action_group_name(), "action group", MISSING, "no receivers",
+                   "set gatewatch:azure.alerts.emails and " + up)
+    else:
+        report.add("azure", names.action_group_name(), "action group", OK,
+                   f"{receivers} receiver(s)")
+
+
+def gateway_tags(reader: AzureReads, gateway: GatewayConfig) -> Mapping[str, str]:
+    """The gateway's tags as Azure has them (what components/gateway_alerts.py reads to skip a
+    gateway tagged MonitorDisable); a gateway ARM does not know has none."""
+    try:
+        body = reader.get_by_id(gateway.id.id, GATEWAY_API_VERSION)
+    except NotFound:
+        return {}
+    return {str(k): str(v) for k, v in (body.get("tags") or {}).items()}
+
+
+def _get_or_none(operations: _Operations, rg: str, name: str) -> Mapping[str, Any] | None:
+    try:
+        body: Mapping[str, Any] = operations.get(rg, name).as_dict()
+    except Exception as error:
+        if type(error).__name__ != "ResourceNotFoundError":
+            raise
+        return None
+    return body
+
+
+def _enabled_or_reported(report: DoctorReport, operations: _Operations, check: str, rg: str,
+                         name: str, up: str, enable: str) -> Mapping[str, Any] | None:
+    """The alert's body when it is there and enabled; otherwise its MISSING or WRONG line is
+    added to the report and the answer is None."""
+    body = _get_or_none(operations, rg, name)
+    if body is None:
+        report.add("azure", name, check, MISSING, f"not in {rg}", up)
+        return None
+    if not body.get("enabled", True):
+        report.add("azure", name, check, WRONG, "disabled", enable)
+        return None
+    return body
+
+
+def _condition_resource_ids(node: object) -> set[str]:
+    """Every `resourceId equals` value in an activity log alert's condition tree."""
+    found: set[str] = set()
+    if isinstance(node, Mapping):
+        if str(node.get("field") or "").lower() == "resourceid" and node.get("equals"):
+            found.add(str(node["equals"]).rstrip("/").lower())
+        for value in node.values():
+            found |= _condition_resource_ids(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _condition_resource_ids(item)
+    return found
+
+
+def check_gateway_alerts(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
+                         workspace_id: str) -> None:
+    """The metric alerts (one per watched gateway and rule) and the activity log alerts
+    (one per rule, over the watched gateways) of components/gateway_alerts.py. A gateway tagged
+    MonitorDisable gets none; a rule disabled in config (or in its catalog file) is deployed
+    disabled on purpose, so it is not checked."""
+    from gatewatch.catalog.metric import (
+        apply_activity_overrides,
+        apply_metric_overrides,
+        load_activity_catalog,
+        load_metric_catalog,
+    )
+
+    assert azure.alerts is not None
+    up = f"run `pulumi up --stack {report.stack}`"
+    rg = azure.resource_group_name
+    parsed = parse_arm_id(workspace_id)
+    monitor = reader.monitor(parsed.subscription_id if parsed is not None else None)
+    disabled = set(azure.alerts.disabled)
+    metric_rules = [r for r in apply_metric_overrides(
+        load_metric_catalog(), disabled, dict(azure.alerts.severities)) if r.enabled]
+    activity_rules = [r for r in apply_activity_overrides(load_activity_catalog(), disabled)
+                      if r.enabled]
+    watched = [g for g in azure.gateways
+               if not azure_facts.monitor_disabled(gateway_tags(reader, g))]
+    enable = f"enable it, or list it in gatewatch:azure.alerts.disabled and {up}"
+    for gateway in watched:
+        for rule in metric_rules:
+            name = names.metric_alert_name(rule.name, gateway.name)
+            body = _enabled_or_reported(report, monitor.metric_alerts, "metric alert", rg,
+                                        name, up, enable)
+            if body is None:
+                continue
+            if not any(same_id(s, gateway.id.id) for s in body.get("scopes") or []):
+                report.add("azure", name, "metric alert", WRONG,
+                           f"not scoped to {gateway.name}", up)
+            else:
+                report.add("azure", name, "metric alert", OK, f"enabled on {gateway.name}")
+    for activity in activity_rules if watched else []:
+        name = names.activity_alert_name(activity.name)
+        body = _enabled_or_reported(report, monitor.activity_log_alerts,
+                                    "activity log alert", rg, name, up, enable)
+        if body is None:
+            continue
+        covered = _condition_resource_ids(body.get("condition"))
+        unwatched = [g.name for g in watched if g.id.key not in covered]
+        if unwatched:
+            report.add("azure", name, "activity log alert", WRONG,
+                       f"does not watch {', '.join(unwatched)}", up)
+        else:
+            report.add("azure", name, "activity log alert", OK,
+                       f"enabled on {len(watched)} gateway(s)")
+    _check_health_alerts(report, azure, monitor)
+
+
+def _check_health_alerts(report: DoctorReport, azure: AzureConfig,
+                         monitor: MonitorManagementClient) -> None:
+    """The Service Health (planned maintenance) and Resource Health activity log alerts of
+    components/gateway_maintenance.py, deployed with the action group. Both are scoped to the
+    deploying subscription: the Resource Health one must name every gateway of that
+    subscription (gateways of other subscriptions cannot be covered, as the program warns)."""
+    up = f"run `pulumi up --stack {report.stack}`"
+    rg = azure.resource_group_name
+    for name in (names.SERVICE_HEALTH_ALERT, names.RESOURCE_HEALTH_ALERT):
+        body = _enabled_or_reported(report, monitor.activity_log_alerts,
+                                    "activity log alert", rg, name, up, up)
+        if body is None:
+            continue
+        if name == names.SERVICE_HEALTH_ALERT:
+            report.add("azure", name, "activity log alert", OK,
+                       "enabled; Service Health maintenance")
+            continue
+        subs = {str(s).strip("/").split("/")[1].lower() for s in body.get("scopes") or []
+                if str(s).lower().startswith("/subscriptions/")}
+        covered = _condition_resource_ids(body.get("condition"))
+        unwatched = [g.name for g in azure.gateways
+                     if g.id.subscription_id.lower() in subs and g.id.key not in covered]
+        if unwatched:
+            report.add("azure", name, "activity log alert", WRONG,
+                       f"does not watch {', '.join(unwatched)}", up)
+        else:
+            report.add("azure", name, "activity log alert", OK,
+                       "enabled; Resource Health of the gateways")
+
+
+def _has_reader(reader: AzureReads, cache: dict[str, bool], sub: str | None, scope: str,
+                principal_id: str) -> bool:
+    if principal_id not in cache:
+        client = reader.authorization(sub)
+        found = False
+        for assignment in client.role_assignments.list_for_scope(
+                scope, filter=f"principalId eq '{principal_id}'"):
+            role = str(assignment.role_definition_id or "").lower()
+            if role.endswith(azure_facts.READER_ROLE_DEFINITION_GUID) and \
+                    str(assignment.principal_id).lower() == principal_id.lower():
+                found = True
+        cache[principal_id] = found
+    return cache[principal_id]
