@@ -9,7 +9,7 @@ plan says the same on every run and that it passes (a fast wrong answer does not
     .venv/bin/python bench/plan_time.py [--runs 3] [--stack dev] [--root DIR]
 
 `--root` runs the command of another checkout (e.g. the code before a change).
-Goal (issue 15): the test suite under 3 minutes on 2 cores; the plan runs in many tests.
+Goal: the test suite under 3 minutes on 2 cores; the plan runs in many tests.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ figure includes start-up and reading the file) and prints wall seconds and peak 
     .venv/bin/python bench/policy_check.py [--sizes 10000,100000] [--root DIR]
 
 `--root` runs the command of another checkout (e.g. the code before a change) on the same files.
-Goal (issue 15): 100k resources under 10 s.
+Goal: 100k resources under 10 s.
 """
 
 from __future__ import annotations

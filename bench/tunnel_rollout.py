@@ -15,13 +15,15 @@ control (one change per tunnel). Printed per approach and size:
 - host CPU seconds (the cost of simulating it, not a property of the rollout).
 
 What the simulated clock models: the service's timings (a modified tunnel drops 5 s after the
-call and is back UP 300 s later, seed 003; a second modification is refused for 240 s;
+call and is back UP 300 s later (DevelopersIO, 2022-08-20); a second modification is refused
+for 240 s;
 telemetry shows a tunnel as it was 30 s ago), the engine's polling and backoff sleeps, and the
 token-bucket refills, all in one discrete-event clock that advances only when every worker
 sleeps. It does not model network latency or request processing time (each call takes zero
 simulated time), nor other clients sharing the account's buckets.
 
-The naive approach is what terraform/pulumi-aws do (FIELD-NOTES.md): modify tunnel 1, then
+The naive approach is what terraform/pulumi-aws do (terraform-provider-aws's aws_vpn_connection
+update): modify tunnel 1, then
 tunnel 2 as soon as the service accepts it (retrying IncorrectState and throttling), then wait
 for both, one thread per connection polling on its own.
 

@@ -1,4 +1,5 @@
-"""What turning on tunnel activity logs costs: seed 003's measured volume times the stack's
+"""What turning on tunnel activity logs costs: a published measured volume (DevelopersIO,
+2022-08-20) times the stack's
 tunnels, at CloudWatch list prices (Site-to-Site VPN itself adds no charge for logs)."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Clocks for the rollout engine: the real one, and a simulated one for tests and benchmarks.
 
-A tunnel option change keeps a tunnel down for about five minutes (seed 003), so the engine
+A tunnel option change keeps a tunnel down for about five minutes
+(DevelopersIO's walkthrough of tunnel activity logs, 2022-08-20), so the engine
 spends nearly all its time waiting. Passing the clock in lets tests and the benchmark run the
 exact production code against the stand-in in simulated time: a five-minute outage costs
 microseconds, and time only moves when every worker is asleep, so results are deterministic.

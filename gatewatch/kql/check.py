@@ -10,7 +10,7 @@ One node process checks a whole batch, several schemas included (check_query_set
 service and warming it up costs ~2 s of CPU, a query ~25 ms. `make setup` builds a V8 start-up
 snapshot of the warmed-up tool, which brings that to ~0.2 s (tools/kql-check/check.js).
 
-Any Error- or Warning-severity diagnostic fails a query (issue 4: "any diagnostic fails the
+Any Error- or Warning-severity diagnostic fails a query ("any diagnostic fails the
 test"): the parser/binder's and those of Microsoft's analyzers, the ones the Log Analytics
 editor underlines (KS508 join without kind, KS510 a let shadowed by a column, ...). A warning
 means the query probably does not do what it says. Suggestion-severity hints (KS500: contains

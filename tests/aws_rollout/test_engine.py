@@ -120,7 +120,7 @@ def test_other_tunnel_already_down_is_refused_and_nothing_is_touched() -> None:
     world = make_world()
     vpn = world.standin.add_connection()
     ip1, ip2 = world.standin.tunnel_ips(vpn)
-    world.standin.set_status(vpn, ip2, DOWN)  # e.g. a pre-shared key mismatch (seed 003)
+    world.standin.set_status(vpn, ip2, DOWN)  # e.g. a pre-shared key mismatch
     world.clock.advance(60.0)  # long enough for telemetry to show it
 
     result = world.run([vpn])

@@ -1,4 +1,4 @@
-"""Issue 12 behaviours of the rollout engine against the EC2 stand-in (real boto3, simulated
+"""Behaviours of the rollout engine against the EC2 stand-in (real boto3, simulated
 time): tunnel + BGP logs and lifecycle control in one change per tunnel, lifecycle control
 without an outage, pending maintenance one tunnel at a time, unknown ids refused up front,
 and a 500-connection rollout under EC2's request throttle."""

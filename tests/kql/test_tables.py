@@ -39,7 +39,7 @@ AZURE_DIAGNOSTICS_DOCUMENTED = frozenset({
     "_ResourceId", "ResourceProvider", "ResourceType", "ResultDescription", "ResultSignature",
     "ResultType", "SourceSystem", "SubscriptionId", "TenantId", "TimeGenerated", "Type",
 })
-# Created by TunnelDiagnosticLog rows (seed 001, the VPN Gateway troubleshooting article).
+# Created by TunnelDiagnosticLog rows (Microsoft Learn, the VPN Gateway troubleshooting article).
 VPN_GATEWAY_COLUMNS = frozenset({"remoteIP_s", "instance_s"})
 
 

@@ -1,6 +1,6 @@
 """One fixture timeline per triage verdict, written into the stand-ins.
 
-Each scenario is the same tunnel seen from both ends (seed 003): Azure gateway VPNGW-HUB-01
+Each scenario is the same tunnel seen from both ends: Azure gateway VPNGW-HUB-01
 (remoteIP_s = the AWS tunnel's outside IP) and AWS tunnel 1 of the connection. Times are
 relative to T0 = two hours before the test runs (moto keeps only 14 days of events).
 """

