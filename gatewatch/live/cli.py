@@ -18,8 +18,8 @@ from typing import Any
 
 from gatewatch.aws import facts as aws_facts
 from gatewatch.azure.arm_ids import parse_arm_id
-from gatewatch.config.model import StackConfig, load_stack_file
-from gatewatch.config.stack_file import locate
+from gatewatch.config.model import StackConfig
+from gatewatch.config.stack_file import load_stack_file, locate
 from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, BadInput
 
 MAX_RANGE = dt.timedelta(days=30)  # Log Analytics keeps at least 30 days (kit minimum)

@@ -40,7 +40,9 @@ from gatewatch.catalog.log_search import (
     load_catalog,
     load_saved_queries,
 )
-from gatewatch.config.model import AwsConfig, AzureConfig, GatewayConfig, StackConfig
+from gatewatch.config.aws import AwsConfig
+from gatewatch.config.azure import AzureConfig, GatewayConfig
+from gatewatch.config.model import StackConfig
 from gatewatch.live import names
 from gatewatch.live.kqlbind import bind
 

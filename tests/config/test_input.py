@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from gatewatch.cli import main
-from gatewatch.config.model import parse_config, read_stack_file
+from gatewatch.config.model import parse_config
+from gatewatch.config.stack_file import read_stack_file
 from gatewatch.errors import SECRET_PLACEHOLDER, BadInput
 from tests.support.stacks import WORKSPACE_ID, base_config, gateway_id
 

@@ -252,12 +252,14 @@ def _table_keys(heading: str) -> list[str]:
 
 
 def test_the_readme_tables_list_every_key_once() -> None:
-    from gatewatch.config.model import AWS_KEYS, AZURE_KEYS, GatewayConfig
+    from gatewatch.config.aws import AwsConfig
+    from gatewatch.config.azure import AzureConfig, GatewayConfig
+    from gatewatch.config.fields import keys_of
 
     gateway_keys = {f"gateways[].{f.alias}" for f in GatewayConfig.model_fields.values()} \
         - {"gateways[].id", "gateways[].vpnType"}  # described in the `gateways` row
     azure = _table_keys("### Stack config (`gatewatch:azure`)")
     assert len(azure) == len(set(azure))
-    assert set(azure) == set(AZURE_KEYS) | gateway_keys
+    assert set(azure) == set(keys_of(AzureConfig)) | gateway_keys
     aws = _table_keys("### AWS (`gatewatch:aws`)")
-    assert sorted(aws) == sorted(AWS_KEYS)
+    assert sorted(aws) == sorted(keys_of(AwsConfig))

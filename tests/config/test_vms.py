@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from gatewatch.config.model import BadInput, parse_config
+from gatewatch.config.model import parse_config
+from gatewatch.errors import BadInput
 from tests.support.stacks import SUB, base_config
 
 VM_ID = (f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/"
