@@ -23,7 +23,8 @@ from gatewatch.catalog.metric import (
     load_activity_catalog,
     load_metric_catalog,
 )
-from gatewatch.config.model import BadInput, from_pulumi
+from gatewatch.config.model import from_pulumi
+from gatewatch.errors import BadInput
 
 try:
     config = from_pulumi()

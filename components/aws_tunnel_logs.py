@@ -28,7 +28,7 @@ from components.tunnel_logging import TunnelLogging, TunnelLoggingArgs
 from gatewatch.aws import facts as aws_facts
 from gatewatch.aws.insights import dashboard_body, health_event_pattern, load_aws_queries
 from gatewatch.aws_rollout.throttle import NON_MUTATING, PACE_SHARE
-from gatewatch.config.model import AwsConfig
+from gatewatch.config.aws import AwsConfig
 
 # Phrases the tunnel logs use when IKE negotiation fails (seed 003 shows the first). The
 # filter matches any of them (`?` terms); CloudWatch filter terms are case-sensitive.

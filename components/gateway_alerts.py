@@ -32,7 +32,7 @@ from gatewatch.catalog.metric import (
     ActivityAlertRule,
     MetricAlertRule,
 )
-from gatewatch.config.model import GatewayConfig
+from gatewatch.config.azure import GatewayConfig
 
 SINGLE_RESOURCE_CRITERIA = "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"
 MULTIPLE_RESOURCE_CRITERIA = "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria"

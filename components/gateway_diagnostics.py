@@ -10,7 +10,7 @@ import pulumi
 from pulumi_azure_native import monitor, network
 
 from gatewatch.azure import facts as azure_facts
-from gatewatch.config.model import DiagnosticsConfig, GatewayConfig
+from gatewatch.config.azure import DiagnosticsConfig, GatewayConfig
 
 # The setting's Azure name; one per gateway, so a fixed name makes re-runs and audits simple.
 SETTING_NAME = "gatewatch"

@@ -26,7 +26,8 @@ from components import kit_tags
 from components.creation_date import CreationDate
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import regions
-from gatewatch.config.model import GatewayConfig, MaintenanceWindowConfig
+from gatewatch.config.azure import GatewayConfig
+from gatewatch.config.maintenance_window import MaintenanceWindowConfig
 
 SERVICE_HEALTH_SERVICE = "VPN Gateway"  # Service Health's name for the service
 ASSIGNMENT_NAME = "gatewatch"

@@ -18,7 +18,7 @@ from pulumi_azure_native import authorization, managedidentity, monitor
 from components import kit_tags
 from gatewatch.azure import facts as azure_facts
 from gatewatch.catalog.log_search import AlertRule
-from gatewatch.config.model import AlertsConfig
+from gatewatch.config.alerts import AlertsConfig
 
 # Fixed namespace for role assignment names: the same stack always derives the same GUID,
 # so a re-run updates the assignment instead of creating a second one.

@@ -10,7 +10,7 @@ import pulumi
 from pulumi_azure_native import authorization, operationalinsights, resources
 
 from components import kit_tags
-from gatewatch.config.model import WorkspaceConfig
+from gatewatch.config.azure import WorkspaceConfig
 
 
 @dataclass

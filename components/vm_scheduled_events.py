@@ -23,7 +23,7 @@ from pulumi_azure_native import compute, monitor
 
 from components import kit_tags
 from gatewatch.azure import facts as azure_facts
-from gatewatch.config.model import VmConfig
+from gatewatch.config.azure import VmConfig
 
 STREAM = "Microsoft-Event"  # lands in the Event table
 # Only the service's events: the seed collected the whole Application log. Built from the

@@ -1,5 +1,6 @@
 """`gatewatch` is a command, from any directory: `make setup` installs the kit (editable) into
-the virtualenv with a console entry point; `python -m gatewatch` keeps working too."""
+the virtualenv with a console entry point; `python -m gatewatch` keeps working too. Bad
+arguments are one line and exit 2."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from gatewatch.cli import main
 
 COMMAND = Path(sys.executable).parent / "gatewatch"
 
@@ -37,3 +42,13 @@ def test_python_m_gatewatch_reads_paths_relative_to_where_it_runs(tmp_path: Path
                           check=False)
     assert done.returncode == 0, done.stderr
     assert "over export.json (0 resources)" in done.stdout
+
+
+@pytest.mark.parametrize("stack", ["", "  "])
+def test_an_empty_stack_name_is_an_error(stack: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["plan", "--stack", stack])
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert code == 2
+    assert output.startswith("error: --stack: is empty")
+    assert "Traceback" not in output and "Resources:" not in output

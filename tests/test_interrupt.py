@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from gatewatch.cli import EXIT_INTERRUPTED, INTERRUPTED
+from gatewatch.cli import INTERRUPTED
+from gatewatch.errors import EXIT_INTERRUPTED
 from gatewatch.paths import PROJECT_ROOT as ROOT
 
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gatewatch.aws import facts as aws_facts
-from gatewatch.config.model import AwsConfig
+from gatewatch.config.aws import AwsConfig
 
 GIB = 1024**3
 MIB = 1024**2

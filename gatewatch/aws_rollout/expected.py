@@ -8,7 +8,7 @@ live tunnel's `Options.TunnelOptions[].LogOptions.CloudWatchLogOptions` and
 from __future__ import annotations
 
 from gatewatch.aws_rollout.options import LogOptions
-from gatewatch.config.model import AwsConfig
+from gatewatch.config.aws import AwsConfig
 
 
 def expected_tunnel_options(config: AwsConfig, log_group_arn: str,

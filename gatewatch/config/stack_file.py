@@ -1,5 +1,7 @@
-"""Reading a stack file safely: YAML's silent surprises become config errors.
+"""Reading a stack file (`Pulumi.<stack>.yaml`): which file (`locate`), its YAML read safely,
+its encrypted values, and its config parsed (`load_stack_file`).
 
+YAML's silent surprises become config errors:
 - The same key twice in one mapping (two `gatewatch:azure:` blocks) is an error naming both
   lines; PyYAML would keep the last one silently.
 - Aliases are expanded at most MAX_EXPANDED_NODES nodes ("billion laughs"): the check walks
@@ -9,13 +11,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
-from gatewatch.errors import BadInput, Problem
+from gatewatch.config.model import StackConfig, parse_config
+from gatewatch.errors import SECRET_PLACEHOLDER, BadInput, Problem
 from gatewatch.paths import stack_file
 
 # A stack file of a hundred gateways is a few thousand nodes; a million means an alias bomb.
@@ -117,3 +121,69 @@ def locate(stack: str | None, config_file: str | None) -> tuple[Path, str]:
         return path, stack or path.stem.removeprefix("Pulumi.")
     name = "dev" if stack is None else stack
     return stack_file(name), name
+
+
+def read_stack_file(path: Path) -> dict[str, Any]:
+    """The `config:` map of a `Pulumi.<stack>.yaml` file, or BadInput naming the file.
+    Encrypted values become SECRET_PLACEHOLDER (see `secret_paths`)."""
+    where = str(path)
+    try:
+        doc = load_yaml(path.read_text(encoding="utf-8"), where)
+    except FileNotFoundError:
+        raise BadInput([Problem(where, "file not found",
+                                   "pass --stack NAME for Pulumi.NAME.yaml in the project, "
+                                   "or --config-file PATH")]) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        reason = "is not a readable UTF-8 text file" if isinstance(exc, UnicodeDecodeError) \
+            else f"cannot be read ({exc.strerror})"
+        raise BadInput([Problem(where, reason,
+                                   "pass the path of a Pulumi.<stack>.yaml file")]) from None
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("config", {}), Mapping):
+        raise BadInput([Problem(where, "has no 'config:' mapping",
+                                   "write the stack settings under a top-level 'config:' key")])
+    return {key: _without_secrets(value) for key, value in (doc.get("config") or {}).items()}
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"secure"}
+
+
+def _without_secrets(value: Any) -> Any:
+    """Encrypted values (`{secure: v1:...}`, e.g. a webhook URL set with `pulumi config set
+    --secret --path`) cannot be decrypted offline: they become SECRET_PLACEHOLDER. Text keys
+    accept it unread (the plan shows the placeholder; `pulumi preview` checks the decrypted
+    value); keys the plan must read (numbers, ids, regions) say so."""
+    if _is_secret(value):
+        return SECRET_PLACEHOLDER
+    if isinstance(value, Mapping):
+        return {k: _without_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
+def secret_paths(raw: Mapping[str, Any]) -> list[str]:
+    """Key paths of the values a stack file stores encrypted (for the plan's note)."""
+    out: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if value == SECRET_PLACEHOLDER:
+            out.append(path)
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if not path.endswith(":") else f"{path}{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+
+    for key, value in raw.items():
+        walk(value, str(key))
+    return out
+
+
+def load_stack_file(path: Path) -> tuple[StackConfig, dict[str, Any]]:
+    """Parse a stack file; return the model and the raw map (for the offline harness)."""
+    raw = read_stack_file(path)
+    return parse_config(raw), raw

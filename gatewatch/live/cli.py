@@ -18,8 +18,9 @@ from pathlib import Path
 
 from gatewatch.aws import facts as aws_facts
 from gatewatch.azure.arm_ids import parse_arm_id
-from gatewatch.config.model import GatewayConfig, StackConfig, load_stack_file
-from gatewatch.config.stack_file import locate
+from gatewatch.config.azure import GatewayConfig
+from gatewatch.config.model import StackConfig
+from gatewatch.config.stack_file import load_stack_file, locate
 from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, BadInput
 from gatewatch.live.readers import AwsReads, AzureReads
 

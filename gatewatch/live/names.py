@@ -9,7 +9,8 @@ drift apart unnoticed.
 from __future__ import annotations
 
 from gatewatch.azure.arm_ids import ArmId
-from gatewatch.config.model import AwsConfig, AzureConfig
+from gatewatch.config.aws import AwsConfig
+from gatewatch.config.azure import AzureConfig
 
 # components/gateway_diagnostics.py SETTING_NAME
 DIAGNOSTIC_SETTING_NAME = "gatewatch"

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gatewatch.config.model import StackConfig, load_stack_file
+from gatewatch.config.model import StackConfig
+from gatewatch.config.stack_file import load_stack_file
 from gatewatch.offline.runtime import RecordedResource, Recording, plain_resources, run_program
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -305,7 +306,7 @@ def _opt_out_report(ctx: PlanContext) -> Report | None:
 
 def _secrets_report(ctx: PlanContext) -> Report | None:
     """Values the stack file stores encrypted: named (never shown), with what offline does."""
-    from gatewatch.config.model import secret_paths
+    from gatewatch.config.stack_file import secret_paths
     from gatewatch.errors import SECRET_PLACEHOLDER
 
     paths = secret_paths(ctx.raw_config)

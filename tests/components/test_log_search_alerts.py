@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from gatewatch.catalog.log_search import deployable, load_catalog, load_saved_queries
-from gatewatch.config.model import load_stack_file
+from gatewatch.config.stack_file import load_stack_file
 from gatewatch.errors import SECRET_PLACEHOLDER
 from gatewatch.offline.runtime import Recording
 from tests.support.graph import RESOURCE_GROUP, WORKSPACE, plan

@@ -40,7 +40,7 @@ def test_pulumi_yaml_key_list_is_generated_from_the_model() -> None:
 
 
 def _fields(model: Any, seen: set[str]) -> list[tuple[str, Any]]:
-    out = []
+    out: list[tuple[str, Any]] = []
     if model.__name__ in seen:
         return out
     seen.add(model.__name__)

@@ -1,39 +1,30 @@
-"""Bad stack config: every problem reported at once, with its key path and a fix."""
+"""parse_config: the gatewatch namespace of a stack's config, its sections, and
+gatewatch:azure.location's fallback to azure-native:location; every key of the model has its
+README row."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
+from gatewatch.config.aws import AwsConfig
+from gatewatch.config.azure import AzureConfig, GatewayConfig
+from gatewatch.config.fields import keys_of
 from gatewatch.config.model import parse_config
-from gatewatch.errors import BadInput
-from tests.support.stacks import POLICY_GW, ROUTE_GW, WORKSPACE_ID, base_config
+from gatewatch.paths import PROJECT_ROOT
+from tests.support.stacks import base_config, problem_lines, problems
 
 
-def problems(config: dict[str, Any]) -> dict[str, str]:
-    with pytest.raises(BadInput) as info:
-        parse_config(config)
-    return {p.path: f"{p.message}; {p.fix}" for p in info.value.problems}
-
-
-def azure(config: dict[str, Any]) -> dict[str, Any]:
-    section: dict[str, Any] = config["gatewatch:azure"]
-    return section
-
-
-def test_valid_base_config_parses_with_both_gateway_kinds() -> None:
-    parsed = parse_config(base_config())
-    assert parsed.azure is not None
-    assert [g.vpn_type for g in parsed.azure.gateways] == ["RouteBased", "PolicyBased"]
-    assert parsed.azure.gateways[1].name == "vpngw-branch"
-    assert parsed.azure.gateways[1].resource_group == "rg-branch"
+def without_location(**extra: Any) -> dict[str, Any]:
+    config = base_config()
+    del config["gatewatch:azure"]["location"]
+    config.update(extra)
+    return config
 
 
 def test_missing_required_keys_are_each_named() -> None:
     config = base_config()
-    del azure(config)["workspace"]
-    del azure(config)["location"]
+    del config["gatewatch:azure"]["workspace"]
+    del config["gatewatch:azure"]["location"]
     found = problems(config)
     assert "gatewatch:azure.workspace" in found
     assert "gatewatch:azure.location" in found
@@ -44,84 +35,6 @@ def test_missing_azure_section_is_named() -> None:
     assert "gatewatch:azure" in found
 
 
-def test_wrong_type_is_reported_with_the_expected_type() -> None:
-    config = base_config()
-    azure(config)["gateways"] = {"id": ROUTE_GW}
-    azure(config)["workspace"]["retentionInDays"] = "ninety"
-    found = problems(config)
-    assert "expected a list" in found["gatewatch:azure.gateways"]
-    assert "whole number" in found["gatewatch:azure.workspace.retentionInDays"]
-
-
-def test_id_that_is_not_a_gateway_is_rejected_with_the_expected_shape() -> None:
-    config = base_config()
-    azure(config)["gateways"][1]["id"] = POLICY_GW.replace(
-        "virtualNetworkGateways", "virtualNetworks")
-    found = problems(config)
-    message = found["gatewatch:azure.gateways[1].id"]
-    assert "is not a virtual network gateway id" in message
-    assert "Microsoft.Network/virtualNetworkGateways/<name>" in message
-
-
-def test_duplicate_gateways_compare_case_insensitively() -> None:
-    config = base_config()
-    shouted = ROUTE_GW.upper().replace("SUBSCRIPTIONS", "subscriptions")
-    azure(config)["gateways"].append({"id": shouted})
-    found = problems(config)
-    assert "duplicate of gatewatch:azure.gateways[0].id" in found["gatewatch:azure.gateways[2].id"]
-
-
-@pytest.mark.parametrize("days", [29, 731])
-def test_retention_out_of_range(days: int) -> None:
-    config = base_config()
-    azure(config)["workspace"]["retentionInDays"] = days
-    assert "from 30 to 730" in problems(config)["gatewatch:azure.workspace.retentionInDays"]
-
-
-def test_unknown_vpn_type_lists_the_accepted_ones() -> None:
-    config = base_config()
-    azure(config)["gateways"][0]["vpnType"] = "routebased"
-    message = problems(config)["gatewatch:azure.gateways[0].vpnType"]
-    assert "RouteBased, PolicyBased" in message
-
-
-def test_unknown_keys_are_errors_with_a_suggestion() -> None:
-    config = base_config()
-    azure(config)["workspace"]["retentionDays"] = 90
-    azure(config)["gateways"][0]["vpntype"] = "RouteBased"
-    config["gatewatch:azur"] = {}
-    found = problems(config)
-    assert "did you mean 'retentionInDays'" in found["gatewatch:azure.workspace.retentionDays"]
-    assert "did you mean 'vpnType'" in found["gatewatch:azure.gateways[0].vpntype"]
-    assert "did you mean 'azure'" in found["gatewatch:azur"]
-
-
-def test_empty_gateway_list_is_an_error() -> None:
-    config = base_config()
-    azure(config)["gateways"] = []
-    assert "empty list" in problems(config)["gatewatch:azure.gateways"]
-
-
-def test_adopted_workspace_cannot_be_mixed_with_create_keys() -> None:
-    config = base_config()
-    azure(config)["workspace"] = {"existingId": WORKSPACE_ID, "retentionInDays": 90}
-    assert "cannot be combined" in problems(config)["gatewatch:azure.workspace"]
-
-
-def test_adopted_workspace_id_must_be_a_workspace() -> None:
-    config = base_config()
-    azure(config)["workspace"] = {"existingId": ROUTE_GW}
-    assert "not a Log Analytics workspace id" in problems(config)[
-        "gatewatch:azure.workspace.existingId"]
-
-
-def test_event_hub_name_needs_its_authorization_rule() -> None:
-    config = base_config()
-    azure(config)["diagnostics"] = {"eventHubName": "vpn-logs"}
-    assert "eventHubAuthorizationRuleId" in problems(config)[
-        "gatewatch:azure.diagnostics.eventHubName"]
-
-
 def test_other_namespaces_are_left_to_their_providers() -> None:
     config = base_config()
     config["azure-native:location"] = "japaneast"
@@ -129,43 +42,88 @@ def test_other_namespaces_are_left_to_their_providers() -> None:
     assert parse_config(config).azure is not None
 
 
-def test_alert_config_errors_name_each_key() -> None:
-    config = base_config()
-    azure(config)["alerts"] = {
-        "emails": ["netops@example.com", "not-an-address"],
-        "webhooks": [{"name": "teams", "uri": "http://insecure.example.com"}],
-        "roleScope": "subscription",
-        "disabled": ["no-such-alert"],
-        "severities": {"tunnel-drop": 9},
-    }
-    found = problems(config)
-    assert "not an email address" in found["gatewatch:azure.alerts.emails[1]"]
-    assert "https" in found["gatewatch:azure.alerts.webhooks[0].uri"]
-    assert "workspace, resourceGroup" in found["gatewatch:azure.alerts.roleScope"]
-    assert "tunnel-drop" in found["gatewatch:azure.alerts.disabled[0]"]
-    assert "0 to 4" in found["gatewatch:azure.alerts.severities.tunnel-drop"]
-
-
-def test_empty_alert_email_list_is_an_error() -> None:
-    config = base_config()
-    azure(config)["alerts"] = {"emails": []}
-    assert "empty list" in problems(config)["gatewatch:azure.alerts.emails"]
-
+# --- gatewatch:azure.location and azure-native:location --------------------------------------
 
 def test_location_falls_back_to_the_providers_setting() -> None:
     config = base_config()
-    del azure(config)["location"]
+    del config["gatewatch:azure"]["location"]
     config["azure-native:location"] = "westeurope"
     parsed = parse_config(config)
     assert parsed.azure is not None and parsed.azure.location == "westeurope"
-    azure(config)["location"] = "japaneast"  # gatewatch's own key wins
+    config["gatewatch:azure"]["location"] = "japaneast"  # gatewatch's own key wins
     parsed = parse_config(config)
     assert parsed.azure is not None and parsed.azure.location == "japaneast"
 
 
 def test_location_missing_everywhere_names_both_keys() -> None:
     config = base_config()
-    del azure(config)["location"]
+    del config["gatewatch:azure"]["location"]
     found = problems(config)
     assert "gatewatch:azure.location" in found
     assert "azure-native:location" in found["gatewatch:azure.location"]
+
+
+def test_an_absent_location_takes_the_providers_and_so_does_the_window() -> None:
+    config = without_location(**{"azure-native:location": "westeurope"})
+    config["gatewatch:azure"]["gateways"][1]["maintenanceWindow"] = False  # policy-based
+    config["gatewatch:azure"]["maintenanceWindow"] = {
+        "start": "01:00", "durationHours": 5, "timeZone": "UTC"}
+    azure = parse_config(config).azure
+    assert azure is not None and azure.location == "westeurope"
+    assert azure.workspace_location == "westeurope"
+    assert azure.maintenance_window is not None
+    assert azure.maintenance_window.location == "westeurope"
+
+
+def test_the_kits_own_location_wins_over_the_providers() -> None:
+    config = base_config()
+    config["azure-native:location"] = "westeurope"
+    azure = parse_config(config).azure
+    assert azure is not None and azure.location == "japaneast"
+
+
+def test_neither_location_set_is_one_line_naming_both_keys() -> None:
+    assert problem_lines(without_location()) == [
+        "gatewatch:azure.location: missing, and azure-native:location is not set either; set "
+        "gatewatch:azure.location or azure-native:location to the region's short name, like "
+        "japaneast"]
+
+
+def test_a_bad_provider_location_is_reported_at_the_provider_key() -> None:
+    (line,) = problem_lines(without_location(**{"azure-native:location": "Japan East"}))
+    assert line.startswith(
+        "azure-native:location: 'Japan East' is not an Azure region (used for "
+        "gatewatch:azure.location, which is not set); did you mean japaneast? "), line
+
+
+def test_an_explicit_null_location_is_an_error_not_a_fallback() -> None:
+    config = base_config()
+    config["gatewatch:azure"]["location"] = None
+    config["azure-native:location"] = "westeurope"
+    assert problem_lines(config) == [
+        "gatewatch:azure.location: has no value; set gatewatch:azure.location"]
+
+
+# --- README: one table row per key, every key of the model ------------------------------------
+
+def _table_keys(heading: str) -> list[str]:
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split(heading, 1)[1].split("\n\n", 2)[1]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    keys = []
+    for row in rows:
+        first = row.split(" | ", 1)[0].removeprefix("| ")
+        assert first.count("`") == 2, f"one key per row: {row}"
+        keys.append(first.strip("`"))
+    return keys
+
+
+def test_the_readme_tables_list_every_key_once() -> None:
+    gateway_keys = {f"gateways[].{f.alias}" for f in GatewayConfig.model_fields.values()} \
+        - {"gateways[].id", "gateways[].vpnType"}  # described in the `gateways` row
+    azure = _table_keys("### Stack config (`gatewatch:azure`)")
+    assert len(azure) == len(set(azure))
+    assert set(azure) == set(keys_of(AzureConfig)) | gateway_keys
+    aws = _table_keys("### AWS (`gatewatch:aws`)")
+    assert sorted(aws) == sorted(keys_of(AwsConfig))

@@ -1,9 +1,15 @@
-"""Stack config builders for tests: a valid base to start from, changed one key at a time."""
+"""Stack config builders for tests: a valid base to start from, changed one key at a time,
+and the problems parse_config reports for a config that is not valid."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
+
+import pytest
+
+from gatewatch.config.model import parse_config
+from gatewatch.errors import BadInput
 
 SUB = "11111111-2222-3333-4444-555555555555"
 
@@ -17,6 +23,14 @@ ROUTE_GW = gateway_id("rg-hub", "vpngw-hub")
 POLICY_GW = gateway_id("rg-branch", "vpngw-branch")
 WORKSPACE_ID = (f"/subscriptions/{SUB}/resourceGroups/rg-shared-logs/providers/"
                 "Microsoft.OperationalInsights/workspaces/log-central")
+
+
+def vm_id(name: str) -> str:
+    return (f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/"
+            f"virtualMachines/{name}")
+
+
+VM_ID = vm_id("vm-app-01")
 
 
 def base_config() -> dict[str, Any]:
@@ -61,3 +75,42 @@ def estate_config() -> dict[str, Any]:
                        "roleScope": "resourceGroup", "severities": {"tunnel-drop": 1}}
     azure["tags"] = {"environment": "test"}
     return config
+
+
+def with_azure(**keys: Any) -> dict[str, Any]:
+    """The base config with these gatewatch:azure keys set."""
+    config = base_config()
+    config["gatewatch:azure"].update(keys)
+    return config
+
+
+def window(**keys: Any) -> dict[str, Any]:
+    """A gatewatch:azure.maintenanceWindow, valid on its own."""
+    return {"start": "01:00", "durationHours": 5, "timeZone": "Tokyo Standard Time", **keys}
+
+
+def with_window(**keys: Any) -> dict[str, Any]:
+    """A valid window: the base config's policy-based (Basic SKU) gateway opts out."""
+    config = with_azure(maintenanceWindow=window(**keys))
+    config["gatewatch:azure"]["gateways"][1]["maintenanceWindow"] = False
+    return config
+
+
+def aws(**keys: Any) -> dict[str, Any]:
+    """A gatewatch:aws-only config with these keys set."""
+    return {"gatewatch:aws": {"region": "ap-northeast-1",
+                              "vpnConnections": ["vpn-0123456789abcdef0"], **keys}}
+
+
+def problems(config: dict[str, Any]) -> dict[str, str]:
+    """Key path -> "<what is wrong>; <fix>" of every problem; the config must be invalid."""
+    with pytest.raises(BadInput) as info:
+        parse_config(config)
+    return {p.path: f"{p.message}; {p.fix}" for p in info.value.problems}
+
+
+def problem_lines(config: dict[str, Any]) -> list[str]:
+    """Every problem as the command line prints it (without its `error: ` prefix)."""
+    with pytest.raises(BadInput) as info:
+        parse_config(config)
+    return [str(p) for p in info.value.problems]

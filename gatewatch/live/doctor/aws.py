@@ -15,7 +15,7 @@ import json
 
 from gatewatch.aws.insights import health_event_pattern
 from gatewatch.aws_rollout.expected import expected_tunnel_options
-from gatewatch.config.model import AwsConfig
+from gatewatch.config.aws import AwsConfig
 from gatewatch.live import names
 from gatewatch.live.doctor.report import MISSING, OK, STALE, WRONG, DoctorReport, last_seen
 from gatewatch.live.readers import AwsReads

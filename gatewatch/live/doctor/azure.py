@@ -21,7 +21,7 @@ from typing import Any
 
 from gatewatch.azure import facts as azure_facts
 from gatewatch.catalog.log_search import load_saved_queries
-from gatewatch.config.model import AzureConfig, GatewayConfig
+from gatewatch.config.azure import AzureConfig, GatewayConfig
 from gatewatch.live import names
 from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
 from gatewatch.live.doctor.report import MISSING, OK, STALE, WRONG, DoctorReport, last_seen

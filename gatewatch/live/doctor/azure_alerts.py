@@ -14,7 +14,7 @@ from gatewatch.catalog.log_search import (
     deployable,
     load_catalog,
 )
-from gatewatch.config.model import AzureConfig, GatewayConfig
+from gatewatch.config.azure import AzureConfig, GatewayConfig
 from gatewatch.live import names
 from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
 from gatewatch.live.doctor.azure import same_id
