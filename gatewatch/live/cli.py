@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gatewatch.aws import facts as aws_facts
+from gatewatch.azure import facts as azure_facts
 from gatewatch.azure.arm_ids import parse_arm_id
 from gatewatch.config.model import StackConfig, load_stack_file
 from gatewatch.config.stack_file import locate
@@ -51,7 +52,7 @@ def _subscription(args: argparse.Namespace, config: StackConfig) -> str | None:
 
 
 def _readers(args: argparse.Namespace, config: StackConfig) -> tuple[Any, Any, str | None]:
-    from gatewatch.live import names
+    from gatewatch.azure import names as azure_names
     from gatewatch.live.aws import AwsReader
     from gatewatch.live.azure import AzureReader
 
@@ -62,7 +63,7 @@ def _readers(args: argparse.Namespace, config: StackConfig) -> tuple[Any, Any, s
         assert sub is not None
         azure_reader = AzureReader(sub)
         azure_reader.credential()  # LoginError now, before any output
-        workspace_id = names.workspace_id(config.azure, sub)
+        workspace_id = azure_names.workspace_id(config.azure, sub)
     if config.aws is not None:
         aws_reader = AwsReader(config.aws.region, config.aws.ec2_endpoint_url)
         aws_reader.session()  # AwsLoginError now
@@ -181,10 +182,10 @@ def _triage(args: argparse.Namespace) -> int:
     gateway_name = ""
     if args.gateway is not None:
         arm = parse_arm_id(args.gateway)
-        if arm is None or not arm.is_type("Microsoft.Network/virtualNetworkGateways"):
+        if arm is None or not arm.is_type(azure_facts.GATEWAY_ARM_TYPE):
             raise BadInput("--gateway: expected a virtual network gateway id, "
                            "/subscriptions/<id>/resourceGroups/<rg>/providers/"
-                           "Microsoft.Network/virtualNetworkGateways/<name>")
+                           f"{azure_facts.GATEWAY_ARM_TYPE}/<name>")
         gateway_name = arm.name
     vpn = args.vpn_connection
     if vpn is not None and not aws_facts.AWS_VPN_ID_RE.fullmatch(vpn):

@@ -30,9 +30,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from gatewatch.aws import names as aws_names
 from gatewatch.aws.insights import health_event_pattern
 from gatewatch.aws_rollout import expected_tunnel_options
 from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import names as azure_names
 from gatewatch.azure.arm_ids import parse_arm_id
 from gatewatch.catalog.log_search import (
     apply_overrides,
@@ -41,7 +43,6 @@ from gatewatch.catalog.log_search import (
     load_saved_queries,
 )
 from gatewatch.config.model import AwsConfig, AzureConfig, GatewayConfig, StackConfig
-from gatewatch.live import names
 from gatewatch.live.kqlbind import bind
 
 OK, STALE, MISSING, WRONG = "OK", "STALE", "MISSING", "WRONG"
@@ -136,9 +137,9 @@ def check_azure(report: Report, azure: AzureConfig, reader: Any, workspace_id: s
         wanted = azure_facts.categories_for(vpn_type)
         expected[gateway.id.key] = wanted
         try:
-            setting = reader.diagnostic_setting(gateway.id.id, names.DIAGNOSTIC_SETTING_NAME)
+            setting = reader.diagnostic_setting(gateway.id.id, azure_names.DIAGNOSTIC_SETTING_NAME)
         except NotFound:
-            report.add("azure", name, f"diagnostic setting '{names.DIAGNOSTIC_SETTING_NAME}'",
+            report.add("azure", name, f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'",
                        MISSING, "no such setting on the gateway", up)
             continue
         have = _enabled_categories(setting)
@@ -152,10 +153,10 @@ def check_azure(report: Report, azure: AzureConfig, reader: Any, workspace_id: s
                 setting.get("storageAccountId"), azure.diagnostics.storage_account_id):
             problems.append("storage account destination differs from the config")
         if problems:
-            report.add("azure", name, f"diagnostic setting '{names.DIAGNOSTIC_SETTING_NAME}'",
+            report.add("azure", name, f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'",
                        WRONG, "; ".join(problems), up)
         else:
-            report.add("azure", name, f"diagnostic setting '{names.DIAGNOSTIC_SETTING_NAME}'",
+            report.add("azure", name, f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'",
                        OK, f"{len(wanted)} categories ({vpn_type}) to the workspace")
 
     if customer_id is not None:
@@ -225,7 +226,7 @@ def _check_alerts(report: Report, azure: AzureConfig, reader: Any, workspace_id:
         workspace_id.split("/providers/")[0]
     principals: dict[str, bool] = {}
     for rule in rules:
-        rule_name = names.alert_rule_name(rule.name)
+        rule_name = azure_names.log_search_alert_name(rule.name)
         try:
             body = monitor.scheduled_query_rules.get(rg, rule_name).as_dict()
         except Exception as error:
@@ -251,12 +252,13 @@ def _check_alerts(report: Report, azure: AzureConfig, reader: Any, workspace_id:
                        up)
         else:
             report.add("azure", rule_name, "alert rule", OK, "enabled; identity holds Reader")
+    group_name = azure_names.action_group_name(azure_names.ALERTS_COMPONENT)
     try:
-        group = monitor.action_groups.get(rg, names.action_group_name()).as_dict()
+        group = monitor.action_groups.get(rg, group_name).as_dict()
     except Exception as error:
         if type(error).__name__ != "ResourceNotFoundError":
             raise
-        report.add("azure", names.action_group_name(), "action group", MISSING, f"not in {rg}", up)
+        report.add("azure", group_name, "action group", MISSING, f"not in {rg}", up)
         return
     receivers = sum(len(group.get(key) or []) for key in (
         "email_receivers", "webhook_receivers", "sms_receivers", "azure_app_push_receivers",
@@ -264,12 +266,12 @@ def _check_alerts(report: Report, azure: AzureConfig, reader: Any, workspace_id:
         "arm_role_receivers", "event_hub_receivers", "itsm_receivers",
         "automation_runbook_receivers"))
     if not group.get("enabled", True):
-        report.add("azure", names.action_group_name(), "action group", WRONG, "disabled", up)
+        report.add("azure", group_name, "action group", WRONG, "disabled", up)
     elif receivers == 0:
-        report.add("azure", names.action_group_name(), "action group", MISSING, "no receivers",
+        report.add("azure", group_name, "action group", MISSING, "no receivers",
                    "set gatewatch:azure.alerts.emails and " + up)
     else:
-        report.add("azure", names.action_group_name(), "action group", OK,
+        report.add("azure", group_name, "action group", OK,
                    f"{receivers} receiver(s)")
 
 
@@ -337,7 +339,7 @@ def _check_gateway_alerts(report: Report, azure: AzureConfig, reader: Any,
     enable = f"enable it, or list it in gatewatch:azure.alerts.disabled and {up}"
     for gateway in watched:
         for rule in metric_rules:
-            name = names.metric_alert_name(rule.name, gateway.name)
+            name = azure_names.metric_alert_name(rule.name, gateway.name)
             body = _get_or_none(monitor.metric_alerts, rg, name)
             if body is None:
                 report.add("azure", name, "metric alert", MISSING, f"not in {rg}", up)
@@ -349,7 +351,7 @@ def _check_gateway_alerts(report: Report, azure: AzureConfig, reader: Any,
             else:
                 report.add("azure", name, "metric alert", OK, f"enabled on {gateway.name}")
     for activity in activity_rules if watched else []:
-        name = names.activity_alert_name(activity.name)
+        name = azure_names.activity_alert_name(activity.name)
         body = _get_or_none(monitor.activity_log_alerts, rg, name)
         if body is None:
             report.add("azure", name, "activity log alert", MISSING, f"not in {rg}", up)
@@ -375,7 +377,7 @@ def _check_health_alerts(report: Report, azure: AzureConfig, monitor: Any) -> No
     subscription (gateways of other subscriptions cannot be covered, as the program warns)."""
     up = f"run `pulumi up --stack {report.stack}`"
     rg = azure.resource_group_name
-    for name in (names.SERVICE_HEALTH_ALERT, names.RESOURCE_HEALTH_ALERT):
+    for name in (azure_names.SERVICE_HEALTH_ALERT_NAME, azure_names.RESOURCE_HEALTH_ALERT_NAME):
         body = _get_or_none(monitor.activity_log_alerts, rg, name)
         if body is None:
             report.add("azure", name, "activity log alert", MISSING, f"not in {rg}", up)
@@ -383,7 +385,7 @@ def _check_health_alerts(report: Report, azure: AzureConfig, monitor: Any) -> No
         if not body.get("enabled", True):
             report.add("azure", name, "activity log alert", WRONG, "disabled", up)
             continue
-        if name == names.SERVICE_HEALTH_ALERT:
+        if name == azure_names.SERVICE_HEALTH_ALERT_NAME:
             report.add("azure", name, "activity log alert", OK,
                        "enabled; Service Health maintenance")
             continue
@@ -442,7 +444,7 @@ def _option_differences(want: Mapping[str, Any], have: Mapping[str, Any]) -> lis
 def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> None:
     stack = report.stack
     up = f"run `pulumi up --stack {stack}`"
-    group = names.aws_log_group_name(aws, stack)
+    group = aws_names.log_group_name(aws, stack)
     arn = reader.log_group_arn(group)
     if arn is None:
         report.add("aws", group, "log group", MISSING, "not found in " + aws.region, up)
@@ -479,7 +481,7 @@ def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> 
                                f"{aws.log_output_format} to {group}"
                                + (" (BGP logs too)" if aws.bgp_logs else ""))
                 last_ms = reader.last_event_ms(
-                    group, names.aws_tunnel_stream_prefix(view.vpn_connection_id,
+                    group, aws_names.tunnel_stream_prefix(view.vpn_connection_id,
                                                          tunnel.outside_ip))
                 last = None if last_ms is None else dt.datetime.fromtimestamp(last_ms / 1000,
                                                                               tz=dt.UTC)
@@ -502,8 +504,8 @@ def check_aws(report: Report, aws: AwsConfig, reader: Any, now: dt.datetime) -> 
                            up + " (turning it on costs no outage: SkipTunnelReplacement)")
             elif aws.tunnel_lifecycle_control:
                 report.add("aws", target, "tunnel lifecycle control", OK, "on")
-    alarms = [names.aws_tunnel_alarm_name(v, t) for v in aws.vpn_connections for t in (1, 2)]
-    alarms.append(names.aws_negotiation_alarm_name(stack))
+    alarms = [aws_names.tunnel_alarm_name(v, t) for v in aws.vpn_connections for t in (1, 2)]
+    alarms.append(aws_names.negotiation_alarm_name(stack))
     existing = reader.existing_alarms(alarms)
     for alarm in alarms:
         if alarm in existing:
@@ -518,8 +520,8 @@ def _check_maintenance_rule(report: Report, aws: AwsConfig, reader: Any) -> None
     to the alarm topic (components/aws_tunnel_logs.py): exists, enabled, the kit's pattern,
     and a target that is the stack's alarm topic in the stack's region."""
     up = f"run `pulumi up --stack {report.stack}`"
-    rule_name = names.aws_maintenance_rule_name(report.stack)
-    topic = names.aws_alarm_topic_name(report.stack)
+    rule_name = aws_names.maintenance_rule_name(report.stack)
+    topic = aws_names.alarm_topic_name(report.stack)
     check = "AWS Health rule"
     rule = reader.event_rule(rule_name)
     if rule is None:
