@@ -1,7 +1,6 @@
-"""The AWS names `doctor` and `triage` look up are the names the program declares: the program
-runs offline (the plan) on each stack file, and every name the shared functions give for that
-stack's config is found on the resource the live path reads it from. The component calls the
-same functions, so this proves they are the ones the program uses."""
+"""The AWS side of the names check (see tests/azure/test_names.py): the log group, alarms, topic
+and AWS Health rule that `doctor` and `triage` read are named by gatewatch/aws/names.py in the
+program's graph of every stack file, and so is everything else the AWS component deploys."""
 
 from __future__ import annotations
 
@@ -10,8 +9,8 @@ import yaml
 
 from gatewatch.aws import names as aws_names
 from gatewatch.aws.insights import load_aws_queries
-from gatewatch.config.model import AwsConfig, parse_config
-from gatewatch.offline.runtime import Recording, run_program
+from gatewatch.config.model import parse_config
+from gatewatch.offline.runtime import run_program
 from tests.support.declared import STACKS, declared, names_of
 from tests.support.live_world import STACK as LIVE_STACK
 from tests.support.live_world import STACK_YAML, VPN
@@ -23,15 +22,9 @@ RULE = "aws:cloudwatch/eventRule:EventRule"
 TOPIC = "aws:sns/topic:Topic"
 
 
-def _aws(stack: str) -> tuple[AwsConfig, Recording]:
-    config, rec = declared(stack)
-    assert config.aws is not None
-    return config.aws, rec
-
-
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_name_doctor_and_triage_read_is_declared_by_the_program(stack: str) -> None:
-    aws, rec = _aws(stack)
+    aws, rec = declared(stack).aws, declared(stack).recording
     assert names_of(rec, LOG_GROUP, "name") == {aws_names.log_group_name(aws, stack)}
     assert names_of(rec, ALARM, "name") == {
         *(aws_names.tunnel_alarm_name(v, t) for v in aws.vpn_connections for t in (1, 2)),
@@ -44,7 +37,7 @@ def test_every_name_doctor_and_triage_read_is_declared_by_the_program(stack: str
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_other_aws_name_is_the_shared_one(stack: str) -> None:
-    _, rec = _aws(stack)
+    rec = declared(stack).recording
     (metric_filter,) = rec.by_type(FILTER)
     assert metric_filter.inputs["name"] == aws_names.NEGOTIATION_FILTER_NAME
     transformation = metric_filter.inputs["metricTransformation"]
@@ -61,7 +54,7 @@ def test_every_other_aws_name_is_the_shared_one(stack: str) -> None:
 
 
 def test_the_live_estate_alarm_names() -> None:
-    _, rec = _aws(LIVE_STACK)
+    rec = declared(LIVE_STACK).recording
     assert names_of(rec, ALARM, "name") == {
         aws_names.tunnel_alarm_name(VPN, 1), aws_names.tunnel_alarm_name(VPN, 2),
         aws_names.negotiation_alarm_name(LIVE_STACK)}

@@ -26,9 +26,10 @@ ROLE = "azure-native:authorization:RoleAssignment"
 
 
 def _azure(stack: str) -> tuple[AzureConfig, Recording]:
-    config, rec = declared(stack)
-    assert config.azure is not None and config.azure.alerts is not None
-    return config.azure, rec
+    """The stack's Azure config (with alerts, as every stack checked here has) and graph."""
+    found = declared(stack)
+    assert found.azure.alerts is not None
+    return found.azure, found.recording
 
 
 def _subscription(rec: Recording) -> str:

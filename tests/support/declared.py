@@ -4,10 +4,17 @@ stacks and the estate `doctor` and `triage` read in the live tests, each run onc
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import yaml
 
-from gatewatch.config.model import StackConfig, load_stack_file, parse_config
+from gatewatch.config.model import (
+    AwsConfig,
+    AzureConfig,
+    StackConfig,
+    load_stack_file,
+    parse_config,
+)
 from gatewatch.offline.runtime import Recording, run_program
 from gatewatch.paths import PROJECT_ROOT
 from tests.support.live_world import STACK as LIVE_STACK
@@ -16,16 +23,33 @@ from tests.support.live_world import STACK_YAML
 STACKS = ("dev", "prod", LIVE_STACK)
 
 
+@dataclass(frozen=True)
+class Declared:
+    """A stack's config and the program's resource graph for it (preview)."""
+
+    config: StackConfig
+    recording: Recording
+
+    @property
+    def azure(self) -> AzureConfig:
+        assert self.config.azure is not None
+        return self.config.azure
+
+    @property
+    def aws(self) -> AwsConfig:
+        assert self.config.aws is not None
+        return self.config.aws
+
+
 @functools.cache
-def declared(stack: str) -> tuple[StackConfig, Recording]:
-    """The stack's config and the program's resource graph for it (preview). Callers must not
-    change what they get back."""
+def declared(stack: str) -> Declared:
+    """Run once per stack; callers must not change what they get back."""
     if stack == LIVE_STACK:
         raw = yaml.safe_load(STACK_YAML)["config"]
         config = parse_config(raw)
     else:
         config, raw = load_stack_file(PROJECT_ROOT / f"Pulumi.{stack}.yaml")
-    return config, run_program(raw, stack=stack, preview=True)
+    return Declared(config, run_program(raw, stack=stack, preview=True))
 
 
 def names_of(recording: Recording, type_: str, key: str) -> set[str]:
