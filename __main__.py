@@ -11,6 +11,8 @@ from components.monitoring_workspace import MonitoringWorkspace, MonitoringWorks
 from components.saved_queries import SavedQueries, SavedQueriesArgs
 from components.vm_scheduled_events import VmScheduledEvents, VmScheduledEventsArgs
 from components.vpn_workbook import VpnWorkbook, VpnWorkbookArgs
+from gatewatch.aws import names as aws_names
+from gatewatch.azure import names as azure_names
 from gatewatch.catalog.log_search import (
     apply_overrides,
     deployable,
@@ -35,7 +37,7 @@ except BadInput as error:
 if config.azure is not None:
     azure = config.azure
     workspace = MonitoringWorkspace(
-        "monitoring",
+        azure_names.MONITORING_COMPONENT,
         MonitoringWorkspaceArgs(
             resource_group_name=azure.resource_group_name,
             location=azure.location,
@@ -44,7 +46,7 @@ if config.azure is not None:
         ),
     )
     diagnostics = GatewayDiagnostics(
-        "gateway-diagnostics",
+        azure_names.DIAGNOSTICS_COMPONENT,
         GatewayDiagnosticsArgs(
             gateways=azure.gateways,
             workspace_id=workspace.workspace_id,
@@ -52,7 +54,7 @@ if config.azure is not None:
         ),
     )
     SavedQueries(
-        "vpn-troubleshooting",
+        azure_names.SAVED_QUERIES_COMPONENT,
         SavedQueriesArgs(
             queries=load_saved_queries(),
             resource_group_name=workspace.resource_group_name,
@@ -62,7 +64,7 @@ if config.azure is not None:
     )
     # The on-call page: drops classified as the tunnel-drop alert does, on the workspace.
     vpn_workbook = VpnWorkbook(
-        "vpn-workbook",
+        azure_names.WORKBOOK_COMPONENT,
         VpnWorkbookArgs(
             gateway_ids=[g.id.id for g in azure.gateways],
             workspace_id=workspace.workspace_id,
@@ -78,7 +80,7 @@ if config.azure is not None:
 
     if azure.vms:
         scheduled_events = VmScheduledEvents(
-            "vm-scheduled-events",
+            azure_names.SCHEDULED_EVENTS_COMPONENT,
             VmScheduledEventsArgs(
                 vms=azure.vms,
                 workspace_id=workspace.workspace_id,
@@ -98,7 +100,7 @@ if config.azure is not None:
         log_rules = load_catalog()
         log_names = {rule.name for rule in log_rules}
         alerts = LogSearchAlerts(
-            "vpn-alerts",
+            azure_names.ALERTS_COMPONENT,
             LogSearchAlertsArgs(
                 rules=deployable(
                     # Names of the metric and activity catalogs are applied to those below.
@@ -123,7 +125,7 @@ if config.azure is not None:
         action_group_id = alerts.action_group_id
         # Metric and activity log alerts on the gateways, into the same action group.
         GatewayAlerts(
-            "gateway-alerts",
+            azure_names.GATEWAY_ALERTS_COMPONENT,
             GatewayAlertsArgs(
                 gateways=azure.gateways,
                 metric_rules=apply_metric_overrides(
@@ -139,7 +141,7 @@ if config.azure is not None:
 
     if action_group_id is not None or azure.maintenance_window is not None:
         gateway_maintenance = GatewayMaintenance(
-            "gateway-maintenance",
+            azure_names.MAINTENANCE_COMPONENT,
             GatewayMaintenanceArgs(
                 gateways=azure.gateways,
                 resource_group_name=workspace.resource_group_name,
@@ -153,7 +155,7 @@ if config.azure is not None:
 
 if config.aws is not None:
     tunnel_logs = AwsTunnelLogs(
-        "aws-tunnel-logs",
+        aws_names.TUNNEL_LOGS_COMPONENT,
         AwsTunnelLogsArgs(config=config.aws, stack=pulumi.get_stack()),
     )
     pulumi.export("awsTunnelLogGroupArn", tunnel_logs.log_group_arn)

@@ -26,6 +26,7 @@ from pulumi_aws.provider import Provider as AwsProvider
 from components import kit_tags
 from components.tunnel_logging import TunnelLogging, TunnelLoggingArgs
 from gatewatch.aws import facts as aws_facts
+from gatewatch.aws import names as aws_names
 from gatewatch.aws.insights import dashboard_body, health_event_pattern, load_aws_queries
 from gatewatch.aws_rollout.throttle import NON_MUTATING, PACE_SHARE
 from gatewatch.config.aws import AwsConfig
@@ -38,8 +39,6 @@ NEGOTIATION_FAILURE_TERMS = (
     "AUTHENTICATION_FAILED",
     "INVALID_KE_PAYLOAD",
 )
-FAILURE_METRIC_NAMESPACE = "Gatewatch/VPN"
-FAILURE_METRIC_NAME = "TunnelNegotiationFailures"
 
 
 def negotiation_failure_pattern() -> str:
@@ -113,14 +112,14 @@ class AwsTunnelLogs(pulumi.ComponentResource):
 
         group = cloudwatch.LogGroup(
             f"{name}-log-group",
-            name=cfg.log_group.name or f"/aws/vendedlogs/gatewatch/{args.stack}",
+            name=aws_names.log_group_name(cfg, args.stack),
             retention_in_days=cfg.log_group.retention_in_days,
             kms_key_id=cfg.log_group.kms_key_arn,
             tags=tags,
             opts=child,
         )
         # No SSE with the AWS-managed aws/sns key: CloudWatch alarms cannot publish to it.
-        topic = sns.Topic(f"{name}-alarms", name=f"gatewatch-vpn-alarms-{args.stack}",
+        topic = sns.Topic(f"{name}-alarms", name=aws_names.alarm_topic_name(args.stack),
                               tags=tags, opts=child)
         for i, email in enumerate(cfg.alarm_emails):
             sns.TopicSubscription(f"{name}-alarms-email-{i}", topic=topic.arn,
@@ -166,22 +165,22 @@ class AwsTunnelLogs(pulumi.ComponentResource):
 
         failures = cloudwatch.LogMetricFilter(
             f"{name}-negotiation-failures",
-            name="gatewatch-vpn-negotiation-failures",
+            name=aws_names.NEGOTIATION_FILTER_NAME,
             log_group_name=group.name,
             pattern=negotiation_failure_pattern(),
             metric_transformation=cloudwatch.LogMetricFilterMetricTransformationArgs(
-                namespace=FAILURE_METRIC_NAMESPACE, name=FAILURE_METRIC_NAME, value="1",
-                default_value="0"),
+                namespace=aws_names.FAILURE_METRIC_NAMESPACE, name=aws_names.FAILURE_METRIC_NAME,
+                value="1", default_value="0"),
             opts=child,
         )
         cloudwatch.MetricAlarm(
             f"{name}-negotiation-failures",
-            name=f"gatewatch-vpn-negotiation-failures-{args.stack}",
+            name=aws_names.negotiation_alarm_name(args.stack),
             alarm_description="IKE negotiation failing (e.g. pre-shared key mismatch): "
                               "see the tunnel's log stream in " + (cfg.log_group.name or
                                                                    "the gatewatch log group"),
-            namespace=FAILURE_METRIC_NAMESPACE,
-            metric_name=FAILURE_METRIC_NAME,
+            namespace=aws_names.FAILURE_METRIC_NAMESPACE,
+            metric_name=aws_names.FAILURE_METRIC_NAME,
             statistic="Sum",
             period=300,
             evaluation_periods=1,
@@ -198,19 +197,19 @@ class AwsTunnelLogs(pulumi.ComponentResource):
             groups = [bgp_group.name] if query.logs == "bgp" else [group.name]
             cloudwatch.QueryDefinition(
                 f"{name}-query-{query.id}",
-                name=f"gatewatch/{args.stack}/{query.name}",
+                name=aws_names.query_definition_name(args.stack, query.name),
                 log_group_names=groups,
                 query_string=query.query,
                 opts=child,
             )
         dashboard = cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=f"gatewatch-vpn-{args.stack}",
+            dashboard_name=aws_names.dashboard_name(args.stack),
             dashboard_body=pulumi.Output.all(group.name, bgp_group.name).apply(
                 lambda names: dashboard_body(
                     cfg.region, cfg.vpn_connections, names[0],
                     names[1] if cfg.bgp_logs else None, queries,
-                    (FAILURE_METRIC_NAMESPACE, FAILURE_METRIC_NAME))),
+                    (aws_names.FAILURE_METRIC_NAMESPACE, aws_names.FAILURE_METRIC_NAME))),
             opts=child,
         )
         self.log_group_arn = group.arn
@@ -230,7 +229,7 @@ class AwsTunnelLogs(pulumi.ComponentResource):
         access (an SNS topic policy replaces the default one)."""
         rule = cloudwatch.EventRule(
             f"{name}-vpn-maintenance",
-            name=f"gatewatch-vpn-maintenance-{stack}",
+            name=aws_names.maintenance_rule_name(stack),
             description="AWS Health scheduled changes for Site-to-Site VPN (tunnel endpoint "
                         "maintenance); apply them with `gatewatch aws-tunnels maintenance`.",
             event_pattern=health_event_pattern(),
@@ -262,7 +261,7 @@ class AwsTunnelLogs(pulumi.ComponentResource):
             tunnel_ip = ips.apply(functools.partial(_nth, tunnel - 1))
             cloudwatch.MetricAlarm(
                 f"{name}-{vpn_id}-tunnel{tunnel}-down",
-                name=f"gatewatch-{vpn_id}-tunnel{tunnel}-down",
+                name=aws_names.tunnel_alarm_name(vpn_id, tunnel),
                 alarm_description=f"Tunnel {tunnel} of {vpn_id} is down. A tunnel-option change "
                                   "keeps it down about 5 minutes; this fires after 10.",
                 namespace=aws_facts.AWS_VPN_METRIC_NAMESPACE,

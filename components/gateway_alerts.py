@@ -26,9 +26,9 @@ from pulumi_azure_native import authorization, monitor, network
 
 from components import kit_tags
 from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import names as azure_names
 from gatewatch.catalog.metric import (
     DYNAMIC,
-    GATEWAY_NAMESPACE,
     ActivityAlertRule,
     MetricAlertRule,
 )
@@ -153,7 +153,7 @@ class GatewayAlerts(pulumi.ComponentResource):
                 key = f"{gateway.resource_group}-{gateway.name}-{rule.name}".lower()
                 alert = monitor.MetricAlert(
                     f"{name}-{key}",
-                    rule_name=f"gatewatch-{rule.name}-{gateway.name}",
+                    rule_name=azure_names.metric_alert_name(rule.name, gateway.name),
                     resource_group_name=args.resource_group_name,
                     location=METRIC_ALERT_LOCATION,
                     description=f"{rule.displayName} ({gateway.name}). "
@@ -179,7 +179,7 @@ class GatewayAlerts(pulumi.ComponentResource):
             for activity in args.activity_rules:
                 log_alert = monitor.ActivityLogAlert(
                     f"{name}-{activity.name}",
-                    activity_log_alert_name=f"gatewatch-{activity.name}",
+                    activity_log_alert_name=azure_names.activity_alert_name(activity.name),
                     resource_group_name=args.resource_group_name,
                     location=ACTIVITY_ALERT_LOCATION,
                     description=" ".join(activity.description.split()),
@@ -205,4 +205,4 @@ class GatewayAlerts(pulumi.ComponentResource):
         })
 
 
-__all__ = ["GATEWAY_NAMESPACE", "GatewayAlerts", "GatewayAlertsArgs", "metric_criteria"]
+__all__ = ["GatewayAlerts", "GatewayAlertsArgs", "metric_criteria"]

@@ -10,10 +10,10 @@ import pulumi
 from pulumi_azure_native import monitor, network
 
 from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import names as azure_names
 from gatewatch.config.azure import DiagnosticsConfig, GatewayConfig
 
 # The setting's Azure name; one per gateway, so a fixed name makes re-runs and audits simple.
-SETTING_NAME = "gatewatch"
 
 
 @dataclass
@@ -66,7 +66,7 @@ class GatewayDiagnostics(pulumi.ComponentResource):
             )
             setting = monitor.DiagnosticSetting(
                 f"{name}-{gateway.resource_group}-{gateway.name}".lower(),
-                name=SETTING_NAME,
+                name=azure_names.DIAGNOSTIC_SETTING_NAME,
                 resource_uri=gateway.id.id,
                 workspace_id=args.workspace_id,
                 # No log_analytics_destination_type: absent (null) is AzureDiagnostics mode,

@@ -25,12 +25,12 @@ from pulumi_azure_native import authorization, maintenance, monitor, network
 from components import kit_tags
 from components.creation_date import CreationDate
 from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import names as azure_names
 from gatewatch.azure import regions
 from gatewatch.config.azure import GatewayConfig
 from gatewatch.config.maintenance_window import MaintenanceWindowConfig
 
 SERVICE_HEALTH_SERVICE = "VPN Gateway"  # Service Health's name for the service
-ASSIGNMENT_NAME = "gatewatch"
 
 
 @dataclass
@@ -136,7 +136,7 @@ class GatewayMaintenance(pulumi.ComponentResource):
         if window is not None:
             config = maintenance.MaintenanceConfiguration(
                 f"{name}-window",
-                resource_name_=f"mc-{name}",
+                resource_name_=azure_names.maintenance_configuration_name(name),
                 resource_group_name=args.resource_group_name,
                 location=window.location,
                 maintenance_scope="Resource",
@@ -152,9 +152,9 @@ class GatewayMaintenance(pulumi.ComponentResource):
             for gateway in [g for g in args.gateways if g.maintenance_window]:
                 maintenance.ConfigurationAssignment(
                     f"{name}-{gateway.resource_group}-{gateway.name}".lower(),
-                    configuration_assignment_name=ASSIGNMENT_NAME,
-                    provider_name="Microsoft.Network",
-                    resource_type="virtualNetworkGateways",
+                    configuration_assignment_name=azure_names.MAINTENANCE_ASSIGNMENT_NAME,
+                    provider_name=azure_facts.GATEWAY_PROVIDER,
+                    resource_type=azure_facts.GATEWAY_TYPE_NAME,
                     resource_name_=gateway.name,
                     resource_group_name=gateway.resource_group,
                     resource_id=gateway.id.id,
@@ -202,7 +202,7 @@ class GatewayMaintenance(pulumi.ComponentResource):
         ).apply(lambda values: covered_regions(args.gateways, values[0], values[1:]))
         service = monitor.ActivityLogAlert(
             f"{name}-service-health",
-            activity_log_alert_name="gatewatch-vpn-gateway-maintenance",
+            activity_log_alert_name=azure_names.SERVICE_HEALTH_ALERT_NAME,
             resource_group_name=args.resource_group_name,
             location="Global",
             description="Planned maintenance of Azure VPN Gateway announced by Service "
@@ -223,7 +223,7 @@ class GatewayMaintenance(pulumi.ComponentResource):
         )
         health = monitor.ActivityLogAlert(
             f"{name}-resource-health",
-            activity_log_alert_name="gatewatch-vpn-gateway-health",
+            activity_log_alert_name=azure_names.RESOURCE_HEALTH_ALERT_NAME,
             resource_group_name=args.resource_group_name,
             location="Global",
             description="Resource Health transitions of the watched VPN gateways of this "

@@ -8,7 +8,6 @@ The component is generic: it deploys whatever `alerts/*.yaml` holds.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -17,13 +16,9 @@ from pulumi_azure_native import authorization, managedidentity, monitor
 
 from components import kit_tags
 from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import names as azure_names
 from gatewatch.catalog.log_search import AlertRule
 from gatewatch.config.alerts import AlertsConfig
-
-# Fixed namespace for role assignment names: the same stack always derives the same GUID,
-# so a re-run updates the assignment instead of creating a second one.
-_ROLE_NAME_NAMESPACE = uuid.UUID("5d0c4c53-4b0a-4c3e-9a55-6761746577a1")
-ACTION_GROUP_SHORT_NAME = "gatewatch"  # Azure caps it at 12 characters; shown in SMS/mail
 
 
 @dataclass
@@ -41,13 +36,6 @@ class LogSearchAlertsArgs:
     resource_group_scope_id: pulumi.Input[str]
     ready: Sequence[pulumi.Resource] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
-
-
-def role_assignment_name(scope: str, role_definition_id: str, identity_id: str) -> str:
-    """A GUID from scope, role and identity (case-insensitive, as ARM ids are): the same grant
-    always has the same name, and two stacks (two identities) never collide on one."""
-    seed = "|".join(v.lower() for v in (scope, role_definition_id, identity_id))
-    return str(uuid.uuid5(_ROLE_NAME_NAMESPACE, seed))
 
 
 def reader_role_definition_id(scope: str) -> str:
@@ -74,7 +62,7 @@ class LogSearchAlerts(pulumi.ComponentResource):
 
         identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity",
-            resource_name_=f"id-{name}",
+            resource_name_=azure_names.identity_name(name),
             resource_group_name=args.resource_group_name,
             location=args.location,
             tags=tags,
@@ -89,11 +77,11 @@ class LogSearchAlerts(pulumi.ComponentResource):
         # The identity's id, derived (the created one is unknown until it exists): it lives in
         # the kit's resource group, in the deploying subscription.
         identity_id = pulumi.Output.from_input(args.resource_group_scope_id).apply(
-            lambda g: f"{g}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-{name}")
+            lambda g: azure_names.identity_id(g, name))
         role = authorization.RoleAssignment(
             f"{name}-reader",
             role_assignment_name=pulumi.Output.all(scope, role_definition_id, identity_id).apply(
-                lambda v: role_assignment_name(v[0], v[1], v[2])),
+                lambda v: azure_names.role_assignment_name(v[0], v[1], v[2])),
             principal_id=identity.principal_id,
             # Without principalType a just-created identity can fail with PrincipalNotFound
             # while Entra ID replicates it.
@@ -106,10 +94,10 @@ class LogSearchAlerts(pulumi.ComponentResource):
         )
         group = monitor.ActionGroup(
             f"{name}-action-group",
-            action_group_name=f"ag-{name}",
+            action_group_name=azure_names.action_group_name(name),
             resource_group_name=args.resource_group_name,
             location="Global",
-            group_short_name=ACTION_GROUP_SHORT_NAME,
+            group_short_name=azure_names.ACTION_GROUP_SHORT_NAME,
             enabled=True,
             email_receivers=[
                 monitor.MicrosoftCommonEmailReceiverArgs(
@@ -132,7 +120,7 @@ class LogSearchAlerts(pulumi.ComponentResource):
         for rule in args.rules:
             resource = monitor.ScheduledQueryRule(
                 f"{name}-{rule.name}",
-                rule_name=f"gatewatch-{rule.name}",
+                rule_name=azure_names.log_search_alert_name(rule.name),
                 resource_group_name=args.resource_group_name,
                 location=args.location,
                 kind="LogAlert",

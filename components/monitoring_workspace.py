@@ -10,6 +10,7 @@ import pulumi
 from pulumi_azure_native import authorization, operationalinsights, resources
 
 from components import kit_tags
+from gatewatch.azure import names as azure_names
 from gatewatch.config.azure import WorkspaceConfig
 
 
@@ -101,15 +102,16 @@ class MonitoringWorkspace(pulumi.ComponentResource):
         subscription = authorization.get_client_config_output(
             opts=pulumi.InvokeOptions(parent=self)).subscription_id
         group = self._group_name
-        return subscription.apply(lambda s: f"/subscriptions/{s}/resourceGroups/{group}")
+        return subscription.apply(lambda s: azure_names.resource_group_id(s, group))
 
     @property
     def workspace_scope_id(self) -> pulumi.Output[str]:
         if self._spec.existing_id is not None:
             return pulumi.Output.from_input(self._spec.existing_id.id)
         name = self._spec.name
+        assert name is not None  # the config requires a name unless it adopts a workspace
         return self.resource_group_scope_id.apply(
-            lambda g: f"{g}/providers/Microsoft.OperationalInsights/workspaces/{name}")
+            lambda g: azure_names.created_workspace_id(g, name))
 
     @property
     def workspace_resource_group_scope_id(self) -> pulumi.Output[str]:

@@ -10,9 +10,9 @@ import pulumi
 from pulumi_azure_native import operationalinsights
 
 from components import kit_tags
+from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import names as azure_names
 from gatewatch.catalog.log_search import SavedQuery
-
-GATEWAY_RESOURCE_TYPE = "microsoft.network/virtualnetworkgateways"
 
 
 @dataclass
@@ -35,7 +35,7 @@ class SavedQueries(pulumi.ComponentResource):
         tags = kit_tags(args.tags)
         pack = operationalinsights.QueryPack(
             f"{name}-pack",
-            query_pack_name=f"qp-{name}",
+            query_pack_name=azure_names.query_pack_name(name),
             resource_group_name=args.resource_group_name,
             location=args.location,
             tags=tags,
@@ -52,7 +52,7 @@ class SavedQueries(pulumi.ComponentResource):
                 body=query.body,
                 related=operationalinsights.LogAnalyticsQueryPackQueryPropertiesRelatedArgs(
                     categories=[query.category],
-                    resource_types=[GATEWAY_RESOURCE_TYPE],
+                    resource_types=[azure_facts.GATEWAY_ARM_TYPE.lower()],
                 ),
                 # Query tags are lists of values in this API.
                 tags={"source": ["gatewatch"]},

@@ -23,6 +23,7 @@ from pulumi_azure_native import compute, monitor
 
 from components import kit_tags
 from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import names as azure_names
 from gatewatch.config.azure import VmConfig
 
 STREAM = "Microsoft-Event"  # lands in the Event table
@@ -32,11 +33,9 @@ X_PATH_QUERY = (
     f"{azure_facts.SCHEDULED_EVENTS_LOG}!*[System[(EventID={azure_facts.SCHEDULED_EVENTS_EVENT_ID})]]"
 )
 DESTINATION = "workspace"
-ASSOCIATION_NAME = "gatewatch-scheduled-events"
 AGENT_PUBLISHER = "Microsoft.Azure.Monitor"
 AGENT_TYPE = "AzureMonitorWindowsAgent"
 AGENT_VERSION = "1.0"  # major.minor; automatic upgrade keeps it current
-RUN_COMMAND_NAME = "gatewatch-scheduled-events-service"
 RUN_COMMAND_TIMEOUT_SECONDS = 600  # download + compile the service stub + start, with margin
 INSTALL_SCRIPT = Path(__file__).with_name("scripts") / "install-scheduled-events-service.ps1"
 
@@ -138,7 +137,7 @@ class VmScheduledEvents(pulumi.ComponentResource):
             child = f"{name}-{vm.resource_group}-{vm.name}".lower()
             association = monitor.DataCollectionRuleAssociation(
                 f"{child}-dcra",
-                association_name=ASSOCIATION_NAME,
+                association_name=azure_names.DCR_ASSOCIATION_NAME,
                 resource_uri=vm.id.id,
                 data_collection_rule_id=rule.id,
                 # Reads the checked lookup, so a Linux VM fails the run even when the kit
@@ -169,7 +168,7 @@ class VmScheduledEvents(pulumi.ComponentResource):
             if not vm.scheduled_events_service_installed:
                 compute.VirtualMachineRunCommandByVirtualMachine(
                     f"{child}-service",
-                    run_command_name=RUN_COMMAND_NAME,
+                    run_command_name=azure_names.RUN_COMMAND_NAME,
                     vm_name=vm.name,
                     resource_group_name=vm.resource_group,
                     location=location,
@@ -196,7 +195,7 @@ class VmScheduledEvents(pulumi.ComponentResource):
     ) -> monitor.DataCollectionRule:
         return monitor.DataCollectionRule(
             f"{name}-dcr",
-            data_collection_rule_name=f"dcr-{name}",
+            data_collection_rule_name=azure_names.data_collection_rule_name(name),
             resource_group_name=args.resource_group_name,
             location=args.location,
             kind="Windows",

@@ -16,6 +16,7 @@ import pulumi
 from pulumi_azure_native import applicationinsights
 
 from components import kit_tags
+from gatewatch.azure import names as azure_names
 from gatewatch.azure import workbook_template
 
 
@@ -41,7 +42,7 @@ class VpnWorkbook(pulumi.ComponentResource):
         super().__init__("gatewatch:azure:VpnWorkbook", name, None, opts)
         book = applicationinsights.Workbook(
             f"{name}-workbook",
-            resource_name_=workbook_template.workbook_name(f"{args.name_seed}/{name}"),
+            resource_name_=azure_names.workbook_name(args.name_seed, name),
             resource_group_name=args.resource_group_name,
             location=args.location,
             kind=workbook_template.KIND,

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-# The five resource-log categories a Microsoft.Network/virtualNetworkGateways emits.
+# The ARM resource type of a virtual network gateway (also the namespace of its platform
+# metrics), and its provider namespace and type name, as APIs that take them apart spell them.
+GATEWAY_ARM_TYPE: Final = "Microsoft.Network/virtualNetworkGateways"
+GATEWAY_PROVIDER: Final = GATEWAY_ARM_TYPE.split("/")[0]
+GATEWAY_TYPE_NAME: Final = GATEWAY_ARM_TYPE.split("/")[1]
+
+# The five resource-log categories a virtual network gateway emits.
 GATEWAY_LOG_CATEGORIES: Final[tuple[str, ...]] = (
     "GatewayDiagnosticLog",
     "TunnelDiagnosticLog",

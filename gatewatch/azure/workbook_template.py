@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from gatewatch.azure import facts as azure_facts
 from gatewatch.catalog.log_search import expand_includes, load_catalog
-from gatewatch.catalog.metric import ALERTS_DIR, GATEWAY_NAMESPACE, documented_metrics
+from gatewatch.catalog.metric import ALERTS_DIR, documented_metrics
 
-# Fixed namespace: the same stack and workspace always derive the same workbook name (a UUID,
-# as the workbooks API requires), so a re-run updates the workbook instead of adding one.
-WORKBOOK_NAMESPACE = uuid.UUID("0b8c3f54-6c1e-4b2e-9d7a-6761746577b2")
 DISPLAY_NAME = "gatewatch: VPN tunnels"
 CATEGORY = "workbook"  # workbooks API CategoryParameter: workbook, TSG, performance, retention
 KIND = "shared"
@@ -35,7 +32,7 @@ VERSION = "Notebook/1.0"
 TIME_RANGE = "TimeRange"
 LOGS_QUERY_TYPE = 0  # Log Analytics
 WORKSPACE_RESOURCE_TYPE = "microsoft.operationalinsights/workspaces"
-GATEWAY_RESOURCE_TYPE = GATEWAY_NAMESPACE.lower()
+GATEWAY_RESOURCE_TYPE = azure_facts.GATEWAY_ARM_TYPE.lower()
 # Azure Monitor workbooks' metric aggregation numbers (MetricsItem/2.0).
 METRIC_AGGREGATIONS = {"Total": 1, "Minimum": 2, "Maximum": 3, "Average": 4, "Count": 7}
 # The tunnel metrics the metric view charts, with the aggregation Microsoft documents for each.
@@ -98,10 +95,6 @@ AzureDiagnostics
 | where Message matches regex FailurePattern
 | project TimeGenerated, Gateway = toupper(Resource), Message
 | order by TimeGenerated desc"""
-
-
-def workbook_name(seed: str) -> str:
-    return str(uuid.uuid5(WORKBOOK_NAMESPACE, seed))
 
 
 def _alert_let(alert: str, name: str) -> str:

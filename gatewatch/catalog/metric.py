@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from gatewatch.azure import facts as azure_facts
 from gatewatch.catalog.log_search import (
     ALERTS_DIR,
     CatalogError,
@@ -52,8 +53,6 @@ METRICS_FILE = AZURE_VENDOR_DIR / "virtualnetworkgateways-metrics.json"
 OPERATIONS_FILE = AZURE_VENDOR_DIR / "virtualnetworkgateways-operations.json"
 METRIC_ALERTS_DIR = ALERTS_DIR / "metric"
 ACTIVITY_ALERTS_DIR = ALERTS_DIR / "activity"
-
-GATEWAY_NAMESPACE = "Microsoft.Network/virtualNetworkGateways"
 
 METRIC_KEYS: tuple[str, ...] = (
     "id", "name", "displayName", "description", "severity", "enabled",
@@ -102,8 +101,8 @@ class DocumentedMetric:
 def documented_metrics() -> dict[str, DocumentedMetric]:
     """Microsoft's table of metrics for virtualNetworkGateways, by REST API name."""
     data = json.loads(METRICS_FILE.read_text(encoding="utf-8"))
-    if data.get("resourceType") != GATEWAY_NAMESPACE:
-        raise CatalogError(f"{METRICS_FILE}: not the {GATEWAY_NAMESPACE} metrics table")
+    if data.get("resourceType") != azure_facts.GATEWAY_ARM_TYPE:
+        raise CatalogError(f"{METRICS_FILE}: not the {azure_facts.GATEWAY_ARM_TYPE} metrics table")
     return {
         m["name"]: DocumentedMetric(m["name"], tuple(m["aggregation"]), tuple(m["dimensions"]),
                                     tuple(m["timeGrains"]), bool(m["dsExport"]))
@@ -253,13 +252,14 @@ def load_metric_alert(path: Path) -> MetricAlertRule:
         raise _fail(source, "windowSize", f"{window} is shorter than evaluationFrequency "
                                           f"{frequency}: samples between windows are never seen")
     block = _check_keys(source, "metric", data["metric"], METRIC_BLOCK_KEYS, frozenset())
-    namespace = _choice(source, "metric.namespace", block["namespace"], (GATEWAY_NAMESPACE,))
+    namespace = _choice(source, "metric.namespace", block["namespace"],
+                        (azure_facts.GATEWAY_ARM_TYPE,))
     known = documented_metrics()
     metric_name = block["name"]
     if metric_name not in known:
         raise _fail(source, "metric.name",
-                    f"{metric_name!r} is not a documented {GATEWAY_NAMESPACE} metric (see "
-                    f"{METRICS_FILE.name})")
+                    f"{metric_name!r} is not a documented {azure_facts.GATEWAY_ARM_TYPE} metric "
+                    f"(see {METRICS_FILE.name})")
     metric = known[metric_name]
     aggregation = _choice(source, "metric.timeAggregation", block["timeAggregation"],
                           METRIC_AGGREGATIONS)
@@ -301,8 +301,8 @@ def load_activity_alert(path: Path) -> ActivityAlertRule:
     operation = _str(source, "condition.operationName", condition["operationName"])
     if operation.lower() not in documented_operations():
         raise _fail(source, "condition.operationName",
-                    f"{operation!r} is not a published {GATEWAY_NAMESPACE} operation (see "
-                    f"{OPERATIONS_FILE.name})")
+                    f"{operation!r} is not a published {azure_facts.GATEWAY_ARM_TYPE} operation "
+                    f"(see {OPERATIONS_FILE.name})")
     return ActivityAlertRule(
         **_alert_file(source, data),
         category=_choice(source, "condition.category", condition["category"],

@@ -37,7 +37,6 @@ from gatewatch.config.fields import (
 from gatewatch.errors import SECRET_PLACEHOLDER, type_name
 
 # The ARM resource types whose ids the config takes.
-GATEWAY_TYPE = "Microsoft.Network/virtualNetworkGateways"
 VM_TYPE = "Microsoft.Compute/virtualMachines"
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
 STORAGE_TYPE = "Microsoft.Storage/storageAccounts"
@@ -153,7 +152,8 @@ class ArmIdRule(Rule):
         parsed = parse_arm_id(value)
         if parsed is None or not parsed.is_type(self.resource_type):
             raise fail(f"'{value}' is not {self.what} id", example)
-        if self.resource_type == GATEWAY_TYPE and not _GATEWAY_NAME.fullmatch(parsed.name):
+        if (self.resource_type == azure_facts.GATEWAY_ARM_TYPE
+                and not _GATEWAY_NAME.fullmatch(parsed.name)):
             raise fail(f"'{parsed.name}' is not a valid virtual network gateway name",
                        "gateway names are 1-80 letters, digits, '_', '.' or '-', starting with "
                        "a letter or digit and ending with a letter, digit or '_' (Azure "
@@ -181,7 +181,7 @@ RetentionDays = Annotated[StrictInt, Whole(azure_facts.WORKSPACE_RETENTION_MIN,
                                            azure_facts.WORKSPACE_RETENTION_MAX)]
 DailyQuotaGb = Annotated[StrictFloat, Number(0, DAILY_QUOTA_MAX_GB, why=DAILY_QUOTA_MAX_WHY)]
 WorkspaceId = Annotated[ArmId, ArmIdRule(WORKSPACE_TYPE, "a Log Analytics workspace")]
-GatewayId = Annotated[ArmId, ArmIdRule(GATEWAY_TYPE, "a virtual network gateway")]
+GatewayId = Annotated[ArmId, ArmIdRule(azure_facts.GATEWAY_ARM_TYPE, "a virtual network gateway")]
 VmId = Annotated[ArmId, ArmIdRule(VM_TYPE, "a virtual machine")]
 StorageAccountId = Annotated[str, ArmIdRule(STORAGE_TYPE, "a storage account", as_text=True)]
 EventHubRuleId = Annotated[str, ArmIdRule(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gatewatch.aws import facts as aws_facts
+from gatewatch.azure import facts as azure_facts
 from gatewatch.azure.arm_ids import parse_arm_id
 from gatewatch.config.azure import GatewayConfig
 from gatewatch.config.model import StackConfig
@@ -57,7 +58,7 @@ def _subscription(args: argparse.Namespace, config: StackConfig) -> str | None:
 
 def _readers(args: argparse.Namespace, config: StackConfig
              ) -> tuple[AzureReads | None, AwsReads | None, str | None]:
-    from gatewatch.live import names
+    from gatewatch.azure import names as azure_names
     from gatewatch.live.aws import AwsReader
     from gatewatch.live.azure import AzureReader
 
@@ -70,7 +71,7 @@ def _readers(args: argparse.Namespace, config: StackConfig
         azure = AzureReader(sub)
         azure.credential()  # LoginError now, before any output
         azure_reader = azure
-        workspace_id = names.workspace_id(config.azure, sub)
+        workspace_id = azure_names.workspace_id(config.azure, sub)
     if config.aws is not None:
         aws = AwsReader(config.aws.region, config.aws.ec2_endpoint_url)
         aws.session()  # AwsLoginError now
@@ -190,10 +191,10 @@ def _triage(args: argparse.Namespace) -> int:
     gateway_name = ""
     if args.gateway is not None:
         arm = parse_arm_id(args.gateway)
-        if arm is None or not arm.is_type("Microsoft.Network/virtualNetworkGateways"):
+        if arm is None or not arm.is_type(azure_facts.GATEWAY_ARM_TYPE):
             raise BadInput("--gateway: expected a virtual network gateway id, "
                            "/subscriptions/<id>/resourceGroups/<rg>/providers/"
-                           "Microsoft.Network/virtualNetworkGateways/<name>")
+                           f"{azure_facts.GATEWAY_ARM_TYPE}/<name>")
         gateway_name = arm.name
     vpn = args.vpn_connection
     if vpn is not None and not aws_facts.AWS_VPN_ID_RE.fullmatch(vpn):

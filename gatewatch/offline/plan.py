@@ -291,8 +291,8 @@ def _opt_out_report(ctx: PlanContext) -> Report | None:
         return None
     lines, data = [], []
     for key, label in sorted(opted.items()):
-        suffix = f"/resourcegroups/{key.split('/')[0]}/providers/microsoft.network/" \
-                 f"virtualnetworkgateways/{key.split('/')[1]}"
+        suffix = f"/resourcegroups/{key.split('/')[0]}/providers/" \
+                 f"{azure_facts.GATEWAY_ARM_TYPE.lower()}/{key.split('/')[1]}"
         hits = [r.name for r in ctx.recording.by_type("azure-native:monitor:MetricAlert")
                 if any(str(s).lower().endswith(suffix) for s in r.inputs.get("scopes") or [])]
         lines.append(f"gateway {label}: tagged {azure_facts.MONITOR_DISABLE_TAG}="

@@ -108,9 +108,6 @@ def _label(resource: PlainResource) -> str:
     return f"'{resource.name}'"
 
 
-_GATEWAY_ARM_TYPE: Final = "Microsoft.Network/virtualNetworkGateways"
-
-
 def gateway_group_and_name(resource: PlainResource) -> tuple[str | None, str | None]:
     """A declared gateway's resource group and Azure name from its inputs, each None unless a
     literal: azure-native `resourceGroupName`/`virtualNetworkGatewayName`, classic
@@ -133,7 +130,7 @@ def _names_gateway(target: str, resource: PlainResource) -> bool:
     subscription on purpose; once ids are known (update, stack export) the full id is compared.
     """
     arm = parse_arm_id(target)
-    if arm is None or not arm.is_type(_GATEWAY_ARM_TYPE):
+    if arm is None or not arm.is_type(azure_facts.GATEWAY_ARM_TYPE):
         return False
     group, name = gateway_group_and_name(resource)
     return (group is not None and name is not None
@@ -310,7 +307,7 @@ class SettingIndex:
             self._by_group_name = {}
             for i, setting in enumerate(self.settings):
                 arm = parse_arm_id(setting.target) if isinstance(setting.target, str) else None
-                if arm is not None and arm.is_type(_GATEWAY_ARM_TYPE):
+                if arm is not None and arm.is_type(azure_facts.GATEWAY_ARM_TYPE):
                     key = (arm.resource_group.lower(), arm.name.lower())
                     self._by_group_name.setdefault(key, []).append(i)
         return self._by_group_name
@@ -344,7 +341,7 @@ def _fix_for(gateway: Gateway, missing: Sequence[str]) -> str:
                 f"resource_group_name and {name_key} are literals, so they can be matched to "
                 "the configured id during preview")
     gateway_id = (f"/subscriptions/<subscription-guid>/resourceGroups/{group}/providers/"
-                  f"{_GATEWAY_ARM_TYPE}/{name}")
+                  f"{azure_facts.GATEWAY_ARM_TYPE}/{name}")
     return f"{fix}, or add {{id: {gateway_id}}} to gatewatch:azure.gateways so the kit creates it"
 
 

@@ -23,8 +23,10 @@ import botocore.loaders
 import botocore.session
 import pytest
 
+from gatewatch.aws import names as aws_names
 from gatewatch.aws.insights import health_event_pattern
 from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import names as azure_names
 from gatewatch.catalog.log_search import deployable, load_catalog
 from gatewatch.catalog.metric import (
     ActivityAlertRule,
@@ -32,7 +34,6 @@ from gatewatch.catalog.metric import (
     load_activity_catalog,
     load_metric_catalog,
 )
-from gatewatch.live import names
 from tests.support.standins.azure import AzureStandIn
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.health import HealthStandIn
@@ -50,6 +51,7 @@ WS_ID = (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/"
 CUSTOMER_ID = "0b7c4a3e-2f6d-4c1b-9a8e-5d6f7a8b9c0d"
 IDENTITY_ID = (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/"
                "Microsoft.ManagedIdentity/userAssignedIdentities/id-vpn-alerts")
+ACTION_GROUP = azure_names.action_group_name(azure_names.ALERTS_COMPONENT)
 PRINCIPAL_ID = "9f8e7d6c-5b4a-4321-8fed-cba987654321"
 VPN = "vpn-0a1b2c3d4e5f60718"
 REGION = "ap-northeast-1"
@@ -171,7 +173,7 @@ class World:
     def put_tunnel_events(self, ip: str, events: list[tuple[dt.datetime, dict[str, Any]]]
                           ) -> None:
         logs = self.boto("logs")
-        stream = names.aws_tunnel_stream_prefix(VPN, ip)
+        stream = aws_names.tunnel_stream_prefix(VPN, ip)
         with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
             logs.create_log_stream(logGroupName=self.log_group, logStreamName=stream)
         logs.put_log_events(logGroupName=self.log_group, logStreamName=stream, logEvents=[
@@ -191,7 +193,7 @@ class World:
 
     def rule_id(self, rule: str) -> str:
         return (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Insights/"
-                f"scheduledQueryRules/{names.alert_rule_name(rule)}")
+                f"scheduledQueryRules/{azure_names.log_search_alert_name(rule)}")
 
     def rules(self) -> list[str]:
         return list(_log_rule_names())
@@ -209,7 +211,8 @@ class World:
                            "metrics": [{"category": "AllMetrics", "enabled": True}]}})
         for rule in self.rules():
             a.put(self.rule_id(rule), {
-                "name": names.alert_rule_name(rule), "location": "japaneast", "kind": "LogAlert",
+                "name": azure_names.log_search_alert_name(rule), "location": "japaneast",
+                "kind": "LogAlert",
                 "type": "Microsoft.Insights/scheduledQueryRules",
                 "identity": {"type": "UserAssigned", "userAssignedIdentities": {
                     IDENTITY_ID: {"principalId": PRINCIPAL_ID,
@@ -217,8 +220,8 @@ class World:
                 "properties": {"enabled": True, "severity": 2, "scopes": [WS_ID],
                                "evaluationFrequency": "PT5M", "windowSize": "PT1H"}})
         a.put(f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Insights/"
-              f"actionGroups/{names.action_group_name()}", {
-                  "name": names.action_group_name(), "location": "Global",
+              f"actionGroups/{ACTION_GROUP}", {
+                  "name": ACTION_GROUP, "location": "Global",
                   "type": "Microsoft.Insights/ActionGroups",
                   "properties": {"groupShortName": "gatewatch", "enabled": True,
                                  "emailReceivers": [{"name": "email-0",
@@ -252,8 +255,8 @@ class World:
         self.healthy_gateway_alerts()
         self.healthy_maintenance_rule()
         cw = self.boto("cloudwatch")
-        for name in [*(names.aws_tunnel_alarm_name(VPN, t) for t in (1, 2)),
-                     names.aws_negotiation_alarm_name(STACK)]:
+        for name in [*(aws_names.tunnel_alarm_name(VPN, t) for t in (1, 2)),
+                     aws_names.negotiation_alarm_name(STACK)]:
             cw.put_metric_alarm(AlarmName=name, MetricName="TunnelState", Namespace="AWS/VPN",
                                 Statistic="Maximum", Period=300, EvaluationPeriods=2,
                                 Threshold=1, ComparisonOperator="LessThanThreshold")
@@ -264,11 +267,11 @@ class World:
 
     def metric_alert_id(self, rule: str) -> str:
         return (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Insights/"
-                f"metricAlerts/{names.metric_alert_name(rule, GW_NAME)}")
+                f"metricAlerts/{azure_names.metric_alert_name(rule, GW_NAME)}")
 
     def activity_alert_id(self, rule: str) -> str:
         return (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Insights/"
-                f"activityLogAlerts/{names.activity_alert_name(rule)}")
+                f"activityLogAlerts/{azure_names.activity_alert_name(rule)}")
 
     def metric_rules(self) -> list[str]:
         return [r.name for r in _metric_rules() if r.enabled]
@@ -282,12 +285,12 @@ class World:
                       "location": "japaneast", "tags": {"environment": "live"},
                       "properties": {"vpnType": "RouteBased", "gatewayType": "Vpn"}})
         group_id = (f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Insights/"
-                    f"actionGroups/{names.action_group_name()}")
+                    f"actionGroups/{ACTION_GROUP}")
         for rule in _metric_rules():
             if not rule.enabled:
                 continue
             a.put(self.metric_alert_id(rule.name), {
-                "name": names.metric_alert_name(rule.name, GW_NAME), "location": "global",
+                "name": azure_names.metric_alert_name(rule.name, GW_NAME), "location": "global",
                 "type": "Microsoft.Insights/metricAlerts",
                 "properties": {
                     "description": rule.displayName, "severity": rule.severity,
@@ -302,7 +305,7 @@ class World:
             if not activity.enabled:
                 continue
             a.put(self.activity_alert_id(activity.name), {
-                "name": names.activity_alert_name(activity.name), "location": "Global",
+                "name": azure_names.activity_alert_name(activity.name), "location": "Global",
                 "type": "Microsoft.Insights/ActivityLogAlerts",
                 "properties": {
                     "enabled": True, "scopes": [f"/subscriptions/{SUB}"],
@@ -315,10 +318,10 @@ class World:
 
         # components/gateway_maintenance.py: Service Health and Resource Health alerts
         for name, condition in (
-                (names.SERVICE_HEALTH_ALERT, [
+                (azure_names.SERVICE_HEALTH_ALERT_NAME, [
                     {"field": "category", "equals": "ServiceHealth"},
                     {"field": "properties.incidentType", "equals": "Maintenance"}]),
-                (names.RESOURCE_HEALTH_ALERT, [
+                (azure_names.RESOURCE_HEALTH_ALERT_NAME, [
                     {"field": "category", "equals": "ResourceHealth"},
                     {"anyOf": [{"field": "resourceId", "equals": GW_ID}]},
                     {"anyOf": [{"field": "status", "equals": "Active"},
@@ -334,9 +337,9 @@ class World:
                 f"activityLogAlerts/{name}")
 
     def healthy_maintenance_rule(self) -> None:
-        topic = self.boto("sns").create_topic(Name=names.aws_alarm_topic_name(STACK))
+        topic = self.boto("sns").create_topic(Name=aws_names.alarm_topic_name(STACK))
         events = self.boto("events")
-        rule = names.aws_maintenance_rule_name(STACK)
+        rule = aws_names.maintenance_rule_name(STACK)
         events.put_rule(Name=rule, EventPattern=health_event_pattern(), State="ENABLED")
         events.put_targets(Rule=rule, Targets=[{"Id": "alarms", "Arn": topic["TopicArn"]}])
 

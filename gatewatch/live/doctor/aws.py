@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from gatewatch.aws import names as aws_names
 from gatewatch.aws.insights import health_event_pattern
 from gatewatch.aws_rollout.expected import expected_tunnel_options
 from gatewatch.config.aws import AwsConfig
-from gatewatch.live import names
 from gatewatch.live.doctor.report import MISSING, OK, STALE, WRONG, DoctorReport, last_seen
 from gatewatch.live.readers import AwsReads
 
@@ -26,7 +26,7 @@ AWS_TUNNEL_LOG_FRESHNESS = dt.timedelta(minutes=30)
 def check_aws(report: DoctorReport, aws: AwsConfig, reader: AwsReads, now: dt.datetime) -> None:
     stack = report.stack
     up = f"run `pulumi up --stack {stack}`"
-    group = names.aws_log_group_name(aws, stack)
+    group = aws_names.log_group_name(aws, stack)
     arn = reader.log_group_arn(group)
     if arn is None:
         report.add("aws", group, "log group", MISSING, "not found in " + aws.region, up)
@@ -63,7 +63,7 @@ def check_aws(report: DoctorReport, aws: AwsConfig, reader: AwsReads, now: dt.da
                                f"{aws.log_output_format} to {group}"
                                + (" (BGP logs too)" if aws.bgp_logs else ""))
                 last_ms = reader.last_event_ms(
-                    group, names.aws_tunnel_stream_prefix(view.vpn_connection_id,
+                    group, aws_names.tunnel_stream_prefix(view.vpn_connection_id,
                                                          tunnel.outside_ip))
                 last = None if last_ms is None else dt.datetime.fromtimestamp(last_ms / 1000,
                                                                               tz=dt.UTC)
@@ -84,8 +84,8 @@ def check_aws(report: DoctorReport, aws: AwsConfig, reader: AwsReads, now: dt.da
                            up + " (turning it on costs no outage: SkipTunnelReplacement)")
             elif aws.tunnel_lifecycle_control:
                 report.add("aws", target, "tunnel lifecycle control", OK, "on")
-    alarms = [names.aws_tunnel_alarm_name(v, t) for v in aws.vpn_connections for t in (1, 2)]
-    alarms.append(names.aws_negotiation_alarm_name(stack))
+    alarms = [aws_names.tunnel_alarm_name(v, t) for v in aws.vpn_connections for t in (1, 2)]
+    alarms.append(aws_names.negotiation_alarm_name(stack))
     existing = reader.existing_alarms(alarms)
     for alarm in alarms:
         if alarm in existing:
@@ -100,8 +100,8 @@ def _check_maintenance_rule(report: DoctorReport, aws: AwsConfig, reader: AwsRea
     to the alarm topic (components/aws_tunnel_logs.py): exists, enabled, the kit's pattern,
     and a target that is the stack's alarm topic in the stack's region."""
     up = f"run `pulumi up --stack {report.stack}`"
-    rule_name = names.aws_maintenance_rule_name(report.stack)
-    topic = names.aws_alarm_topic_name(report.stack)
+    rule_name = aws_names.maintenance_rule_name(report.stack)
+    topic = aws_names.alarm_topic_name(report.stack)
     check = "AWS Health rule"
     rule = reader.event_rule(rule_name)
     if rule is None:

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import names as azure_names
 from gatewatch.catalog.log_search import load_saved_queries
 from gatewatch.config.azure import AzureConfig, GatewayConfig
-from gatewatch.live import names
 from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
 from gatewatch.live.doctor.report import MISSING, OK, STALE, WRONG, DoctorReport, last_seen
 from gatewatch.live.kqlbind import bind
@@ -76,9 +76,9 @@ def check_azure(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
         wanted = azure_facts.categories_for(vpn_type)
         expected[gateway.id.key] = wanted
         try:
-            setting = reader.diagnostic_setting(gateway.id.id, names.DIAGNOSTIC_SETTING_NAME)
+            setting = reader.diagnostic_setting(gateway.id.id, azure_names.DIAGNOSTIC_SETTING_NAME)
         except NotFound:
-            report.add("azure", name, f"diagnostic setting '{names.DIAGNOSTIC_SETTING_NAME}'",
+            report.add("azure", name, f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'",
                        MISSING, "no such setting on the gateway", up)
             continue
         have = _enabled_categories(setting)
@@ -92,10 +92,10 @@ def check_azure(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
                 setting.get("storageAccountId"), azure.diagnostics.storage_account_id):
             problems.append("storage account destination differs from the config")
         if problems:
-            report.add("azure", name, f"diagnostic setting '{names.DIAGNOSTIC_SETTING_NAME}'",
+            report.add("azure", name, f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'",
                        WRONG, "; ".join(problems), up)
         else:
-            report.add("azure", name, f"diagnostic setting '{names.DIAGNOSTIC_SETTING_NAME}'",
+            report.add("azure", name, f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'",
                        OK, f"{len(wanted)} categories ({vpn_type}) to the workspace")
 
     if customer_id is not None:

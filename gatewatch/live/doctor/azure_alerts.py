@@ -8,6 +8,7 @@ from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gatewatch.azure import facts as azure_facts
+from gatewatch.azure import names as azure_names
 from gatewatch.azure.arm_ids import parse_arm_id
 from gatewatch.catalog.log_search import (
     apply_overrides,
@@ -15,7 +16,6 @@ from gatewatch.catalog.log_search import (
     load_catalog,
 )
 from gatewatch.config.azure import AzureConfig, GatewayConfig
-from gatewatch.live import names
 from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
 from gatewatch.live.doctor.azure import same_id
 from gatewatch.live.doctor.report import MISSING, OK, WRONG, DoctorReport
@@ -59,7 +59,7 @@ def check_alerts(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
         workspace_id.split("/providers/")[0]
     principals: dict[str, bool] = {}
     for rule in rules:
-        rule_name = names.alert_rule_name(rule.name)
+        rule_name = azure_names.log_search_alert_name(rule.name)
         try:
             body = monitor.scheduled_query_rules.get(rg, rule_name).as_dict()
         except Exception as error:
@@ -85,12 +85,13 @@ def check_alerts(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
                        up)
         else:
             report.add("azure", rule_name, "alert rule", OK, "enabled; identity holds Reader")
+    group_name = azure_names.action_group_name(azure_names.ALERTS_COMPONENT)
     try:
-        group = monitor.action_groups.get(rg, names.action_group_name()).as_dict()
+        group = monitor.action_groups.get(rg, group_name).as_dict()
     except Exception as error:
         if type(error).__name__ != "ResourceNotFoundError":
             raise
-        report.add("azure", names.action_group_name(), "action group", MISSING, f"not in {rg}", up)
+        report.add("azure", group_name, "action group", MISSING, f"not in {rg}", up)
         return
     receivers = sum(len(group.get(key) or []) for key in (
         "email_receivers", "webhook_receivers", "sms_receivers", "azure_app_push_receivers",
@@ -98,12 +99,12 @@ def check_alerts(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
         "arm_role_receivers", "event_hub_receivers", "itsm_receivers",
         "automation_runbook_receivers"))
     if not group.get("enabled", True):
-        report.add("azure", names.action_group_name(), "action group", WRONG, "disabled", up)
+        report.add("azure", group_name, "action group", WRONG, "disabled", up)
     elif receivers == 0:
-        report.add("azure", names.action_group_name(), "action group", MISSING, "no receivers",
+        report.add("azure", group_name, "action group", MISSING, "no receivers",
                    "set gatewatch:azure.alerts.emails and " + up)
     else:
-        report.add("azure", names.action_group_name(), "action group", OK,
+        report.add("azure", group_name, "action group", OK,
                    f"{receivers} receiver(s)")
 
 
@@ -183,7 +184,7 @@ def check_gateway_alerts(report: DoctorReport, azure: AzureConfig, reader: Azure
     enable = f"enable it, or list it in gatewatch:azure.alerts.disabled and {up}"
     for gateway in watched:
         for rule in metric_rules:
-            name = names.metric_alert_name(rule.name, gateway.name)
+            name = azure_names.metric_alert_name(rule.name, gateway.name)
             body = _enabled_or_reported(report, monitor.metric_alerts, "metric alert", rg,
                                         name, up, enable)
             if body is None:
@@ -194,7 +195,7 @@ def check_gateway_alerts(report: DoctorReport, azure: AzureConfig, reader: Azure
             else:
                 report.add("azure", name, "metric alert", OK, f"enabled on {gateway.name}")
     for activity in activity_rules if watched else []:
-        name = names.activity_alert_name(activity.name)
+        name = azure_names.activity_alert_name(activity.name)
         body = _enabled_or_reported(report, monitor.activity_log_alerts,
                                     "activity log alert", rg, name, up, enable)
         if body is None:
@@ -218,12 +219,12 @@ def _check_health_alerts(report: DoctorReport, azure: AzureConfig,
     subscription (gateways of other subscriptions cannot be covered, as the program warns)."""
     up = f"run `pulumi up --stack {report.stack}`"
     rg = azure.resource_group_name
-    for name in (names.SERVICE_HEALTH_ALERT, names.RESOURCE_HEALTH_ALERT):
+    for name in (azure_names.SERVICE_HEALTH_ALERT_NAME, azure_names.RESOURCE_HEALTH_ALERT_NAME):
         body = _enabled_or_reported(report, monitor.activity_log_alerts,
                                     "activity log alert", rg, name, up, up)
         if body is None:
             continue
-        if name == names.SERVICE_HEALTH_ALERT:
+        if name == azure_names.SERVICE_HEALTH_ALERT_NAME:
             report.add("azure", name, "activity log alert", OK,
                        "enabled; Service Health maintenance")
             continue

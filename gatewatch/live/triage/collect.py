@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gatewatch.aws import names as aws_names
 from gatewatch.catalog.log_search import load_catalog, load_saved_queries
-from gatewatch.live import names
 from gatewatch.live.kqlbind import bind, let_number, let_value
 from gatewatch.live.readers import AwsReads, AzureReads
 from gatewatch.live.triage.model import (
@@ -140,7 +140,7 @@ def aws_tunnel_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str
     nat_t_detected, ike_phase1_state, ike_phase2_state. BGP-log events (type BGPStatus /
     RouteStatus, status, message) in the same stream prefix become BGP events.
     """
-    prefix = names.aws_tunnel_stream_prefix(vpn_id, outside_ip)
+    prefix = aws_names.tunnel_stream_prefix(vpn_id, outside_ip)
     sources.append(f"CloudWatch Logs {group} {prefix}*")
     lane = f"AWS {vpn_id} {outside_ip}"
     events: list[Event] = []
@@ -190,7 +190,7 @@ def aws_bgp_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
     a live BGP log group."""
     from botocore.exceptions import ClientError
 
-    prefix = names.aws_tunnel_stream_prefix(vpn_id, outside_ip)
+    prefix = aws_names.tunnel_stream_prefix(vpn_id, outside_ip)
     sources.append(f"CloudWatch Logs {group} {prefix}* (BGP logs)")
     lane = f"AWS {vpn_id} {outside_ip}"
     events: list[Event] = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from gatewatch.aws import names as aws_names
 from gatewatch.config.model import StackConfig
-from gatewatch.live import names
 from gatewatch.live.readers import AwsReads, AzureReads
 from gatewatch.live.triage import collect
 from gatewatch.live.triage.model import Timeline, find_drops, judge
@@ -34,7 +34,7 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
                          f"{', '.join(vpn_ids)}; only the Azure side is shown")
         else:
             view, tun = tunnel
-            group = names.aws_log_group_name(config.aws, stack)
+            group = aws_names.log_group_name(config.aws, stack)
             events += collect.aws_tunnel_events(aws_reader, group, view.vpn_connection_id,
                                                 tun.outside_ip, start, end, sources)
             bgp_group = config.aws.bgp_log_group_name

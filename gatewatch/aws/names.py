@@ -1,0 +1,65 @@
+"""The names the kit gives what it deploys on AWS: one function or constant each.
+
+The component (components/aws_tunnel_logs.py) names its resources with these and `doctor` and
+`triage` look the same resources up with them, so the deploying and the reading side cannot
+drift apart. Names carry the stack, so two stacks in one account and region do not collide.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from gatewatch.config.aws import AwsConfig
+
+# The program's AWS component (__main__.py): the first part of its children's Pulumi names.
+TUNNEL_LOGS_COMPONENT: Final = "aws-tunnel-logs"
+
+
+def log_group_name(aws: AwsConfig, stack: str) -> str:
+    """The tunnel logs' CloudWatch Logs group: gatewatch:aws.logGroup.name, or a vended-logs
+    path of the stack's."""
+    return aws.log_group.name or f"/aws/vendedlogs/gatewatch/{stack}"
+
+
+def alarm_topic_name(stack: str) -> str:
+    """The SNS topic the alarms and the AWS Health rule publish to."""
+    return f"gatewatch-vpn-alarms-{stack}"
+
+
+def tunnel_alarm_name(vpn_id: str, tunnel: int) -> str:
+    """The TunnelState alarm of tunnel 1 or 2 (numbered by sorted outside IP)."""
+    return f"gatewatch-{vpn_id}-tunnel{tunnel}-down"
+
+
+# The metric filter that counts IKE negotiation failures in the tunnel logs, and the custom
+# metric it publishes.
+NEGOTIATION_FILTER_NAME: Final = "gatewatch-vpn-negotiation-failures"
+FAILURE_METRIC_NAMESPACE: Final = "Gatewatch/VPN"
+FAILURE_METRIC_NAME: Final = "TunnelNegotiationFailures"
+
+
+def negotiation_alarm_name(stack: str) -> str:
+    return f"gatewatch-vpn-negotiation-failures-{stack}"
+
+
+def maintenance_rule_name(stack: str) -> str:
+    """The EventBridge rule for AWS Health scheduled changes to Site-to-Site VPN."""
+    return f"gatewatch-vpn-maintenance-{stack}"
+
+
+def query_definition_name(stack: str, query: str) -> str:
+    """A Logs Insights query definition of queries/aws/ ('/' files it in a folder)."""
+    return f"gatewatch/{stack}/{query}"
+
+
+def dashboard_name(stack: str) -> str:
+    return f"gatewatch-vpn-{stack}"
+
+
+def tunnel_stream_prefix(vpn_id: str, outside_ip: str) -> str:
+    """The log stream of a tunnel, which AWS names (not the kit): the VPN connection id and the
+    tunnel's outside IP ("AWS Site-to-Site VPN logs",
+    https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html), so the read looks
+    streams up by this prefix."""
+    return f"{vpn_id}-{outside_ip}"
