@@ -6,7 +6,7 @@ error is reported the same way everywhere: one line per problem naming the key p
 
 Keys live in the `gatewatch` namespace as structured values (`pulumi config set --path
 azure.workspace.retentionInDays 90`). Each key is declared once, below, as a field of a frozen
-pydantic model: its type, default, rule (the Rule metadata of gatewatch/config/fields.py) and
+pydantic model: its type, default, rule (the FieldRule metadata of gatewatch/config/fields.py) and
 description. From the same models come the JSON Schema editors use
 (schema/stack-config.schema.json) and the key list in Pulumi.yaml
 (gatewatch/config/json_schema.py; a test keeps both current).
@@ -56,9 +56,9 @@ from gatewatch.config.fields import (
     ENCRYPTED_FIX,
     HERE,
     Choice,
+    FieldRule,
     Issues,
     Number,
-    Rule,
     Text,
     Whole,
     did_you_mean,
@@ -182,7 +182,7 @@ _ARM_ID_PATTERN = "^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/provide
 
 
 @dataclass(frozen=True)
-class ArmIdRule(Rule):
+class ArmIdRule(FieldRule):
     """A full ARM id of `resource_type` (compared case-insensitively), parsed into an ArmId,
     or kept as the string written (`as_text`). A gateway's name follows Azure's naming rules."""
 

@@ -25,9 +25,9 @@ from typing import Any, Final
 
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure.arm_ids import parse_arm_id
+from gatewatch.policy.rules.azure.gateways import GATEWAY_ARM_TYPE
 
 POLICY_NAME: Final = "policy-based-gateway-categories-remediation"
-_GATEWAY_ARM_TYPE: Final = "Microsoft.Network/virtualNetworkGateways"
 _CANNOT_EMIT: Final = frozenset(
     c for c in azure_facts.GATEWAY_LOG_CATEGORIES
     if c not in azure_facts.POLICY_BASED_LOG_CATEGORIES)
@@ -54,7 +54,7 @@ class PolicyBasedGateways:
         keys = set()
         for value in ids or ():
             arm = parse_arm_id(str(value))
-            if arm is not None and arm.is_type(_GATEWAY_ARM_TYPE):
+            if arm is not None and arm.is_type(GATEWAY_ARM_TYPE):
                 keys.add(_key(arm.resource_group, arm.name))
         return cls(keys)
 
@@ -72,7 +72,7 @@ class PolicyBasedGateways:
 
     def targets_one(self, target: Any) -> bool:
         arm = parse_arm_id(target) if isinstance(target, str) else None
-        return (arm is not None and arm.is_type(_GATEWAY_ARM_TYPE)
+        return (arm is not None and arm.is_type(GATEWAY_ARM_TYPE)
                 and _key(arm.resource_group, arm.name) in self.keys)
 
 

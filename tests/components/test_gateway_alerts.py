@@ -25,7 +25,7 @@ from gatewatch.catalog.metric import (
 from gatewatch.checks.api_definitions import check_resource, check_resources
 from gatewatch.config.model import parse_config
 from gatewatch.errors import BadInput
-from gatewatch.offline.plan import PlanContext, _opt_out_report
+from gatewatch.offline.sections import PlanContext, opt_out_section
 from tests.support.graph import plan
 from tests.support.stacks import POLICY_GW, ROUTE_GW, base_config
 
@@ -275,7 +275,7 @@ def test_the_plan_says_which_gateway_was_skipped_from_config_tags() -> None:
     config = with_alerts()
     config["gatewatch:azure"]["gateways"][1]["tags"] = {"MonitorDisable": "true"}
     rec = plan(config)
-    report = _opt_out_report(PlanContext("test", parse_config(config), config, rec))
+    report = opt_out_section(PlanContext("test", parse_config(config), config, rec))
     assert report is not None and not report.failed
     assert report.lines == ["gateway rg-branch/vpngw-branch: tagged MonitorDisable=true, "
                             "skipped: no metric or activity log alert for it"]

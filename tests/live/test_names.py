@@ -9,7 +9,8 @@ import yaml
 
 from gatewatch.config.model import parse_config
 from gatewatch.live import names
-from gatewatch.offline.runtime import Recording, run_program
+from gatewatch.offline.recording import Recording
+from gatewatch.offline.runtime import run_program
 from tests.support.live_world import STACK, STACK_YAML, VPN
 
 

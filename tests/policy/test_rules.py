@@ -15,11 +15,12 @@ from pulumi_aws import cloudwatch, ec2
 from pulumi_azure_native import monitor, network, operationalinsights, resources
 
 from gatewatch.azure import facts as azure_facts
+from gatewatch.checks.model import UNKNOWN, Resource
 from gatewatch.errors import BadInput
 from gatewatch.offline import runtime
-from gatewatch.offline.runtime import Recording, plain_resources, run_program
-from gatewatch.policy.resources import UNKNOWN, PlainResource
-from gatewatch.policy.rules import read_setting
+from gatewatch.offline.recording import Recording
+from gatewatch.offline.runtime import run_program
+from gatewatch.policy.rules.azure.gateways import read_setting
 from gatewatch.policy.runner import Outcome, resolve_config, run_pack
 from tests.support.stacks import POLICY_GW, ROUTE_GW, base_config, gateway_id
 
@@ -37,7 +38,7 @@ def record(program: Program, *, preview: bool = True) -> Recording:
 
 
 def check(rec: Recording, config: dict[str, Any] | None = None) -> Outcome:
-    return run_pack(plain_resources(rec), config)
+    return run_pack(rec.resources, config)
 
 
 def violations(outcome: Outcome, policy: str) -> list[str]:
@@ -135,7 +136,7 @@ def test_a_declared_gateway_the_kit_covers_by_id_passes_in_preview() -> None:
     # no dependency on it; the declared gateway's id is unknown.
     assert kit_setting.inputs["resourceUri"] == ROUTE_GW
     assert kit_setting.property_dependencies["resourceUri"] == []
-    [gateway] = [r for r in plain_resources(rec)
+    [gateway] = [r for r in rec.resources
                  if r.type == "azure-native:network:VirtualNetworkGateway" and r.name == "hub"]
     assert gateway.known_id is None
     outcome = check(rec)
@@ -183,21 +184,21 @@ def test_a_gateway_with_a_computed_name_is_told_that_config_alone_will_not_clear
 
 
 def test_resource_group_and_name_match_only_while_the_gateway_id_is_unknown() -> None:
-    setting = read_setting(PlainResource(
+    setting = read_setting(Resource(
         "urn:setting", "azure-native:monitor:DiagnosticSetting", "kit-diag",
         {"resourceUri": POLICY_GW}))
     inputs = {"resourceGroupName": "rg-branch", "virtualNetworkGatewayName": "vpngw-branch"}
 
-    def gateway(id_: str | None) -> PlainResource:
-        return PlainResource("urn:gw", "azure-native:network:VirtualNetworkGateway", "gw",
-                             inputs, id=id_)
+    def gateway(id_: str | None) -> Resource:
+        return Resource("urn:gw", "azure-native:network:VirtualNetworkGateway", "gw",
+                        inputs, id=id_)
 
     assert setting.targets(gateway(None))
     assert setting.targets(gateway(POLICY_GW.upper()))
     other_sub = gateway_id("rg-branch", "vpngw-branch", sub="99999999-2222-3333-4444-555555555555")
     assert not setting.targets(gateway(other_sub))
     # Another resource type with the same group and name is not the gateway.
-    not_a_gateway = read_setting(PlainResource(
+    not_a_gateway = read_setting(Resource(
         "urn:s2", "azure-native:monitor:DiagnosticSetting", "s2",
         {"resourceUri": POLICY_GW.replace("virtualNetworkGateways", "localNetworkGateways")}))
     assert not not_a_gateway.targets(gateway(None))
@@ -210,8 +211,7 @@ def test_a_new_gateway_matched_through_property_dependencies_in_preview_passes()
     setting = rec.one("azure-native:monitor:DiagnosticSetting", "hub-gw-diag")
     gateway = rec.one("azure-native:network:VirtualNetworkGateway", "hub-gw")
     # The first-preview situation: the target id is unknown, only the URN links them.
-    [plain] = [r for r in plain_resources(rec) if r.urn == setting.urn]
-    assert plain.props["resourceUri"] is UNKNOWN
+    assert setting.inputs["resourceUri"] is UNKNOWN
     assert setting.property_dependencies["resourceUri"] == [gateway.urn]
     assert check(rec).violations == []
 
@@ -283,7 +283,7 @@ def test_an_unknown_vpn_type_is_assumed_route_based_not_skipped() -> None:
 
     rec = record(program)
     assert rec.one("azure-native:network:VirtualNetworkGateway", "hub-gw").inputs["vpnType"] \
-        == runtime.UNKNOWN
+        is UNKNOWN
     [message] = violations(check(rec), "vpn-gateway-diagnostics")
     assert "vpnType is unknown during preview" in message
 
@@ -449,7 +449,7 @@ def test_both_tunnels_logged_in_tunnel_options_pass() -> None:
 def test_a_connection_covered_by_the_rollout_resource_passes_in_preview() -> None:
     rec = record(aws_stack(rollout=True))
     rollout = rec.one("pulumi-python:dynamic:Resource", "office-vpn-logs")
-    assert rollout.inputs["vpnConnectionId"] == runtime.UNKNOWN  # matched by URN, not id
+    assert rollout.inputs["vpnConnectionId"] is UNKNOWN  # matched by URN, not id
     assert check(rec).violations == []
     assert check(record(aws_stack(rollout=True), preview=False)).violations == []
 
