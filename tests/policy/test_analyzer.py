@@ -21,7 +21,7 @@ from gatewatch.checks.model import UNKNOWN
 from gatewatch.offline.recording import Recording
 from gatewatch.policy.pack import PACK_ENFORCEMENT, PACK_NAME, build_policies
 from gatewatch.policy.rules import RULES
-from tests.policy.test_rules import (
+from tests.support.policy_stacks import (
     aws_stack,
     azure_stack,
     beside_the_kit,

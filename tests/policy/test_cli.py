@@ -20,8 +20,8 @@ from gatewatch.offline.recording import Recording
 from gatewatch.offline.sections import PlanContext, policy_section
 from gatewatch.paths import PROJECT_ROOT as ROOT
 from gatewatch.policy.resources import load_stack_export
-from tests.policy.test_rules import azure_stack, record
 from tests.support.example_plans import cli_plan, uses_example_plans
+from tests.support.policy_stacks import azure_stack, record
 from tests.support.stacks import ROUTE_GW, WORKSPACE_ID
 
 SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}

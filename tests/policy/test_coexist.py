@@ -19,8 +19,8 @@ from gatewatch.offline.recording import Recording
 from gatewatch.offline.runtime import run_program
 from gatewatch.policy import remediation
 from tests.policy.test_analyzer import _struct, analyze, servicer
-from tests.policy.test_rules import native_gateway
 from tests.support.graph import categories, plan, setting_for
+from tests.support.policy_stacks import native_gateway
 from tests.support.stacks import POLICY_GW, ROUTE_GW, base_config
 
 SETTING = "azure-native:monitor:DiagnosticSetting"
