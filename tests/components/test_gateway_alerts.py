@@ -22,7 +22,7 @@ from gatewatch.catalog.metric import (
     load_metric_alert,
     load_metric_catalog,
 )
-from gatewatch.checks.api_definitions import check_resource, check_resources
+from gatewatch.checks.api_definitions import check_resource, check_resources, describe
 from gatewatch.config.model import parse_config
 from gatewatch.errors import BadInput
 from gatewatch.offline.sections import PlanContext, opt_out_section
@@ -184,7 +184,7 @@ def test_metric_and_activity_bodies_match_the_api_definitions() -> None:
     # Microsoft.Insights/metricAlerts@2018-03-01 and activityLogAlerts@2020-10-01 (the API
     # versions the SDK uses; vendor/azure-api-specs/manifest.json).
     problems = check_resources(alerts)
-    assert problems == [], [p.describe() for p in problems]
+    assert problems == [], [describe(p) for p in problems]
 
 
 def test_the_checker_catches_a_dynamic_criterion_in_single_resource_criteria() -> None:
@@ -194,7 +194,7 @@ def test_the_checker_catches_a_dynamic_criterion_in_single_resource_criteria() -
     criteria = {**alert.inputs["criteria"],
                 "odataType": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"}
     broken = replace(alert, inputs={**alert.inputs, "criteria": criteria})
-    problems = [p.describe() for p in check_resource(broken) if p.judge == "bicep-types"]
+    problems = [describe(p) for p in check_resource(broken) if p.rule == "bicep-types"]
     assert any("criterionType" in p or "threshold" in p for p in problems), problems
 
 

@@ -86,4 +86,5 @@ def test_extra_destinations_are_added_to_every_setting() -> None:
         assert setting.inputs["storageAccountId"] == storage, setting.urn
         assert setting.inputs["eventHubAuthorizationRuleId"] == rule, setting.urn
         assert setting.inputs["eventHubName"] == "vpn-logs", setting.urn
-        assert setting.inputs["workspaceId"]  # the workspace stays a destination
+        # the workspace stays a destination (its id unknown in a preview)
+        assert setting.inputs["workspaceId"] is UNKNOWN, setting.urn
