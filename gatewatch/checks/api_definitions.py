@@ -25,60 +25,20 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 import referencing
 from referencing.jsonschema import DRAFT4
 
-from gatewatch.offline.runtime import SECRET, UNKNOWN, RecordedResource
+from gatewatch.checks.api_specs import TypeSpec, manifest
+from gatewatch.checks.model import SECRET, UNKNOWN_TEXT, Finding, Resource, json_value
 from gatewatch.paths import API_SPECS_DIR
 
 AZURE_NATIVE_PREFIX = "azure-native:"
 _EXPRESSION_REF = "https://schema.management.azure.com/schemas/common/definitions.json" \
                   "#/definitions/expression"
 _REQUIRED, _READ_ONLY = 1, 2
-
-
-@dataclass(frozen=True)
-class TypeSpec:
-    token: str
-    arm_type: str
-    api_version: str
-    arm_schema: str  # "<file>#/<pointer>"
-    bicep_types: str
-    path_parameters: tuple[str, ...]
-    name_parameters: tuple[str, ...]
-    flatten: tuple[str, ...]
-    arm_schema_scope: str  # "resource" (a template resource) or "properties" (its properties)
-
-
-@dataclass(frozen=True)
-class Problem:
-    urn: str
-    type: str
-    judge: str  # "bicep-types", "arm-schema" or "coverage"
-    path: str  # where in the request body, e.g. properties.criteria.allOf[0].operator
-    message: str
-
-    def describe(self) -> str:
-        where = f" at {self.path}" if self.path else ""
-        return f"{self.urn.split('::')[-1]} ({self.type}){where}: {self.message} [{self.judge}]"
-
-
-@functools.cache
-def manifest() -> dict[str, TypeSpec]:
-    data = json.loads((API_SPECS_DIR / "manifest.json").read_text(encoding="utf-8"))
-    return {
-        token: TypeSpec(
-            token=token, arm_type=e["armType"], api_version=e["apiVersion"],
-            arm_schema=e["armSchema"], bicep_types=e["bicepTypes"],
-            path_parameters=tuple(e["pathParameters"]),
-            name_parameters=tuple(e["nameParameters"]), flatten=tuple(e.get("flatten", ())),
-            arm_schema_scope=e.get("armSchemaScope", "resource"))
-        for token, e in data["types"].items()
-    }
 
 
 # --- bicep-types -> JSON Schema ---------------------------------------------------------------
@@ -258,7 +218,7 @@ def request_body(spec: TypeSpec, inputs: Mapping[str, Any]) -> tuple[str, dict[s
             body[key] = value  # no home in the definition: left where validation reports it
     if props_ref and top["properties"].get("flags", 0) & _REQUIRED:
         body.setdefault("properties", {})  # PR #2856: required containers are always sent
-    name = "/".join(str(inputs.get(p, UNKNOWN)) for p in spec.name_parameters)
+    name = "/".join(str(inputs.get(p, UNKNOWN_TEXT)) for p in spec.name_parameters)
     return name, _string_sets(_integers(body), rel, root)
 
 
@@ -357,11 +317,11 @@ def _leaves(error: jsonschema.ValidationError) -> Iterator[jsonschema.Validation
 
 
 def _judged(value: Any) -> bool:
-    return not (isinstance(value, str) and value in (UNKNOWN, SECRET))
+    return not (isinstance(value, str) and value in (UNKNOWN_TEXT, SECRET))
 
 
-def _errors(validator: jsonschema.protocols.Validator, doc: Any, judge: str, resource:
-            RecordedResource, optional_properties: bool = False) -> Iterator[Problem]:
+def _errors(validator: jsonschema.protocols.Validator, doc: Any, judge: str, resource: Resource,
+            source: str, optional_properties: bool = False) -> Iterator[Finding]:
     seen: set[tuple[str, str]] = set()
     for top in validator.iter_errors(doc):
         for leaf in _leaves(top):
@@ -376,35 +336,48 @@ def _errors(validator: jsonschema.protocols.Validator, doc: Any, judge: str, res
             key = (_path(leaf), leaf.message)
             if key not in seen:
                 seen.add(key)
-                yield Problem(resource.urn, resource.type, judge, key[0], leaf.message)
+                yield Finding(judge, leaf.message, urn=resource.urn, name=resource.name,
+                              type=resource.type, path=key[0], source=source)
 
 
-def check_resource(resource: RecordedResource) -> list[Problem]:
+def describe(finding: Finding) -> str:
+    """One line of the plan: resource, type, where in the body, what, and which judge."""
+    where = f" at {finding.path}" if finding.path else ""
+    return f"{finding.resource_name} ({finding.type}){where}: {finding.message} [{finding.rule}]"
+
+
+def check_resource(resource: Resource) -> list[Finding]:
+    """Findings of the judges `bicep-types`, `arm-schema` (by the vendored definition each
+    names as `source`) and `coverage` (a type with no vendored definition)."""
     spec = manifest().get(resource.type)
     if spec is None:
-        return [Problem(resource.urn, resource.type, "coverage", "",
-                        "no vendored API definition for this type: add it to "
-                        "vendor/azure-api-specs/manifest.json and run refresh.py")]
-    inputs = {**resource.inputs, **resource.secrets}
+        return [Finding("coverage", "no vendored API definition for this type: add it to "
+                        "vendor/azure-api-specs/manifest.json and run refresh.py",
+                        urn=resource.urn, name=resource.name, type=resource.type,
+                        source="vendor/azure-api-specs/manifest.json")]
+    # Unknown values as `pulumi preview` shows them: present, not judged.
+    inputs = json_value({**resource.inputs, **resource.secrets})
     name, body = request_body(spec, inputs)
     problems = list(_errors(_bicep_validator(spec.bicep_types, spec.arm_type, spec.api_version),
-                            {"name": name, **body}, "bicep-types", resource))
+                            {"name": name, **body}, "bicep-types", resource,
+                            f"vendor/azure-api-specs/{spec.bicep_types}"))
     template: Any = {"type": spec.arm_type, "apiVersion": spec.api_version, "name": name, **body}
     if spec.arm_schema_scope == "properties":
         template = body.get("properties", {})
     root = _bicep_body_index(spec.bicep_types, spec.arm_type, spec.api_version)
     props = _bicep_props(spec.bicep_types, root).get("properties", {})
     problems += _errors(_arm_validator(spec.arm_schema), template, "arm-schema", resource,
+                        f"vendor/azure-api-specs/{spec.arm_schema}",
                         optional_properties=not props.get("flags", 0) & _REQUIRED)
     return problems
 
 
-def azure_resources(resources: Iterable[RecordedResource]) -> list[RecordedResource]:
+def azure_resources(resources: Iterable[Resource]) -> list[Resource]:
     return [r for r in resources if r.custom and r.type.startswith(AZURE_NATIVE_PREFIX)]
 
 
-def check_resources(resources: Iterable[RecordedResource]) -> list[Problem]:
-    problems: list[Problem] = []
+def check_resources(resources: Iterable[Resource]) -> list[Finding]:
+    problems: list[Finding] = []
     for resource in azure_resources(resources):
         problems += check_resource(resource)
     return problems

@@ -26,9 +26,9 @@ from gatewatch.config.fields import (
     ENCRYPTED_FIX,
     HERE,
     Choice,
+    FieldRule,
     Issues,
     Number,
-    Rule,
     Text,
     Whole,
     did_you_mean,
@@ -133,7 +133,7 @@ _ARM_ID_PATTERN = "^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/provide
 
 
 @dataclass(frozen=True)
-class ArmIdRule(Rule):
+class ArmIdRule(FieldRule):
     """A full ARM id of `resource_type` (compared case-insensitively), parsed into an ArmId,
     or kept as the string written (`as_text`). A gateway's name follows Azure's naming rules."""
 

@@ -2,7 +2,7 @@
 
 pydantic finds the problems and their paths; `problems_from` turns its errors into `Problem`s
 (key path, what is wrong, the fix). Rules pydantic has no words for (a region, an ARM id, "A
-needs B") are declared on the model with the `Rule` metadata below (`Text`, `Whole`, `Number`,
+needs B") are declared on the model with the `FieldRule` metadata below (`Text`, `Whole`, `Number`,
 `Choice`), whose message and fix travel inside the error (`fail`, `Issues`).
 """
 
@@ -81,7 +81,7 @@ def duplicates(values: Sequence[Any], key: Callable[[Any], str | None], at: Loc,
     return issues
 
 
-class Rule:
+class FieldRule:
     """Annotated metadata declaring one rule with its JSON Schema, e.g.
     `Annotated[StrictStr, Text(r"[a-z]+", what="a name", fix="use letters")]`: `validate`
     runs after pydantic's own type check and raises `fail(...)`."""
@@ -102,7 +102,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Text(Rule):
+class Text(FieldRule):
     """A string matching `pattern` (fullmatch); otherwise "'<value>' is not <what>; <fix>".
     `check` adds a rule a pattern cannot say (it raises `fail`); `enum` lists the accepted
     values for editors. `secret`: the value is never repeated in a message (a webhook URL
@@ -144,7 +144,7 @@ class Text(Rule):
 
 
 @dataclass(frozen=True)
-class Whole(Rule):
+class Whole(FieldRule):
     """A whole number from lo to hi (or one of `allowed`)."""
 
     lo: int
@@ -166,7 +166,7 @@ class Whole(Rule):
 
 
 @dataclass(frozen=True)
-class Number(Rule):
+class Number(FieldRule):
     """A finite number above `gt`, at most `le` (`why` says where the maximum comes from)."""
 
     gt: float
@@ -189,7 +189,7 @@ class Number(Rule):
 
 
 @dataclass(frozen=True)
-class Choice(Rule):
+class Choice(FieldRule):
     """One of `values`, spelled exactly."""
 
     values: tuple[str, ...]

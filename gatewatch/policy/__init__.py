@@ -1,3 +1,4 @@
-"""The gatewatch policy pack's rules, as plain validators (`rules`), the data they read
-(`resources`), the pulumi-policy wiring (`pack`), and the offline runner the plan and
-`gatewatch policy check` use (`runner`)."""
+"""The gatewatch policy pack: its rules (`rules/`, one per module), the resources they read
+(`resources`: adapters into gatewatch.checks.model.Resource), their config (`exemptions`), the
+pulumi-policy wiring (`pack`), and the offline runner the plan and `gatewatch policy check` use
+(`runner`)."""

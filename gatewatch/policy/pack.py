@@ -1,5 +1,5 @@
-"""The rules as pulumi-policy stack policies. `policies/__main__.py` only wires these into a
-PolicyPack; tests drive them through the SDK's analyzer servicer.
+"""The rules (gatewatch/policy/rules/) as pulumi-policy stack policies. `policies/__main__.py`
+only wires these into a PolicyPack; tests drive them through the SDK's analyzer servicer.
 
 Every rule is a stack policy: matching a diagnostic setting to a new gateway needs the graph
 (`property_dependencies`), and one code path serves the pack, the plan and `policy check`.
@@ -24,16 +24,11 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from gatewatch.checks.model import Rule
 from gatewatch.policy import remediation
+from gatewatch.policy.exemptions import EXEMPTIONS_SCHEMA, parse_rule_config, run_rule
 from gatewatch.policy.resources import from_policy_resource
-from gatewatch.policy.rules import (
-    EXEMPTIONS_SCHEMA,
-    PACK_NAME,
-    RULES,
-    Rule,
-    parse_rule_config,
-    run_rule,
-)
+from gatewatch.policy.rules import PACK_NAME, RULES
 
 __all__ = ["PACK_ENFORCEMENT", "PACK_NAME", "build_policies"]
 # Each policy states its own level; this only applies to a policy that would not.
@@ -43,11 +38,11 @@ PACK_ENFORCEMENT: Final = EnforcementLevel.ADVISORY
 def _stack_validator(rule: Rule) -> StackValidation:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = [from_policy_resource(r) for r in args.resources]
-        config = parse_rule_config(rule.name, args.get_config())
+        config = parse_rule_config(rule.id, args.get_config())
         for finding in run_rule(rule, resources, config):
             if finding.note:
                 # The engine shows an analyzer's stderr lines as diagnostics.
-                print(f"{PACK_NAME}/{rule.name}: note: {finding.message}", file=sys.stderr)
+                print(f"{PACK_NAME}/{rule.id}: note: {finding.message}", file=sys.stderr)
             else:
                 report_violation(finding.message, finding.urn or None)
 
@@ -91,7 +86,7 @@ def remediation_policy() -> ResourceValidationPolicy:
 def build_policies() -> list[Policy]:
     return [*[
         StackValidationPolicy(
-            name=rule.name,
+            name=rule.id,
             description=rule.description,
             validate=_stack_validator(rule),
             enforcement_level=EnforcementLevel(rule.enforcement),

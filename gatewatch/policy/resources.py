@@ -1,50 +1,31 @@
-"""Plain resource data for the policies, and adapters from the three places a graph comes from.
+"""Adapters from pulumi-policy's resources and from a `pulumi stack export` file into the one
+resource model the rules read (`gatewatch.checks.model.Resource`).
 
-The validators never see `pulumi_policy`'s proxies: reading an unknown value through
+The rules never see `pulumi_policy`'s proxies: reading an unknown value through
 `PolicyResource.props` raises `UnknownValueError`, which the analyzer turns into an advisory
 "can't run policy during preview" and so silently stops a mandatory check. The adapters unwrap
 the proxies without reading through them and replace each unknown with the `UNKNOWN` marker, so
-a validator decides what an unknown means (a gateway with an unknown id is still matched through
+a rule decides what an unknown means (a gateway with an unknown id is still matched through
 `property_dependencies`, which hold URNs and are known during preview).
 
-Sources here: a `pulumi_policy.PolicyResource` (the pack) and a resource of a `pulumi stack
-export` file. The offline plan's adapter lives with the harness (`gatewatch.harness.
-plain_resources`): this package runs inside other teams' `pulumi preview --policy-pack` and knows
-nothing of the plan or the harness.
+The offline recorder (gatewatch.offline.runtime) produces the same `Resource`s itself: this
+package runs inside other teams' `pulumi preview --policy-pack` and knows nothing of the plan or
+the recorder.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from gatewatch.checks.model import SECRET, UNKNOWN, Resource
 from gatewatch.errors import BadInput, Problem
 
 if TYPE_CHECKING:
     from pulumi_policy import PolicyResource
 
-
-class _Unknown:
-    """A value the engine does not know yet (a preview of a resource not created yet)."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-    def __bool__(self) -> bool:
-        raise TypeError("an unknown value has no truth value; compare with `is UNKNOWN`")
-
-
-UNKNOWN: Final = _Unknown()
 
 # The engine's sentinels for unknown values (pulumi/sdk/go/common/resource/plugin/rpc.go), as
 # pulumi_policy.proxy lists them. Every one of them means "not known during preview".
@@ -62,41 +43,9 @@ _UNKNOWN_SENTINELS: Final = frozenset({
 _SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
 _SECRET_SIG: Final = "1b47061264138c4ac30d75fd1eb44270"
 
-# A secret whose plaintext is not in the file: known to exist, value unreadable.
-SECRET_VALUE: Final = "[secret]"
-
-
-@dataclass(frozen=True)
-class PlainResource:
-    """One resource as the validators see it: plain JSON-like props, `UNKNOWN` where the engine
-    does not know a value yet, and the graph edges as URNs."""
-
-    urn: str
-    type: str
-    name: str
-    props: Mapping[str, Any] = field(default_factory=dict)
-    parent: str = ""
-    dependencies: tuple[str, ...] = ()
-    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    id: str | None = None  # the provider id when known (stack export, or an "id" output)
-
-    @property
-    def known_id(self) -> str | None:
-        """The resource's id if it is known: `id`, else a known string `id` prop."""
-        if self.id:
-            return self.id
-        value = self.props.get("id")
-        return value if isinstance(value, str) and value else None
-
-    def depends_through(self, key: str) -> tuple[str, ...]:
-        """URNs the input `key` was computed from (known even during a preview)."""
-        return self.property_dependencies.get(key, ())
-
-
-def plain_value(value: Any, *, unknown_markers: frozenset[str] = frozenset()) -> Any:
-    """A JSON-like copy of `value` with every unknown as `UNKNOWN` and secrets unwrapped.
-    `unknown_markers`: further strings the caller's source writes for an unknown value."""
-    return _plain(value, _UNKNOWN_SENTINELS | unknown_markers)
+def plain_value(value: Any) -> Any:
+    """A JSON-like copy of `value` with every unknown as `UNKNOWN` and secrets unwrapped."""
+    return _plain(value, _UNKNOWN_SENTINELS)
 
 
 def _plain(value: Any, unknown: frozenset[str]) -> Any:
@@ -116,8 +65,8 @@ def _plain(value: Any, unknown: frozenset[str]) -> Any:
                 try:
                     return _plain(json.loads(value["plaintext"]), unknown)
                 except (TypeError, ValueError):
-                    return SECRET_VALUE
-            return SECRET_VALUE
+                    return SECRET
+            return SECRET
         return {str(k): _plain(v, unknown) for k, v in value.items()}
     if isinstance(value, str):
         return UNKNOWN if value in unknown else value
@@ -130,7 +79,7 @@ def name_from_urn(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
-def from_policy_resource(resource: PolicyResource) -> PlainResource:
+def from_policy_resource(resource: PolicyResource) -> Resource:
     """Adapt a resource of `StackValidationArgs.resources`.
 
     `serialize_properties` is the SDK's own way to get the raw values behind its proxies
@@ -139,11 +88,11 @@ def from_policy_resource(resource: PolicyResource) -> PlainResource:
     from pulumi_policy.deserialize import serialize_properties
 
     raw = serialize_properties(resource.props)
-    return PlainResource(
+    return Resource(
         urn=resource.urn,
         type=resource.resource_type,
         name=resource.name,
-        props=plain_value(dict(raw)),
+        inputs=plain_value(dict(raw)),
         parent=resource.parent.urn if resource.parent is not None else "",
         dependencies=tuple(d.urn for d in resource.dependencies),
         property_dependencies={
@@ -153,7 +102,7 @@ def from_policy_resource(resource: PolicyResource) -> PlainResource:
     )
 
 
-def from_export_resource(resource: Mapping[str, Any]) -> PlainResource:
+def from_export_resource(resource: Mapping[str, Any]) -> Resource:
     """Adapt one entry of `deployment.resources` in a `pulumi stack export` file.
 
     The engine gives stack policies a resource's outputs; outputs of some providers omit inputs
@@ -165,11 +114,11 @@ def from_export_resource(resource: Mapping[str, Any]) -> PlainResource:
     outputs = resource.get("outputs") or {}
     props = {**plain_value(inputs), **plain_value(outputs)}
     deps = resource.get("propertyDependencies") or {}
-    return PlainResource(
+    return Resource(
         urn=urn,
         type=str(resource.get("type") or ""),
         name=name_from_urn(urn),
-        props=props,
+        inputs=props,
         parent=str(resource.get("parent") or ""),
         dependencies=tuple(resource.get("dependencies") or ()),
         property_dependencies={str(k): tuple(v or ()) for k, v in deps.items()},
@@ -181,7 +130,7 @@ def _export_problem(path: Path, message: str, fix: str) -> BadInput:
     return BadInput([Problem(str(path), message, fix)])
 
 
-def load_stack_export(path: Path) -> list[PlainResource]:
+def load_stack_export(path: Path) -> list[Resource]:
     """Read a `pulumi stack export` file; BadInput (one clear line) if it is not one."""
     fix = "pass the output of `pulumi stack export --file FILE` (deployment version 3)"
     try:
@@ -203,7 +152,7 @@ def load_stack_export(path: Path) -> list[PlainResource]:
     resources = deployment.get("resources") or []
     if not isinstance(resources, Sequence) or isinstance(resources, str):
         raise _export_problem(path, "deployment.resources is not a list", fix)
-    out: list[PlainResource] = []
+    out: list[Resource] = []
     for i, resource in enumerate(resources):
         if not isinstance(resource, Mapping) or not isinstance(resource.get("urn"), str):
             raise _export_problem(path, f"deployment.resources[{i}] has no urn", fix)

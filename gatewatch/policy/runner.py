@@ -13,17 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gatewatch.checks.model import LEVELS, Finding, Resource
 from gatewatch.errors import BadInput, Problem
-from gatewatch.policy.resources import PlainResource
-from gatewatch.policy.rules import (
-    LEVELS,
-    PACK_NAME,
-    RULES,
-    Finding,
-    RuleConfig,
-    parse_rule_config,
-    run_rule,
-)
+from gatewatch.policy.exemptions import RuleConfig, parse_rule_config, run_rule
+from gatewatch.policy.rules import PACK_NAME, RULES
 
 
 @dataclass(frozen=True)
@@ -81,7 +74,7 @@ def resolve_config(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, RuleCo
     the rule's own entry (the CLI's precedence)."""
     raw = raw or {}
     problems: list[Problem] = []
-    names = [rule.name for rule in RULES]
+    names = [rule.id for rule in RULES]
     for key in raw:
         if key != "all" and key not in names:
             close = difflib.get_close_matches(key, names, n=1)
@@ -94,33 +87,33 @@ def resolve_config(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, RuleCo
     all_level = _level(overall, "all", problems)
     out: dict[str, tuple[str, RuleConfig]] = {}
     for rule in RULES:
-        entry = raw.get(rule.name)
+        entry = raw.get(rule.id)
         level = all_level or rule.enforcement
         props: Mapping[str, Any] | None = None
         if isinstance(entry, Mapping):
-            level = _level(entry.get("enforcementLevel"), f"{rule.name}.enforcementLevel",
+            level = _level(entry.get("enforcementLevel"), f"{rule.id}.enforcementLevel",
                            problems) or level
             props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
         elif entry is not None:
-            level = _level(entry, rule.name, problems) or level
+            level = _level(entry, rule.id, problems) or level
         try:
-            config = parse_rule_config(rule.name, props)
+            config = parse_rule_config(rule.id, props)
         except BadInput as error:
             problems += error.problems
             config = RuleConfig()
-        out[rule.name] = (level, config)
+        out[rule.id] = (level, config)
     if problems:
         raise BadInput(problems)
     return out
 
 
 def run_pack(
-    resources: Sequence[PlainResource], policy_config: Mapping[str, Any] | None = None
+    resources: Sequence[Resource], policy_config: Mapping[str, Any] | None = None
 ) -> Outcome:
     settings = resolve_config(policy_config)
     outcome = Outcome(levels={name: level for name, (level, _) in settings.items()})
     for rule in RULES:
-        level, config = settings[rule.name]
+        level, config = settings[rule.id]
         if level == "disabled":
             continue
         reported = "mandatory" if level == "remediate" else level
@@ -129,7 +122,7 @@ def run_pack(
                 outcome.notes.append(finding)
             else:
                 outcome.violations.append(
-                    Violation(rule.name, reported, finding.message, finding.urn, finding.name))
+                    Violation(rule.id, reported, finding.message, finding.urn, finding.name))
     return outcome
 
 
@@ -140,7 +133,7 @@ def render_lines(outcome: Outcome) -> list[str]:
     lines = [f"{active} policies of pack '{PACK_NAME}' ran: {mandatory} mandatory and "
              f"{advisory} advisory violations"]
     lines += [f"[{v.level}] {v.policy}: {v.message}" for v in outcome.violations]
-    lines += [f"[note] {n.policy}: {n.message}" for n in outcome.notes]
+    lines += [f"[note] {n.rule}: {n.message}" for n in outcome.notes]
     return lines
 
 
@@ -150,6 +143,6 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
         "failed": outcome.failed,
         "enforcementLevels": outcome.levels,
         "violations": [v.as_json() for v in outcome.violations],
-        "notes": [{"policy": n.policy, "name": n.name, "urn": n.urn, "message": n.message}
+        "notes": [{"policy": n.rule, "name": n.name, "urn": n.urn, "message": n.message}
                   for n in outcome.notes],
     }

@@ -11,7 +11,7 @@ from gatewatch.azure import names as azure_names
 from gatewatch.catalog.log_search import deployable, load_catalog
 from gatewatch.catalog.metric import load_activity_catalog, load_metric_catalog
 from gatewatch.config.azure import AzureConfig
-from gatewatch.offline.runtime import Recording
+from gatewatch.offline.recording import Recording
 from tests.support.declared import STACKS, declared, names_of
 from tests.support.live_world import GW_NAME
 from tests.support.live_world import STACK as LIVE_STACK

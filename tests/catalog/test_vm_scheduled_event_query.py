@@ -129,7 +129,7 @@ def test_rule_limits_and_stateful_dedupe(rule: AlertRule) -> None:
 @uses_example_plans
 def test_notice_budget_report_adds_up_the_stages() -> None:
     plan = built_plan("dev")
-    (report,) = [r for r in plan.reports if r.key == "noticeBudget"]
+    (report,) = [r for r in plan.sections if r.key == "noticeBudget"]
     data = report.data["vm-scheduled-event"]
     assert data["deployed"] is True
     assert [s["stage"] for s in data["stages"]] == [

@@ -16,7 +16,11 @@ import yaml
 from pulumi_azure_native import applicationinsights, monitor
 
 from gatewatch.checks import api_definitions
-from gatewatch.offline.runtime import PROJECT_ROOT, RecordedResource, Recording, run_program
+from gatewatch.checks.api_specs import manifest
+from gatewatch.checks.model import UNKNOWN, Finding, Resource
+from gatewatch.offline.recording import Recording
+from gatewatch.offline.runtime import run_program
+from gatewatch.paths import PROJECT_ROOT
 from tests.support.graph import plan
 from tests.support.stacks import SUB, WORKSPACE_ID, estate_config
 
@@ -70,19 +74,19 @@ def test_every_azure_body_matches_microsofts_definitions(
     resources = api_definitions.azure_resources(rec.resources)
     assert len(resources) >= 10, [r.type for r in resources]
     problems = api_definitions.check_resources(rec.resources)
-    assert not problems, "\n".join(p.describe() for p in problems)
+    assert not problems, "\n".join(api_definitions.describe(p) for p in problems)
 
 
 def test_the_estate_declares_every_vendored_type_the_kit_uses(recorded: Recorded) -> None:
     declared = {r.type for r in api_definitions.azure_resources(recorded("estate", True).resources)}
     # Types other work adds (metric alerts, workbook) are vendored ahead and judged below.
-    assert declared <= set(api_definitions.manifest()), declared - set(api_definitions.manifest())
+    assert declared <= set(manifest()), declared - set(manifest())
     assert len(declared) >= 15, declared
 
 
-@pytest.mark.parametrize("token", sorted(api_definitions.manifest()))
+@pytest.mark.parametrize("token", sorted(manifest()))
 def test_vendored_api_version_is_the_one_the_installed_sdk_uses(token: str) -> None:
-    spec = api_definitions.manifest()[token]
+    spec = manifest()[token]
     assert api_definitions.sdk_api_version(token) == spec.api_version, token
     # Path parameters are inputs of the SDK resource (the provider drops them from the body).
     _, module, name = token.split(":")
@@ -108,19 +112,19 @@ def test_vendored_files_are_the_recorded_ones() -> None:
 
 # --- the judge can fail --------------------------------------------------------------------------
 
-def _rule(recorded: Recorded, rec_preview: bool = False) -> RecordedResource:
+def _rule(recorded: Recorded, rec_preview: bool = False) -> Resource:
     rec = recorded("estate", rec_preview)
     return next(r for r in rec.by_type("azure-native:monitor:ScheduledQueryRule"))
 
 
-def _with(resource: RecordedResource, change: Any) -> RecordedResource:
+def _with(resource: Resource, change: Any) -> Resource:
     broken = copy.deepcopy(resource)
     change(broken.inputs)
     return broken
 
 
-def _judges(problems: list[api_definitions.Problem]) -> set[str]:
-    return {p.judge for p in problems}
+def _judges(problems: list[Finding]) -> set[str]:
+    return {p.rule for p in problems}
 
 
 def test_a_wrong_enum_value_fails(recorded: Recorded) -> None:
@@ -178,12 +182,12 @@ def test_a_type_without_vendored_definitions_fails(recorded: Recorded) -> None:
     stranger = copy.deepcopy(rule)
     stranger.type = "azure-native:network:VirtualNetworkGateway"
     (problem,) = api_definitions.check_resource(stranger)
-    assert problem.judge == "coverage" and "manifest.json" in problem.message
+    assert problem.rule == "coverage" and "manifest.json" in problem.message
 
 
 def test_unknown_values_are_not_judged_but_present(recorded: Recorded) -> None:
     rule = _rule(recorded, rec_preview=True)
-    assert rule.inputs["scopes"] == ["<unknown>"]
+    assert rule.inputs["scopes"] == [UNKNOWN]
     assert api_definitions.check_resource(rule) == []
 
 
@@ -191,7 +195,7 @@ def test_unknown_values_are_not_judged_but_present(recorded: Recorded) -> None:
 
 def test_body_places_inputs_as_the_provider_does(recorded: Recorded) -> None:
     rec = recorded("estate", False)
-    spec = api_definitions.manifest()
+    spec = manifest()
     rule = rec.by_type("azure-native:monitor:ScheduledQueryRule")[0]
     name, body = api_definitions.request_body(spec[rule.type], rule.inputs)
     assert name == rule.inputs["ruleName"]
@@ -240,7 +244,7 @@ def test_metric_alert_activity_log_alert_and_workbook_bodies_are_judged() -> Non
     rec = run_program({}, program=_new_types_program)
     assert len(rec.resources) == 3
     problems = api_definitions.check_resources(rec.resources)
-    assert not problems, "\n".join(p.describe() for p in problems)
+    assert not problems, "\n".join(api_definitions.describe(p) for p in problems)
     alert = rec.by_type("azure-native:monitor:MetricAlert")[0]
     broken = _with(alert, lambda i: i["criteria"]["allOf"][0].update(operator="Below"))
     assert any("operator" in p.path for p in api_definitions.check_resource(broken))

@@ -12,7 +12,9 @@ import pytest
 import yaml
 
 from gatewatch.checks import documented_rules
-from gatewatch.offline.runtime import PROJECT_ROOT, RecordedResource, Recording
+from gatewatch.checks.model import UNKNOWN, Resource
+from gatewatch.offline.recording import Recording
+from gatewatch.paths import PROJECT_ROOT
 from tests.support.graph import plan
 from tests.support.stacks import estate_config
 
@@ -40,12 +42,12 @@ def test_no_deviation_on_any_example_stack(
     else:
         rec = plan(estate_config() if stack == "estate" else _stack(stack), preview=preview)
     deviations = documented_rules.check(rec.resources)
-    assert deviations == [], [d.describe() for d in deviations]
+    assert deviations == [], [documented_rules.describe(d) for d in deviations]
 
 
 def _broken(rec: Recording, type_: str, change: Callable[[dict[str, Any]], None]
             ) -> list[str]:
-    resources: list[RecordedResource] = copy.deepcopy(rec.resources)
+    resources: list[Resource] = copy.deepcopy(rec.resources)
     target = next(r for r in resources if r.type == type_)
     change(target.inputs)
     return sorted({d.rule for d in documented_rules.check(resources)})
@@ -70,7 +72,7 @@ def test_each_rule_fails_its_broken_graph(estate_update: Recording) -> None:
                    lambda i: i.update(startDateTime="2025-01-01 01:00")) == [
         "maintenance-start-date"]
     assert _broken(rec, "azure-native:authorization:RoleAssignment",
-                   lambda i: i.update(scope="<unknown>")) == ["grant-known-at-preview"]
+                   lambda i: i.update(scope=UNKNOWN)) == ["grant-known-at-preview"]
 
 
 def test_resource_health_filters_on_nullable_fields_fail(estate_update: Recording) -> None:

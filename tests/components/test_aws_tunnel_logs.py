@@ -23,7 +23,7 @@ from components.tunnel_logging import TunnelLoggingProvider
 from gatewatch.aws_rollout.clock import RealClock
 from gatewatch.config.model import parse_config
 from gatewatch.errors import BadInput
-from gatewatch.offline.runtime import offline_tunnel_ips
+from gatewatch.offline.mocks import offline_tunnel_ips
 from gatewatch.paths import PROJECT_ROOT as ROOT
 from tests.support.aws_rollout import (
     ARN,

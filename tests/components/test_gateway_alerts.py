@@ -22,10 +22,10 @@ from gatewatch.catalog.metric import (
     load_metric_alert,
     load_metric_catalog,
 )
-from gatewatch.checks.api_definitions import check_resource, check_resources
+from gatewatch.checks.api_definitions import check_resource, check_resources, describe
 from gatewatch.config.model import parse_config
 from gatewatch.errors import BadInput
-from gatewatch.offline.plan import PlanContext, _opt_out_report
+from gatewatch.offline.sections import PlanContext, opt_out_section
 from tests.support.graph import plan
 from tests.support.stacks import POLICY_GW, ROUTE_GW, base_config
 
@@ -184,7 +184,7 @@ def test_metric_and_activity_bodies_match_the_api_definitions() -> None:
     # Microsoft.Insights/metricAlerts@2018-03-01 and activityLogAlerts@2020-10-01 (the API
     # versions the SDK uses; vendor/azure-api-specs/manifest.json).
     problems = check_resources(alerts)
-    assert problems == [], [p.describe() for p in problems]
+    assert problems == [], [describe(p) for p in problems]
 
 
 def test_the_checker_catches_a_dynamic_criterion_in_single_resource_criteria() -> None:
@@ -194,7 +194,7 @@ def test_the_checker_catches_a_dynamic_criterion_in_single_resource_criteria() -
     criteria = {**alert.inputs["criteria"],
                 "odataType": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"}
     broken = replace(alert, inputs={**alert.inputs, "criteria": criteria})
-    problems = [p.describe() for p in check_resource(broken) if p.judge == "bicep-types"]
+    problems = [describe(p) for p in check_resource(broken) if p.rule == "bicep-types"]
     assert any("criterionType" in p or "threshold" in p for p in problems), problems
 
 
@@ -275,7 +275,7 @@ def test_the_plan_says_which_gateway_was_skipped_from_config_tags() -> None:
     config = with_alerts()
     config["gatewatch:azure"]["gateways"][1]["tags"] = {"MonitorDisable": "true"}
     rec = plan(config)
-    report = _opt_out_report(PlanContext("test", parse_config(config), config, rec))
+    report = opt_out_section(PlanContext("test", parse_config(config), config, rec))
     assert report is not None and not report.failed
     assert report.lines == ["gateway rg-branch/vpngw-branch: tagged MonitorDisable=true, "
                             "skipped: no metric or activity log alert for it"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gatewatch.azure import facts as azure_facts
+from gatewatch.checks.model import UNKNOWN
 from tests.support.graph import SETTING, WORKSPACE, categories, plan, setting_for
 from tests.support.stacks import POLICY_GW, ROUTE_GW, base_config
 
@@ -33,7 +34,7 @@ def test_workspace_id_is_unknown_in_preview_but_wired_by_dependency() -> None:
     rec = plan(base_config(), preview=True)
     workspace = rec.by_type(WORKSPACE)[0]
     for setting in rec.by_type(SETTING):
-        assert setting.inputs["workspaceId"] == "<unknown>"
+        assert setting.inputs["workspaceId"] is UNKNOWN
         assert workspace.urn in setting.dependencies
 
 
@@ -85,4 +86,5 @@ def test_extra_destinations_are_added_to_every_setting() -> None:
         assert setting.inputs["storageAccountId"] == storage, setting.urn
         assert setting.inputs["eventHubAuthorizationRuleId"] == rule, setting.urn
         assert setting.inputs["eventHubName"] == "vpn-logs", setting.urn
-        assert setting.inputs["workspaceId"]  # the workspace stays a destination
+        # the workspace stays a destination (its id unknown in a preview)
+        assert setting.inputs["workspaceId"] is UNKNOWN, setting.urn

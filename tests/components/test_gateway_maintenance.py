@@ -11,7 +11,8 @@ import pytest
 from pulumi import RunError
 
 from components.creation_date import CreationDateProvider, tomorrow_utc
-from gatewatch.offline.runtime import Recording
+from gatewatch.checks.model import UNKNOWN
+from gatewatch.offline.recording import Recording
 from tests.support.graph import plan
 from tests.support.stacks import POLICY_GW, ROUTE_GW, SUB, base_config, gateway_id
 
@@ -161,7 +162,7 @@ def test_without_start_date_the_window_starts_on_the_date_it_is_first_created() 
     window = {k: v for k, v in WINDOW.items() if k != "startDate"}
     # A first preview: the date is not known yet (the provider fixes it at create).
     mc = plan(config(window=window), preview=True).by_type(CONFIGURATION)[0]
-    assert mc.inputs["startDateTime"] == "<unknown>"
+    assert mc.inputs["startDateTime"] is UNKNOWN
     rec = plan(config(window=window), preview=False)
     mc = rec.by_type(CONFIGURATION)[0]
     (dated,) = [r for r in rec.resources if r.name == "gateway-maintenance-window-start-date"]

@@ -10,9 +10,10 @@ from typing import Any
 import yaml
 
 from gatewatch.catalog.log_search import deployable, load_catalog, load_saved_queries
+from gatewatch.checks.model import UNKNOWN
 from gatewatch.config.stack_file import load_stack_file
 from gatewatch.errors import SECRET_PLACEHOLDER
-from gatewatch.offline.runtime import Recording
+from gatewatch.offline.recording import Recording
 from tests.support.graph import RESOURCE_GROUP, WORKSPACE, plan
 from tests.support.stacks import SUB, WORKSPACE_ID, base_config
 
@@ -48,7 +49,7 @@ def test_reader_role_is_scoped_to_the_workspace_by_default_and_known_at_preview(
     assert role.inputs["scope"] == (
         f"/subscriptions/{SUB}/resourceGroups/rg-gatewatch-test/providers/"
         "Microsoft.OperationalInsights/workspaces/log-gatewatch-test")
-    assert role.inputs["roleAssignmentName"] != "<unknown>"
+    assert role.inputs["roleAssignmentName"] is not UNKNOWN
     # The workspace still exists before the grant: an explicit dependency.
     assert workspace.urn in role.dependencies
     assert role.property_dependencies["principalId"] == [identity.urn]

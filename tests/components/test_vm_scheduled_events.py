@@ -11,7 +11,7 @@ import pytest
 from pulumi import RunError
 
 from components.vm_scheduled_events import X_PATH_QUERY, install_script
-from gatewatch.offline.runtime import Recording
+from gatewatch.offline.recording import Recording
 from tests.support.graph import WORKSPACE, plan
 from tests.support.stacks import SUB, WORKSPACE_ID, base_config
 

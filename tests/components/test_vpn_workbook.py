@@ -20,7 +20,7 @@ from gatewatch.azure.workbook_template import (
 )
 from gatewatch.catalog.log_search import ALERTS_DIR, load_catalog
 from gatewatch.catalog.metric import documented_metrics
-from gatewatch.checks.api_definitions import check_resource
+from gatewatch.checks.api_definitions import check_resource, describe
 from gatewatch.kql.check import check_queries
 from gatewatch.kql.execute import run_query
 from gatewatch.paths import AZURE_VENDOR_DIR
@@ -65,10 +65,10 @@ def test_the_workbook_body_matches_the_workbooks_api_definition() -> None:
     rec, book = recorded_workbook()
     # Microsoft.Insights/workbooks@2023-06-01 (vendor/azure-api-specs/manifest.json)
     problems = check_resource(book)
-    assert problems == [], [p.describe() for p in problems]
+    assert problems == [], [describe(p) for p in problems]
     # control: the definition does reject a read-only property sent (userId is the owner's)
     broken = replace(book, inputs={**book.inputs, "userId": "someone"})
-    assert [p.message for p in check_resource(broken) if p.judge == "bicep-types"] == \
+    assert [p.message for p in check_resource(broken) if p.rule == "bicep-types"] == \
         ["Additional properties are not allowed ('userId' was unexpected)"]
     assert book.inputs["kind"] == "shared" and book.inputs["category"] == "workbook"
     assert str(uuid.UUID(book.inputs["resourceName"])) == book.inputs["resourceName"]

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from gatewatch.checks import api_definitions
-from gatewatch.offline.runtime import RecordedResource, Recording
+from gatewatch.checks.api_specs import manifest
+from gatewatch.checks.model import Resource
+from gatewatch.offline.recording import Recording
 from tests.support.graph import plan
 from tests.support.stacks import SUB, estate_config, gateway_id
 
@@ -16,8 +18,8 @@ OTHER_SUB = "99999999-8888-7777-6666-555555555555"
 ROLE = "azure-native:authorization:RoleAssignment"
 
 
-def address(resource: RecordedResource) -> tuple[str, ...]:
-    spec = api_definitions.manifest()[resource.type]
+def address(resource: Resource) -> tuple[str, ...]:
+    spec = manifest()[resource.type]
     values = [str(resource.inputs.get(p, "")).lower() for p in spec.path_parameters]
     assert all(v and v != "<unknown>" for v in values), (resource.urn, values)
     return (spec.arm_type.lower(), *values)

@@ -176,7 +176,7 @@ def test_an_unreadable_config_file_exits_2(kind: str, tmp_path: Path,
 def test_plan_shows_the_grant_and_the_api_definition_check_for_every_example_stack() -> None:
     for stack in ("dev", "prod"):
         plan = built_plan(stack)  # preview mode
-        reports = {r.key: r for r in plan.reports}
+        reports = {r.key: r for r in plan.sections}
         schema = reports["schema"]
         assert schema.data["problems"] == [] and not schema.failed, schema.lines
         assert schema.data["resources"] >= 15
@@ -186,4 +186,4 @@ def test_plan_shows_the_grant_and_the_api_definition_check_for_every_example_sta
         assert grant["scope"].startswith("/subscriptions/") and "<unknown>" not in grant["scope"]
         assert grant["scope"].endswith(f"/workspaces/log-gatewatch-{stack}")
         assert "id-vpn-alerts" in grant["principal"]
-        assert not plan.failed, [r.lines for r in plan.reports if r.failed]
+        assert not plan.failed, [r.lines for r in plan.sections if r.failed]

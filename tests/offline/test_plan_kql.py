@@ -14,7 +14,7 @@ from tests.support.example_plans import built_plan, uses_example_plans
 @uses_example_plans
 def test_plan_lists_every_query_as_ok() -> None:
     plan = built_plan("dev")
-    kql = next(r for r in plan.reports if r.key == "kql")
+    kql = next(r for r in plan.sections if r.key == "kql")
     names = {entry["name"] for entry in kql.data}
     assert {f"alert {a.name}" for a in catalog.load_catalog()} <= names
     assert {f"saved query {q.name}" for q in catalog.load_saved_queries()} <= names

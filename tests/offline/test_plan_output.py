@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from gatewatch.offline.plan import STACK_TYPE, Plan, build_plan, render_json, render_text
-from gatewatch.offline.plan import _lookups_report as lookups_report
+from gatewatch.offline.sections import lookups_section
 from gatewatch.paths import PROJECT_ROOT as ROOT
 from tests.support.example_plans import built_plan, uses_example_plans
 from tests.support.stacks import base_config
@@ -61,7 +61,7 @@ def test_the_notice_budget_of_a_path_the_stack_does_not_deploy_is_not_printed(
 def test_each_lookup_is_reported_once(prod: Plan) -> None:
     notes = [call.note for call in prod.context.recording.calls]
     assert len(notes) > len(set(notes)), "the prod program asks one gateway lookup twice"
-    (report,) = [r for r in prod.reports if r.key == "lookups"]
+    (report,) = [r for r in prod.sections if r.key == "lookups"]
     assert sorted(report.lines) == sorted(set(notes))
     text = render_text(prod)
     for note in set(notes):
@@ -73,8 +73,8 @@ def test_lookups_print_in_the_same_order_whatever_order_the_runtime_answered(pro
     calls = prod.context.recording.calls
     assert len({c.note for c in calls}) > 1, "needs two distinct lookups to tell orders apart"
     shuffled = dataclasses.replace(prod.context.recording, calls=list(reversed(calls)))
-    as_run = lookups_report(prod.context)
-    reversed_ = lookups_report(dataclasses.replace(prod.context, recording=shuffled))
+    as_run = lookups_section(prod.context)
+    reversed_ = lookups_section(dataclasses.replace(prod.context, recording=shuffled))
     assert (reversed_.lines, reversed_.data) == (as_run.lines, as_run.data)
 
 
@@ -95,11 +95,12 @@ def test_text_count_and_json_resources_agree_the_stack_included(
 
 
 def test_the_readme_documents_the_json_keys_of_the_plan() -> None:
-    from gatewatch.offline.plan import JSON_KEYS, REPORTS
+    from gatewatch.offline.plan import JSON_KEYS
+    from gatewatch.offline.sections import SECTIONS
 
     assert set(JSON_KEYS) == DOCUMENTED_KEYS
-    # One documented key per report the plan can produce, and no two reports share one.
-    assert len(REPORTS) == len(JSON_KEYS) - 3
+    # One documented key per section the plan can produce, and no two sections share one.
+    assert len(SECTIONS) == len(JSON_KEYS) - 3
 
 
 def test_every_documented_json_key_is_present_without_an_aws_section(azure_only: Plan) -> None:
@@ -117,7 +118,7 @@ def test_every_documented_json_key_is_present_null_when_its_report_is_empty(
     plan: Plan = request.getfixturevalue(which)
     doc = render_json(plan)
     assert set(doc) == DOCUMENTED_KEYS
-    reported = {r.key for r in plan.reports}
+    reported = {r.key for r in plan.sections}
     for key in DOCUMENTED_KEYS - {"stack", "preview", "resources"} - reported:
         assert doc[key] is None, key
     # The example stacks store nothing encrypted and tag no gateway MonitorDisable: those

@@ -17,11 +17,11 @@ from pulumi_policy import (
 )
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from gatewatch.offline import runtime
-from gatewatch.offline.runtime import Recording
+from gatewatch.checks.model import UNKNOWN
+from gatewatch.offline.recording import Recording
 from gatewatch.policy.pack import PACK_ENFORCEMENT, PACK_NAME, build_policies
 from gatewatch.policy.rules import RULES
-from tests.policy.test_rules import (
+from tests.support.policy_stacks import (
     aws_stack,
     azure_stack,
     beside_the_kit,
@@ -34,7 +34,7 @@ CANT_RUN = "can't run policy"
 
 def _engine_value(value: Any) -> Any:
     """The harness's unknown marker back to the sentinel the engine sends for a computed value."""
-    if value == runtime.UNKNOWN:
+    if value is UNKNOWN:
         return rpc.UNKNOWN
     if isinstance(value, dict):
         return {k: _engine_value(v) for k, v in value.items()}
@@ -166,4 +166,4 @@ def test_the_pack_describes_its_policies_to_the_engine() -> None:
         assert policy.description.split()[0] in ("Requires", "Prohibits"), policy.name
         assert "exemptions" in policy.configSchema.properties, policy.name
         assert policy.policy_type == proto.PolicyType.POLICY_TYPE_STACK
-    assert [p.name for p in info.policies][:len(RULES)] == [r.name for r in RULES]
+    assert [p.name for p in info.policies][:len(RULES)] == [r.id for r in RULES]

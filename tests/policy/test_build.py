@@ -57,9 +57,10 @@ def test_the_pack_holds_the_wiring_the_wheel_and_requirements_only(pack: Path) -
         assert (pack / name).read_bytes() == (ROOT / "policies" / name).read_bytes()
     names = zipfile.ZipFile(wheel).namelist()
     for module in ("gatewatch/azure/facts.py", "gatewatch/aws/facts.py",
-                   "gatewatch/policy/rules.py", "gatewatch/policy/pack.py",
+                   "gatewatch/policy/rules/__init__.py", "gatewatch/policy/pack.py",
                    "gatewatch/policy/resources.py", "gatewatch/azure/arm_ids.py",
-                   "gatewatch/errors.py"):
+                   "gatewatch/errors.py", "gatewatch/checks/model.py",
+                   "gatewatch/policy/rules/azure/vpn_gateway_diagnostics.py"):
         assert module in names
 
 

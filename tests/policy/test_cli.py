@@ -14,13 +14,14 @@ import pulumi_policy
 import pytest
 import yaml
 
+from gatewatch.checks.model import UNKNOWN
 from gatewatch.errors import BadInput
-from gatewatch.offline.plan import PlanContext, policy_report
-from gatewatch.offline.runtime import Recording
+from gatewatch.offline.recording import Recording
+from gatewatch.offline.sections import PlanContext, policy_section
 from gatewatch.paths import PROJECT_ROOT as ROOT
-from gatewatch.policy.resources import UNKNOWN, load_stack_export
-from tests.policy.test_rules import azure_stack, record
+from gatewatch.policy.resources import load_stack_export
 from tests.support.example_plans import cli_plan, uses_example_plans
+from tests.support.policy_stacks import azure_stack, record
 from tests.support.stacks import ROUTE_GW, WORKSPACE_ID
 
 SECRET_SIG = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
@@ -117,9 +118,9 @@ def test_export_secrets_and_unknowns_are_read_without_leaking(tmp_path: Path) ->
         "storageAccountId": {**SECRET_SIG, "plaintext": json.dumps("st")},
         "logs": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})
     [resource] = load_stack_export(write(tmp_path, an_export(setting)))
-    assert resource.props["workspaceId"] == "[secret]"
-    assert resource.props["storageAccountId"] == "st"
-    assert resource.props["logs"] is UNKNOWN
+    assert resource.inputs["workspaceId"] == "[secret]"
+    assert resource.inputs["storageAccountId"] == "st"
+    assert resource.inputs["logs"] is UNKNOWN
 
 
 @pytest.mark.parametrize("content, message", [
@@ -161,10 +162,10 @@ def test_the_plan_of_the_example_stack_prints_the_policy_section() -> None:
 def test_a_mandatory_violation_fails_the_plan_report() -> None:
     rec = record(azure_stack(with_setting=False))
     ctx = PlanContext(stack="policy", config=None, raw_config={}, recording=rec)  # type: ignore[arg-type]
-    report = policy_report(ctx)
+    report = policy_section(ctx)
     assert report.failed and report.key == "policy"
     assert report.data["violations"][0]["policy"] == "vpn-gateway-diagnostics"
-    assert not policy_report(PlanContext("policy", None, {}, record(azure_stack()))).failed  # type: ignore[arg-type]
+    assert not policy_section(PlanContext("policy", None, {}, record(azure_stack()))).failed  # type: ignore[arg-type]
 
 
 # --- the pack's own files -------------------------------------------------------------------

@@ -15,11 +15,12 @@ from gatewatch.azure import facts as azure_facts
 from gatewatch.config.model import parse_config
 from gatewatch.errors import BadInput
 from gatewatch.offline import runtime
-from gatewatch.offline.runtime import Recording, run_program
+from gatewatch.offline.recording import Recording
+from gatewatch.offline.runtime import run_program
 from gatewatch.policy import remediation
 from tests.policy.test_analyzer import _struct, analyze, servicer
-from tests.policy.test_rules import native_gateway
 from tests.support.graph import categories, plan, setting_for
+from tests.support.policy_stacks import native_gateway
 from tests.support.stacks import POLICY_GW, ROUTE_GW, base_config
 
 SETTING = "azure-native:monitor:DiagnosticSetting"

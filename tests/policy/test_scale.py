@@ -3,8 +3,8 @@ setting finds (the figures themselves come from bench/policy_check.py, not from 
 
 from __future__ import annotations
 
-from gatewatch.policy.resources import UNKNOWN, PlainResource
-from gatewatch.policy.rules import SettingIndex, diagnostic_settings
+from gatewatch.checks.model import UNKNOWN, Resource
+from gatewatch.policy.rules.azure.gateways import SettingIndex, diagnostic_settings
 from tests.support.stacks import gateway_id
 
 NATIVE_GW = "azure-native:network:VirtualNetworkGateway"
@@ -19,20 +19,20 @@ def _urn(type_: str, name: str) -> str:
 
 
 def _gateway(name: str, *, known: bool, literals: bool = True, type_: str = NATIVE_GW,
-             rg: str = "rg-net") -> PlainResource:
+             rg: str = "rg-net") -> Resource:
     props = {"resourceGroupName": rg, "virtualNetworkGatewayName": name, "name": name} \
         if literals else {"resourceGroupName": UNKNOWN}
-    return PlainResource(_urn(type_, name), type_, name, props,
-                         id=gateway_id(rg, name) if known else None)
+    return Resource(_urn(type_, name), type_, name, props,
+                    id=gateway_id(rg, name) if known else None)
 
 
 def _setting(name: str, target: object = None, *, type_: str = NATIVE_SETTING,
-             depends_on: str | None = None, own_id: str | None = None) -> PlainResource:
+             depends_on: str | None = None, own_id: str | None = None) -> Resource:
     key = "resourceUri" if type_ == NATIVE_SETTING else "targetResourceId"
     props = {} if target is None else {key: target}
     deps = {key: (depends_on,)} if depends_on else {}
-    return PlainResource(_urn(type_, name), type_, name, props, property_dependencies=deps,
-                         id=own_id)
+    return Resource(_urn(type_, name), type_, name, props, property_dependencies=deps,
+                    id=own_id)
 
 
 def test_the_index_finds_what_a_scan_of_every_setting_finds() -> None:

@@ -12,7 +12,8 @@ from gatewatch.config.aws import AwsConfig
 from gatewatch.config.azure import AzureConfig
 from gatewatch.config.model import StackConfig, parse_config
 from gatewatch.config.stack_file import load_stack_file
-from gatewatch.offline.runtime import Recording, run_program
+from gatewatch.offline.recording import Recording
+from gatewatch.offline.runtime import run_program
 from gatewatch.paths import PROJECT_ROOT
 from tests.support.live_world import STACK as LIVE_STACK
 from tests.support.live_world import STACK_YAML

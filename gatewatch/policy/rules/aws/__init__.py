@@ -1,0 +1,1 @@
+"""The pack's rules over AWS resources, one per module."""
