@@ -2,14 +2,12 @@
 
 import sys
 
+from gatewatch.errors import EXIT_INTERRUPTED, INTERRUPTED
+
 try:
     from gatewatch.cli import run
-except KeyboardInterrupt:
-    # Ctrl-C while the command line loads: the same one line as later (gatewatch.cli's
-    # INTERRUPTED, written out here because that module is what was interrupted).
-    print("gatewatch: interrupted (Ctrl-C); nothing was written or changed", file=sys.stderr)
-    from gatewatch.errors import EXIT_INTERRUPTED
-
+except KeyboardInterrupt:  # Ctrl-C while the command line loads: the same one line as later
+    print(INTERRUPTED, file=sys.stderr)
     sys.exit(EXIT_INTERRUPTED)
 
 sys.exit(run())

@@ -1,7 +1,7 @@
 """The `gatewatch` command line: argument parsing, Ctrl-C, and the exit code of every command.
 
 Exit codes are gatewatch/errors.py's (success, the check or rollout found a problem, bad input,
-interrupted), plus EXIT_BROKEN_PIPE below. Bad input is always reported as lines naming what to
+interrupted, broken pipe). Bad input is always reported as lines naming what to
 fix, never as a traceback.
 """
 
@@ -19,15 +19,15 @@ from types import FrameType
 from gatewatch.config.stack_file import locate
 from gatewatch.errors import (
     EXIT_BAD_INPUT,
+    EXIT_BROKEN_PIPE,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    INTERRUPTED,
     BadInput,
     Problem,
 )
 
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
-INTERRUPTED = "gatewatch: interrupted (Ctrl-C); nothing was written or changed"
 # Commands that only read (files, lookups under mocks) and print at their end: a Ctrl-C stops
 # them at once (see _stop_now).
 READ_ONLY_COMMANDS = ("plan", "policy")

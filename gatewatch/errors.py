@@ -20,8 +20,11 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of our output went away
+# The one line every command prints on Ctrl-C.
+INTERRUPTED = "gatewatch: interrupted (Ctrl-C); nothing was written or changed"
 
-# Stands for an encrypted config value in offline runs (see config.read_stack_file).
+# Stands for an encrypted config value in offline runs (see config.stack_file.read_stack_file).
 SECRET_PLACEHOLDER = "<secret: encrypted in the stack file>"
 
 
