@@ -81,8 +81,8 @@ def _block(i: int) -> list[dict[str, Any]]:
         _res("azure-native:authorization:RoleAssignment", f"reader-{i}",
              inputs={"scope": rg_id, "principalId": f"p-{i}"}),
         _res("aws:ec2/vpnConnection:VpnConnection", f"vpn-{i}", id_=f"vpn-{i:017x}",
-             inputs={f"tunnel{t}LogOptions": {"cloudwatchLogOptions": {"logEnabled": True}}
-                     for t in (1, 2)}),
+             inputs={f"tunnel{t}LogOptions": {"cloudwatchLogOptions": {
+                 "logEnabled": True, "bgpLogEnabled": True}} for t in (1, 2)}),
         _res("aws:cloudwatch/logGroup:LogGroup", f"tunnels-{i}",
              inputs={"name": f"/aws/vpn/{i}", "retentionInDays": 90}),
     ]
