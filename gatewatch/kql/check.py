@@ -4,7 +4,7 @@ Why the language service and not duckdb-kql: duckdb-kql matches column names
 case-insensitively and accepts queries Log Analytics would reject, so a query that runs over
 fixtures can still fail at deployment. The language service is the same analyzer the
 Log Analytics editor uses: it knows the grammar, the built-in functions and, given our
-schemas.yaml, every column name exactly.
+tables.yaml, every column name exactly.
 
 One node process checks a whole batch, several schemas included (check_query_sets): loading the
 service and warming it up costs ~2 s of CPU, a query ~25 ms. `make setup` builds a V8 start-up
@@ -167,7 +167,7 @@ def _run(commands: list[list[str]], request: str, timeout: float) -> str:
 
 @dataclass(frozen=True)
 class QuerySet:
-    """Queries to check against one set of table schemas (None: schemas.yaml's tables).
+    """Queries to check against one set of table schemas (None: tables.yaml's tables).
 
     ``prefix`` is put before each result's name; ``allowed_warnings`` are warning codes that
     do not fail a query of this set (see FRESH_WORKSPACE_WARNINGS)."""
@@ -219,7 +219,7 @@ def check_queries(
 
 
 def fresh_workspace_sets(queries: list[tuple[str, str]]) -> list[QuerySet]:
-    """One QuerySet per brand-new-workspace variant (schemas.yaml `freshWorkspace`), result
+    """One QuerySet per brand-new-workspace variant (tables.yaml `freshWorkspace`), result
     names "<variant>: <query name>"; see check_fresh_workspace."""
     from gatewatch.kql.tables import fresh_workspace_schemas
 
@@ -230,7 +230,7 @@ def fresh_workspace_sets(queries: list[tuple[str, str]]) -> list[QuerySet]:
 
 def check_fresh_workspace(queries: list[tuple[str, str]], tool_dir: Path = KQL_TOOL_DIR
                           ) -> list[QueryCheck]:
-    """Each alert query against every brand-new-workspace variant (schemas.yaml
+    """Each alert query against every brand-new-workspace variant (tables.yaml
     `freshWorkspace`): what Azure's create-time validation sees before a gateway has logged.
     Result names are "<variant>: <query name>"."""
     return [c for checked in check_query_sets(fresh_workspace_sets(queries), tool_dir)

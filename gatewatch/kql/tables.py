@@ -1,4 +1,4 @@
-"""Load the table schemas in ``schemas.yaml``.
+"""Load the table schemas in ``tables.yaml``.
 
 The language-service check and the fixture executor both read the schemas from here, so a
 column a query may use and a column a fixture table has are the same list.
