@@ -23,7 +23,7 @@ KQL_TYPES = frozenset(
 
 
 class SchemaError(ValueError):
-    """schemas.yaml is malformed; the message names the table and column."""
+    """tables.yaml is malformed; the message names the table and column."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _parse(raw: Any, source: Path) -> dict[str, TableSchema]:
 
 
 def load_schemas(path: Path | None = None) -> dict[str, TableSchema]:
-    """All table schemas, by table name. ``path`` defaults to the packaged schemas.yaml."""
+    """All table schemas, by table name. ``path`` defaults to the packaged tables.yaml."""
     if path is None:
         return dict(_default_schemas())
     source = Path(path)
@@ -85,7 +85,7 @@ def _default_schemas() -> dict[str, TableSchema]:
 
 @cache
 def fresh_workspace_schemas() -> dict[str, dict[str, TableSchema]]:
-    """The schemas of a brand-new workspace (schemas.yaml `freshWorkspace`), by variant name:
+    """The schemas of a brand-new workspace (tables.yaml `freshWorkspace`), by variant name:
     the tables without the columns that appear only once a resource logs them, and the same
     without the tables that may not exist at all."""
     raw = yaml.safe_load(SCHEMAS_PATH.read_text(encoding="utf-8"))["freshWorkspace"]

@@ -1,4 +1,4 @@
-"""schemas.yaml: the tables the queries use, with the documented VPN gateway columns."""
+"""tables.yaml: the tables the queries use, with the documented VPN gateway columns."""
 
 from __future__ import annotations
 
