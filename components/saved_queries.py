@@ -10,7 +10,7 @@ import pulumi
 from pulumi_azure_native import operationalinsights
 
 from components import kit_tags
-from gatewatch.catalog.log_search import SavedQuery
+from gatewatch.catalog.model import SavedQuery
 
 GATEWAY_RESOURCE_TYPE = "microsoft.network/virtualnetworkgateways"
 
@@ -47,7 +47,7 @@ class SavedQueries(pulumi.ComponentResource):
                 id=query.id,  # the query's GUID from its file: stable across runs
                 query_pack_name=pack.name,
                 resource_group_name=args.resource_group_name,
-                display_name=query.displayName,
+                display_name=query.display_name,
                 description=query.description,
                 body=query.body,
                 related=operationalinsights.LogAnalyticsQueryPackQueryPropertiesRelatedArgs(

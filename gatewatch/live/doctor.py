@@ -30,16 +30,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gatewatch.aws.insights import health_event_pattern
+from gatewatch.aws.health import health_event_pattern
 from gatewatch.aws_rollout import expected_tunnel_options
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure.arm_ids import parse_arm_id
-from gatewatch.catalog.log_search import (
-    apply_overrides,
-    deployable,
-    load_catalog,
-    load_saved_queries,
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import (
+    ActivityLogAlertRule,
+    LogSearchAlertRule,
+    MetricAlertRule,
+    SavedQuery,
 )
+from gatewatch.catalog.overrides import apply, deployable
 from gatewatch.config.model import AwsConfig, AzureConfig, GatewayConfig, StackConfig
 from gatewatch.live import names
 from gatewatch.live.kqlbind import bind
@@ -166,7 +168,7 @@ def check_azure(report: Report, azure: AzureConfig, reader: Any, workspace_id: s
 
 
 def freshness_query(now: dt.datetime) -> str:
-    query = next(q for q in load_saved_queries() if q.name == FRESHNESS_QUERY)
+    query = next(q for q in load(SavedQuery) if q.name == FRESHNESS_QUERY)
     return bind(query.body, {"StartTime": now - FRESHNESS_LOOKBACK, "EndTime": now},
                 source=str(query.source))
 
@@ -214,13 +216,7 @@ def _check_alerts(report: Report, azure: AzureConfig, reader: Any, workspace_id:
     sub = parsed.subscription_id if parsed is not None else None
     monitor = reader.monitor(sub)
     features = {"vms"} if azure.vms else set()
-    # As __main__.py: the disabled/severities names of the metric and activity catalogs are
-    # applied by _check_gateway_alerts, not to the log search catalog (which rejects them).
-    catalog = load_catalog()
-    log_names = {rule.name for rule in catalog}
-    rules = deployable(apply_overrides(
-        catalog, set(azure.alerts.disabled) & log_names,
-        {k: v for k, v in azure.alerts.severities.items() if k in log_names}), features)
+    rules = deployable(apply(load(LogSearchAlertRule), azure.alerts), features)
     scope = workspace_id if azure.alerts.role_scope == "workspace" else \
         workspace_id.split("/providers/")[0]
     principals: dict[str, bool] = {}
@@ -315,23 +311,13 @@ def _check_gateway_alerts(report: Report, azure: AzureConfig, reader: Any,
     (one per rule, over the watched gateways) of components/gateway_alerts.py. A gateway tagged
     MonitorDisable gets none; a rule disabled in config (or in its catalog file) is deployed
     disabled on purpose, so it is not checked."""
-    from gatewatch.catalog.metric import (
-        apply_activity_overrides,
-        apply_metric_overrides,
-        load_activity_catalog,
-        load_metric_catalog,
-    )
-
     assert azure.alerts is not None
     up = f"run `pulumi up --stack {report.stack}`"
     rg = azure.resource_group_name
     parsed = parse_arm_id(workspace_id)
     monitor = reader.monitor(parsed.subscription_id if parsed is not None else None)
-    disabled = set(azure.alerts.disabled)
-    metric_rules = [r for r in apply_metric_overrides(
-        load_metric_catalog(), disabled, dict(azure.alerts.severities)) if r.enabled]
-    activity_rules = [r for r in apply_activity_overrides(load_activity_catalog(), disabled)
-                      if r.enabled]
+    metric_rules = [r for r in apply(load(MetricAlertRule), azure.alerts) if r.enabled]
+    activity_rules = [r for r in apply(load(ActivityLogAlertRule), azure.alerts) if r.enabled]
     watched = [g for g in azure.gateways
                if not azure_facts.monitor_disabled(gateway_tags(reader, g))]
     enable = f"enable it, or list it in gatewatch:azure.alerts.disabled and {up}"

@@ -51,7 +51,8 @@ def test_every_name_doctor_reads_is_declared_by_the_program(program: Recording) 
 
 def test_gateway_alert_and_aws_health_rule_names_are_declared_by_the_program(
         program: Recording) -> None:
-    from gatewatch.catalog.metric import load_activity_catalog, load_metric_catalog
+    from gatewatch.catalog.load import load
+    from gatewatch.catalog.model import ActivityLogAlertRule, MetricAlertRule
 
     raw = yaml.safe_load(STACK_YAML)["config"]
     config = parse_config(raw)
@@ -63,12 +64,12 @@ def test_gateway_alert_and_aws_health_rule_names_are_declared_by_the_program(
     metric = {a.inputs["ruleName"]: a.inputs["enabled"]
               for a in rec.by_type("azure-native:monitor:MetricAlert")}
     assert metric == {names.metric_alert_name(r.name, gateway.name): r.enabled
-                      for r in load_metric_catalog()}
+                      for r in load(MetricAlertRule)}
     activity = {a.inputs["activityLogAlertName"]: a.parent.split("::")[-2].split("$")[-1]
                 for a in rec.by_type("azure-native:monitor:ActivityLogAlert")}
     assert activity == {
         **{names.activity_alert_name(r.name): "gatewatch:azure:GatewayAlerts"
-           for r in load_activity_catalog()},
+           for r in load(ActivityLogAlertRule)},
         names.SERVICE_HEALTH_ALERT: "gatewatch:azure:GatewayMaintenance",
         names.RESOURCE_HEALTH_ALERT: "gatewatch:azure:GatewayMaintenance"}
 
