@@ -2,8 +2,8 @@
 name the file and the key (`alerts/tunnel-drop.yaml: trigger.threshold: ...`), or the file and
 the line for a query (`alerts/tunnel-drop.yaml:12: query: ...`).
 
-Every error is a `gatewatch.errors.BadInput`: a bad catalog file is bad input like a bad stack
-config, and every command reports it the same way (one line, exit 2).
+Every error is a `gatewatch.errors.BadInput` with one line: a catalog file is the kit's input
+as much as the stack config is, and a caller that reports bad input reports it too.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -16,34 +18,26 @@ from gatewatch.paths import ALERTS_DIR, QUERIES_DIR
 from tests.support.catalog import expect_error, raw_alert, write
 
 
-def test_unknown_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("edit", "key", "words"), [
+    pytest.param(lambda d: d.update(frequency="PT5M"), "frequency", "unknown key",
+                 id="unknown_key"),
+    pytest.param(lambda d: d.pop("tuning"), "tuning", "missing required key", id="missing_key"),
+    pytest.param(lambda d: d.update(severity=5), "severity", "0 to 4",
+                 id="severity_out_of_range"),
+    pytest.param(lambda d: d.update(windowSize="15 minutes"), "windowSize", "ISO 8601",
+                 id="malformed_duration"),
+])
+def test_a_mistake_in_a_file_is_named(
+        tmp_path: Path, edit: Callable[[dict[str, Any]], object], key: str, words: str) -> None:
     data = raw_alert()
-    data["frequency"] = "PT5M"
-    expect_error(tmp_path, data, "frequency", "unknown key")
-
-
-def test_missing_key(tmp_path: Path) -> None:
-    data = raw_alert()
-    del data["tuning"]
-    expect_error(tmp_path, data, "tuning", "missing required key")
+    edit(data)
+    expect_error(tmp_path, data, key, words)
 
 
 def test_keys_out_of_order(tmp_path: Path) -> None:
     data = raw_alert()
     reordered = {"name": data.pop("name"), **data}
     expect_error(tmp_path, reordered, "name", "out of order")
-
-
-def test_severity_out_of_range(tmp_path: Path) -> None:
-    data = raw_alert()
-    data["severity"] = 5
-    expect_error(tmp_path, data, "severity", "0 to 4")
-
-
-def test_malformed_duration(tmp_path: Path) -> None:
-    data = raw_alert()
-    data["windowSize"] = "15 minutes"
-    expect_error(tmp_path, data, "windowSize", "ISO 8601")
 
 
 def test_parse_duration() -> None:

@@ -40,9 +40,9 @@ def test_the_aliases_are_the_files_keys() -> None:
         keys = set(yaml.safe_load(rule.source.read_text("utf-8")))
         dumped = set(rule.model_dump(by_alias=True, exclude={"kind", "source"}))
         assert keys <= dumped, sorted(keys - dumped)
-    (rule,) = [r for r in load(MetricAlertRule) if r.name == "bgp-peer-status"]
-    assert rule.metric_name == "BgpPeerStatus" and rule.display_name
-    assert rule.model_dump(by_alias=True)["criterion"] == {
+    (metric,) = [r for r in load(MetricAlertRule) if r.name == "bgp-peer-status"]
+    assert metric.metric_name == "BgpPeerStatus" and metric.display_name
+    assert metric.model_dump(by_alias=True)["criterion"] == {
         "type": "StaticThresholdCriterion", "operator": "LessThan", "threshold": 1,
         "alertSensitivity": None, "numberOfEvaluationPeriods": None,
         "minFailingPeriodsToAlert": None}

@@ -3,7 +3,9 @@ of mistake is rejected with the file and key (or line) named."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,8 @@ from gatewatch.catalog.rules import non_literal_ago, projected_columns
 from gatewatch.errors import BadInput
 from gatewatch.paths import ALERTS_DIR
 from tests.support.catalog import expect_error, raw_alert
+
+Edit = Callable[[dict[str, Any]], object]
 
 
 def _spellings(duration: str) -> set[str]:
@@ -42,66 +46,47 @@ def test_every_alert_explains_its_numbers() -> None:
             "ingestion" in rule.tuning), f"{rule.name}: tuning ignores ingestion delay"
 
 
-def test_bad_frequency(tmp_path: Path) -> None:
+def _take(operator: str) -> Edit:
+    def edit(data: dict[str, Any]) -> None:
+        data["evaluationFrequency"] = "PT1M"
+        data["query"] = data["query"].replace(
+            "| project TimeGenerated", f"| {operator}\n| project TimeGenerated")
+    return edit
+
+
+@pytest.mark.parametrize(("edit", "key", "words"), [
+    pytest.param(lambda d: d.update(evaluationFrequency="PT7M"), "evaluationFrequency",
+                 "not an allowed frequency", id="bad_frequency"),
+    pytest.param(lambda d: d.update(evaluationFrequency="PT15M", windowSize="PT5M"),
+                 "windowSize", "shorter than evaluationFrequency",
+                 id="window_shorter_than_frequency"),
+    pytest.param(lambda d: d.update(windowSize="P3D"), "windowSize", "2-day",
+                 id="window_over_two_days"),
+    pytest.param(lambda d: d.update(dimensions=["Resource", "remoteIP_s"]), "dimensions",
+                 "'remoteIP_s' is not a column the query projects", id="dimension_not_projected"),
+    pytest.param(lambda d: d.update(query=d["query"].rstrip() + "\n| sort by TimeGenerated asc\n"),
+                 "query", "must end with a `| project", id="query_must_end_with_project"),
+    pytest.param(_take("take 10"), "query", "not support at evaluationFrequency PT1M",
+                 id="take_at_one_minute[take 10]"),
+    pytest.param(_take("limit 10"), "query", "not support at evaluationFrequency PT1M",
+                 id="take_at_one_minute[limit 10]"),
+    pytest.param(lambda d: d.update(evaluationFrequency="PT1M"), "query", "ingestion_time()",
+                 id="ingestion_time_at_one_minute"),
+    pytest.param(lambda d: d.update(query="// " + "x" * 10_000 + "\n" + d["query"]), "query",
+                 "limit is 10000", id="query_too_long"),
+    pytest.param(lambda d: d["trigger"]["failingPeriods"].update(minFailingPeriodsToAlert=2),
+                 "trigger.failingPeriods.minFailingPeriodsToAlert", "1 to 1",
+                 id="failing_periods_min_above_number"),
+])
+def test_what_azure_would_reject_is_named(
+        tmp_path: Path, edit: Edit, key: str, words: str) -> None:
     data = raw_alert()
-    data["evaluationFrequency"] = "PT7M"
-    expect_error(tmp_path, data, "evaluationFrequency", "not an allowed frequency")
-
-
-def test_window_shorter_than_frequency(tmp_path: Path) -> None:
-    data = raw_alert()
-    data["evaluationFrequency"], data["windowSize"] = "PT15M", "PT5M"
-    expect_error(tmp_path, data, "windowSize", "shorter than evaluationFrequency")
-
-
-def test_window_over_two_days(tmp_path: Path) -> None:
-    data = raw_alert()
-    data["windowSize"] = "P3D"
-    expect_error(tmp_path, data, "windowSize", "2-day")
-
-
-def test_dimension_not_projected(tmp_path: Path) -> None:
-    data = raw_alert()
-    data["dimensions"] = ["Resource", "remoteIP_s"]
-    expect_error(tmp_path, data, "dimensions", "'remoteIP_s' is not a column the query projects")
-
-
-def test_query_must_end_with_project(tmp_path: Path) -> None:
-    data = raw_alert()
-    data["query"] = data["query"].rstrip() + "\n| sort by TimeGenerated asc\n"
-    expect_error(tmp_path, data, "query", "must end with a `| project")
-
-
-@pytest.mark.parametrize("operator", ["take 10", "limit 10"])
-def test_take_at_one_minute(tmp_path: Path, operator: str) -> None:
-    data = raw_alert()
-    data["evaluationFrequency"] = "PT1M"
-    data["query"] = data["query"].replace(
-        "| project TimeGenerated", f"| {operator}\n| project TimeGenerated"
-    )
-    expect_error(tmp_path, data, "query", "not support at evaluationFrequency PT1M")
-
-
-def test_ingestion_time_at_one_minute(tmp_path: Path) -> None:
-    data = raw_alert()
-    data["evaluationFrequency"] = "PT1M"
-    expect_error(tmp_path, data, "query", "ingestion_time()")
+    edit(data)
+    expect_error(tmp_path, data, key, words)
 
 
 def test_take_in_a_comment_is_not_an_operator() -> None:
     assert projected_columns("T\n// | take 1\n| project A, B = 2") == ("A", "B")
-
-
-def test_query_too_long(tmp_path: Path) -> None:
-    data = raw_alert()
-    data["query"] = "// " + "x" * 10_000 + "\n" + data["query"]
-    expect_error(tmp_path, data, "query", "limit is 10000")
-
-
-def test_failing_periods_min_above_number(tmp_path: Path) -> None:
-    data = raw_alert()
-    data["trigger"]["failingPeriods"]["minFailingPeriodsToAlert"] = 2
-    expect_error(tmp_path, data, "trigger.failingPeriods.minFailingPeriodsToAlert", "1 to 1")
 
 
 def test_every_shipped_alert_calls_ago_with_a_literal() -> None:
