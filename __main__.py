@@ -13,18 +13,14 @@ from components.vm_scheduled_events import VmScheduledEvents, VmScheduledEventsA
 from components.vpn_workbook import VpnWorkbook, VpnWorkbookArgs
 from gatewatch.aws import names as aws_names
 from gatewatch.azure import names as azure_names
-from gatewatch.catalog.log_search import (
-    apply_overrides,
-    deployable,
-    load_catalog,
-    load_saved_queries,
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import (
+    ActivityLogAlertRule,
+    LogSearchAlertRule,
+    MetricAlertRule,
+    SavedQuery,
 )
-from gatewatch.catalog.metric import (
-    apply_activity_overrides,
-    apply_metric_overrides,
-    load_activity_catalog,
-    load_metric_catalog,
-)
+from gatewatch.catalog.overrides import apply, deployable
 from gatewatch.config.model import from_pulumi
 from gatewatch.errors import BadInput
 
@@ -56,7 +52,7 @@ if config.azure is not None:
     SavedQueries(
         azure_names.SAVED_QUERIES_COMPONENT,
         SavedQueriesArgs(
-            queries=load_saved_queries(),
+            queries=load(SavedQuery),
             resource_group_name=workspace.resource_group_name,
             location=azure.location,
             tags=azure.tags,
@@ -97,18 +93,10 @@ if config.azure is not None:
         # Rules that need a config feature (vm-scheduled-event: `requires: [vms]`) deploy only
         # when the stack has it; the catalog file says so, not a list kept here.
         features = {"vms"} if azure.vms else set()
-        log_rules = load_catalog()
-        log_names = {rule.name for rule in log_rules}
         alerts = LogSearchAlerts(
             azure_names.ALERTS_COMPONENT,
             LogSearchAlertsArgs(
-                rules=deployable(
-                    # Names of the metric and activity catalogs are applied to those below.
-                    apply_overrides(log_rules, set(azure.alerts.disabled) & log_names,
-                                    {k: v for k, v in azure.alerts.severities.items()
-                                     if k in log_names}),
-                    features,
-                ),
+                rules=deployable(apply(load(LogSearchAlertRule), azure.alerts), features),
                 alerts=azure.alerts,
                 resource_group_name=workspace.resource_group_name,
                 location=azure.location,
@@ -128,11 +116,8 @@ if config.azure is not None:
             azure_names.GATEWAY_ALERTS_COMPONENT,
             GatewayAlertsArgs(
                 gateways=azure.gateways,
-                metric_rules=apply_metric_overrides(
-                    load_metric_catalog(), set(azure.alerts.disabled),
-                    dict(azure.alerts.severities)),
-                activity_rules=apply_activity_overrides(
-                    load_activity_catalog(), set(azure.alerts.disabled)),
+                metric_rules=apply(load(MetricAlertRule), azure.alerts),
+                activity_rules=apply(load(ActivityLogAlertRule), azure.alerts),
                 resource_group_name=workspace.resource_group_name,
                 action_group_id=alerts.action_group_id,
                 tags=azure.tags,

@@ -27,8 +27,11 @@ from components import kit_tags
 from components.tunnel_logging import TunnelLogging, TunnelLoggingArgs
 from gatewatch.aws import facts as aws_facts
 from gatewatch.aws import names as aws_names
-from gatewatch.aws.insights import dashboard_body, health_event_pattern, load_aws_queries
+from gatewatch.aws.dashboard import dashboard_body
+from gatewatch.aws.health import health_event_pattern
 from gatewatch.aws_rollout.throttle import NON_MUTATING, PACE_SHARE
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import InsightsQuery
 from gatewatch.config.aws import AwsConfig
 
 # Phrases the tunnel logs use when IKE negotiation fails (seed 003 shows the first). The
@@ -192,7 +195,7 @@ class AwsTunnelLogs(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[failures]),
         )
         self._maintenance_events(name, args.stack, topic, child, tags)
-        queries = load_aws_queries()
+        queries = load(InsightsQuery)
         for query in queries:
             groups = [bgp_group.name] if query.logs == "bgp" else [group.name]
             cloudwatch.QueryDefinition(

@@ -27,11 +27,7 @@ from pulumi_azure_native import authorization, monitor, network
 from components import kit_tags
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
-from gatewatch.catalog.metric import (
-    DYNAMIC,
-    ActivityAlertRule,
-    MetricAlertRule,
-)
+from gatewatch.catalog.model import DYNAMIC, ActivityLogAlertRule, MetricAlertRule
 from gatewatch.config.azure import GatewayConfig
 
 SINGLE_RESOURCE_CRITERIA = "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria"
@@ -44,7 +40,7 @@ ACTIVITY_ALERT_LOCATION = "Global"
 class GatewayAlertsArgs:
     gateways: Sequence[GatewayConfig]
     metric_rules: Sequence[MetricAlertRule]
-    activity_rules: Sequence[ActivityAlertRule]
+    activity_rules: Sequence[ActivityLogAlertRule]
     resource_group_name: pulumi.Input[str]
     action_group_id: pulumi.Input[str]
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -74,17 +70,17 @@ def metric_criteria(rule: MetricAlertRule) -> Any:
             "odataType": MULTIPLE_RESOURCE_CRITERIA,
             "allOf": [{
                 "criterionType": DYNAMIC,
-                "name": rule.metricName,
-                "metricName": rule.metricName,
+                "name": rule.metric_name,
+                "metricName": rule.metric_name,
                 "metricNamespace": rule.namespace,
-                "timeAggregation": rule.timeAggregation,
+                "timeAggregation": rule.time_aggregation,
                 "dimensions": [{"name": d, "operator": "Include", "values": ["*"]}
                                for d in rule.dimensions],
                 "operator": criterion.operator,
-                "alertSensitivity": criterion.alertSensitivity,
+                "alertSensitivity": criterion.alert_sensitivity,
                 "failingPeriods": {
-                    "numberOfEvaluationPeriods": criterion.numberOfEvaluationPeriods,
-                    "minFailingPeriodsToAlert": criterion.minFailingPeriodsToAlert,
+                    "numberOfEvaluationPeriods": criterion.number_of_evaluation_periods,
+                    "minFailingPeriodsToAlert": criterion.min_failing_periods_to_alert,
                 },
             }],
         }
@@ -92,10 +88,10 @@ def metric_criteria(rule: MetricAlertRule) -> Any:
         odata_type=SINGLE_RESOURCE_CRITERIA,
         all_of=[monitor.MetricCriteriaArgs(
             criterion_type="StaticThresholdCriterion",
-            name=rule.metricName,
-            metric_name=rule.metricName,
+            name=rule.metric_name,
+            metric_name=rule.metric_name,
             metric_namespace=rule.namespace,
-            time_aggregation=rule.timeAggregation,
+            time_aggregation=rule.time_aggregation,
             dimensions=dimensions or None,
             operator=criterion.operator,
             # the catalog requires an int for a static criterion (2018-03-01: int)
@@ -109,11 +105,11 @@ def _leaf(field_name: str, equals: str) -> monitor.AlertRuleAnyOfOrLeafCondition
 
 
 def activity_condition(
-    rule: ActivityAlertRule, gateway_ids: Sequence[str],
+    rule: ActivityLogAlertRule, gateway_ids: Sequence[str],
 ) -> list[monitor.AlertRuleAnyOfOrLeafConditionArgs]:
     return [
         _leaf("category", rule.category),
-        _leaf("operationName", rule.operationName),
+        _leaf("operationName", rule.operation_name),
         _leaf("status", rule.status),
         monitor.AlertRuleAnyOfOrLeafConditionArgs(any_of=[
             monitor.AlertRuleLeafConditionArgs(field="resourceId", equals=gid)
@@ -156,15 +152,15 @@ class GatewayAlerts(pulumi.ComponentResource):
                     rule_name=azure_names.metric_alert_name(rule.name, gateway.name),
                     resource_group_name=args.resource_group_name,
                     location=METRIC_ALERT_LOCATION,
-                    description=f"{rule.displayName} ({gateway.name}). "
+                    description=f"{rule.display_name} ({gateway.name}). "
                                 + " ".join(rule.description.split()),
                     severity=rule.severity,
                     enabled=rule.enabled,
                     scopes=[gateway.id.id],
-                    evaluation_frequency=rule.evaluationFrequency,
-                    window_size=rule.windowSize,
+                    evaluation_frequency=rule.evaluation_frequency,
+                    window_size=rule.window_size,
                     criteria=metric_criteria(rule),
-                    auto_mitigate=rule.autoMitigate,
+                    auto_mitigate=rule.auto_mitigate,
                     actions=[monitor.MetricAlertActionArgs(action_group_id=args.action_group_id)],
                     tags=tags,
                     opts=pulumi.ResourceOptions(parent=self),

@@ -17,13 +17,13 @@ from pulumi_azure_native import authorization, managedidentity, monitor
 from components import kit_tags
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
-from gatewatch.catalog.log_search import AlertRule
+from gatewatch.catalog.model import LogSearchAlertRule
 from gatewatch.config.alerts import AlertsConfig
 
 
 @dataclass
 class LogSearchAlertsArgs:
-    rules: Sequence[AlertRule]
+    rules: Sequence[LogSearchAlertRule]
     alerts: AlertsConfig
     resource_group_name: pulumi.Input[str]
     location: str
@@ -124,20 +124,20 @@ class LogSearchAlerts(pulumi.ComponentResource):
                 resource_group_name=args.resource_group_name,
                 location=args.location,
                 kind="LogAlert",
-                display_name=rule.displayName,
+                display_name=rule.display_name,
                 description=rule.description,
                 severity=rule.severity,
                 enabled=rule.enabled,
                 scopes=[args.workspace_id],
-                evaluation_frequency=rule.evaluationFrequency,
-                window_size=rule.windowSize,
+                evaluation_frequency=rule.evaluation_frequency,
+                window_size=rule.window_size,
                 criteria=monitor.ScheduledQueryRuleCriteriaArgs(all_of=[_condition(rule)]),
                 actions=monitor.ActionsArgs(action_groups=[group.id]),
                 identity=monitor.MicrosoftCommonIdentityArgs(
                     type=monitor.IdentityType.USER_ASSIGNED,
                     user_assigned_identities=[identity.id]),
-                auto_mitigate=rule.autoMitigate,
-                mute_actions_duration=rule.muteActionsDuration,
+                auto_mitigate=rule.auto_mitigate,
+                mute_actions_duration=rule.mute_actions_duration,
                 # Azure validates the query when the rule is created. Every catalog query
                 # resolves on a brand-new workspace (no AzureDiagnostics table, or one without
                 # the VPN columns: fuzzy union with a typed empty datatable), checked in `make
@@ -162,11 +162,11 @@ class LogSearchAlerts(pulumi.ComponentResource):
         })
 
 
-def _condition(rule: AlertRule) -> monitor.ConditionArgs:
-    periods = rule.trigger.failingPeriods
+def _condition(rule: LogSearchAlertRule) -> monitor.ConditionArgs:
+    periods = rule.trigger.failing_periods
     return monitor.ConditionArgs(
         query=rule.query,
-        time_aggregation=rule.trigger.timeAggregation,
+        time_aggregation=rule.trigger.time_aggregation,
         # A plain string: monitor.ConditionOperator is the enum of another API version.
         operator=rule.trigger.operator,
         threshold=rule.trigger.threshold,
@@ -175,7 +175,7 @@ def _condition(rule: AlertRule) -> monitor.ConditionArgs:
             for column in rule.dimensions
         ] or None,
         failing_periods=monitor.ConditionFailingPeriodsArgs(
-            number_of_evaluation_periods=periods.numberOfEvaluationPeriods,
-            min_failing_periods_to_alert=periods.minFailingPeriodsToAlert,
+            number_of_evaluation_periods=periods.number_of_evaluation_periods,
+            min_failing_periods_to_alert=periods.min_failing_periods_to_alert,
         ),
     )

@@ -12,7 +12,7 @@ from pulumi_azure_native import operationalinsights
 from components import kit_tags
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
-from gatewatch.catalog.log_search import SavedQuery
+from gatewatch.catalog.model import SavedQuery
 
 
 @dataclass
@@ -47,7 +47,7 @@ class SavedQueries(pulumi.ComponentResource):
                 id=query.id,  # the query's GUID from its file: stable across runs
                 query_pack_name=pack.name,
                 resource_group_name=args.resource_group_name,
-                display_name=query.displayName,
+                display_name=query.display_name,
                 description=query.description,
                 body=query.body,
                 related=operationalinsights.LogAnalyticsQueryPackQueryPropertiesRelatedArgs(

@@ -22,8 +22,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from gatewatch.azure import facts as azure_facts
-from gatewatch.catalog.log_search import expand_includes, load_catalog
-from gatewatch.catalog.metric import ALERTS_DIR, documented_metrics
+from gatewatch.azure.metrics import documented_metrics
+from gatewatch.catalog.files import expand_includes
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import LogSearchAlertRule
+from gatewatch.paths import ALERTS_DIR
 
 DISPLAY_NAME = "gatewatch: VPN tunnels"
 CATEGORY = "workbook"  # workbooks API CategoryParameter: workbook, TSG, performance, retention
@@ -99,7 +102,7 @@ AzureDiagnostics
 
 def _alert_let(alert: str, name: str) -> str:
     """A `let <name> = ...;` line of an alert's query, reused verbatim (one home)."""
-    rule = next(r for r in load_catalog() if r.name == alert)
+    rule = next(r for r in load(LogSearchAlertRule) if r.name == alert)
     match = re.search(rf"^\s*(let {name} = [^;]+;)", rule.query, re.MULTILINE)
     if match is None:
         raise ValueError(f"{rule.source}: no `let {name} = ...;` line to reuse")

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from gatewatch.azure import facts as azure_facts
-from gatewatch.catalog.log_search import non_literal_ago
+from gatewatch.catalog.rules import non_literal_ago
 from gatewatch.checks.model import UNKNOWN, Finding, Resource, Rule, json_value
 
 

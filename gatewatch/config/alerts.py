@@ -23,7 +23,7 @@ WebhookUri = Annotated[StrictStr, Text(
 def _alert_names() -> list[str]:
     """Every alert config may disable: log, metric and activity log alerts share one name
     space (alerts/*.yaml, alerts/metric/*.yaml, alerts/activity/*.yaml)."""
-    from gatewatch.catalog.metric import alert_names
+    from gatewatch.catalog.load import alert_names
 
     return sorted(alert_names()[0])
 
@@ -31,7 +31,7 @@ def _alert_names() -> list[str]:
 def _severity_alert_names() -> list[str]:
     """The alerts that take a severity: log and metric alerts (activity log alerts have none
     in Azure's API, 2020-10-01)."""
-    from gatewatch.catalog.metric import alert_names
+    from gatewatch.catalog.load import alert_names
 
     return sorted(alert_names()[1])
 

@@ -65,7 +65,8 @@ def kql_section(ctx: PlanContext) -> PlanSection:
     """Every query the kit deploys (alert rules and saved queries), through Microsoft's Kusto
     language service against the documented table schemas."""
     from gatewatch.azure.workbook_template import workbook_queries
-    from gatewatch.catalog.log_search import load_catalog, load_saved_queries
+    from gatewatch.catalog.load import load
+    from gatewatch.catalog.model import LogSearchAlertRule, SavedQuery
     from gatewatch.kql.check import (
         KqlCheckerUnavailable,
         QuerySet,
@@ -73,8 +74,8 @@ def kql_section(ctx: PlanContext) -> PlanSection:
         fresh_workspace_sets,
     )
 
-    alerts = [(f"alert {r.name}", r.query) for r in load_catalog()]
-    queries = alerts + [(f"saved query {q.name}", q.body) for q in load_saved_queries()]
+    alerts = [(f"alert {r.name}", r.query) for r in load(LogSearchAlertRule)]
+    queries = alerts + [(f"saved query {q.name}", q.body) for q in load(SavedQuery)]
     queries += [(f"workbook {name}", text) for name, text in workbook_queries()]
     try:
         # Alerts also against a brand-new workspace: Azure validates them at creation.
@@ -204,36 +205,37 @@ def notice_budget_section(ctx: PlanContext) -> PlanSection:
     """How much of Azure's advance notice each stage of an alert path spends, from the
     `noticeBudget` of the alert files (the figures and their sources live there only). Only the
     paths the stack deploys are shown: a budget of an alert that is not there means nothing."""
-    from gatewatch.catalog.log_search import load_catalog
+    from gatewatch.catalog.load import load
+    from gatewatch.catalog.model import LogSearchAlertRule
 
-    budgeted = [r for r in load_catalog() if r.noticeBudget is not None]
+    budgeted = [r for r in load(LogSearchAlertRule) if r.notice_budget is not None]
     azure = ctx.config.azure
     features = {"vms"} if azure is not None and azure.vms else set()
     lines: list[str] = []
     data: dict[str, Any] = {}
     for rule in budgeted:
-        budget = rule.noticeBudget
+        budget = rule.notice_budget
         assert budget is not None
         deployed = azure is not None and azure.alerts is not None \
             and set(rule.requires) <= features
         if not deployed:
             continue
-        notice = budget.noticeMinutes * 60
+        notice = budget.notice_minutes * 60
         left_typical = max(notice - budget.typical_seconds, 0)
         left_worst = max(notice - budget.worst_seconds, 0)
-        lines.append(f"{rule.name} (deployed), evaluated every {rule.evaluationFrequency}:")
+        lines.append(f"{rule.name} (deployed), evaluated every {rule.evaluation_frequency}:")
         lines.append(f"  {'stage':<14}{'typical':>9}{'worst':>9}  source")
         for stage in budget.stages:
             source = " ".join(stage.source.split())
-            lines.append(f"  {stage.stage:<14}{stage.typicalSeconds:>7} s"
-                         f"{stage.worstSeconds:>7} s  {source}")
+            lines.append(f"  {stage.stage:<14}{stage.typical_seconds:>7} s"
+                         f"{stage.worst_seconds:>7} s  {source}")
         lines.append(f"  {'total':<14}{_minutes(budget.typical_seconds):>9}"
                      f"{_minutes(budget.worst_seconds):>9}")
-        lines.append(f"  notice left of {budget.noticeMinutes} min: typical "
+        lines.append(f"  notice left of {budget.notice_minutes} min: typical "
                      f"{_minutes(left_typical)}, worst {_minutes(left_worst)}")
         by_type: dict[str, dict[str, int]] = {}
         parts = []
-        for event_type, seconds in budget.minimumNotice.items():
+        for event_type, seconds in budget.minimum_notice.items():
             typical = max(seconds - budget.typical_seconds, 0)
             worst = max(seconds - budget.worst_seconds, 0)
             by_type[event_type] = {"noticeSeconds": seconds, "leftTypicalSeconds": typical,
@@ -242,13 +244,13 @@ def notice_budget_section(ctx: PlanContext) -> PlanSection:
             parts.append(f"{event_type} {_minutes(seconds)} -> {_minutes(typical)} / "
                          f"{_minutes(worst)}{late}")
         lines.append("  by event type (notice -> left typical / worst): " + "; ".join(parts))
-        lines.append(f"  notice figures: {' '.join(budget.noticeSource.split())}")
+        lines.append(f"  notice figures: {' '.join(budget.notice_source.split())}")
         data[rule.name] = {
             "deployed": deployed,
-            "evaluationFrequency": rule.evaluationFrequency,
-            "noticeMinutes": budget.noticeMinutes,
-            "stages": [{"stage": s.stage, "typicalSeconds": s.typicalSeconds,
-                        "worstSeconds": s.worstSeconds, "source": " ".join(s.source.split())}
+            "evaluationFrequency": rule.evaluation_frequency,
+            "noticeMinutes": budget.notice_minutes,
+            "stages": [{"stage": s.stage, "typicalSeconds": s.typical_seconds,
+                        "worstSeconds": s.worst_seconds, "source": " ".join(s.source.split())}
                        for s in budget.stages],
             "typicalSeconds": budget.typical_seconds,
             "worstSeconds": budget.worst_seconds,

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from gatewatch.aws import names as aws_names
-from gatewatch.aws.insights import load_aws_queries
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import InsightsQuery
 from gatewatch.config.model import parse_config
 from gatewatch.offline.runtime import run_program
 from tests.support.declared import STACKS, declared, names_of
@@ -48,7 +49,7 @@ def test_every_other_aws_name_is_the_shared_one(stack: str) -> None:
     assert (alarm.inputs["namespace"], alarm.inputs["metricName"]) == (
         aws_names.FAILURE_METRIC_NAMESPACE, aws_names.FAILURE_METRIC_NAME)
     assert names_of(rec, "aws:cloudwatch/queryDefinition:QueryDefinition", "name") == {
-        aws_names.query_definition_name(stack, q.name) for q in load_aws_queries()}
+        aws_names.query_definition_name(stack, q.name) for q in load(InsightsQuery)}
     assert names_of(rec, "aws:cloudwatch/dashboard:Dashboard", "dashboardName") == {
         aws_names.dashboard_name(stack)}
 

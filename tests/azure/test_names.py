@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from gatewatch.azure import names as azure_names
-from gatewatch.catalog.log_search import deployable, load_catalog
-from gatewatch.catalog.metric import load_activity_catalog, load_metric_catalog
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import ActivityLogAlertRule, LogSearchAlertRule, MetricAlertRule
+from gatewatch.catalog.overrides import deployable
 from gatewatch.config.azure import AzureConfig
 from gatewatch.offline.recording import Recording
 from tests.support.declared import STACKS, declared, names_of
@@ -47,15 +48,16 @@ def test_every_name_doctor_reads_is_declared_by_the_program(stack: str) -> None:
     assert names_of(rec, SETTING, "name") == {azure_names.DIAGNOSTIC_SETTING_NAME}
     assert len(rec.by_type(SETTING)) == len(azure.gateways)
     assert names_of(rec, LOG_ALERT, "ruleName") == {
-        azure_names.log_search_alert_name(r.name) for r in deployable(load_catalog(), features)}
+        azure_names.log_search_alert_name(r.name)
+        for r in deployable(load(LogSearchAlertRule), features)}
     assert names_of(rec, ACTION_GROUP, "actionGroupName") == {
         azure_names.action_group_name(alerts)}
     assert names_of(rec, IDENTITY, "resourceName") == {azure_names.identity_name(alerts)}
     assert names_of(rec, METRIC_ALERT, "ruleName") == {
         azure_names.metric_alert_name(r.name, g.name)
-        for g in azure.gateways for r in load_metric_catalog()}
+        for g in azure.gateways for r in load(MetricAlertRule)}
     assert names_of(rec, ACTIVITY_ALERT, "activityLogAlertName") == {
-        *(azure_names.activity_alert_name(r.name) for r in load_activity_catalog()),
+        *(azure_names.activity_alert_name(r.name) for r in load(ActivityLogAlertRule)),
         azure_names.SERVICE_HEALTH_ALERT_NAME, azure_names.RESOURCE_HEALTH_ALERT_NAME}
 
 
@@ -116,11 +118,11 @@ def test_the_live_estate_alert_names_are_declared_by_their_components() -> None:
     # doctor checks the enabled ones; the program also deploys catalog-disabled ones, disabled
     metric = {a.inputs["ruleName"]: a.inputs["enabled"] for a in rec.by_type(METRIC_ALERT)}
     assert metric == {azure_names.metric_alert_name(r.name, gateway.name): r.enabled
-                      for r in load_metric_catalog()}
+                      for r in load(MetricAlertRule)}
     activity = {a.inputs["activityLogAlertName"]: a.parent.split("::")[-2].split("$")[-1]
                 for a in rec.by_type(ACTIVITY_ALERT)}
     assert activity == {
         **{azure_names.activity_alert_name(r.name): "gatewatch:azure:GatewayAlerts"
-           for r in load_activity_catalog()},
+           for r in load(ActivityLogAlertRule)},
         azure_names.SERVICE_HEALTH_ALERT_NAME: "gatewatch:azure:GatewayMaintenance",
         azure_names.RESOURCE_HEALTH_ALERT_NAME: "gatewatch:azure:GatewayMaintenance"}

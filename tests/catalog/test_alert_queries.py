@@ -16,12 +16,9 @@ from typing import Any
 
 import pytest
 
-from gatewatch.catalog.log_search import (
-    AlertRule,
-    load_catalog,
-    load_saved_queries,
-    projected_columns,
-)
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import LogSearchAlertRule, SavedQuery
+from gatewatch.catalog.rules import projected_columns
 from gatewatch.kql.execute import evaluation_times, load_fixture, run_query
 
 T0 = dt.datetime(2024, 5, 1, 10, 0, tzinfo=dt.UTC)
@@ -35,8 +32,8 @@ Row = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def rules() -> dict[str, AlertRule]:
-    return {r.name: r for r in load_catalog()}
+def rules() -> dict[str, LogSearchAlertRule]:
+    return {r.name: r for r in load(LogSearchAlertRule)}
 
 
 def s(seconds: float) -> dt.timedelta:
@@ -66,12 +63,12 @@ def maintenance(offset: dt.timedelta, gateway: str = "VPNGW01") -> Row:
     return gateway_log("HostMaintenanceEvent", offset, gateway)
 
 
-def at(rule: AlertRule, rows: list[Row], now: dt.datetime) -> list[Row]:
+def at(rule: LogSearchAlertRule, rows: list[Row], now: dt.datetime) -> list[Row]:
     return run_query(rule.query, {"AzureDiagnostics": rows}, now)
 
 
 def drops(
-    rules: dict[str, AlertRule], rows: list[Row], now: dt.datetime | None = None
+    rules: dict[str, LogSearchAlertRule], rows: list[Row], now: dt.datetime | None = None
 ) -> list[Row]:
     now = T0 + m(10) if now is None else now
     result = at(rules["tunnel-drop"], rows, now)
@@ -87,7 +84,8 @@ def verdicts(result: list[Row]) -> list[tuple[str, str, str, str, bool]]:
 # ------------------------------------------------------------------------------ tunnel-drop
 
 
-def test_failover_disconnect_in0_then_connect_in1_within_60s(rules: dict[str, AlertRule]) -> None:
+def test_failover_disconnect_in0_then_connect_in1_within_60s(
+        rules: dict[str, LogSearchAlertRule]) -> None:
     result = drops(rules, [tunnel("Disconnected", s(0)), tunnel("Connected", s(20), IN_1)])
     assert verdicts(result) == [("VPNGW01", REMOTE, IN_0, "GatewayFailover", False)]
     assert result[0]["DisconnectedAt"] == T0
@@ -98,7 +96,7 @@ def test_failover_disconnect_in0_then_connect_in1_within_60s(rules: dict[str, Al
     (240, "OtherInstanceReconnect"),
 ])
 def test_connect_on_other_instance_after_60s_is_a_slow_reconnect_not_still_down(
-    rules: dict[str, AlertRule], seconds: int, expected: str,
+    rules: dict[str, LogSearchAlertRule], seconds: int, expected: str,
 ) -> None:
     """Active-standby failover that took longer than FailoverSeconds: the data shows the tunnel
     back on IN_1, so it is not StillDown; it is not a (fast) GatewayFailover either."""
@@ -106,18 +104,19 @@ def test_connect_on_other_instance_after_60s_is_a_slow_reconnect_not_still_down(
     assert verdicts(result) == [("VPNGW01", REMOTE, IN_0, expected, False)]
 
 
-def test_same_instance_reconnect(rules: dict[str, AlertRule]) -> None:
+def test_same_instance_reconnect(rules: dict[str, LogSearchAlertRule]) -> None:
     result = drops(rules, [tunnel("Disconnected", s(0)), tunnel("Connected", s(90))])
     assert verdicts(result) == [("VPNGW01", REMOTE, IN_0, "SameInstanceReconnect", False)]
 
 
-def test_still_down_when_no_reconnect_is_in_the_data(rules: dict[str, AlertRule]) -> None:
+def test_still_down_when_no_reconnect_is_in_the_data(rules: dict[str, LogSearchAlertRule]) -> None:
     result = drops(rules, [tunnel("Connected", -m(30)), tunnel("Connected", -m(30), IN_1),
                            tunnel("Disconnected", s(0))])
     assert verdicts(result) == [("VPNGW01", REMOTE, IN_0, "StillDown", False)]
 
 
-def test_a_late_reconnect_the_rule_sees_is_not_still_down(rules: dict[str, AlertRule]) -> None:
+def test_a_late_reconnect_the_rule_sees_is_not_still_down(
+        rules: dict[str, LogSearchAlertRule]) -> None:
     """A drop ingested 9 minutes late is classified at T0+15m; by then the same instance's
     reconnect 12 minutes after the drop is in the data, so the tunnel is not StillDown."""
     rows = [tunnel("Disconnected", s(0), lag=m(9)), tunnel("Connected", m(12), lag=m(1))]
@@ -133,7 +132,8 @@ def test_a_late_reconnect_the_rule_sees_is_not_still_down(rules: dict[str, Alert
     (s(50), s(20), "SameInstanceReconnect"),  # same instance within 60 s wins (active-active)
 ])
 def test_the_first_reconnect_after_failover_seconds_decides(
-    rules: dict[str, AlertRule], same_at: dt.timedelta, other_at: dt.timedelta, expected: str,
+    rules: dict[str, LogSearchAlertRule], same_at: dt.timedelta, other_at: dt.timedelta,
+    expected: str,
 ) -> None:
     rows = [tunnel("Disconnected", s(0)), tunnel("Connected", same_at),
             tunnel("Connected", other_at, IN_1)]
@@ -145,26 +145,27 @@ def test_the_first_reconnect_after_failover_seconds_decides(
     [(-m(30), True), (m(3), True), (-m(59), True), (-m(70), False), (-m(120), False)],
 )
 def test_maintenance_within_an_hour_either_side(
-    rules: dict[str, AlertRule], maintenance_offset: dt.timedelta, nearby: bool
+    rules: dict[str, LogSearchAlertRule], maintenance_offset: dt.timedelta, nearby: bool
 ) -> None:
     rows = [maintenance(maintenance_offset), tunnel("Disconnected", s(0)),
             tunnel("Connected", s(15), IN_1)]
     assert verdicts(drops(rules, rows)) == [("VPNGW01", REMOTE, IN_0, "GatewayFailover", nearby)]
 
 
-def test_maintenance_of_another_gateway_does_not_count(rules: dict[str, AlertRule]) -> None:
+def test_maintenance_of_another_gateway_does_not_count(
+        rules: dict[str, LogSearchAlertRule]) -> None:
     rows = [maintenance(-m(10), "VPNGW02"), tunnel("Disconnected", s(0))]
     assert verdicts(drops(rules, rows)) == [("VPNGW01", REMOTE, IN_0, "StillDown", False)]
 
 
-def test_gateway_names_compare_case_insensitively(rules: dict[str, AlertRule]) -> None:
+def test_gateway_names_compare_case_insensitively(rules: dict[str, LogSearchAlertRule]) -> None:
     rows = [maintenance(-m(10), "vpngw01"), tunnel("Disconnected", s(0), gateway="VPNGW01"),
             tunnel("Connected", s(10), IN_1, gateway="VpnGw01")]
     assert verdicts(drops(rules, rows)) == [("VPNGW01", REMOTE, IN_0, "GatewayFailover", True)]
 
 
 def test_one_row_per_drop_over_several_gateways_and_tunnels(
-    rules: dict[str, AlertRule],
+    rules: dict[str, LogSearchAlertRule],
 ) -> None:
     other, third = "198.51.100.20", "192.0.2.30"
     rows = [
@@ -189,7 +190,7 @@ def test_one_row_per_drop_over_several_gateways_and_tunnels(
     ]
 
 
-def test_active_active_drop_on_in0_while_in1_stays_up(rules: dict[str, AlertRule]) -> None:
+def test_active_active_drop_on_in0_while_in1_stays_up(rules: dict[str, LogSearchAlertRule]) -> None:
     """IN_1's tunnel to the same remote IP stays up and logs nothing: IN_0's drop is its own
     outage (traffic continues over IN_1), not a failover; IN_0 comes back on IN_0."""
     rows = [tunnel("Connected", -m(50), IN_0), tunnel("Connected", -m(50), IN_1),
@@ -200,7 +201,7 @@ def test_active_active_drop_on_in0_while_in1_stays_up(rules: dict[str, AlertRule
     ]
 
 
-def test_active_active_both_tunnels_flap_together(rules: dict[str, AlertRule]) -> None:
+def test_active_active_both_tunnels_flap_together(rules: dict[str, LogSearchAlertRule]) -> None:
     """The on-premises device drops both tunnels; each comes back on its own instance. IN_1's
     connect within 60 s of IN_0's drop must not make IN_0's drop a failover."""
     rows = [tunnel("Disconnected", s(0), IN_0), tunnel("Disconnected", s(1), IN_1),
@@ -213,7 +214,7 @@ def test_active_active_both_tunnels_flap_together(rules: dict[str, AlertRule]) -
 
 @pytest.mark.parametrize("connect_at", [s(20), s(90), m(4)])
 def test_active_active_other_instance_own_reconnect_is_not_a_reconnect_of_this_drop(
-    rules: dict[str, AlertRule], connect_at: dt.timedelta,
+    rules: dict[str, LogSearchAlertRule], connect_at: dt.timedelta,
 ) -> None:
     """IN_1 dropped the same remote IP around the same time; its connect, fast or slow, is
     IN_1's own tunnel coming back: IN_0's tunnel has not come back (StillDown), and IN_1's
@@ -227,7 +228,7 @@ def test_active_active_other_instance_own_reconnect_is_not_a_reconnect_of_this_d
 
 
 def test_active_active_other_instance_dropping_after_ours_keeps_its_reconnect(
-    rules: dict[str, AlertRule],
+    rules: dict[str, LogSearchAlertRule],
 ) -> None:
     """IN_1 drops 30 s after IN_0 and comes back 2 minutes later: that connect follows IN_1's
     own drop, so it says nothing about IN_0's tunnel."""
@@ -238,7 +239,7 @@ def test_active_active_other_instance_dropping_after_ours_keeps_its_reconnect(
 
 
 def test_an_old_drop_of_the_other_instance_does_not_hide_a_failover(
-    rules: dict[str, AlertRule],
+    rules: dict[str, LogSearchAlertRule],
 ) -> None:
     """Active-standby: IN_1 handed the tunnel to IN_0 twenty minutes ago; now IN_0 drops and
     IN_1 takes over within 60 s. IN_1's old drop is not "around the same time"."""
@@ -248,19 +249,19 @@ def test_an_old_drop_of_the_other_instance_does_not_hide_a_failover(
     assert verdicts(drops(rules, rows)) == [("VPNGW01", REMOTE, IN_0, "GatewayFailover", False)]
 
 
-def test_a_late_drop_is_reported_exactly_once(rules: dict[str, AlertRule]) -> None:
+def test_a_late_drop_is_reported_exactly_once(rules: dict[str, LogSearchAlertRule]) -> None:
     """Evaluated every 5 minutes, a drop ingested 9 minutes late shows up in one evaluation
     only: no miss, no three mails from overlapping windows."""
     rule = rules["tunnel-drop"]
     rows = [tunnel("Disconnected", s(0), lag=m(9)), tunnel("Connected", s(12), IN_1, lag=m(9))]
     seen = []
-    for now in evaluation_times(T0 - m(5), T0 + m(60), rule.evaluation_frequency):
+    for now in evaluation_times(T0 - m(5), T0 + m(60), rule.evaluation_interval):
         result = at(rule, rows, now)
         seen += [(now, r["Classification"]) for r in result]
     assert [c for _, c in seen] == ["GatewayFailover"]
 
 
-def test_tunnel_drop_projects_the_dimensions(rules: dict[str, AlertRule]) -> None:
+def test_tunnel_drop_projects_the_dimensions(rules: dict[str, LogSearchAlertRule]) -> None:
     (row,) = drops(rules, [tunnel("Disconnected", s(0))])
     for column in (*rules["tunnel-drop"].dimensions, "DisconnectedAt", "Classification",
                    "MaintenanceNearby", "instance_s"):
@@ -270,17 +271,17 @@ def test_tunnel_drop_projects_the_dimensions(rules: dict[str, AlertRule]) -> Non
 # ---------------------------------------------------------- maintenance, BGP, IKE, all rules
 
 
-def test_gateway_maintenance_reports_a_late_row_once(rules: dict[str, AlertRule]) -> None:
+def test_gateway_maintenance_reports_a_late_row_once(rules: dict[str, LogSearchAlertRule]) -> None:
     rule = rules["gateway-maintenance"]
     rows = [maintenance(s(0)) | {"$IngestionTime": T0 + m(8)},
             gateway_log("SetGatewayConfiguration", s(30))]
     hits = []
-    for now in evaluation_times(T0, T0 + m(60), rule.evaluation_frequency):
+    for now in evaluation_times(T0, T0 + m(60), rule.evaluation_interval):
         hits += [(now, r["Resource"], r["OperationName"]) for r in at(rule, rows, now)]
     assert hits == [(T0 + m(10), "VPNGW01", "HostMaintenanceEvent")]
 
 
-def test_bgp_peer_drop_reports_disconnects_only(rules: dict[str, AlertRule]) -> None:
+def test_bgp_peer_drop_reports_disconnects_only(rules: dict[str, LogSearchAlertRule]) -> None:
     rows = [gateway_log("BgpDisconnectedEvent", s(0), category="RouteDiagnosticLog"),
             gateway_log("BgpConnectedEvent", s(40), category="RouteDiagnosticLog"),
             gateway_log("BgpRouteUpdate", s(50), category="RouteDiagnosticLog")]
@@ -290,7 +291,8 @@ def test_bgp_peer_drop_reports_disconnects_only(rules: dict[str, AlertRule]) -> 
     ]
 
 
-def test_ike_failures_are_parsed_and_counted_per_device(rules: dict[str, AlertRule]) -> None:
+def test_ike_failures_are_parsed_and_counted_per_device(
+        rules: dict[str, LogSearchAlertRule]) -> None:
     rows = load_fixture(FIXTURES / "ike.yaml")
     result = run_query(rules["ike-negotiation-failure"].query, rows, T0 + m(5))
     assert len(result) == 1, result
@@ -335,7 +337,7 @@ SAVED_QUERY_ROWS = {
 
 
 def test_every_alert_returns_its_projected_columns_over_a_shared_fixture(
-    rules: dict[str, AlertRule],
+    rules: dict[str, LogSearchAlertRule],
 ) -> None:
     assert set(EVALUATIONS) == set(rules), "give every rule an evaluation over the fixture"
     data = shared_fixture()
@@ -354,7 +356,7 @@ def test_every_alert_returns_its_projected_columns_over_a_shared_fixture(
 
 
 def test_every_saved_query_returns_its_projected_columns_over_a_shared_fixture() -> None:
-    queries = load_saved_queries()
+    queries = load(SavedQuery)
     assert {q.name for q in queries} == set(SAVED_QUERY_ROWS)
     data = shared_fixture()
     for query in queries:
@@ -365,7 +367,7 @@ def test_every_saved_query_returns_its_projected_columns_over_a_shared_fixture()
 
 
 def test_every_classification_is_explained_in_description_and_tuning(
-    rules: dict[str, AlertRule],
+    rules: dict[str, LogSearchAlertRule],
 ) -> None:
     rule = rules["tunnel-drop"]
     case = rule.query[rule.query.index("case("):rule.query.index("join kind=leftouter Maint")]
@@ -377,7 +379,7 @@ def test_every_classification_is_explained_in_description_and_tuning(
 
 
 def test_maintenance_saved_query_filters_by_gateway_and_window() -> None:
-    (query,) = [q for q in load_saved_queries() if q.name == "maintenance-by-gateway"]
+    (query,) = [q for q in load(SavedQuery) if q.name == "maintenance-by-gateway"]
     body = (query.body.replace('let GatewayName = "";', 'let GatewayName = "vpngw01";')
             .replace("ago(7d)", "datetime(2024-05-01T09:00:00Z)")
             .replace("let EndTime = now();", "let EndTime = datetime(2024-05-01T11:00:00Z);"))

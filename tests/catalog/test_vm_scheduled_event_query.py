@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from gatewatch.catalog.log_search import AlertRule, load_catalog
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import LogSearchAlertRule
 from gatewatch.kql.execute import evaluation_times, run_query
 from tests.support.example_plans import built_plan, uses_example_plans
 from tests.support.kql import DeployedKql, deployed_kql  # noqa: F401 (a fixture)
@@ -22,8 +23,8 @@ Row = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def rule() -> AlertRule:
-    return {r.name: r for r in load_catalog()}["vm-scheduled-event"]
+def rule() -> LogSearchAlertRule:
+    return {r.name: r for r in load(LogSearchAlertRule)}["vm-scheduled-event"]
 
 
 def ps_json(event_id: str, event_type: str, resources: list[str], not_before: str,
@@ -77,12 +78,12 @@ def rows() -> list[Row]:
 
 
 def test_query_passes_the_language_service(
-        rule: AlertRule, deployed_kql: DeployedKql) -> None:  # noqa: F811
+        rule: LogSearchAlertRule, deployed_kql: DeployedKql) -> None:  # noqa: F811
     result = deployed_kql.alerts[rule.name]
     assert result.ok, result.describe()
 
 
-def test_events_for_two_vms_are_parsed_and_others_ignored(rule: AlertRule) -> None:
+def test_events_for_two_vms_are_parsed_and_others_ignored(rule: LogSearchAlertRule) -> None:
     result = run_query(rule.query, {"Event": rows()}, T0 + dt.timedelta(minutes=2))
     by_vm = {r["Computer"]: r for r in result}
     assert sorted(by_vm) == ["VM-APP-01", "VM-APP-02"]
@@ -98,18 +99,19 @@ def test_events_for_two_vms_are_parsed_and_others_ignored(rule: AlertRule) -> No
     assert second["NotBeforeUtc"] == dt.datetime(2024, 2, 21, 3, 9, 10, tzinfo=dt.UTC)
 
 
-def test_every_dimension_is_a_projected_column(rule: AlertRule) -> None:
+def test_every_dimension_is_a_projected_column(rule: LogSearchAlertRule) -> None:
     (row,) = run_query(rule.query, {"Event": rows()[:1]}, T0 + dt.timedelta(minutes=2))
     for column in rule.dimensions:
         assert row[column] not in (None, ""), column
 
 
-def test_a_row_is_seen_by_every_evaluation_of_its_window_and_no_later(rule: AlertRule) -> None:
+def test_a_row_is_seen_by_every_evaluation_of_its_window_and_no_later(
+        rule: LogSearchAlertRule) -> None:
     """Stateful + split by ScheduledEventId makes the repeats one alert; what must hold is that
     the row is visible at all: from its arrival until the 5-minute window has passed it."""
     data = {"Event": [event("vm-app-01", REDEPLOY, lag=dt.timedelta(minutes=2))]}
     seen = [now for now in evaluation_times(T0, T0 + dt.timedelta(minutes=10),
-                                            rule.evaluation_frequency)
+                                            rule.evaluation_interval)
             if run_query(rule.query, data, now)]
     assert seen, "a row 2 minutes late (the documented worst agent latency) must be seen"
     assert seen[0] == T0 + dt.timedelta(minutes=2)
@@ -120,9 +122,9 @@ def test_a_row_is_seen_by_every_evaluation_of_its_window_and_no_later(rule: Aler
     assert len(keys) == 1
 
 
-def test_rule_limits_and_stateful_dedupe(rule: AlertRule) -> None:
-    assert rule.evaluationFrequency == "PT1M" and rule.windowSize == "PT5M"
-    assert rule.autoMitigate is True and rule.requires == ("vms",)
+def test_rule_limits_and_stateful_dedupe(rule: LogSearchAlertRule) -> None:
+    assert rule.evaluation_frequency == "PT1M" and rule.window_size == "PT5M"
+    assert rule.auto_mitigate is True and rule.requires == ("vms",)
     assert "ScheduledEventId" in rule.dimensions and "_ResourceId" in rule.dimensions
 
 
@@ -144,21 +146,21 @@ def test_notice_budget_report_adds_up_the_stages() -> None:
 
 
 def test_catalog_rejects_a_budget_that_disagrees_with_the_rule(tmp_path: Path) -> None:
-    from tests.catalog.test_log_search import _expect_error, _raw
+    from tests.support.catalog import expect_error, raw_alert
 
-    data = _raw("vm-scheduled-event")
+    data = raw_alert("vm-scheduled-event")
     data["noticeBudget"]["stages"][3]["worstSeconds"] = 300
-    _expect_error(tmp_path, data, "noticeBudget.stages", "must equal evaluationFrequency")
+    expect_error(tmp_path, data, "noticeBudget.stages", "must equal evaluationFrequency")
 
 
 def test_catalog_rejects_stages_out_of_order_and_unknown_features(tmp_path: Path) -> None:
-    from tests.catalog.test_log_search import _expect_error, _raw
+    from tests.support.catalog import expect_error, raw_alert
 
-    data = _raw("vm-scheduled-event")
+    data = raw_alert("vm-scheduled-event")
     data["noticeBudget"]["stages"].reverse()
-    _expect_error(tmp_path, data, "noticeBudget.stages", "in that order")
-    data = _raw("vm-scheduled-event")
+    expect_error(tmp_path, data, "noticeBudget.stages", "in that order")
+    data = raw_alert("vm-scheduled-event")
     data["requires"] = ["containers"]
     other = tmp_path / "requires"
     other.mkdir()
-    _expect_error(other, data, "requires", "config features from vms")
+    expect_error(other, data, "requires", "config features from vms")

@@ -1,31 +1,20 @@
-"""Metric and activity log alerts: the catalog against Microsoft's documented metrics and
-operations, the graph the program declares, config overrides and the MonitorDisable opt-out."""
+"""Metric and activity log alerts: the graph the program declares, config overrides and the
+MonitorDisable opt-out (the files themselves: tests/catalog/test_gateway_rules.py)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from gatewatch.catalog.log_search import CatalogError
-from gatewatch.catalog.metric import (
-    DYNAMIC,
-    METRIC_ALERTS_DIR,
-    METRICS_FILE,
-    OPERATIONS_FILE,
-    alert_names,
-    load_activity_catalog,
-    load_metric_alert,
-    load_metric_catalog,
-)
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import DYNAMIC, MetricAlertRule
 from gatewatch.checks.api_definitions import check_resource, check_resources, describe
 from gatewatch.config.model import parse_config
 from gatewatch.errors import BadInput
 from gatewatch.offline.sections import PlanContext, opt_out_section
+from tests.support.gateway_alerts import documented
 from tests.support.graph import plan
 from tests.support.stacks import POLICY_GW, ROUTE_GW, base_config
 
@@ -40,12 +29,6 @@ def with_alerts(**alerts: Any) -> dict[str, Any]:
     return config
 
 
-def documented() -> dict[str, dict[str, Any]]:
-    """Read the vendored table directly (not through the loader under test)."""
-    data = json.loads(METRICS_FILE.read_text(encoding="utf-8"))
-    return {m["name"]: m for m in data["metrics"]}
-
-
 def metric_alerts_for(rec: Any, gateway_id: str) -> list[Any]:
     return [r for r in rec.by_type(METRIC_ALERT) if r.inputs["scopes"] == [gateway_id]]
 
@@ -54,99 +37,12 @@ def gateway_activity_alerts(rec: Any) -> list[Any]:
     return [r for r in rec.by_type(ACTIVITY_ALERT) if r.name.startswith("gateway-alerts-")]
 
 
-# --- the catalog against Microsoft's tables ------------------------------------------------
-
-def test_every_metric_alert_uses_a_documented_metric_and_its_dimensions() -> None:
-    table = documented()
-    rules = load_metric_catalog()
-    assert {r.metricName for r in rules} == {
-        "TunnelAverageBandwidth", "TunnelEgressBytes", "TunnelIngressBytes",
-        "TunnelEgressPacketDropCount", "TunnelIngressPacketDropCount",
-        "TunnelEgressPacketDropTSMismatch", "TunnelIngressPacketDropTSMismatch",
-        "BgpPeerStatus"}
-    for rule in rules:
-        metric = table[rule.metricName]
-        assert set(rule.dimensions) <= set(metric["dimensions"]), rule.name
-        assert rule.windowSize in metric["timeGrains"] or rule.windowSize == "PT1H", rule.name
-
-
-def test_bgp_peer_status_is_split_per_peer_and_instance_and_cannot_be_a_log_alert() -> None:
-    rule = next(r for r in load_metric_catalog() if r.metricName == "BgpPeerStatus")
-    assert rule.dimensions == ("BgpPeerAddress", "Instance")
-    # Why it is a metric alert: Microsoft's table says diagnostic settings cannot export it.
-    assert documented()["BgpPeerStatus"]["dsExport"] is False
-    assert rule.amba.alert is None
-
-
-def test_amba_rules_carry_amba_guids_and_say_where_they_differ() -> None:
-    amba = {r.amba.alert: r for r in load_metric_catalog() if r.amba.alert}
-    assert amba["TunnelAverageBandwidth"].amba.guid == "09bb7f01-a715-437d-b692-325f89e1869e"
-    assert amba["TunnelEgressPacketDropCount"].criterion.type == DYNAMIC
-    assert amba["TunnelEgressPacketDropCount"].criterion.numberOfEvaluationPeriods == 4
-    for rule in amba.values():
-        assert "idle" not in rule.name or rule.severity > 0  # AMBA pages an idle tunnel at sev 0
-        assert rule.amba.differs and rule.amba.follows
-
-
-def _mutated(tmp_path: Path, **changes: Any) -> Path:
-    data = yaml.safe_load((METRIC_ALERTS_DIR / "bgp-peer-status.yaml").read_text())
-    for dotted, value in changes.items():
-        target = data
-        *head, last = dotted.split("__")
-        for key in head:
-            target = target[key]
-        target[last] = value
-    path = tmp_path / "bgp-peer-status.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
-
-
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"metric__name": "BgpPeerState"}, "is not a documented"),
-    ({"metric__dimensions": ["RemoteIP"]}, "is not a dimension of BgpPeerStatus"),
-    ({"windowSize": "PT1M", "evaluationFrequency": "PT1M"}, "smallest time grain"),
-    ({"criterion__threshold": 0.5}, "integer"),
-    ({"metric__timeAggregation": "Sum"}, "metric.timeAggregation"),
-])
-def test_catalog_rejects_what_microsoft_does_not_document(
-    tmp_path: Path, changes: dict[str, Any], message: str
-) -> None:
-    with pytest.raises(CatalogError, match=message):
-        load_metric_alert(_mutated(tmp_path, **changes))
-
-
-def test_activity_alerts_use_published_gateway_operations() -> None:
-    published = {o["operation"].lower() for o in
-                 json.loads(OPERATIONS_FILE.read_text())["operations"]}
-    ops = {r.name: r.operationName for r in load_activity_catalog()}
-    assert ops == {"gateway-deleted": "Microsoft.Network/virtualNetworkGateways/delete",
-                   "gateway-config-written": "Microsoft.Network/virtualNetworkGateways/write"}
-    assert {o.lower() for o in ops.values()} <= published
-
-
-def test_an_unpublished_operation_name_is_rejected(tmp_path: Path) -> None:
-    from gatewatch.catalog.metric import ACTIVITY_ALERTS_DIR, load_activity_alert
-
-    data = yaml.safe_load((ACTIVITY_ALERTS_DIR / "gateway-deleted.yaml").read_text())
-    data["condition"]["operationName"] = "Microsoft.Network/virtualNetworkGateways/remove"
-    path = tmp_path / "gateway-deleted.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    with pytest.raises(CatalogError, match=r"condition\.operationName: .* is not a published"):
-        load_activity_alert(path)
-
-
-def test_alert_names_are_unique_across_the_three_catalogs() -> None:
-    names, with_severity = alert_names()
-    assert {"tunnel-drop", "bgp-peer-status", "gateway-deleted"} <= names
-    assert "gateway-deleted" not in with_severity
-
-
 # --- the graph -----------------------------------------------------------------------------
 
 def test_each_gateway_gets_every_metric_alert_into_the_log_alerts_action_group() -> None:
     rec = plan(with_alerts())
     group = rec.one(ACTION_GROUP, "vpn-alerts-action-group")
-    rules = load_metric_catalog()
+    rules = load(MetricAlertRule)
     for gateway in (ROUTE_GW, POLICY_GW):
         alerts = metric_alerts_for(rec, gateway)
         assert len(alerts) == len(rules), gateway

@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
-from gatewatch.catalog.log_search import deployable, load_catalog, load_saved_queries
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import LogSearchAlertRule, SavedQuery
+from gatewatch.catalog.overrides import deployable
 from gatewatch.checks.model import UNKNOWN
 from gatewatch.config.stack_file import load_stack_file
 from gatewatch.errors import SECRET_PLACEHOLDER
@@ -93,7 +95,7 @@ def test_every_catalog_rule_is_a_log_alert_run_by_the_identity_after_its_role() 
     role, identity, group = only(rec, ROLE), only(rec, IDENTITY), only(rec, ACTION_GROUP)
     workspace = only(rec, WORKSPACE)
     rules = {r.inputs["ruleName"]: r for r in rec.by_type(RULE)}
-    catalog = deployable(load_catalog(), set())  # no vms: vm-scheduled-event stays out
+    catalog = deployable(load(LogSearchAlertRule), set())  # no vms: vm-scheduled-event stays out
     assert sorted(rules) == sorted(f"gatewatch-{a.name}" for a in catalog)
     for alert in catalog:
         rule = rules[f"gatewatch-{alert.name}"]
@@ -103,8 +105,8 @@ def test_every_catalog_rule_is_a_log_alert_run_by_the_identity_after_its_role() 
         assert rule.inputs["identity"]["type"] == "UserAssigned"
         assert rule.property_dependencies["identity"] == [identity.urn]
         assert rule.property_dependencies["actions"] == [group.urn]
-        assert rule.inputs["evaluationFrequency"] == alert.evaluationFrequency
-        assert rule.inputs["windowSize"] == alert.windowSize
+        assert rule.inputs["evaluationFrequency"] == alert.evaluation_frequency
+        assert rule.inputs["windowSize"] == alert.window_size
         assert rule.inputs["severity"] == alert.severity
         condition = rule.inputs["criteria"]["allOf"][0]
         assert condition["query"] == alert.query
@@ -130,7 +132,8 @@ def test_disabled_alerts_stay_deployed_but_off_and_severity_overrides_apply() ->
     rec = plan(with_alerts(disabled=["bgp-peer-drop"], severities={"tunnel-drop": 1}))
     enabled = {r.inputs["ruleName"]: r.inputs["enabled"] for r in rec.by_type(RULE)}
     assert enabled.pop("gatewatch-bgp-peer-drop") is False
-    assert all(enabled.values()) and len(enabled) == len(deployable(load_catalog(), set())) - 1
+    deployed = deployable(load(LogSearchAlertRule), set())
+    assert all(enabled.values()) and len(enabled) == len(deployed) - 1
     assert rec.one(RULE, "vpn-alerts-tunnel-drop").inputs["severity"] == 1
     assert rec.one(RULE, "vpn-alerts-bgp-peer-drop").inputs["severity"] != 1
 
@@ -157,7 +160,7 @@ def test_query_pack_holds_every_saved_query_with_its_file_guid() -> None:
     rec = plan(base_config())
     pack = rec.one("azure-native:operationalinsights:QueryPack", "vpn-troubleshooting-pack")
     queries = rec.by_type("azure-native:operationalinsights:Query")
-    saved = load_saved_queries()
+    saved = load(SavedQuery)
     assert sorted(q.inputs["id"] for q in queries) == sorted(s.id for s in saved)
     for query in queries:
         assert query.property_dependencies["queryPackName"] == [pack.urn]

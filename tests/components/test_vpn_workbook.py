@@ -12,18 +12,19 @@ from typing import Any
 import jsonschema
 import pytest
 
+from gatewatch.azure.metrics import documented_metrics
 from gatewatch.azure.workbook_template import (
     METRIC_AGGREGATIONS,
     drops_query,
     workbook_content,
     workbook_queries,
 )
-from gatewatch.catalog.log_search import ALERTS_DIR, load_catalog
-from gatewatch.catalog.metric import documented_metrics
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import LogSearchAlertRule
 from gatewatch.checks.api_definitions import check_resource, describe
 from gatewatch.kql.check import check_queries
 from gatewatch.kql.execute import run_query
-from gatewatch.paths import AZURE_VENDOR_DIR
+from gatewatch.paths import ALERTS_DIR, AZURE_VENDOR_DIR
 from tests.catalog.test_alert_queries import (
     IN_0,
     IN_1,
@@ -99,7 +100,7 @@ def test_the_drop_timeline_and_the_alert_read_one_classification_file() -> None:
     lines = CLASSIFICATION.read_text().splitlines()
     body = "\n".join(lines[next(i for i, line in enumerate(lines)
                                 if not line.startswith("//")):])
-    alert = next(r for r in load_catalog() if r.name == "tunnel-drop")
+    alert = next(r for r in load(LogSearchAlertRule) if r.name == "tunnel-drop")
     assert body in drops_query()
     assert body in alert.query
     # the tunables too come from the alert, not a copy
@@ -124,7 +125,7 @@ SCENARIOS: list[tuple[str, list[dict[str, Any]]]] = [
 def test_the_workbook_classifies_each_drop_as_the_alert_does(
     label: str, rows: list[dict[str, Any]]
 ) -> None:
-    alert = next(r for r in load_catalog() if r.name == "tunnel-drop")
+    alert = next(r for r in load(LogSearchAlertRule) if r.name == "tunnel-drop")
     now = T0 + m(10)  # the alert's evaluation that reports these drops
     by_alert = sorted((r["instance_s"], r["Classification"], r["MaintenanceNearby"])
                       for r in run_query(alert.query, {"AzureDiagnostics": rows}, now))

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from gatewatch.catalog.log_search import load_catalog, load_saved_queries
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import LogSearchAlertRule, SavedQuery
 from gatewatch.kql.check import (
     ALLOWED_WARNINGS,
     KqlCheckerUnavailable,
@@ -28,8 +29,8 @@ def test_every_alert_and_saved_query_passes_the_language_service(
 ) -> None:
     checks = {f"alerts/{name}": c for name, c in deployed_kql.alerts.items()}
     checks |= {f"queries/{name}": c for name, c in deployed_kql.saved_queries.items()}
-    assert set(checks) == ({f"alerts/{r.name}" for r in load_catalog()}
-                           | {f"queries/{q.name}" for q in load_saved_queries()})
+    assert set(checks) == ({f"alerts/{r.name}" for r in load(LogSearchAlertRule)}
+                           | {f"queries/{q.name}" for q in load(SavedQuery)})
     failures = [f"{name.split('/')[0]}/{c.describe()}" for name, c in checks.items() if not c.ok]
     assert not failures, "\n".join(failures)
     assert len(checks) >= 10
@@ -155,11 +156,12 @@ def test_the_start_up_snapshot_gives_the_plain_scripts_verdicts() -> None:
     commands = _commands(KQL_TOOL_DIR)
     assert [c[1] for c in commands] == ["--snapshot-blob", str(KQL_TOOL_DIR / "check.js")], \
         "no start-up snapshot newer than check.js: run make setup"
-    queries = [(f"alert {r.name}", r.query) for r in load_catalog()]
-    queries += [(f"query {q.name}", q.body) for q in load_saved_queries()]
+    queries = [(f"alert {r.name}", r.query) for r in load(LogSearchAlertRule)]
+    queries += [(f"query {q.name}", q.body) for q in load(SavedQuery)]
     queries += list(PROBES.items())
     sets = [{"tables": schema_strings(), "queries": queries}]
-    alerts = queries[:len(load_catalog())]  # on a fresh workspace, as the plan checks them
+    # on a fresh workspace, as the plan checks them
+    alerts = queries[:len(load(LogSearchAlertRule))]
     sets += [{"tables": schema_strings(s.tables), "queries": alerts}
              for s in fresh_workspace_sets(alerts)]
     request = json.dumps({"sets": [{"tables": s["tables"], "queries": [

@@ -3,7 +3,8 @@ alert must resolve on a brand-new workspace, checked with the Kusto language ser
 
 from __future__ import annotations
 
-from gatewatch.catalog.log_search import load_catalog
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import LogSearchAlertRule
 from gatewatch.kql.check import check_fresh_workspace
 from gatewatch.kql.tables import fresh_workspace_schemas, load_schemas
 from gatewatch.offline.runtime import run_program
@@ -25,7 +26,7 @@ def test_every_alert_resolves_on_a_fresh_workspace(
         deployed_kql: DeployedKql) -> None:  # noqa: F811
     results = deployed_kql.fresh
     assert set(results) == {f"{variant}: {rule.name}" for variant in fresh_workspace_schemas()
-                            for rule in load_catalog()}
+                            for rule in load(LogSearchAlertRule)}
     assert all(r.ok for r in results.values()), [
         r.describe() for r in results.values() if not r.ok]
 
@@ -41,5 +42,5 @@ def test_a_query_that_needs_vpn_columns_or_the_table_fails_the_fresh_check() -> 
 def test_rules_ask_azure_to_validate_their_queries() -> None:
     rec = run_program(estate_config(), stack="test")
     rules = rec.by_type("azure-native:monitor:ScheduledQueryRule")
-    assert len(rules) == len(load_catalog())
+    assert len(rules) == len(load(LogSearchAlertRule))
     assert all(r.inputs["skipQueryValidation"] is False for r in rules), [r.urn for r in rules]

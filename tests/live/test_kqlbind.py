@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from gatewatch.catalog.log_search import load_catalog, load_saved_queries
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import LogSearchAlertRule, SavedQuery
 from gatewatch.live.kqlbind import BindError, bind, declared, let_number, let_value, literal
 
 
@@ -19,14 +20,14 @@ def test_literals() -> None:
 
 
 def test_bind_replaces_only_the_value_and_keeps_the_comment() -> None:
-    (query,) = [q for q in load_saved_queries() if q.name == "tunnel-history"]
+    (query,) = [q for q in load(SavedQuery) if q.name == "tunnel-history"]
     bound = bind(query.body, {"RemoteIP": "203.0.113.10"})
     assert 'let RemoteIP = "203.0.113.10";                    // e.g.' in bound
     assert bound.replace('"203.0.113.10";', '"";', 1) == query.body
 
 
 def test_binding_an_undeclared_name_is_an_error() -> None:
-    (query,) = [q for q in load_saved_queries() if q.name == "ike-parse"]
+    (query,) = [q for q in load(SavedQuery) if q.name == "ike-parse"]
     with pytest.raises(BindError, match="RemoteIP"):
         bind(query.body, {"RemoteIP": "203.0.113.10"})  # ike-parse calls it RemoteIPFilter
     assert "RemoteIPFilter" in declared(query.body)
@@ -38,7 +39,7 @@ def test_a_value_cannot_break_out_of_its_string() -> None:
 
 
 def test_let_value_reads_the_alerts_failure_pattern() -> None:
-    (rule,) = [r for r in load_catalog() if r.name == "ike-negotiation-failure"]
+    (rule,) = [r for r in load(LogSearchAlertRule) if r.name == "ike-negotiation-failure"]
     pattern = let_value(rule.query, "FailurePattern")
     assert pattern is not None and "NO_PROPOSAL_CHOSEN" in pattern.split("|")
 
@@ -46,7 +47,7 @@ def test_let_value_reads_the_alerts_failure_pattern() -> None:
 def test_triage_windows_are_the_tunnel_drop_alerts_tunables() -> None:
     from gatewatch.live.triage.collect import alert_windows
 
-    (rule,) = [r for r in load_catalog() if r.name == "tunnel-drop"]
+    (rule,) = [r for r in load(LogSearchAlertRule) if r.name == "tunnel-drop"]
     windows = alert_windows()
     assert windows.failover.total_seconds() == let_number(rule.query, "FailoverSeconds") == 60
     assert windows.maintenance.total_seconds() == let_number(rule.query, "MaintenanceSeconds")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-import gatewatch.catalog.log_search as catalog
+import gatewatch.catalog.load as catalog
+from gatewatch.catalog.model import LogSearchAlertRule, SavedQuery
 from gatewatch.cli import main
 from tests.support.example_plans import built_plan, uses_example_plans
 
@@ -16,8 +15,8 @@ def test_plan_lists_every_query_as_ok() -> None:
     plan = built_plan("dev")
     kql = next(r for r in plan.sections if r.key == "kql")
     names = {entry["name"] for entry in kql.data}
-    assert {f"alert {a.name}" for a in catalog.load_catalog()} <= names
-    assert {f"saved query {q.name}" for q in catalog.load_saved_queries()} <= names
+    assert {f"alert {a.name}" for a in catalog.load(LogSearchAlertRule)} <= names
+    assert {f"saved query {q.name}" for q in catalog.load(SavedQuery)} <= names
     assert all(entry["ok"] for entry in kql.data), kql.lines
     assert not kql.failed
 
@@ -25,10 +24,12 @@ def test_plan_lists_every_query_as_ok() -> None:
 def test_an_invalid_alert_query_fails_the_plan_with_line_and_column(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real = catalog.load_catalog()
-    broken = dataclasses.replace(
-        real[0], query="AzureDiagnostics\n| where Categroy == 'GatewayDiagnosticLog'")
-    monkeypatch.setattr(catalog, "load_catalog", lambda *a, **k: [broken, *real[1:]])
+    real = catalog.load(LogSearchAlertRule)
+    broken = real[0].model_copy(
+        update={"query": "AzureDiagnostics\n| where Categroy == 'GatewayDiagnosticLog'"})
+    load = catalog.load
+    monkeypatch.setattr(catalog, "load", lambda kind, *a, **k: [broken, *real[1:]]
+                        if kind is LogSearchAlertRule else load(kind, *a, **k))
     code = main(["plan", "--json"])
     out = capsys.readouterr().out
     assert code == 1

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import pytest
 
 from gatewatch.azure.workbook_template import workbook_queries
-from gatewatch.catalog.log_search import load_catalog, load_saved_queries
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import LogSearchAlertRule, SavedQuery
 from gatewatch.kql.check import QueryCheck, QuerySet, check_query_sets, fresh_workspace_sets
 
 
@@ -30,8 +31,8 @@ class DeployedKql:
 
 @pytest.fixture(scope="session")
 def deployed_kql() -> DeployedKql:
-    alerts = tuple((rule.name, rule.query) for rule in load_catalog())
-    saved = tuple((query.name, query.body) for query in load_saved_queries())
+    alerts = tuple((rule.name, rule.query) for rule in load(LogSearchAlertRule))
+    saved = tuple((query.name, query.body) for query in load(SavedQuery))
     book = tuple(workbook_queries())
     full, saved_checks, book_checks, *fresh = check_query_sets(
         [QuerySet(alerts), QuerySet(saved), QuerySet(book), *fresh_workspace_sets(list(alerts))])

@@ -24,16 +24,12 @@ import botocore.session
 import pytest
 
 from gatewatch.aws import names as aws_names
-from gatewatch.aws.insights import health_event_pattern
+from gatewatch.aws.health import health_event_pattern
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
-from gatewatch.catalog.log_search import deployable, load_catalog
-from gatewatch.catalog.metric import (
-    ActivityAlertRule,
-    MetricAlertRule,
-    load_activity_catalog,
-    load_metric_catalog,
-)
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import ActivityLogAlertRule, LogSearchAlertRule, MetricAlertRule
+from gatewatch.catalog.overrides import deployable
 from tests.support.standins.azure import AzureStandIn
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.health import HealthStandIn
@@ -115,17 +111,17 @@ def _sharing_loader(search_path_string: str | None = None) -> botocore.loaders.L
 # The kit's catalogs are read-only files of the repository: parse them once per process.
 @functools.cache
 def _log_rule_names() -> tuple[str, ...]:
-    return tuple(r.name for r in deployable(load_catalog(), set()))
+    return tuple(r.name for r in deployable(load(LogSearchAlertRule), set()))
 
 
 @functools.cache
 def _metric_rules() -> tuple[MetricAlertRule, ...]:
-    return tuple(load_metric_catalog())
+    return tuple(load(MetricAlertRule))
 
 
 @functools.cache
-def _activity_rules() -> tuple[ActivityAlertRule, ...]:
-    return tuple(load_activity_catalog())
+def _activity_rules() -> tuple[ActivityLogAlertRule, ...]:
+    return tuple(load(ActivityLogAlertRule))
 
 
 def ms(moment: dt.datetime) -> int:
@@ -293,10 +289,10 @@ class World:
                 "name": azure_names.metric_alert_name(rule.name, GW_NAME), "location": "global",
                 "type": "Microsoft.Insights/metricAlerts",
                 "properties": {
-                    "description": rule.displayName, "severity": rule.severity,
+                    "description": rule.display_name, "severity": rule.severity,
                     "enabled": True, "scopes": [GW_ID],
-                    "evaluationFrequency": rule.evaluationFrequency,
-                    "windowSize": rule.windowSize, "autoMitigate": rule.autoMitigate,
+                    "evaluationFrequency": rule.evaluation_frequency,
+                    "windowSize": rule.window_size, "autoMitigate": rule.auto_mitigate,
                     "criteria": {"odata.type": "Microsoft.Azure.Monitor."
                                                "SingleResourceMultipleMetricCriteria",
                                  "allOf": []},
@@ -311,7 +307,7 @@ class World:
                     "enabled": True, "scopes": [f"/subscriptions/{SUB}"],
                     "condition": {"allOf": [
                         {"field": "category", "equals": activity.category},
-                        {"field": "operationName", "equals": activity.operationName},
+                        {"field": "operationName", "equals": activity.operation_name},
                         {"field": "status", "equals": activity.status},
                         {"anyOf": [{"field": "resourceId", "equals": GW_ID}]}]},
                     "actions": {"actionGroups": [{"actionGroupId": group_id}]}}})

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 
 from gatewatch.aws import names as aws_names
-from gatewatch.aws.insights import health_event_pattern
+from gatewatch.aws.health import health_event_pattern
 from gatewatch.aws_rollout.expected import expected_tunnel_options
 from gatewatch.config.aws import AwsConfig
 from gatewatch.live.doctor.report import MISSING, OK, STALE, WRONG, DoctorReport, last_seen

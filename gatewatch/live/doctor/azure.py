@@ -21,7 +21,8 @@ from typing import Any
 
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
-from gatewatch.catalog.log_search import load_saved_queries
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import SavedQuery
 from gatewatch.config.azure import AzureConfig, GatewayConfig
 from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
 from gatewatch.live.doctor.report import MISSING, OK, STALE, WRONG, DoctorReport, last_seen
@@ -103,7 +104,7 @@ def check_azure(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
 
 
 def freshness_query(now: dt.datetime) -> str:
-    query = next(q for q in load_saved_queries() if q.name == FRESHNESS_QUERY)
+    query = next(q for q in load(SavedQuery) if q.name == FRESHNESS_QUERY)
     return bind(query.body, {"StartTime": now - FRESHNESS_LOOKBACK, "EndTime": now},
                 source=str(query.source))
 

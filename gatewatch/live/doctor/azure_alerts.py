@@ -10,11 +10,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
 from gatewatch.azure.arm_ids import parse_arm_id
-from gatewatch.catalog.log_search import (
-    apply_overrides,
-    deployable,
-    load_catalog,
-)
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import ActivityLogAlertRule, LogSearchAlertRule, MetricAlertRule
+from gatewatch.catalog.overrides import apply, deployable
 from gatewatch.config.azure import AzureConfig, GatewayConfig
 from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
 from gatewatch.live.doctor.azure import same_id
@@ -48,13 +46,7 @@ def check_alerts(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
     sub = parsed.subscription_id if parsed is not None else None
     monitor = reader.monitor(sub)
     features = {"vms"} if azure.vms else set()
-    # As __main__.py: the disabled/severities names of the metric and activity catalogs are
-    # applied by check_gateway_alerts, not to the log search catalog (which rejects them).
-    catalog = load_catalog()
-    log_names = {rule.name for rule in catalog}
-    rules = deployable(apply_overrides(
-        catalog, set(azure.alerts.disabled) & log_names,
-        {k: v for k, v in azure.alerts.severities.items() if k in log_names}), features)
+    rules = deployable(apply(load(LogSearchAlertRule), azure.alerts), features)
     scope = workspace_id if azure.alerts.role_scope == "workspace" else \
         workspace_id.split("/providers/")[0]
     principals: dict[str, bool] = {}
@@ -162,23 +154,13 @@ def check_gateway_alerts(report: DoctorReport, azure: AzureConfig, reader: Azure
     (one per rule, over the watched gateways) of components/gateway_alerts.py. A gateway tagged
     MonitorDisable gets none; a rule disabled in config (or in its catalog file) is deployed
     disabled on purpose, so it is not checked."""
-    from gatewatch.catalog.metric import (
-        apply_activity_overrides,
-        apply_metric_overrides,
-        load_activity_catalog,
-        load_metric_catalog,
-    )
-
     assert azure.alerts is not None
     up = f"run `pulumi up --stack {report.stack}`"
     rg = azure.resource_group_name
     parsed = parse_arm_id(workspace_id)
     monitor = reader.monitor(parsed.subscription_id if parsed is not None else None)
-    disabled = set(azure.alerts.disabled)
-    metric_rules = [r for r in apply_metric_overrides(
-        load_metric_catalog(), disabled, dict(azure.alerts.severities)) if r.enabled]
-    activity_rules = [r for r in apply_activity_overrides(load_activity_catalog(), disabled)
-                      if r.enabled]
+    metric_rules = [r for r in apply(load(MetricAlertRule), azure.alerts) if r.enabled]
+    activity_rules = [r for r in apply(load(ActivityLogAlertRule), azure.alerts) if r.enabled]
     watched = [g for g in azure.gateways
                if not azure_facts.monitor_disabled(gateway_tags(reader, g))]
     enable = f"enable it, or list it in gatewatch:azure.alerts.disabled and {up}"

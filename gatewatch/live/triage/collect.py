@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gatewatch.aws import names as aws_names
-from gatewatch.catalog.log_search import load_catalog, load_saved_queries
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import LogSearchAlertRule, SavedQuery
 from gatewatch.live.kqlbind import bind, let_number, let_value
 from gatewatch.live.readers import AwsReads, AzureReads
 from gatewatch.live.triage.model import (
@@ -39,12 +40,12 @@ MAINTENANCE_OPERATIONS = ("HostMaintenanceEvent", "GatewayTenantPrimaryChanged")
 
 
 def saved_query(name: str, params: Mapping[str, Any]) -> tuple[str, str]:
-    query = next(q for q in load_saved_queries() if q.name == name)
+    query = next(q for q in load(SavedQuery) if q.name == name)
     return f"queries/{name}.yaml", bind(query.body, params, source=str(query.source))
 
 
 def ike_failure_pattern() -> re.Pattern[str] | None:
-    rule = next((r for r in load_catalog() if r.name == "ike-negotiation-failure"), None)
+    rule = next((r for r in load(LogSearchAlertRule) if r.name == "ike-negotiation-failure"), None)
     if rule is None:
         return None
     value = let_value(rule.query, "FailurePattern")
@@ -54,7 +55,7 @@ def ike_failure_pattern() -> re.Pattern[str] | None:
 def alert_windows() -> Windows:
     """The tunnel-drop alert's FailoverSeconds and MaintenanceSeconds, so triage and the alert
     call the same drop the same thing."""
-    rule = next((r for r in load_catalog() if r.name == "tunnel-drop"), None)
+    rule = next((r for r in load(LogSearchAlertRule) if r.name == "tunnel-drop"), None)
     if rule is None:
         return Windows()
     failover = let_number(rule.query, "FailoverSeconds")

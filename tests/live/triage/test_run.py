@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from gatewatch.catalog.log_search import load_saved_queries
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import SavedQuery
 from gatewatch.cli import main
 from tests.support.live_world import GW_ID, VPN, World, ms
 from tests.support.triage_scenarios import SCENARIOS, build
@@ -79,7 +80,7 @@ def test_queries_run_are_the_kits_saved_queries_bound_not_copied(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
     build(estate, "same-instance")
     run_triage(estate, capsys, "--gateway", GW_ID)
-    saved = {q.name: q.body for q in load_saved_queries()}
+    saved = {q.name: q.body for q in load(SavedQuery)}
     ran = estate.azure.queries
     assert len(ran) == 4
     for name, text in zip(["tunnel-history", "gateway-diagnostic-log", "route-bgp-history",

@@ -125,7 +125,7 @@ class AzureStandIn:
         if "/" in text:
             a, b = text.split("/", 1)
             return as_utc(a), as_utc(b)
-        from gatewatch.catalog.log_search import parse_duration
+        from gatewatch.catalog.files import parse_duration
 
         return now - parse_duration(text), now
 

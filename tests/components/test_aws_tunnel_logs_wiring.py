@@ -1,0 +1,61 @@
+"""What components/aws_tunnel_logs.py wires around the tunnel logs: the Logs Insights query
+definitions on their log groups, and BGP logs and lifecycle control on the rollout resources,
+asserted on the recorded resource graph."""
+
+from __future__ import annotations
+
+from gatewatch.aws_rollout.expected import expected_tunnel_options
+from gatewatch.catalog.load import load
+from gatewatch.catalog.model import InsightsQuery
+from gatewatch.config.model import parse_config
+from tests.support.aws_stack import config
+from tests.support.graph import plan
+
+DYNAMIC = "pulumi-python:dynamic:Resource"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def test_query_definitions_are_deployed_on_the_right_log_groups() -> None:
+    rec = plan(config(bgpLogGroupName="/aws/vendedlogs/gatewatch/bgp"))
+    tunnel_group = rec.one(LOG_GROUP, "aws-tunnel-logs-log-group")
+    bgp_group = rec.one(LOG_GROUP, "aws-tunnel-logs-bgp-log-group")
+    definitions = {d.name: d for d in rec.by_type("aws:cloudwatch/queryDefinition:QueryDefinition")}
+    for query in load(InsightsQuery):
+        definition = definitions[f"aws-tunnel-logs-query-{query.id}"]
+        assert definition.inputs["queryString"] == query.query
+        assert definition.inputs["name"] == f"gatewatch/test/{query.name}"
+        group = bgp_group if query.logs == "bgp" else tunnel_group
+        assert definition.property_dependencies["logGroupNames"] == [group.urn], definition.urn
+
+
+def test_rollout_resources_carry_bgp_logs_and_lifecycle_control_by_default() -> None:
+    rec = plan(config())
+    group = rec.one(LOG_GROUP, "aws-tunnel-logs-log-group")
+    for rollout in rec.by_type(DYNAMIC):
+        assert rollout.inputs["bgpLogEnabled"] is True
+        assert rollout.inputs["lifecycleControl"] is True
+        assert rollout.property_dependencies["bgpLogGroupArn"] == [group.urn], rollout.urn
+
+
+def test_bgp_logs_off_and_lifecycle_control_off_are_passed_through() -> None:
+    rec = plan(config(bgpLogs=False, tunnelLifecycleControl=False))
+    for rollout in rec.by_type(DYNAMIC):
+        assert rollout.inputs["bgpLogEnabled"] is False
+        assert rollout.inputs["lifecycleControl"] is False
+        assert rollout.inputs.get("bgpLogGroupArn") is None
+    assert len(rec.by_type(LOG_GROUP)) == 1
+
+
+def test_expected_tunnel_options_is_the_one_home_for_what_a_tunnel_should_have() -> None:
+    cfg = parse_config(config(logOutputFormat="text")).aws
+    assert cfg is not None and cfg.bgp_logs and cfg.tunnel_lifecycle_control
+    assert cfg.max_parallel is None
+    arn = "arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws/vendedlogs/gatewatch/test"
+    options = expected_tunnel_options(cfg, arn)
+    assert options.to_api() == {
+        "LogEnabled": True, "LogGroupArn": arn, "LogOutputFormat": "text",
+        "BgpLogEnabled": True, "BgpLogGroupArn": arn, "BgpLogOutputFormat": "text"}
+    assert options.lifecycle_control is True
+    assert options.matches({**options.to_api(), "LogGroupArn": arn + ":*"})
+    assert not options.matches({"LogEnabled": True, "LogGroupArn": arn,
+                                "LogOutputFormat": "text"})  # no BGP logs yet
