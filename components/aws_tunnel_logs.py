@@ -34,7 +34,8 @@ from gatewatch.catalog.load import load
 from gatewatch.catalog.model import InsightsQuery
 from gatewatch.config.aws import AwsConfig
 
-# Phrases the tunnel logs use when IKE negotiation fails (seed 003 shows the first). The
+# Phrases the tunnel logs use when IKE negotiation fails (DevelopersIO's walkthrough, 2022-08-20,
+# shows the first). The
 # filter matches any of them (`?` terms); CloudWatch filter terms are case-sensitive.
 NEGOTIATION_FAILURE_TERMS = (
     "pre-shared key mismatch",
@@ -272,7 +273,7 @@ class AwsTunnelLogs(pulumi.ComponentResource):
                 dimensions={"VpnId": vpn_id, "TunnelIpAddress": tunnel_ip},
                 statistic="Maximum",
                 # Two 5-minute periods: a planned tunnel-option change (about 5 minutes down,
-                # seed 003, the other tunnel up) does not page; a real outage does.
+                # the other tunnel up) does not page; a real outage does.
                 period=300,
                 evaluation_periods=2,
                 datapoints_to_alarm=2,

@@ -1,4 +1,4 @@
-"""Gateway maintenance beyond the seed: hear about it before, and choose when it happens.
+"""Gateway maintenance: hear about it before, and choose when it happens.
 
 - Service Health (planned maintenance of "VPN Gateway" in the gateways' regions) and Resource
   Health (each gateway's own health transitions) activity log alerts, into the action group of

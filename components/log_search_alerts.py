@@ -2,7 +2,7 @@
 
 Everything an alert rule needs to run is created here: a user-assigned identity (granted
 before any rule exists, so a rule never runs blind), its Reader role on the workspace (or the
-workspace's resource group, as in seed 002, never wider), and the action group that mails.
+workspace's resource group, never wider), and the action group that mails.
 The component is generic: it deploys whatever `alerts/*.yaml` holds.
 """
 

@@ -1,5 +1,6 @@
-"""A Log Analytics query pack with the seeds' troubleshooting queries, so an operator opens
-them from the portal (Logs > Queries) instead of copying them from a blog post."""
+"""A Log Analytics query pack with the troubleshooting queries of Microsoft's VPN Gateway
+articles, so an operator opens them from the portal (Logs > Queries) instead of copying them
+from a web page."""
 
 from __future__ import annotations
 

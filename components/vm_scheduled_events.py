@@ -1,10 +1,10 @@
 """Scheduled events of Windows VMs into the workspace, so the vm-scheduled-event alert can mail.
 
-The path of seed 002, declared instead of clicked: Microsoft's AzureScheduledEventsService on
-each VM writes every event IMDS announces to the Application log (EventID 1234); the Azure
-Monitor Agent sends those rows, and only those, to the workspace's Event table through one
-data collection rule. The alert rule itself is a catalog entry (alerts/vm-scheduled-event.yaml)
-deployed by LogSearchAlerts with the other rules.
+The path Microsoft's scheduled-events articles click through, declared instead: Microsoft's
+AzureScheduledEventsService on each VM writes every event IMDS announces to the Application
+log (EventID 1234); the Azure Monitor Agent sends those rows, and only those, to the
+workspace's Event table through one data collection rule. The alert rule itself is a catalog
+entry (alerts/vm-scheduled-event.yaml) deployed by LogSearchAlerts with the other rules.
 
 Per VM: a lookup (Windows only; its region and identity), the DCR association, the agent
 extension unless `agentManagedElsewhere`, and a run command that installs and starts the

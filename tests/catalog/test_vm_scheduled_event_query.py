@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from gatewatch.azure import facts as azure_facts
 from gatewatch.catalog.load import load
 from gatewatch.catalog.model import LogSearchAlertRule
 from gatewatch.kql.execute import evaluation_times, run_query
@@ -164,3 +165,13 @@ def test_catalog_rejects_stages_out_of_order_and_unknown_features(tmp_path: Path
     other = tmp_path / "requires"
     other.mkdir()
     expect_error(other, data, "requires", "config features from vms")
+
+
+def test_the_alert_filters_what_the_data_collection_rule_collects(
+        rule: LogSearchAlertRule) -> None:
+    """The alert keeps the service's source, EventID and log as literals for readability; they
+    must be the facts the DCR's XPath query is built from (components/vm_scheduled_events.py)."""
+    query = rule.query
+    assert f'let ServiceSource = "{azure_facts.SCHEDULED_EVENTS_SOURCE}";' in query
+    assert f"let ServiceEventId = {azure_facts.SCHEDULED_EVENTS_EVENT_ID};" in query
+    assert f'| where EventLog == "{azure_facts.SCHEDULED_EVENTS_LOG}"' in query
