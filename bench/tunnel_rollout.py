@@ -53,7 +53,8 @@ from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.retry import error_code
 from gatewatch.aws_rollout.throttle import EC2_REQUEST_BUCKETS
 from gatewatch.aws_rollout.views import connection_view
-from tests.support.standins.ec2 import Ec2StandIn, StandInSettings
+from tests.support.standins.ec2 import Ec2StandIn
+from tests.support.standins.ec2_model import StandInSettings
 
 ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/vpn-tunnels"
 OPTIONS = LogOptions(True, ARN, "json", bgp_log_enabled=True, lifecycle_control=True)

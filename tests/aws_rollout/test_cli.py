@@ -26,7 +26,8 @@ import pytest
 from gatewatch.aws_rollout import cli
 from gatewatch.aws_rollout.clock import Clock, RealClock, SimClock
 from tests.support.aws_rollout import ARN, ENABLED_API, max_both_down_seconds, subprocess_env
-from tests.support.standins.ec2 import DOWN, Ec2StandIn, StandInSettings
+from tests.support.standins.ec2 import Ec2StandIn
+from tests.support.standins.ec2_model import DOWN, StandInSettings
 
 # A tunnel drops 0.05 s after the call and is back 0.5 s later; telemetry lags 0.15 s. Polling
 # every 0.1 s still sees each outage several times (the "waiting for UP" lines).

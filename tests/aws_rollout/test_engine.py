@@ -27,7 +27,9 @@ from tests.support.aws_rollout import (
     make_world,
     max_both_down_seconds,
 )
-from tests.support.standins.ec2 import DOWN, CallRecord, Ec2StandIn, StandInSettings
+from tests.support.standins.ec2 import Ec2StandIn
+from tests.support.standins.ec2_api import CallRecord
+from tests.support.standins.ec2_model import DOWN, StandInSettings
 
 
 class Killed(BaseException):

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.support.aws_rollout import ARN, ENABLED_API, client, make_world
-from tests.support.standins.ec2 import DOWN, UP, StandInSettings
+from tests.support.standins.ec2_model import DOWN, UP, StandInSettings
 from tests.support.standins.ec2xml import EC2_XMLNS, render_response
 
 NS = {"ec2": EC2_XMLNS}

@@ -32,7 +32,8 @@ from tests.support.aws_rollout import (
     subprocess_env,
 )
 from tests.support.graph import plan
-from tests.support.standins.ec2 import Ec2StandIn, StandInSettings
+from tests.support.standins.ec2 import Ec2StandIn
+from tests.support.standins.ec2_model import StandInSettings
 
 VPN_A, VPN_B = "vpn-0a1b2c3d4e5f60718", "vpn-0fedcba9876543210"
 DYNAMIC = "pulumi-python:dynamic:Resource"

@@ -21,7 +21,8 @@ from gatewatch.aws_rollout.clock import SimClock
 from gatewatch.aws_rollout.engine import RolloutEngine
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.results import ProgressCallback, ProgressEvent, RolloutResult
-from tests.support.standins.ec2 import DOWN, Ec2StandIn, StandInSettings
+from tests.support.standins.ec2 import Ec2StandIn
+from tests.support.standins.ec2_model import DOWN, StandInSettings
 
 REGION = "us-east-1"
 ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/vpn-tunnels"
