@@ -27,7 +27,7 @@ from gatewatch.aws_rollout.retry import describe_error, error_code, is_retryable
 from gatewatch.aws_rollout.run import Run
 from gatewatch.aws_rollout.views import (
     AVAILABLE,
-    PENDING,
+    TRANSITIONAL,
     UP,
     ConnectionView,
     TimeWindow,
@@ -329,12 +329,13 @@ class Steps:
                             messages=step.messages)
 
     def _await_available(self, step: TunnelStep, state: str) -> None:
-        """One poll of a connection that is not `available`: wait while it is `pending`
-        (the caller re-reads it), stop for any other state. Nothing is modified either way."""
+        """One poll of a connection that is not `available`: wait while it is `pending` or
+        `modifying` (a change of ours or someone else's being applied; the caller re-reads it),
+        stop for any other state. Nothing is modified either way."""
         vpn_id, n, ip, deadline = step.vpn_id, step.n, step.ip, step.deadline
         nothing = (f"nothing was modified: tunnel {n} ({ip}) was left as it is and "
                    f"{step.untouched}")
-        if state != PENDING:
+        if state not in TRANSITIONAL:
             why = ("it is being deleted" if state in ("deleting", "deleted") else
                    f"only an {AVAILABLE} connection can be modified")
             raise RolloutStopped(
@@ -344,12 +345,12 @@ class Steps:
         now = self.run.clock.now()
         if now >= deadline:
             raise RolloutStopped(
-                f"{vpn_id} was still {PENDING} after {self.run.settings.timeout:g}s, so tunnel "
+                f"{vpn_id} was still {state} after {self.run.settings.timeout:g}s, so tunnel "
                 f"{n} ({ip}) could not be changed; stopped: {nothing}. Rerun once the "
                 f"connection is {AVAILABLE}."
             )
         self._emit(step, "wait", None, now - step.started,
-                   f"connection is {PENDING}; waiting for it to be {AVAILABLE} before changing "
+                   f"connection is {state}; waiting for it to be {AVAILABLE} before changing "
                    f"tunnel {n} ({deadline - now:.0f}s left)")
         self.reader.sleep_tick(deadline)
 

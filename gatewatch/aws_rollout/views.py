@@ -22,6 +22,13 @@ UP = "UP"
 # modified: a pending one is waited for, a deleting or deleted one stops the rollout.
 AVAILABLE = "available"
 PENDING = "pending"
+# Not in botocore's VpnState enum (pending, available, deleting, deleted), but EC2 reports it
+# while a tunnel or connection change is applied: terraform-provider-aws waits for `modifying`
+# to become `available` after every ModifyVpnTunnelOptions and ModifyVpnConnection
+# (internal/service/ec2, vpnStateModifying, waitVPNConnectionUpdated; 10 s poll, 30 min).
+MODIFYING = "modifying"
+# States that end by themselves in `available`: waited out (within the timeout), never acted on.
+TRANSITIONAL = (PENDING, MODIFYING)
 
 
 @dataclass(frozen=True)

@@ -170,9 +170,11 @@ def test_persistent_throttling_gives_up_with_a_clear_error() -> None:
 
 
 def test_change_in_flight_by_someone_else_is_waited_out_then_refused() -> None:
-    # Someone changed tunnel 2 to other options a moment ago: the service answers
+    # Someone changed tunnel 2 to other options a moment ago, and State does not show it
+    # (`available`, as the service model's enum alone would have it): the service answers
     # IncorrectState, and once telemetry shows tunnel 2 DOWN the engine refuses.
-    world = make_world()
+    # tests/aws_rollout/test_modifying.py covers the State EC2 reports (`modifying`).
+    world = make_world(StandInSettings(modifying_seconds=0.0))
     vpn = world.standin.add_connection()
     _ip1, ip2 = world.standin.tunnel_ips(vpn)
     other = client()

@@ -168,9 +168,23 @@ def test_reused_describe_xml_is_what_a_fresh_rendering_gives_at_every_step() -> 
 def test_renderer_refuses_fields_the_service_model_does_not_have() -> None:
     with pytest.raises(KeyError, match="Bogus"):
         render_response("DescribeVpnConnections", {"VpnConnections": [{"Bogus": "x"}]})
-    with pytest.raises(ValueError, match="VpnState"):  # "modifying" is not a VpnState
+    with pytest.raises(ValueError, match="VpnState"):  # neither in the enum nor observed
         render_response("DescribeVpnConnections",
-                        {"VpnConnections": [{"VpnConnectionId": "vpn-1", "State": "modifying"}]})
+                        {"VpnConnections": [{"VpnConnectionId": "vpn-1", "State": "exploding"}]})
+
+
+def test_the_modifying_state_ec2_reports_renders_and_botocore_parses_it() -> None:
+    # Not in botocore's VpnState enum, but what EC2 answers during a change (ec2xml's
+    # OBSERVED_ENUM_VALUES cites terraform-provider-aws); the real client reads it as sent.
+    world = make_world()
+    vpn = world.standin.add_connection()
+    ip1, _ip2 = world.standin.tunnel_ips(vpn)
+    _modify(world.ec2, vpn, ip1)
+    [conn] = world.ec2.describe_vpn_connections(VpnConnectionIds=[vpn])["VpnConnections"]
+    assert conn["State"] == "modifying"
+    world.clock.advance(StandInSettings().modify_seconds)
+    [conn] = world.ec2.describe_vpn_connections(VpnConnectionIds=[vpn])["VpnConnections"]
+    assert conn["State"] == "available"
 
 
 def test_timeline_records_changes_and_double_down() -> None:

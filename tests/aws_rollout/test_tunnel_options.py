@@ -10,7 +10,6 @@ import math
 
 import pytest
 
-from gatewatch.aws_rollout.engine import RolloutEngine
 from gatewatch.aws_rollout.errors import UnknownConnections
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.results import Action
@@ -19,7 +18,6 @@ from gatewatch.aws_rollout.views import TimeWindow
 from tests.support.aws_rollout import (
     ARN,
     ENABLED_API,
-    World,
     down_intervals,
     make_world,
     max_both_down_seconds,
@@ -29,15 +27,6 @@ BGP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/vpn-bgp
 FULL = LogOptions(True, ARN, "json", bgp_log_enabled=True, lifecycle_control=True)
 FULL_API = {**ENABLED_API, "BgpLogEnabled": True, "BgpLogGroupArn": ARN,
             "BgpLogOutputFormat": "json"}
-
-
-def _maintain(world: World, ids: list[str], window: TimeWindow | None = None,
-              **settings: float) -> object:
-    settings.setdefault("poll_interval", 10.0)
-    settings.setdefault("timeout", 900.0)
-    engine = RolloutEngine(world.ec2, LogOptions(False), RolloutSettings(**settings),
-                           world.clock, world.events.append, seed=3)
-    return engine.apply_maintenance(ids, window)
 
 
 # --- one change per tunnel ------------------------------------------------------------------
@@ -131,7 +120,7 @@ def test_maintenance_is_applied_one_tunnel_at_a_time() -> None:
     world.standin.schedule_maintenance(vpn, ip1)
     world.standin.schedule_maintenance(vpn, ip2)
 
-    result = _maintain(world, [vpn])
+    result = world.maintain([vpn])
 
     assert result.ok, result.errors
     assert [t.action for t in result.connections[0].tunnels] == [Action.MAINTAINED] * 2
@@ -150,7 +139,7 @@ def test_maintenance_skips_tunnels_with_nothing_pending() -> None:
     _, ip2 = world.standin.tunnel_ips(vpn)
     world.standin.schedule_maintenance(vpn, ip2)
 
-    result = _maintain(world, [vpn])
+    result = world.maintain([vpn])
 
     assert [t.action for t in result.connections[0].tunnels] == [Action.SKIPPED,
                                                                  Action.MAINTAINED]
@@ -165,7 +154,7 @@ def test_maintenance_is_refused_while_the_other_tunnel_is_down() -> None:
     world.standin.set_status(vpn, ip2, "DOWN")
     world.clock.advance(60)  # past the telemetry lag
 
-    result = _maintain(world, [vpn])
+    result = world.maintain([vpn])
 
     conn = result.connections[0]
     assert [t.action for t in conn.tunnels] == [Action.FAILED, Action.NOT_TOUCHED]
@@ -183,7 +172,7 @@ def test_maintenance_that_never_finishes_stops_cleanly_and_leaves_tunnel_2() -> 
     world.standin.schedule_maintenance(vpn, ip2)
     world.standin.break_tunnel(vpn, ip1)
 
-    result = _maintain(world, [vpn], timeout=600.0)
+    result = world.maintain([vpn], timeout=600.0)
 
     conn = result.connections[0]
     assert [t.action for t in conn.tunnels] == [Action.FAILED, Action.NOT_TOUCHED]
@@ -202,7 +191,7 @@ def test_maintenance_outside_the_window_is_deferred_and_nothing_is_replaced() ->
     closed = TimeWindow.parse(f"{(hour + 2) % 24:02d}:00-{(hour + 4) % 24:02d}:00")
     open_now = TimeWindow.parse(f"{hour:02d}:00-{(hour + 2) % 24:02d}:00")
 
-    deferred = _maintain(world, [vpn], window=closed)
+    deferred = world.maintain([vpn], window=closed)
 
     assert deferred.ok
     assert [t.action for t in deferred.connections[0].tunnels] == [Action.DEFERRED,
@@ -210,7 +199,7 @@ def test_maintenance_outside_the_window_is_deferred_and_nothing_is_replaced() ->
     assert "outside the window" in deferred.connections[0].tunnels[0].messages[0]
     assert world.standin.modify_calls(vpn, action="ReplaceVpnTunnel") == []
 
-    applied = _maintain(world, [vpn], window=open_now)
+    applied = world.maintain([vpn], window=open_now)
     assert [t.action for t in applied.connections[0].tunnels] == [Action.MAINTAINED,
                                                                   Action.SKIPPED]
 

@@ -21,6 +21,7 @@ from gatewatch.aws_rollout.clock import SimClock
 from gatewatch.aws_rollout.engine import RolloutEngine
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.results import ProgressCallback, ProgressEvent, RolloutResult
+from gatewatch.aws_rollout.views import TimeWindow
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.ec2_model import DOWN, StandInSettings
 
@@ -88,6 +89,15 @@ class World:
         engine = RolloutEngine(self.ec2, options, RolloutSettings(**settings), self.clock,
                                record, seed=7)
         return engine.run(ids)
+
+    def maintain(self, ids: list[str], window: TimeWindow | None = None,
+                 **settings: Any) -> RolloutResult:
+        """`apply_maintenance` over `ids`, as `gatewatch aws-tunnels maintenance` runs it."""
+        settings.setdefault("poll_interval", 10.0)
+        settings.setdefault("timeout", 900.0)
+        engine = RolloutEngine(self.ec2, LogOptions(False), RolloutSettings(**settings),
+                               self.clock, self.events.append, seed=3)
+        return engine.apply_maintenance(ids, window)
 
 
 def make_world(settings: StandInSettings | None = None, **standin_kwargs: Any) -> World:

@@ -43,9 +43,12 @@ What it models:
 - a modified tunnel goes DOWN shortly after the call and comes back UP after an outage (about
   five minutes, DevelopersIO);
 - a modification is applied for `modify_seconds` after the call; a second modification in that
-  window fails with `IncorrectState` (one tunnel at a time). The connection's State stays
-  `available` meanwhile: the service model's VpnState enum (pending, available, deleting,
-  deleted) has no "modifying", and ec2xml refuses to render a value outside the enum;
+  window fails with `IncorrectState` (one tunnel at a time). The connection's State reads
+  `modifying` meanwhile (for `modifying_seconds`, by default the whole window; 0 keeps it
+  `available`): botocore's VpnState enum (pending, available, deleting, deleted) lacks it,
+  but terraform-provider-aws waits for `modifying` -> `available` after every change
+  (internal/service/ec2, `waitVPNConnectionUpdated`), and ec2xml renders it as an observed
+  value (`OBSERVED_ENUM_VALUES`) while refusing anything else outside the enum;
 - a connection can be created `pending` (it becomes `available` after `pending_seconds`) or be
   deleted (`deleting`, then `deleted`); a modification of a connection that is not
   `available` fails with `IncorrectState`. The tunnels' telemetry is not modelled through

@@ -175,7 +175,7 @@ class Ec2QueryApi(VpnModel):
             if name == "vpn-connection-id":
                 conns = [c for c in conns if c.vpn_connection_id in values]
             elif name == "state":
-                conns = [c for c in conns if c.state_at(now) in values]
+                conns = [c for c in conns if self.reported_state(c, now) in values]
             else:
                 raise ec2xml.QueryError("InvalidParameterValue", f"The filter '{name}' is invalid")
         if request.get("DryRun"):
@@ -229,7 +229,7 @@ class Ec2QueryApi(VpnModel):
 
     def _check_modifiable(self, conn: ConnectionModel, now: float) -> None:
         vpn_id = conn.vpn_connection_id
-        state = conn.state_at(now)
+        state = self.reported_state(conn, now)
         if state != AVAILABLE:
             raise ec2xml.QueryError(
                 "IncorrectState",
@@ -301,7 +301,7 @@ class Ec2QueryApi(VpnModel):
         IPs never do): State, and per tunnel the telemetry as seen `telemetry_lag` ago, the
         log options (with their types: True and 1 render differently) and lifecycle control."""
         seen_at = now - self.settings.telemetry_lag
-        return (conn.state_at(now), tuple(
+        return (self.reported_state(conn, now), tuple(
             (*tn.status_at(seen_at),
              tuple((k, type(v), v) for k, v in tn.log_options.items()),
              tn.lifecycle_control)

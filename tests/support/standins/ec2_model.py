@@ -19,6 +19,7 @@ from gatewatch.aws_rollout.clock import Clock, RealClock
 UP = "UP"
 DOWN = "DOWN"
 PENDING, AVAILABLE, DELETING, DELETED = "pending", "available", "deleting", "deleted"
+MODIFYING = "modifying"  # not in botocore's VpnState enum; see ec2xml.OBSERVED_ENUM_VALUES
 
 
 @dataclass
@@ -56,6 +57,7 @@ class ConnectionModel:
     vpn_gateway_id: str
     tunnels: list[TunnelModel]
     modifying_until: float = float("-inf")
+    modify_seconds: float = 0.0  # of the last change (modifying_until - modify_seconds = when)
     # (time, VpnState) sorted; State is reported as it is (no lag, unlike telemetry).
     states: list[tuple[float, str]] = field(default_factory=list)
 
@@ -67,9 +69,17 @@ class ConnectionModel:
         return current
 
     def busy_at(self, t: float) -> bool:
-        """A tunnel modification is still being applied (invisible in State: VpnState has
-        no "modifying", see the `ec2` module docstring)."""
+        """A tunnel modification is still being applied."""
         return t < self.modifying_until
+
+    def reported_state(self, t: float, modifying_seconds: float) -> str:
+        """State as DescribeVpnConnections answers it: `modifying` for `modifying_seconds`
+        after a change, else the lifecycle state."""
+        state = self.state_at(t)
+        changed = self.modifying_until - self.modify_seconds
+        if state == AVAILABLE and changed <= t < changed + modifying_seconds:
+            return MODIFYING
+        return state
 
     def tunnel(self, outside_ip: str) -> TunnelModel | None:
         return next((tn for tn in self.tunnels if tn.outside_ip == outside_ip), None)
@@ -90,11 +100,21 @@ class StandInSettings:
     outage_seconds: float = 300.0  # back UP about five minutes later (DevelopersIO, 2022-08-20)
     down_delay: float = 5.0  # the call returns before the tunnel actually drops
     modify_seconds: float = 240.0  # IncorrectState for another modification this long
+    # State reads `modifying` for this long after a change (EC2's behaviour as
+    # terraform-provider-aws's waitVPNConnectionUpdated reads it); None: as long as
+    # modify_seconds; 0: State stays `available` (the enum alone).
+    modifying_seconds: float | None = None
     telemetry_lag: float = 30.0  # VgwTelemetry shows the tunnel as it was this long ago
 
 
 class VpnModel:
     """In-memory VPN connections on one clock; every tunnel status change is kept."""
+
+    def reported_state(self, conn: ConnectionModel, now: float) -> str:
+        """The connection's State as EC2 reports it at `now`."""
+        s = self.settings
+        window = s.modify_seconds if s.modifying_seconds is None else s.modifying_seconds
+        return conn.reported_state(now, window)
 
     def __init__(self, clock: Clock | None = None, settings: StandInSettings | None = None) -> None:
         self.clock: Clock = clock or RealClock()
@@ -144,7 +164,7 @@ class VpnModel:
 
     def state(self, vpn_connection_id: str) -> str:
         with self._lock:
-            return self._connections[vpn_connection_id].state_at(self.clock.now())
+            return self.reported_state(self._connections[vpn_connection_id], self.clock.now())
 
     def tunnel_ips(self, vpn_connection_id: str) -> list[str]:
         return [tn.outside_ip for tn in self._connections[vpn_connection_id].tunnels]
@@ -221,6 +241,7 @@ class VpnModel:
         """The tunnel endpoint is replaced: DOWN shortly, UP after the outage."""
         s = self.settings
         conn.modifying_until = now + s.modify_seconds
+        conn.modify_seconds = s.modify_seconds
         changes = [(now + s.down_delay, DOWN)]
         if not tunnel.never_recovers:
             changes.append((now + s.down_delay + s.outage_seconds, UP))

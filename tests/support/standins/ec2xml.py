@@ -151,6 +151,14 @@ _Writer = Callable[[Any, list[str]], None]
 _WRITERS: dict[int, tuple[Shape, _Writer]] = {}
 
 
+# Values EC2 answers that the service model's enums do not list. VpnState: EC2 reports
+# `modifying` while a tunnel or connection change is applied; terraform-provider-aws waits on it
+# after every ModifyVpnTunnelOptions and ModifyVpnConnection (internal/service/ec2,
+# `vpnStateModifying = "modifying"`, `waitVPNConnectionUpdated`). botocore parses any string
+# there, so the kit sees it as EC2 sends it.
+OBSERVED_ENUM_VALUES: dict[str, frozenset[str]] = {"VpnState": frozenset({"modifying"})}
+
+
 def _writer(shape: Shape) -> _Writer:
     cached = _WRITERS.get(id(shape))
     if cached is not None and cached[0] is shape:
@@ -225,7 +233,8 @@ def _compile(shape: Shape) -> _Writer:
 
         return write_integer
     enum = shape.metadata.get("enum")
-    allowed = frozenset(enum) if enum is not None else None
+    allowed = (frozenset(enum) | OBSERVED_ENUM_VALUES.get(shape.name, frozenset())
+               if enum is not None else None)
 
     def write_string(value: Any, parts: list[str]) -> None:
         if not isinstance(value, str):
