@@ -15,7 +15,7 @@ from gatewatch.errors import EXIT_FAILED, EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
-    from gatewatch.policy.resources import load_stack_export
+    from gatewatch.policy.export_file import load_stack_export
     from gatewatch.policy.runner import (
         load_policy_config,
         outcome_json,
