@@ -19,11 +19,13 @@ from gatewatch.policy import export_file
 from gatewatch.policy.resources import MAX_DEPTH
 
 URN = "urn:pulumi:prod::net::azure-native:network:VirtualNetworkGateway::hub"
+RG_URN = "urn:pulumi:prod::net::azure-native:resources:ResourceGroup::rg"
 GATEWAY = {"urn": URN, "type": "azure-native:network:VirtualNetworkGateway", "custom": True,
            "id": "/subscriptions/1/resourceGroups/rg/providers/Microsoft.Network/"
                  "virtualNetworkGateways/hub",
            "inputs": {"gatewayType": "Vpn", "vpnType": "RouteBased"}, "outputs": {},
-           "parent": "", "dependencies": [], "propertyDependencies": {}}
+           "parent": "", "dependencies": [RG_URN],
+           "propertyDependencies": {"resourceGroupName": [RG_URN]}}
 
 
 def export(*resources: Any) -> dict[str, Any]:
@@ -63,6 +65,12 @@ def with_field(key: str, value: Any) -> dict[str, Any]:
      "expected an object, got a list"),
     (with_field("propertyDependencies", {"resourceUri": URN}),
      "deployment.resources[1].propertyDependencies.resourceUri", "expected a list, got a string"),
+    # Same fields and types as the first resource but for the URNs' own types.
+    (with_field("propertyDependencies", {"resourceGroupName": [RG_URN, 7]}),
+     "deployment.resources[1].propertyDependencies.resourceGroupName[1]",
+     "expected a string, got a number"),
+    (with_field("dependencies", [None]), "deployment.resources[1].dependencies[0]",
+     "expected a string, got null"),
     (with_field("propertyDependencies", {"tunnel.1": [7]}),
      'deployment.resources[1].propertyDependencies["tunnel.1"][0]',
      "expected a string, got a number"),
