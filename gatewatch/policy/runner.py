@@ -98,7 +98,7 @@ def _remediation_config(entry: Any, problems: list[Problem]) -> None:
     _unknown_settings(name, entry, REMEDIATION_SETTINGS, problems)
     _level(entry.get("enforcementLevel"), f"{name}.enforcementLevel", problems)
     ids = entry.get("policyBasedGateways", [])
-    fix = ("list ARM ids like /subscriptions/<id>/resourceGroups/<rg>/providers/"
+    fix = ("list ARM ids like /subscriptions/<subscription GUID>/resourceGroups/<rg>/providers/"
            f"{azure_facts.GATEWAY_ARM_TYPE}/<name>")
     if not isinstance(ids, list):
         problems.append(Problem(f"{name}.policyBasedGateways", "expected a list", fix))

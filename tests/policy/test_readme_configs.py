@@ -117,7 +117,7 @@ def test_a_config_readme_does_not_document_is_one_line(
     code, out, err = check_with(tmp_path, capsys, config)
     assert code == 2 and out == "" and "Traceback" not in err
     [got] = err.strip().splitlines()
-    assert got.startswith(f"error: {line}"), got
+    assert got.startswith(f"error: {tmp_path / 'cfg.json'}: {line}"), got
 
 
 def test_policy_check_takes_exactly_the_settings_the_pack_declares() -> None:
