@@ -11,19 +11,25 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gatewatch.errors import EXIT_FAILED, EXIT_OK
+from gatewatch.errors import EXIT_FAILED, EXIT_OK, BadInput, Problem
 
 
 def _check(args: argparse.Namespace) -> int:
-    from gatewatch.policy.resources import load_stack_export
+    from gatewatch.policy.export_file import load_stack_export
     from gatewatch.policy.runner import (
         load_policy_config,
         outcome_json,
         render_lines,
+        resolve_config,
         run_pack,
     )
 
     config = load_policy_config(Path(args.config)) if args.config else None
+    try:
+        resolve_config(config)
+    except BadInput as error:  # name the file as well as the key
+        raise BadInput([Problem(f"{args.config}: {p.path}", p.message, p.fix)
+                        for p in error.problems]) from None
     resources = load_stack_export(Path(args.file))
     outcome = run_pack(resources, config)
     if args.json:
@@ -43,6 +49,6 @@ def add_parser(subparsers: Any) -> None:
                       "mandatory violation")
     check.add_argument("file", help="a file written by `pulumi stack export --file FILE`")
     check.add_argument("--config", help="a --policy-pack-config JSON file (enforcement levels, "
-                                        "exemptions)")
+                                        "exemptions, the remediation's policyBasedGateways)")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
     check.set_defaults(func=_check)

@@ -16,12 +16,10 @@ the recorder.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from gatewatch.checks.model import SECRET, UNKNOWN, Resource
-from gatewatch.errors import BadInput, Problem
 
 if TYPE_CHECKING:
     from pulumi_policy import PolicyResource
@@ -43,35 +41,56 @@ _UNKNOWN_SENTINELS: Final = frozenset({
 _SIG_KEY: Final = "4dabf18193072939515e22adb298388d"
 _SECRET_SIG: Final = "1b47061264138c4ac30d75fd1eb44270"
 
+# How deep a property value may nest below a resource's inputs or outputs. Pulumi's property
+# values nest a few levels (an ARM body, a policy document); the bound keeps the recursion below
+# far from Python's limit, so a hostile or broken file is one line, never a RecursionError.
+MAX_DEPTH: Final = 100
+
+
+class TooDeep(ValueError):
+    """A property value nests deeper than MAX_DEPTH; `field` is set by the adapter
+    (`inputs`, `outputs`)."""
+
+    def __init__(self, field: str = ""):
+        self.field = field
+        super().__init__(f"{field or 'a property value'} nests more than {MAX_DEPTH} levels deep")
+
+
 def plain_value(value: Any) -> Any:
-    """A JSON-like copy of `value` with every unknown as `UNKNOWN` and secrets unwrapped."""
-    return _plain(value, _UNKNOWN_SENTINELS)
+    """A JSON-like copy of `value` with every unknown as `UNKNOWN` and secrets unwrapped;
+    TooDeep if it nests more than MAX_DEPTH levels."""
+    return _plain(value, _UNKNOWN_SENTINELS, MAX_DEPTH)
 
 
-def _plain(value: Any, unknown: frozenset[str]) -> Any:
+def _plain(value: Any, unknown: frozenset[str], depth: int) -> Any:
     # Exact type checks first: a stack export of 100k resources is millions of values.
     kind = type(value)
     if kind is str:
         return UNKNOWN if value in unknown else value
     if kind is int or kind is float or kind is bool or value is None:
         return value
+    if depth <= 0:
+        raise TooDeep()
     if kind is list or kind is tuple:
-        return [_plain(v, unknown) for v in value]
+        return [_plain(v, unknown, depth - 1) for v in value]
     if isinstance(value, Mapping):
         if value.get(_SIG_KEY) == _SECRET_SIG:
             if "value" in value:
-                return _plain(value["value"], unknown)
+                return _plain(value["value"], unknown, depth - 1)
             if "plaintext" in value:  # `pulumi stack export --show-secrets`
                 try:
-                    return _plain(json.loads(value["plaintext"]), unknown)
+                    decoded = json.loads(value["plaintext"])
+                except RecursionError:
+                    raise TooDeep() from None
                 except (TypeError, ValueError):
                     return SECRET
+                return _plain(decoded, unknown, depth - 1)
             return SECRET
-        return {str(k): _plain(v, unknown) for k, v in value.items()}
+        return {str(k): _plain(v, unknown, depth - 1) for k, v in value.items()}
     if isinstance(value, str):
         return UNKNOWN if value in unknown else value
     if isinstance(value, list | tuple):
-        return [_plain(v, unknown) for v in value]
+        return [_plain(v, unknown, depth - 1) for v in value]
     return value
 
 
@@ -103,16 +122,22 @@ def from_policy_resource(resource: PolicyResource) -> Resource:
 
 
 def from_export_resource(resource: Mapping[str, Any]) -> Resource:
-    """Adapt one entry of `deployment.resources` in a `pulumi stack export` file.
+    """Adapt one entry of `deployment.resources` in a `pulumi stack export` file, already judged
+    by gatewatch.policy.export_file (the CLI's reader); TooDeep naming `inputs` or `outputs`.
 
     The engine gives stack policies a resource's outputs; outputs of some providers omit inputs
     (azure-native drops path parameters such as a diagnostic setting's `resourceUri`), so the
     inputs fill what the outputs lack.
     """
     urn = str(resource["urn"])
-    inputs = resource.get("inputs") or {}
-    outputs = resource.get("outputs") or {}
-    props = {**plain_value(inputs), **plain_value(outputs)}
+    props: dict[str, Any] = {}
+    for field in ("inputs", "outputs"):
+        try:
+            value = plain_value(resource.get(field) or {})
+        except TooDeep:
+            raise TooDeep(field) from None
+        if isinstance(value, dict):  # not a whole map held as one secret
+            props.update(value)
     deps = resource.get("propertyDependencies") or {}
     return Resource(
         urn=urn,
@@ -124,37 +149,3 @@ def from_export_resource(resource: Mapping[str, Any]) -> Resource:
         property_dependencies={str(k): tuple(v or ()) for k, v in deps.items()},
         id=str(resource["id"]) if resource.get("id") else None,
     )
-
-
-def _export_problem(path: Path, message: str, fix: str) -> BadInput:
-    return BadInput([Problem(str(path), message, fix)])
-
-
-def load_stack_export(path: Path) -> list[Resource]:
-    """Read a `pulumi stack export` file; BadInput (one clear line) if it is not one."""
-    fix = "pass the output of `pulumi stack export --file FILE` (deployment version 3)"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise _export_problem(path, "file not found", fix) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise _export_problem(path, f"cannot read it ({error})", fix) from None
-    try:
-        doc = json.loads(text)
-    except ValueError as error:
-        raise _export_problem(path, f"not JSON ({error})", fix) from None
-    deployment = doc.get("deployment") if isinstance(doc, Mapping) else None
-    if not isinstance(deployment, Mapping) or "version" not in doc:
-        raise _export_problem(path, "not a stack export (no 'version' and 'deployment')", fix)
-    if doc["version"] != 3:
-        raise _export_problem(path, f"deployment version {doc['version']!r} is not supported",
-                              "export it with a current Pulumi CLI (version 3)")
-    resources = deployment.get("resources") or []
-    if not isinstance(resources, Sequence) or isinstance(resources, str):
-        raise _export_problem(path, "deployment.resources is not a list", fix)
-    out: list[Resource] = []
-    for i, resource in enumerate(resources):
-        if not isinstance(resource, Mapping) or not isinstance(resource.get("urn"), str):
-            raise _export_problem(path, f"deployment.resources[{i}] has no urn", fix)
-        out.append(from_export_resource(resource))
-    return out

@@ -11,10 +11,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from gatewatch.azure import facts as azure_facts
+from gatewatch.azure.arm_ids import parse_arm_id
 from gatewatch.checks.model import LEVELS, Finding, Resource
 from gatewatch.errors import BadInput, Problem
+from gatewatch.policy import remediation
 from gatewatch.policy.exemptions import RuleConfig, parse_rule_config, run_rule
 from gatewatch.policy.rules import PACK_NAME, RULES
 
@@ -69,20 +72,65 @@ def _level(value: Any, path: str, problems: list[Problem]) -> str | None:
     return str(value)
 
 
+# The settings each policy takes besides `enforcementLevel` (the pack's PolicyConfigSchema
+# properties, gatewatch/policy/pack.py; a test keeps the two equal).
+RULE_SETTINGS: Final = ("exemptions",)
+REMEDIATION_SETTINGS: Final = ("policyBasedGateways",)
+
+
+def _unknown_settings(policy: str, entry: Mapping[str, Any], allowed: tuple[str, ...],
+                      problems: list[Problem]) -> None:
+    for key in entry:
+        if key != "enforcementLevel" and key not in allowed:
+            close = difflib.get_close_matches(str(key), [*allowed, "enforcementLevel"], n=1)
+            problems.append(Problem(f"{policy}.{key}", f"is not a setting of {policy}",
+                                    f"did you mean '{close[0]}'?" if close else
+                                    f"use enforcementLevel{''.join(f' or {a}' for a in allowed)}"))
+
+
+def _remediation_config(entry: Any, problems: list[Problem]) -> None:
+    """`{"policy-based-gateway-categories-remediation": "<level>" | {"enforcementLevel": ...,
+    "policyBasedGateways": [<ARM id of a virtual network gateway>, ...]}}`, as README says."""
+    name = remediation.POLICY_NAME
+    if not isinstance(entry, Mapping):
+        _level(entry, name, problems)
+        return
+    _unknown_settings(name, entry, REMEDIATION_SETTINGS, problems)
+    _level(entry.get("enforcementLevel"), f"{name}.enforcementLevel", problems)
+    ids = entry.get("policyBasedGateways", [])
+    fix = ("list ARM ids like /subscriptions/<subscription GUID>/resourceGroups/<rg>/providers/"
+           f"{azure_facts.GATEWAY_ARM_TYPE}/<name>")
+    if not isinstance(ids, list):
+        problems.append(Problem(f"{name}.policyBasedGateways", "expected a list", fix))
+        return
+    for i, value in enumerate(ids):
+        arm = parse_arm_id(value) if isinstance(value, str) else None
+        if arm is None or not arm.is_type(azure_facts.GATEWAY_ARM_TYPE):
+            problems.append(Problem(f"{name}.policyBasedGateways[{i}]",
+                                    f"{value!r} is not the ARM id of a virtual network gateway",
+                                    fix))
+
+
 def resolve_config(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, RuleConfig]]:
     """Each rule's effective enforcement level and config: its own default, then `all`, then
-    the rule's own entry (the CLI's precedence)."""
+    the rule's own entry (the CLI's precedence). Accepts exactly the shapes README documents:
+    a level, or an object with `enforcementLevel` and the policy's own settings (`exemptions`;
+    `policyBasedGateways` for the remediation policy, which is checked and otherwise only runs
+    in the engine)."""
     raw = raw or {}
     problems: list[Problem] = []
     names = [rule.id for rule in RULES]
     for key in raw:
-        if key != "all" and key not in names:
-            close = difflib.get_close_matches(key, names, n=1)
+        if key not in ("all", remediation.POLICY_NAME) and key not in names:
+            close = difflib.get_close_matches(key, [*names, remediation.POLICY_NAME], n=1)
             problems.append(Problem(key, "no such policy in the gatewatch pack",
                                     f"did you mean '{close[0]}'?" if close else
                                     f"use one of {', '.join(names)}"))
+    if remediation.POLICY_NAME in raw:
+        _remediation_config(raw[remediation.POLICY_NAME], problems)
     overall = raw.get("all")
     if isinstance(overall, Mapping):
+        _unknown_settings("all", overall, (), problems)
         overall = overall.get("enforcementLevel")
     all_level = _level(overall, "all", problems)
     out: dict[str, tuple[str, RuleConfig]] = {}
@@ -91,6 +139,7 @@ def resolve_config(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, RuleCo
         level = all_level or rule.enforcement
         props: Mapping[str, Any] | None = None
         if isinstance(entry, Mapping):
+            _unknown_settings(rule.id, entry, RULE_SETTINGS, problems)
             level = _level(entry.get("enforcementLevel"), f"{rule.id}.enforcementLevel",
                            problems) or level
             props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
@@ -112,6 +161,11 @@ def run_pack(
 ) -> Outcome:
     settings = resolve_config(policy_config)
     outcome = Outcome(levels={name: level for name, (level, _) in settings.items()})
+    if policy_config and remediation.POLICY_NAME in policy_config:
+        outcome.notes.append(Finding(
+            remediation.POLICY_NAME, f"{remediation.POLICY_NAME} rewrites settings only while "
+            "`pulumi preview|up --policy-pack` registers them; over this graph "
+            "policy-based-gateway-categories checks what would be deployed", note=True))
     for rule in RULES:
         level, config = settings[rule.id]
         if level == "disabled":

@@ -19,7 +19,7 @@ from gatewatch.errors import BadInput
 from gatewatch.offline.recording import Recording
 from gatewatch.offline.sections import PlanContext, policy_section
 from gatewatch.paths import PROJECT_ROOT as ROOT
-from gatewatch.policy.resources import load_stack_export
+from gatewatch.policy.export_file import load_stack_export
 from tests.support.example_plans import cli_plan, uses_example_plans
 from tests.support.policy_stacks import azure_stack, record
 from tests.support.stacks import ROUTE_GW, WORKSPACE_ID
