@@ -133,23 +133,31 @@ def html_path(text: str) -> Path:
             break
     if not parent.is_dir():
         raise BadInput(f"--html: directory {parent} does not exist; create it or {fix}")
+    # Probe the way write_page writes: a device or pipe is opened (changing nothing), a
+    # regular file is replaced through a new file in its directory.
+    target = path.resolve() if path.is_symlink() else path
+    probed = target if _direct(target) else target.parent
     try:
-        if path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_APPEND))  # opens, changes nothing
+        if probed is target:
+            os.close(os.open(target, os.O_WRONLY | os.O_APPEND))
         else:
-            with tempfile.NamedTemporaryFile(dir=parent, prefix=".gatewatch-probe-"):
+            with tempfile.NamedTemporaryFile(dir=probed, prefix=".gatewatch-probe-"):
                 pass
     except OSError as error:
-        raise BadInput(f"--html: {path if path.exists() else parent} is not writable "
-                       f"({error.strerror}); {fix}") from None
+        raise BadInput(f"--html: {probed} is not writable ({error.strerror}); {fix}") from None
     return path
+
+
+def _direct(path: Path) -> bool:
+    """Written in place (not through a temporary file): what exists and is no regular file."""
+    return path.exists() and not path.is_file()
 
 
 def write_page(path: Path, text: str) -> None:
     """Write the page whole or not at all: a regular file through a temporary file in its
     directory and a rename; anything else (a device, a pipe) directly."""
     path = path.resolve() if path.is_symlink() else path  # keep the link, replace its file
-    if path.exists() and not path.is_file():
+    if _direct(path):
         path.write_text(text, encoding="utf-8")
         return
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
