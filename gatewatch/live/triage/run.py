@@ -6,7 +6,6 @@ import datetime as dt
 
 from gatewatch.aws import names as aws_names
 from gatewatch.config.model import StackConfig
-from gatewatch.live.inputs import same_ip
 from gatewatch.live.readers import AwsReads, AzureReads
 from gatewatch.live.triage import collect
 from gatewatch.live.triage.model import Timeline, find_drops, judge
@@ -28,8 +27,7 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
         views, missing = aws_reader.connections(vpn_ids)
         for vpn_id in missing:
             notes.append(f"AWS: {vpn_id} not found in {config.aws.region}")
-        tunnel = next(((v, t) for v in views for t in v.tunnels
-                       if same_ip(t.outside_ip, remote_ip)),
+        tunnel = next(((v, t) for v in views for t in v.tunnels if t.outside_ip == remote_ip),
                       None)
         if tunnel is None:
             notes.append(f"AWS: no tunnel with outside IP {remote_ip} in "
