@@ -22,6 +22,7 @@ from gatewatch.config.stack_file import load_stack_file, locate
 from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, BadInput
 from gatewatch.live import inputs
 from gatewatch.live.readers import AwsReads, AzureReads
+from gatewatch.live.triage.model import Timeline
 
 
 def _stack(args: argparse.Namespace) -> tuple[StackConfig, str]:
@@ -147,25 +148,47 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-def _workspace(azure_reader: AzureReads, workspace_id: str, stack: str,
+def _workspace(azure_reader: AzureReads, workspace_id: str, config: StackConfig, stack: str,
                args: argparse.Namespace) -> str | None:
     """The workspace's customer id, or None (and one line on stderr naming the workspace and
-    the fix) when the stack's workspace does not exist in that subscription."""
+    the fix) when the stack's workspace does not exist."""
     from gatewatch.live.azure import NotFound
 
     try:
         return azure_reader.workspace_customer_id(workspace_id)
     except NotFound:
-        where = ("--subscription" if args.subscription is not None else
-                 "AZURE_SUBSCRIPTION_ID" if os.environ.get("AZURE_SUBSCRIPTION_ID") else
-                 "--subscription (default: the gateways' subscription)")
-        print(f"error: the stack's Log Analytics workspace {workspace_id} does not exist: run "
-              f"`pulumi up --stack {stack}` to deploy it, or check {where}", file=sys.stderr)
+        if config.azure is not None and config.azure.workspace.existing_id is not None:
+            fix = ("check gatewatch:azure.workspace.existingId (the kit adopts that workspace; "
+                   "it does not create it)")
+        else:
+            where = ("--subscription" if args.subscription is not None else
+                     "AZURE_SUBSCRIPTION_ID" if os.environ.get("AZURE_SUBSCRIPTION_ID") else
+                     "--subscription (default: the gateways' subscription)")
+            fix = f"run `pulumi up --stack {stack}` to deploy it, or check {where}"
+        print(f"error: the stack's Log Analytics workspace {workspace_id} does not exist: {fix}",
+              file=sys.stderr)
         return None
 
 
-def _triage(args: argparse.Namespace) -> int:
+def _azure_note(azure_reader: AzureReads, customer_id: str, timeline: Timeline,
+                gateway_name: str, config: StackConfig) -> None:
+    """A note when the Azure logs hold nothing for the tunnel (gatewatch/live/triage/hints.py);
+    the timeline stands without it if listing what they hold fails."""
+    from azure.core.exceptions import AzureError
+
     from gatewatch.live.triage.hints import absence_note
+
+    names = [g.id.name for g in config.azure.gateways] if config.azure is not None else []
+    try:
+        note = absence_note(azure_reader, customer_id, timeline, gateway_name, names)
+    except (AzureError, RuntimeError) as error:
+        note = ("Azure: the logs hold no records of this tunnel here; listing the tunnels they "
+                f"do hold failed ({type(error).__name__})")
+    if note is not None:
+        timeline.notes.append(note)
+
+
+def _triage(args: argparse.Namespace) -> int:
     from gatewatch.live.triage.html import render_html
     from gatewatch.live.triage.model import render_text
     from gatewatch.live.triage.run import triage
@@ -186,24 +209,21 @@ def _triage(args: argparse.Namespace) -> int:
     code = EXIT_OK
     customer_id = None
     if azure_reader is not None and workspace_id is not None:
-        customer_id = _workspace(azure_reader, workspace_id, stack, args)
+        customer_id = _workspace(azure_reader, workspace_id, config, stack, args)
         if customer_id is None:
-            code = EXIT_FAILED
+            # the one line is out; the AWS side, if any, is still worth reading
+            code, azure_reader = EXIT_FAILED, None
             if aws_reader is None:
                 return code
-            azure_reader = None
     timeline = triage(config, stack, remote_ip=remote_ip, start=start, end=end,
                       gateway_name=gateway_name, vpn_connection=args.vpn_connection,
                       azure_reader=azure_reader, aws_reader=aws_reader,
                       workspace_id=workspace_id)
-    if customer_id is None and config.azure is not None:
+    if azure_reader is not None and customer_id is not None:
+        _azure_note(azure_reader, customer_id, timeline, gateway_name, config)
+    elif config.azure is not None:
         timeline.notes.append(f"Azure: not read, workspace {workspace_id} not found; only the "
                               "AWS side is shown")
-    elif azure_reader is not None and customer_id is not None and config.azure is not None:
-        note = absence_note(azure_reader, customer_id, timeline, gateway_name,
-                            [g.id.name for g in config.azure.gateways])
-        if note is not None:
-            timeline.notes.append(note)
     page_error = None
     if html_path is not None:
         try:

@@ -88,6 +88,19 @@ def test_missing_workspace_of_an_azure_only_stack_is_the_one_line(
     assert "`pulumi up --stack live`" in err and "check --subscription" in err
 
 
+def test_a_missing_adopted_workspace_names_the_config_key(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    adopted = (f"/subscriptions/{SUB}/resourceGroups/rg-shared/providers/"
+               "Microsoft.OperationalInsights/workspaces/log-shared")
+    estate.config_file.write_text(estate.config_file.read_text().replace(
+        "      name: log-gatewatch-live\n", f"      existingId: {adopted}\n"), encoding="utf-8")
+    code, result, err = triage(estate, capsys)
+    assert code == 1
+    assert_one_line(err, f"error: the stack's Log Analytics workspace {adopted} does not exist: "
+                         "check gatewatch:azure.workspace.existingId")
+    assert [d["cloud"] for d in result["drops"]] == ["aws"]
+
+
 # --- 2. --html -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("path", "reason"), [
