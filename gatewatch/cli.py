@@ -25,7 +25,6 @@ from gatewatch.errors import (
     EXIT_OK,
     INTERRUPTED,
     BadInput,
-    Problem,
 )
 
 # Commands that only read (files, lookups under mocks) and print at their end: a Ctrl-C stops
@@ -126,11 +125,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _plan(args: argparse.Namespace) -> int:
     from gatewatch.offline.plan import build_plan, render_json, render_text
 
-    if args.stack is not None and not args.stack.strip():
-        # `--stack "$STACK"` with STACK unset must not quietly plan another stack.
-        raise BadInput([Problem("--stack", "is empty (an unset variable?)",
-                                "pass a stack name, like --stack dev, or leave --stack out "
-                                "for dev")])
     path, stack = locate(args.stack, args.config_file)
     plan = build_plan(path, stack, preview=not args.update)
     if args.json:

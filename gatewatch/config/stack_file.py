@@ -115,7 +115,15 @@ def load_yaml(text: str, where: str) -> Any:
 def locate(stack: str | None, config_file: str | None) -> tuple[Path, str]:
     """The stack file and stack name every command reads: `--config-file` (the stack named by
     `--stack`, else by the file's `Pulumi.<stack>.yaml` name), else the project's
-    `Pulumi.<stack>.yaml` (default dev)."""
+    `Pulumi.<stack>.yaml` (default dev). An empty `--stack` or `--config-file` (`"$STACK"` with
+    STACK unset) is refused, never read as dev or as the current directory."""
+    if stack is not None and not stack.strip():
+        raise BadInput([Problem("--stack", "is empty (an unset variable?)",
+                                "pass a stack name, like --stack dev, or leave --stack out "
+                                "for dev")])
+    if config_file is not None and not config_file.strip():
+        raise BadInput([Problem("--config-file", "is empty (an unset variable?)",
+                                "pass the path of a Pulumi.<stack>.yaml file")])
     if config_file is not None:
         path = Path(config_file)
         return path, stack or path.stem.removeprefix("Pulumi.")

@@ -1,37 +1,32 @@
 """`gatewatch doctor` and `gatewatch triage`: argument parsing, output and exit codes.
 
-Exit codes: 0 all good (doctor) / timeline printed (triage), 1 doctor found a problem,
-2 bad input (config, arguments) or a missing login, named in one line.
+Exit codes: 0 all good (doctor) / timeline printed (triage), 1 doctor found a problem or
+triage could not read all it was asked to (the stack's workspace is not deployed, the --html
+page could not be written), 2 bad input (config, arguments) or a missing login, named in one
+line. Every flag is checked (gatewatch/live/inputs.py) before any cloud is called.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import ipaddress
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from gatewatch.aws import facts as aws_facts
-from gatewatch.azure import facts as azure_facts
-from gatewatch.azure.arm_ids import parse_arm_id
 from gatewatch.config.azure import GatewayConfig
 from gatewatch.config.model import StackConfig
 from gatewatch.config.stack_file import load_stack_file, locate
 from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, BadInput
+from gatewatch.live import inputs
 from gatewatch.live.readers import AwsReads, AzureReads
-
-MAX_RANGE = dt.timedelta(days=30)  # Log Analytics keeps at least 30 days (kit minimum)
-_SINCE = re.compile(r"(?P<n>[1-9]\d{0,4})(?P<unit>[mhd])")
+from gatewatch.live.triage.model import Timeline
 
 
 def _stack(args: argparse.Namespace) -> tuple[StackConfig, str]:
-    # An empty --stack reads dev here (the plan refuses it).
-    path, stack = locate(args.stack or None, args.config_file)
+    path, stack = locate(args.stack, args.config_file)
     config, _raw = load_stack_file(path)
     return config, stack
 
@@ -41,12 +36,21 @@ def _common_subscription(gateways: Sequence[GatewayConfig]) -> str | None:
     return next(iter(subs)) if len(subs) == 1 else None
 
 
+def _given_subscription(args: argparse.Namespace) -> str | None:
+    """--subscription, else AZURE_SUBSCRIPTION_ID: a GUID when given (empty is refused)."""
+    if args.subscription is not None:
+        return inputs.subscription(args.subscription, "--subscription")
+    env = os.environ.get("AZURE_SUBSCRIPTION_ID")
+    return inputs.subscription(env, "AZURE_SUBSCRIPTION_ID") if env else None
+
+
 def _subscription(args: argparse.Namespace, config: StackConfig) -> str | None:
+    given = _given_subscription(args)
     if config.azure is None:
         return None
     if config.azure.workspace.existing_id is not None:
         return config.azure.workspace.existing_id.subscription_id
-    sub = args.subscription or os.environ.get("AZURE_SUBSCRIPTION_ID")
+    sub = given
     if sub is None:
         sub = _common_subscription(config.azure.gateways)
     if sub is None:
@@ -144,38 +148,44 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-def parse_time(flag: str, text: str) -> dt.datetime:
+def _workspace(azure_reader: AzureReads, workspace_id: str, config: StackConfig, stack: str,
+               args: argparse.Namespace) -> str | None:
+    """The workspace's customer id, or None (and one line on stderr naming the workspace and
+    the fix) when the stack's workspace does not exist."""
+    from gatewatch.live.azure import NotFound
+
     try:
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(f"{flag}: {text!r} is not an ISO 8601 time; write e.g. "
-                       "2026-11-27T03:00:00Z") from None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return azure_reader.workspace_customer_id(workspace_id)
+    except NotFound:
+        if config.azure is not None and config.azure.workspace.existing_id is not None:
+            fix = ("check gatewatch:azure.workspace.existingId (the kit adopts that workspace; "
+                   "it does not create it)")
+        else:
+            where = ("--subscription" if args.subscription is not None else
+                     "AZURE_SUBSCRIPTION_ID" if os.environ.get("AZURE_SUBSCRIPTION_ID") else
+                     "--subscription (default: the gateways' subscription)")
+            fix = f"run `pulumi up --stack {stack}` to deploy it, or check {where}"
+        print(f"error: the stack's Log Analytics workspace {workspace_id} does not exist: {fix}",
+              file=sys.stderr)
+        return None
 
 
-def time_range(args: argparse.Namespace, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    if args.since is not None:
-        if args.from_ is not None or args.to is not None:
-            raise BadInput("--since: give either --since or --from/--to, not both")
-        match = _SINCE.fullmatch(args.since)
-        if match is None:
-            raise BadInput(f"--since: {args.since!r} is not a duration; write e.g. 30m, 2h or 1d")
-        unit = {"m": "minutes", "h": "hours", "d": "days"}[match["unit"]]
-        span = dt.timedelta(**{unit: int(match["n"])})
-        if span > MAX_RANGE:
-            raise BadInput(f"--since: {args.since} is longer than {MAX_RANGE.days} days; "
-                           "narrow the range")
-        return now - span, now
-    if args.from_ is None or args.to is None:
-        raise BadInput("--from/--to: give both (ISO 8601), or --since 2h")
-    start, end = parse_time("--from", args.from_), parse_time("--to", args.to)
-    if start >= end:
-        raise BadInput("--to: must be later than --from")
-    if end - start > MAX_RANGE:
-        raise BadInput(f"--from/--to: the range is longer than {MAX_RANGE.days} days; narrow it")
-    if start > now:
-        raise BadInput("--from: is in the future")
-    return start, min(end, now)
+def _azure_note(azure_reader: AzureReads, customer_id: str, timeline: Timeline,
+                gateway_name: str, config: StackConfig) -> None:
+    """A note when the Azure logs hold nothing for the tunnel (gatewatch/live/triage/hints.py);
+    the timeline stands without it if listing what they hold fails."""
+    from azure.core.exceptions import AzureError
+
+    from gatewatch.live.triage.hints import absence_note
+
+    names = [g.id.name for g in config.azure.gateways] if config.azure is not None else []
+    try:
+        note = absence_note(azure_reader, customer_id, timeline, gateway_name, names)
+    except (AzureError, RuntimeError) as error:
+        note = ("Azure: the logs hold no records of this tunnel here; listing the tunnels they "
+                f"do hold failed ({type(error).__name__})")
+    if note is not None:
+        timeline.notes.append(note)
 
 
 def _triage(args: argparse.Namespace) -> int:
@@ -183,46 +193,55 @@ def _triage(args: argparse.Namespace) -> int:
     from gatewatch.live.triage.model import render_text
     from gatewatch.live.triage.run import triage
 
-    try:
-        remote_ip = str(ipaddress.ip_address(args.remote_ip))
-    except ValueError:
-        raise BadInput(f"--remote-ip: {args.remote_ip!r} is not an IP address; pass the "
-                       "on-premises (peer) address of the tunnel, e.g. 203.0.113.10") from None
-    gateway_name = ""
-    if args.gateway is not None:
-        arm = parse_arm_id(args.gateway)
-        if arm is None or not arm.is_type(azure_facts.GATEWAY_ARM_TYPE):
-            raise BadInput("--gateway: expected a virtual network gateway id, "
-                           "/subscriptions/<id>/resourceGroups/<rg>/providers/"
-                           f"{azure_facts.GATEWAY_ARM_TYPE}/<name>")
-        gateway_name = arm.name
+    # Every flag first, before any cloud call (the config file is local).
+    remote_ip = inputs.remote_ip(args.remote_ip)
     vpn = args.vpn_connection
     if vpn is not None and not aws_facts.AWS_VPN_ID_RE.fullmatch(vpn):
         raise BadInput(f"--vpn-connection: {args.vpn_connection!r} is not a VPN connection id "
                        "like vpn-0123456789abcdef0")
-    html_path = None
-    if args.html is not None:
-        html_path = Path(args.html)
-        if not html_path.parent.is_dir():
-            raise BadInput(f"--html: directory {html_path.parent} does not exist")
-    start, end = time_range(args, dt.datetime.now(dt.UTC))
+    html_path = inputs.html_path(args.html) if args.html is not None else None
+    start, end = inputs.time_range(args.since, args.from_, args.to, dt.datetime.now(dt.UTC))
     config, stack = _stack(args)
     if config.azure is None and config.aws is None:
         raise BadInput("gatewatch:azure / gatewatch:aws: the stack configures neither cloud")
+    gateway_name = inputs.gateway(args.gateway, config, stack)
     azure_reader, aws_reader, workspace_id = _readers(args, config)
+    code = EXIT_OK
+    customer_id = None
+    if azure_reader is not None and workspace_id is not None:
+        customer_id = _workspace(azure_reader, workspace_id, config, stack, args)
+        if customer_id is None:
+            # the one line is out; the AWS side, if any, is still worth reading
+            code, azure_reader = EXIT_FAILED, None
+            if aws_reader is None:
+                return code
     timeline = triage(config, stack, remote_ip=remote_ip, start=start, end=end,
                       gateway_name=gateway_name, vpn_connection=args.vpn_connection,
                       azure_reader=azure_reader, aws_reader=aws_reader,
                       workspace_id=workspace_id)
+    if azure_reader is not None and customer_id is not None:
+        _azure_note(azure_reader, customer_id, timeline, gateway_name, config)
+    elif config.azure is not None:
+        timeline.notes.append(f"Azure: not read, workspace {workspace_id} not found; only the "
+                              "AWS side is shown")
+    page_error = None
     if html_path is not None:
-        html_path.write_text(render_html(timeline), encoding="utf-8")
+        try:
+            inputs.write_page(html_path, render_html(timeline))
+        except OSError as error:
+            page_error = f"{error.strerror or error}"
     if args.json:
         print(json.dumps(timeline.as_json(), indent=2))
     else:
         print(render_text(timeline))
-        if html_path is not None:
+        if html_path is not None and page_error is None:
             print(f"\nwrote {html_path}")
-    return EXIT_OK
+    if page_error is not None:
+        print(f"error: --html: the page {html_path} could not be written ({page_error}); the "
+              "timeline is printed above: pass another --html path to keep a page",
+              file=sys.stderr)
+        code = EXIT_FAILED
+    return code
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
