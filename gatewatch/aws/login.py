@@ -183,8 +183,10 @@ def _rejected(code: str, method: str | None, profile: str | None) -> str:
     else:
         fix = (f"run {_with_profile('aws configure', profile)} with an active access key "
                f"(or {_with_profile('aws sso login', profile)} for an SSO profile)")
-    what = ("AWS says the credentials have expired (or this machine's clock is off by more "
-            "than 5 minutes)" if expired else "AWS does not accept the credentials")
+    what = ("AWS says the credentials have expired" if expired else
+            "AWS does not accept the credentials")
+    if code == "RequestExpired":  # EC2 also says this when the request's clock is off
+        fix += "; if they are fresh, set this machine's clock right"
     return f"{what} ({code}): {fix}"
 
 
