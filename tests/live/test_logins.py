@@ -64,6 +64,17 @@ def no_azure_login(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", w.azure_url)
 
 
+def service_principal(w: World, monkeypatch: pytest.MonkeyPatch, login_host: str) -> None:
+    """Only a service principal in the environment, its login host at `login_host`. ADFS
+    tenant: MSAL asks the authority host itself (no instance discovery through
+    login.microsoftonline.com), so every login request goes to `login_host`."""
+    no_azure_login(w, monkeypatch)
+    monkeypatch.setenv("AZURE_CLIENT_ID", "11111111-0000-0000-0000-000000000009")
+    monkeypatch.setenv("AZURE_TENANT_ID", "adfs")
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", SP_SECRET)
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", login_host)
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_no_azure_login_is_one_line_without_the_chain_report(
         estate: World, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
@@ -84,14 +95,8 @@ def test_a_service_principal_whose_login_host_is_unreachable_names_the_host_not_
         estate: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         command: str) -> None:
     w = estate.healthy()
-    no_azure_login(w, monkeypatch)
     port = closed_port()
-    monkeypatch.setenv("AZURE_CLIENT_ID", "11111111-0000-0000-0000-000000000009")
-    # ADFS tenant: MSAL asks the authority host itself (no instance discovery through
-    # login.microsoftonline.com), so the unreachable host is the closed port
-    monkeypatch.setenv("AZURE_TENANT_ID", "adfs")
-    monkeypatch.setenv("AZURE_CLIENT_SECRET", SP_SECRET)
-    monkeypatch.setenv("AZURE_AUTHORITY_HOST", f"https://127.0.0.1:{port}")
+    service_principal(w, monkeypatch, f"https://127.0.0.1:{port}")
     code, out, err = run(w, command, capsys)
     assert code == 1, err
     line = one_line(err)
@@ -168,3 +173,19 @@ def test_an_unreachable_aws_endpoint_is_exit_1_naming_it(
     assert f"the AWS endpoint {url}/ could not be reached" in line
     assert "Connection refused" in line and "AWS_ENDPOINT_URL_" in line
     assert dt.timedelta(seconds=time.monotonic() - started) < dt.timedelta(seconds=30)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_service_principal_the_login_host_refuses_names_the_three_variables(
+        estate: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        command: str) -> None:
+    w = estate.healthy()
+    service_principal(w, monkeypatch, w.azure_url)  # the stand-in knows no such client
+    code, out, err = run(w, command, capsys)
+    assert code == 2, err
+    line = one_line(err)
+    assert "Azure refused the service principal in AZURE_CLIENT_ID/AZURE_TENANT_ID/" \
+           "AZURE_CLIENT_SECRET" in line
+    assert "(azure-identity: Authentication failed: Client authentication failed" in line
+    assert ("POST", "/adfs/oauth2/token") in w.azure.requests
+    assert SP_SECRET not in err + out and out == ""
