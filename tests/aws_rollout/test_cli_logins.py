@@ -175,3 +175,15 @@ def test_partial_credentials_as_a_subprocess_are_one_line_not_a_traceback(
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 2
     assert "AWS_SECRET_ACCESS_KEY is not set" in one_error_line(done)
+
+
+def test_a_connect_timeout_is_a_connect_error_retried_a_few_times_like_a_refused_one() -> None:
+    """botocore's ConnectTimeoutError is not an EndpointConnectionError (both subclass its
+    ConnectionError): the rollout used to stop at the first one, mid-wait for a tunnel."""
+    from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+    from gatewatch.aws_rollout.retry import is_connect_error, is_retryable
+
+    timeout = ConnectTimeoutError(endpoint_url="https://ec2.us-east-1.amazonaws.com")
+    assert not isinstance(timeout, EndpointConnectionError)
+    assert is_connect_error(timeout) and is_retryable(timeout)
