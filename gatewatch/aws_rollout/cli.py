@@ -11,6 +11,7 @@ reason, and what was left untouched), 2 bad input or missing credentials, 130 in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import re
 import sys
@@ -21,9 +22,10 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from gatewatch.aws import facts as aws_facts
+from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
 from gatewatch.aws_rollout.client import Ec2ClientSpec
 from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.engine import RolloutEngine
@@ -283,12 +285,30 @@ def _print_summary(result: RolloutResult, out: TextIO) -> None:
                     (Action.CHANGED, Action.SKIPPED, Action.FAILED)), file=out)
 
 
-def _credentials_problem() -> str | None:
-    if boto3.Session().get_credentials() is not None:
-        return None
-    return ("no AWS credentials found; set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY). Against the offline stand-in any values work, e.g. "
-            "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test")
+def _credentials_problem(endpoint_url: str | None) -> str | None:
+    """What to fix when boto3's credential chain has no usable credential (missing, partial,
+    an unknown AWS_PROFILE, an expired SSO login, ...), resolved before any EC2 call."""
+    try:
+        check_credentials(boto3.Session(), endpoint_hint=endpoint_url is not None)
+    except AwsLoginError as exc:
+        return str(exc)
+    except BotoCoreError as exc:  # the Session itself: e.g. ProfileNotFound for AWS_PROFILE
+        return login_problem(exc, endpoint_hint=endpoint_url is not None) or str(exc)
+    return None
+
+
+def _login_refused(exc: BaseException) -> str | None:
+    """The credential problem behind a failed call or a stopped rollout, if that is what it
+    was (a key EC2 does not accept, an expired session token)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ClientError | BotoCoreError):
+            session = None
+            with contextlib.suppress(BotoCoreError):
+                session = boto3.Session()
+            return login_problem(cause, session)
+        cause = cause.__cause__
+    return None
 
 
 def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
@@ -300,7 +320,7 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
         for line in exc.lines:
             print(f"{PROG}: error: {line}", file=err)
         return EXIT_BAD_INPUT
-    problem = _credentials_problem()
+    problem = _credentials_problem(args.endpoint_url)
     if problem:
         print(f"{PROG}: error: {problem}", file=err)
         return EXIT_BAD_INPUT
@@ -325,15 +345,13 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
     except UnknownConnections as exc:
         print(f"{PROG}: error: {exc}", file=err)
         return EXIT_BAD_INPUT
-    except NoCredentialsError:
-        print(f"{PROG}: error: {_credentials_problem() or 'no AWS credentials found'}",
-              file=err)
-        return EXIT_BAD_INPUT
-    except RolloutStopped as exc:
-        print(f"{PROG}: error: {exc}", file=err)
-        return EXIT_FAILED
-    except (ClientError, BotoCoreError) as exc:
-        print(f"{PROG}: error: {describe_error(exc)}", file=err)
+    except (RolloutStopped, ClientError, BotoCoreError) as exc:
+        problem = _login_refused(exc)
+        if problem is not None:
+            print(f"{PROG}: error: {problem}", file=err)
+            return EXIT_BAD_INPUT
+        text = str(exc) if isinstance(exc, RolloutStopped) else describe_error(exc)
+        print(f"{PROG}: error: {text}", file=err)
         return EXIT_FAILED
     except KeyboardInterrupt:
         # The engine stops every worker before its next call; nothing new is modified.

@@ -43,6 +43,7 @@ import random
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 
+from gatewatch.aws.login import login_problem
 from gatewatch.aws_rollout.client import Ec2ClientSpec, Ec2Source, open_client
 from gatewatch.aws_rollout.clock import Clock, RealClock, WorkerAwareClock
 from gatewatch.aws_rollout.errors import RolloutCancelled, RolloutStopped
@@ -141,6 +142,8 @@ class RolloutEngine:
         try:
             steps.reader.prefetch(ids)  # raises UnknownConnections: nothing touched yet
         except RolloutStopped as stop:  # could not read them at all: every connection says so
+            if login_problem(stop.__cause__) is not None:
+                raise  # the credentials, not the connections: the caller names the login
             for vpn_id in ids:
                 run.emit(vpn_id, 0, None, "failed", None, 0.0, str(stop))
             return RolloutResult([ConnectionResult(i, error=str(stop)) for i in ids])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     ReadTimeoutError,
 )
@@ -43,8 +44,9 @@ def error_code(exc: BaseException) -> str | None:
 
 def is_connect_error(exc: BaseException) -> bool:
     """The endpoint could not be reached at all: DNS failure, connection refused, connect
-    timeout (botocore's ConnectTimeoutError is an EndpointConnectionError too)."""
-    return isinstance(exc, EndpointConnectionError)
+    timeout (botocore's ConnectTimeoutError is a sibling of EndpointConnectionError, both
+    botocore ConnectionErrors, not one of the other)."""
+    return isinstance(exc, EndpointConnectionError | ConnectTimeoutError)
 
 
 MAX_MESSAGE = 200
@@ -74,7 +76,8 @@ def describe_error(exc: BaseException) -> str:
 
 def is_retryable(exc: BaseException) -> bool:
     """Throttling, 5xx, IncorrectState and dropped connections; never a 4xx about the input."""
-    if isinstance(exc, (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError)):
+    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ConnectionClosedError,
+                        ReadTimeoutError)):
         return True
     if not isinstance(exc, ClientError):
         return False

@@ -6,7 +6,11 @@ AWS_ENDPOINT_URL_EVENTBRIDGE, or AWS_ENDPOINT_URL for all) point the clients any
 tests' stand-ins included; the stack's `gatewatch:aws.ec2EndpointUrl` (the rollout's EC2
 endpoint) is honoured for EC2 too.
 Credentials come from the usual chain (AWS_PROFILE, `aws configure`, SSO, instance roles) and
-are never printed.
+are never printed. A missing, partial or refused credential is `AwsLoginError` naming the fix
+(gatewatch/aws/login.py): when the session is opened, and on any call a service answers with
+a credential error (botocore's `after-call` event, "Events" in the boto3 guide,
+https://boto3.amazonaws.com/v1/documentation/api/latest/guide/events.html), so a per-source
+boundary that turns a refused read into a finding never mistakes a dead login for one.
 """
 
 from __future__ import annotations
@@ -15,16 +19,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
 from gatewatch.aws_rollout.views import ConnectionView, connection_view
 
-AWS_LOGIN_HINT = ("no AWS credential: run `aws configure` (or `aws sso login`), or set "
-                  "AWS_PROFILE to a configured profile")
+__all__ = ["HEALTH_REGION", "AwsLoginError", "AwsReader"]
+
 # AWS Health's API is served from us-east-1 (AWS Health API reference, "Endpoints").
 HEALTH_REGION = "us-east-1"
-
-
-class AwsLoginError(Exception):
-    """No credential in boto3's chain; the message says which login to run."""
 
 
 @dataclass
@@ -37,10 +38,13 @@ class AwsReader:
     def session(self) -> Any:
         if self._session is None:
             import boto3
+            from botocore.exceptions import BotoCoreError
 
-            session = boto3.Session(region_name=self.region)
-            if session.get_credentials() is None:
-                raise AwsLoginError(AWS_LOGIN_HINT)
+            try:
+                session = boto3.Session(region_name=self.region)
+            except BotoCoreError as exc:  # e.g. ProfileNotFound for AWS_PROFILE=nope
+                raise AwsLoginError(login_problem(exc) or str(exc)) from None
+            check_credentials(session)
             self._session = session
         return self._session
 
@@ -51,8 +55,22 @@ class AwsReader:
                 kwargs["endpoint_url"] = self.ec2_endpoint_url
             if service == "health":
                 kwargs["region_name"] = HEALTH_REGION
-            self._clients[service] = self.session().client(service, **kwargs)
+            client = self.session().client(service, **kwargs)
+            client.meta.events.register("after-call", self._refused_login)
+            self._clients[service] = client
         return self._clients[service]
+
+    def _refused_login(self, http_response: Any, parsed: dict[str, Any], model: Any,
+                       **_: Any) -> None:
+        """botocore `after-call` handler: a service's refusal of the credentials themselves
+        (InvalidClientTokenId, AuthFailure, ExpiredToken, ...) is AwsLoginError."""
+        if http_response.status_code < 400:
+            return
+        from botocore.exceptions import ClientError
+
+        problem = login_problem(ClientError(parsed, model.name), self._session)
+        if problem is not None:
+            raise AwsLoginError(problem)
 
     # --- reads ----------------------------------------------------------------------------
 

@@ -1,7 +1,13 @@
 """Azure reads for `doctor` and `triage`, through Microsoft's SDKs.
 
 - credentials: azure-identity `DefaultAzureCredential` (Azure CLI login, managed identity,
-  environment service principal, ...). Tokens are requested, never printed or stored.
+  environment service principal, ...). Tokens are requested, never printed or stored. The
+  first token is requested up front with the `azure.identity` logger captured (azure-identity
+  logs each credential's failure there, "Logging" in the azure-identity README,
+  https://learn.microsoft.com/python/api/overview/azure/identity-readme#logging): no credential
+  or a refused one is `LoginError` naming the login with at most one line of the SDK's text; a
+  login host that cannot be reached (a ServiceRequestError under the credential that stopped
+  the chain) is `AzureUnreachable` naming the host, not "run az login".
 - KQL: azure-monitor-query `LogsQueryClient.query_workspace`.
 - ARM reads: azure-mgmt-monitor (diagnostic settings, scheduled query rules, action groups),
   azure-mgmt-authorization (role assignments), azure-mgmt-resource (generic GET by id for the
@@ -16,9 +22,12 @@ private CA is trusted through REQUESTS_CA_BUNDLE, as for any requests-based clie
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -49,8 +58,114 @@ AZURE_LOGIN_HINT = ("no Azure credential: run `az login` (or set AZURE_CLIENT_ID
                     "AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or run on a managed identity)")
 
 
+SP_VARIABLES = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET")
+MAX_SDK_TEXT = 200
+_IDENTITY_LOGGER = "azure.identity"
+_CHAIN_LOGGER = "azure.identity._credentials.chained"  # logs the credential that broke the chain
+# Where urllib3/requests name the peer in their messages, and the text of a connection failure
+# reported by a credential that only has text (the Azure CLI's stderr).
+_HOST_PORT = re.compile(r"host='(?P<host>[^']+)', port=(?P<port>\d+)")
+_RESOLVE = re.compile(r"Failed to resolve '(?P<host>[^']+)'")
+_NETWORK_TEXT = re.compile(r"Failed to establish a new connection|Failed to resolve|Connection "
+                           r"refused|Name or service not known|timed out|Max retries exceeded")
+
+
 class LoginError(Exception):
     """No usable credential; the message says which login to run (and holds no secret)."""
+
+
+class AzureUnreachable(Exception):
+    """An Azure host (login, ARM, Log Analytics) could not be reached; the message names it."""
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def _identity_log() -> Iterator[list[logging.LogRecord]]:
+    """Capture what azure-identity logs while the block runs, printing none of it."""
+    logger = logging.getLogger(_IDENTITY_LOGGER)
+    handler = _Records()
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
+    """The exception, its causes and azure-core's `inner_exception`s, each once."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo += [current.__cause__, current.__context__, getattr(current, "inner_exception", None)]
+
+
+def _sdk_line(text: str) -> str:
+    flat = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    return flat if len(flat) <= MAX_SDK_TEXT else flat[:MAX_SDK_TEXT - 3] + "..."
+
+
+def unreached_host(exc: BaseException | None) -> str | None:
+    """host[:port] when `exc` (or what it wraps) is a failure to connect, else None."""
+    from azure.core.exceptions import ServiceRequestError
+
+    network = False
+    for item in _chain(exc):
+        conn = getattr(item, "conn", None)  # urllib3's NewConnectionError/NameResolutionError
+        host, port = getattr(conn, "host", None), getattr(conn, "port", None)
+        if host:
+            return f"{host}:{port}" if port else str(host)
+        text = str(item)
+        match = _HOST_PORT.search(text) or _RESOLVE.search(text)
+        if isinstance(item, ServiceRequestError | ConnectionError | TimeoutError) or \
+                _NETWORK_TEXT.search(text):
+            network = True
+            if match:
+                port = match.groupdict().get("port")
+                return f"{match['host']}:{port}" if port else match["host"]
+    return "the login host" if network else None
+
+
+def _login_problem(error: BaseException, records: list[logging.LogRecord]) -> Exception:
+    """AzureUnreachable or LoginError for DefaultAzureCredential's ClientAuthenticationError,
+    from the chain's own log: the credential that broke the chain, with its real exception."""
+    broke = next((r.exc_info[1] for r in reversed(records)
+                  if r.name == _CHAIN_LOGGER and r.exc_info and r.exc_info[1] is not None),
+                 None)
+    host = unreached_host(broke)
+    if broke is not None and host is not None:
+        return AzureUnreachable(
+            f"Azure's login host {host} could not be reached: check "
+            "the network, HTTPS_PROXY and AZURE_AUTHORITY_HOST; the credential itself was not "
+            f"checked (azure-identity: {_sdk_line(str(broke))})")
+    if broke is not None:  # a credential that was configured tried, and was refused
+        if all(os.environ.get(v) for v in SP_VARIABLES[:2]):
+            fix = ("Azure refused the service principal in AZURE_CLIENT_ID/AZURE_TENANT_ID/"
+                   "AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH): check the three "
+                   "values, or unset them and run `az login`")
+        else:
+            fix = "Azure refused the credential it found: run `az login` again"
+        return LoginError(f"{fix} (azure-identity: {_sdk_line(str(broke))})")
+    lines = [line.strip() for line in str(error).splitlines()]
+    cli = next((line for line in lines if line.startswith("AzureCliCredential:")), "")
+    return LoginError(AZURE_LOGIN_HINT + (f" (azure-identity: {_sdk_line(cli)})" if cli else ""))
 
 
 class NotFound(Exception):
@@ -80,11 +195,17 @@ class AzureReader:
             from azure.core.exceptions import ClientAuthenticationError
             from azure.identity import DefaultAzureCredential
 
+            # Later failures are raised to the command, which says them in one line: the
+            # chain's own report must not reach stderr through logging's last resort.
+            logger = logging.getLogger(_IDENTITY_LOGGER)
+            if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+                logger.addHandler(logging.NullHandler())
             credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)
-            try:
-                credential.get_token(ARM_SCOPE)  # fail early, before any table is printed
-            except ClientAuthenticationError:
-                raise LoginError(AZURE_LOGIN_HINT) from None
+            with _identity_log() as records:
+                try:
+                    credential.get_token(ARM_SCOPE)  # fail early, before any table is printed
+                except ClientAuthenticationError as error:
+                    raise _login_problem(error, records) from None
             self._credential = credential
         return self._credential
 

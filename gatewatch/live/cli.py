@@ -83,19 +83,27 @@ def _readers(args: argparse.Namespace, config: StackConfig
     return azure_reader, aws_reader, workspace_id
 
 
-_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-           "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken",
-           "ExpiredTokenException")
+# Refusals of what the identity may do (the credential itself is fine): exit 2, another role.
+_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
 
 
 def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a command; a refused or failed cloud call is one line, never a traceback.
-    Refusals (the login lacks a role) are exit 2 like a missing login; other service errors 1."""
-    from azure.core.exceptions import HttpResponseError, ServiceRequestError
+    A missing, partial or refused login and refusals (the login lacks a role) are exit 2; an
+    unreachable host (named) and other service errors 1."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ServiceRequestError,
+    )
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from gatewatch.live.aws import AwsLoginError
-    from gatewatch.live.azure import LoginError
+    from gatewatch.aws.login import AwsLoginError, login_problem, unreachable
+    from gatewatch.live.azure import AzureUnreachable, LoginError, unreached_host
+
+    def say(line: str, code: int) -> int:
+        print(f"error: {line}", file=sys.stderr)
+        return code
 
     try:
         return func(args)
@@ -104,30 +112,47 @@ def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace
             print(f"error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (LoginError, AwsLoginError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return say(str(error), EXIT_BAD_INPUT)
+    except AzureUnreachable as error:
+        return say(str(error), EXIT_FAILED)
     except HttpResponseError as error:
-        reason = getattr(error.error, "code", None) or error.reason or "error"
         status = error.status_code
-        print(f"error: Azure answered {status} {reason}"
-              + (": the signed-in identity needs Reader on the gateways, the workspace and "
-                 "the kit's resource group (`az login` as one that has it)"
-                 if status in (401, 403) else ""), file=sys.stderr)
-        return EXIT_BAD_INPUT if status in (401, 403) else EXIT_FAILED
+        if status is None and isinstance(error, ClientAuthenticationError):
+            # a token refresh failed mid-run: no HTTP answer from ARM, the credential's text
+            host = unreached_host(error)
+            if host is not None:
+                return say(f"Azure's login host {host} could not be reached: check the network "
+                           "and HTTPS_PROXY", EXIT_FAILED)
+            return say("Azure refused the credential mid-run: run `az login` again",
+                       EXIT_BAD_INPUT)
+        reason = getattr(error.error, "code", None) or error.reason or "error"
+        return say(f"Azure answered {status} {reason}"
+                   + (": the signed-in identity needs Reader on the gateways, the workspace and "
+                      "the kit's resource group (`az login` as one that has it)"
+                      if status in (401, 403) else ""),
+                   EXIT_BAD_INPUT if status in (401, 403) else EXIT_FAILED)
     except ServiceRequestError as error:
-        print(f"error: Azure could not be reached: {type(error).__name__}", file=sys.stderr)
-        return EXIT_FAILED
+        host = unreached_host(error) or "its endpoint"
+        return say(f"Azure could not be reached at {host} ({type(error).__name__}): check the "
+                   "network, HTTPS_PROXY and GATEWATCH_ARM_ENDPOINT / GATEWATCH_LOGS_ENDPOINT",
+                   EXIT_FAILED)
     except ClientError as error:
+        problem = login_problem(error)
+        if problem is not None:
+            return say(problem, EXIT_BAD_INPUT)
         code_ = error.response.get("Error", {}).get("Code", "error")
         operation = getattr(error, "operation_name", "a call")
         denied = code_ in _DENIED
-        print(f"error: AWS refused {operation} ({code_})"
-              + ("; use a profile allowed to read EC2 VPN, CloudWatch Logs and CloudWatch "
-                 "(AWS_PROFILE, `aws configure`)" if denied else ""), file=sys.stderr)
-        return EXIT_BAD_INPUT if denied else EXIT_FAILED
+        return say(f"AWS refused {operation} ({code_})"
+                   + ("; use a profile allowed to read EC2 VPN, CloudWatch Logs and CloudWatch "
+                      "(AWS_PROFILE, `aws configure`)" if denied else ""),
+                   EXIT_BAD_INPUT if denied else EXIT_FAILED)
     except BotoCoreError as error:
-        print(f"error: AWS could not be reached: {type(error).__name__}", file=sys.stderr)
-        return EXIT_FAILED
+        problem = login_problem(error)
+        if problem is not None:
+            return say(problem, EXIT_BAD_INPUT)
+        return say(unreachable(error) or f"AWS could not be read: {type(error).__name__}",
+                   EXIT_FAILED)
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -10,6 +10,12 @@ identity, part of DefaultAzureCredential), GATEWATCH_ARM_ENDPOINT, GATEWATCH_LOG
   invalid_request "Identity not found" (400 bad_request_102 without the `Metadata: true`
   header), the errors Microsoft documents for IMDS ("How to use managed identities for Azure
   resources on an Azure VM to acquire an access token", error handling).
+- A login host (reach it with AZURE_AUTHORITY_HOST and AZURE_TENANT_ID=adfs, which MSAL
+  serves without instance discovery through login.microsoftonline.com) that knows no service
+  principal: GET /adfs/.well-known/openid-configuration names its endpoints (OpenID Connect
+  Discovery 1.0, https://openid.net/specs/openid-connect-discovery-1_0.html, section 4.2) and
+  POST /adfs/oauth2/token answers 401 invalid_client (RFC 6749 "The OAuth 2.0 Authorization
+  Framework", https://www.rfc-editor.org/rfc/rfc6749, section 5.2).
 - ARM: every other request needs `Authorization: Bearer <the issued token>` (401 otherwise)
   and an `api-version` query parameter (400 otherwise, as ARM answers). GET of a stored
   resource id (case-insensitive, as ARM ids are) returns its body; a role-assignment list at
@@ -204,6 +210,13 @@ class AzureStandIn:
             return self._token(query, headers)
         if parts.path == "/metadata/identity/oauth2/token":
             return self._imds_token(headers)
+        if parts.path == "/adfs/.well-known/openid-configuration":
+            base = f"https://{headers.get('Host')}/adfs"
+            return 200, {"issuer": base, "authorization_endpoint": f"{base}/oauth2/authorize",
+                         "token_endpoint": f"{base}/oauth2/token"}
+        if parts.path == "/adfs/oauth2/token" and method == "POST":
+            return 401, {"error": "invalid_client", "error_description":
+                         "Client authentication failed: no such client or wrong secret."}
         if headers.get("Authorization") != f"Bearer {self.token}":
             return 401, {"error": {"code": "AuthenticationFailed",
                                    "message": "missing or invalid bearer token"}}

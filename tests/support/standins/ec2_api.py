@@ -34,6 +34,7 @@ ERROR_STATUS = {
     "Unavailable": 503,
     "InternalError": 500,
     "DryRunOperation": 412,
+    "AuthFailure": 401,  # EC2 answers a key it does not accept with 401
 }
 
 
