@@ -16,11 +16,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gatewatch.aws_rollout.views import ConnectionView, connection_view
+from gatewatch.live import sources
 
 AWS_LOGIN_HINT = ("no AWS credential: run `aws configure` (or `aws sso login`), or set "
                   "AWS_PROFILE to a configured profile")
 # AWS Health's API is served from us-east-1 (AWS Health API reference, "Endpoints").
 HEALTH_REGION = "us-east-1"
+
+
+
+def _config() -> Any:
+    """Connect and read timeouts and bounded retries for every client (see
+    gatewatch/live/sources.py): a source that hangs is given up on within seconds."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=sources.CONNECT_TIMEOUT, read_timeout=sources.AWS_READ_TIMEOUT,
+                  retries={"mode": "standard", "total_max_attempts": sources.AWS_MAX_ATTEMPTS})
 
 
 class AwsLoginError(Exception):
@@ -51,7 +62,7 @@ class AwsReader:
                 kwargs["endpoint_url"] = self.ec2_endpoint_url
             if service == "health":
                 kwargs["region_name"] = HEALTH_REGION
-            self._clients[service] = self.session().client(service, **kwargs)
+            self._clients[service] = self.session().client(service, config=_config(), **kwargs)
         return self._clients[service]
 
     # --- reads ----------------------------------------------------------------------------
