@@ -26,6 +26,7 @@ https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -118,6 +119,14 @@ def _endpoint(source: str) -> str:
     return ""
 
 
+def _waited(message: str, default: float) -> str:
+    """The timeout that expired, as urllib3 words it ("Read timed out. (read timeout=3)"):
+    over TLS the handshake runs under the connect timeout, so it may not be the read one."""
+    match = re.search(r"read timeout=(\d+(?:\.\d+)?)", message)
+    value = float(match.group(1)) if match else float(default)
+    return f"{value:g}"
+
+
 def _unreachable(source: str, reason: str) -> Failure:
     return Failure(source, reason, "check the network path to it (proxy, firewall, private "
                    "endpoint, the GATEWATCH_*/AWS_ENDPOINT_URL_* override) and run again")
@@ -148,13 +157,15 @@ def _classify_azure(source: str, error: BaseException) -> Failure | None:
     if isinstance(error, ServiceRequestTimeoutError):
         return _unreachable(source, f"no connection within {CONNECT_TIMEOUT} s to {url}")
     if isinstance(error, ServiceResponseTimeoutError):
-        return _unreachable(source, f"no answer within {read_timeout} s from {url}")
+        waited = _waited(str(error), read_timeout)
+        return _unreachable(source, f"no answer within {waited} s from {url}")
     if isinstance(error, ServiceRequestError):
         text = str(error)
         if "refused" in text.lower():
             return _unreachable(source, f"connection refused to {url}")
         if "timed out" in text.lower():
-            return _unreachable(source, f"no answer within {read_timeout} s from {url}")
+            waited = _waited(text, CONNECT_TIMEOUT)
+            return _unreachable(source, f"no answer within {waited} s from {url}")
         return _unreachable(source, f"could not connect to {url} ({type(error).__name__})")
     if isinstance(error, ServiceResponseError):
         return _unreachable(source, f"connection to {url} dropped ({type(error).__name__})")
@@ -188,7 +199,8 @@ def _classify_aws(source: str, error: BaseException) -> Failure | None:
         if isinstance(error, ConnectTimeoutError):
             return _unreachable(source, f"no connection within {CONNECT_TIMEOUT} s to {url}")
         if isinstance(error, ReadTimeoutError):
-            return _unreachable(source, f"no answer within {AWS_READ_TIMEOUT} s from {url}")
+            waited = _waited(str(error.kwargs.get("error") or ""), AWS_READ_TIMEOUT)
+            return _unreachable(source, f"no answer within {waited} s from {url}")
         if isinstance(error, ConnectionClosedError):
             return _unreachable(source, f"connection to {url} closed without an answer")
         cause = str(error.kwargs.get("error") or "")

@@ -11,35 +11,27 @@ import datetime as dt
 
 from gatewatch.aws import names as aws_names
 from gatewatch.config.model import StackConfig
+from gatewatch.live import sources as src
 from gatewatch.live.readers import AwsReads, AzureReads
-from gatewatch.live.sources import (
-    ARM,
-    AWS_HEALTH,
-    CLOUDWATCH_LOGS,
-    EC2,
-    LOG_ANALYTICS,
-    SourceDown,
-    Sources,
-)
 from gatewatch.live.triage import collect
 from gatewatch.live.triage.model import Event, Timeline, find_drops, judge
 
 # What the timeline cannot show when a source is missing, so the reader weighs the verdicts.
 LIMITS = {
-    ARM: "the workspace cannot be found, so no Azure events: Azure drops, gateway failover "
+    src.ARM: "the workspace cannot be found, so no Azure events: Azure drops, gateway failover "
          "and maintenance, Azure IKE and BGP records cannot be seen",
-    LOG_ANALYTICS: "no Azure events: Azure drops, gateway failover and maintenance, Azure "
+    src.LOG_ANALYTICS: "no Azure events: Azure drops, gateway failover and maintenance, Azure "
                    "IKE and BGP records cannot be seen",
-    EC2: "the AWS tunnel cannot be identified, so no AWS events (tunnel logs, endpoint "
+    src.EC2: "the AWS tunnel cannot be identified, so no AWS events (tunnel logs, endpoint "
          "replacement, AWS Health): only the Azure side is shown",
-    CLOUDWATCH_LOGS: "no AWS tunnel-log or BGP events: AWS drops and the AWS side's IKE and "
-                     "DPD records cannot be seen",
-    AWS_HEALTH: "an AWS endpoint replacement announced by AWS Health cannot be recognised "
-                "(only the tunnel's last replacement, from EC2, is)",
+    src.CLOUDWATCH_LOGS: "no AWS tunnel-log or BGP events: AWS drops and the AWS side's IKE "
+                         "and DPD records cannot be seen",
+    src.AWS_HEALTH: "an AWS endpoint replacement announced by AWS Health cannot be "
+                    "recognised (only the tunnel's last replacement, from EC2, is)",
 }
 
 
-def source_note(down: SourceDown) -> str:
+def source_note(down: src.SourceDown) -> str:
     failure = down.failure
     note = f"{failure.source} not read ({failure.reason}): {LIMITS.get(failure.source, '')}"
     return f"{note}; {failure.fix}" if failure.refused else note
@@ -52,14 +44,15 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
     events: list[Event] = []
     notes: list[str] = []
     sources: list[str] = []
-    boundary = Sources()
+    boundary = src.Sources()
     if config.azure is not None and azure_reader is not None and workspace_id is not None:
         reader = azure_reader
         try:
-            customer_id = boundary.call(ARM, lambda: reader.workspace_customer_id(workspace_id))
+            customer_id = boundary.call(
+                src.ARM, lambda: reader.workspace_customer_id(workspace_id))
             events += collect.azure_events(reader, customer_id, remote_ip, gateway_name,
                                            start, end, sources, boundary)
-        except SourceDown as down:
+        except src.SourceDown as down:
             notes.append(source_note(down))
     if config.aws is not None and aws_reader is not None:
         events += _aws(config, stack, aws_reader, boundary, remote_ip, vpn_connection, start,
@@ -71,14 +64,14 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
     return Timeline(remote_ip, start, end, events, drops, notes, sources)
 
 
-def _aws(config: StackConfig, stack: str, reader: AwsReads, boundary: Sources, remote_ip: str,
-         vpn_connection: str | None, start: dt.datetime, end: dt.datetime, sources: list[str],
-         notes: list[str]) -> list[Event]:
+def _aws(config: StackConfig, stack: str, reader: AwsReads, boundary: src.Sources,
+         remote_ip: str, vpn_connection: str | None, start: dt.datetime, end: dt.datetime,
+         sources: list[str], notes: list[str]) -> list[Event]:
     assert config.aws is not None
     vpn_ids = [vpn_connection] if vpn_connection else list(config.aws.vpn_connections)
     try:
-        views, missing = boundary.call(EC2, lambda: reader.connections(vpn_ids))
-    except SourceDown as down:
+        views, missing = boundary.call(src.EC2, lambda: reader.connections(vpn_ids))
+    except src.SourceDown as down:
         notes.append(source_note(down))
         return []
     for vpn_id in missing:
@@ -100,13 +93,13 @@ def _aws(config: StackConfig, stack: str, reader: AwsReads, boundary: Sources, r
         if config.aws.bgp_logs and bgp_group and bgp_group != group:
             events += collect.aws_bgp_events(reader, bgp_group, vpn_id, ip, start, end,
                                              sources, notes, boundary)
-    except SourceDown as down:
+    except src.SourceDown as down:
         notes.append(source_note(down))
     events += collect.aws_replacement_events(reader, vpn_id, ip, start, end, sources, notes,
                                              boundary)
     try:
         events += collect.aws_health_events(reader, [vpn_id], start, end, sources, boundary)
-    except SourceDown as down:
+    except src.SourceDown as down:
         notes.append(source_note(down))
     notes.append(f"AWS: {vpn_id} tunnel {ip} is {tun.status} now (DescribeVpnConnections "
                  "VgwTelemetry)")

@@ -6,6 +6,7 @@ faults.py), met by the product's real clients."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -30,13 +31,22 @@ def _notes(result: dict[str, object]) -> list[str]:
     return notes
 
 
+def _triage_with_health_at(url: str, estate: World, capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch, json_out: bool = True
+                           ) -> tuple[int, Any, str, float]:
+    """Triage with AWS_ENDPOINT_URL_HEALTH at `url`; the exit code, output, stderr, seconds."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_HEALTH", url)
+    began = time.monotonic()
+    code, result, err = run_triage(estate, capsys, json_out=json_out)
+    return code, result, err, time.monotonic() - began
+
+
 def test_health_refused_is_a_note_and_the_timeline_is_built_without_it(
         estate: World, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     build(estate, "endpoint-replacement")
     with refused_port() as url:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_HEALTH", url)
-        code, result, err = run_triage(estate, capsys)
+        code, result, err, _ = _triage_with_health_at(url, estate, capsys, monkeypatch)
     assert code == 0, err
     assert err == ""
     assert f"AWS Health not read (connection refused to {url}/): {HEALTH_LIMIT}" in \
@@ -54,10 +64,8 @@ def test_health_hanging_is_a_note_within_seconds(
         monkeypatch: pytest.MonkeyPatch) -> None:
     build(estate, "same-instance")
     with silent_port() as url:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_HEALTH", url)
-        began = time.monotonic()
-        code, text, err = run_triage(estate, capsys, json_out=False)
-        elapsed = time.monotonic() - began
+        code, text, err, elapsed = _triage_with_health_at(url, estate, capsys, monkeypatch,
+                                                          json_out=False)
     assert code == 0, err
     # two attempts of AWS_READ_TIMEOUT (5 s) each, plus the rest of the run
     assert elapsed < 15, elapsed
