@@ -24,7 +24,6 @@ AWS_LOGIN_HINT = ("no AWS credential: run `aws configure` (or `aws sso login`), 
 HEALTH_REGION = "us-east-1"
 
 
-
 def _config() -> Any:
     """Connect and read timeouts and bounded retries for every client (see
     gatewatch/live/sources.py): a source that hangs is given up on within seconds."""
