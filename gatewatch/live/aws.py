@@ -21,11 +21,21 @@ from typing import Any
 
 from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
 from gatewatch.aws_rollout.views import ConnectionView, connection_view
+from gatewatch.live import sources
 
 __all__ = ["HEALTH_REGION", "AwsLoginError", "AwsReader"]
 
 # AWS Health's API is served from us-east-1 (AWS Health API reference, "Endpoints").
 HEALTH_REGION = "us-east-1"
+
+
+def _config() -> Any:
+    """Connect and read timeouts and bounded retries for every client (see
+    gatewatch/live/sources.py): a source that hangs is given up on within seconds."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=sources.CONNECT_TIMEOUT, read_timeout=sources.AWS_READ_TIMEOUT,
+                  retries={"mode": "standard", "total_max_attempts": sources.AWS_MAX_ATTEMPTS})
 
 
 @dataclass
@@ -55,7 +65,7 @@ class AwsReader:
                 kwargs["endpoint_url"] = self.ec2_endpoint_url
             if service == "health":
                 kwargs["region_name"] = HEALTH_REGION
-            client = self.session().client(service, **kwargs)
+            client = self.session().client(service, config=_config(), **kwargs)
             client.meta.events.register("after-call", self._refused_login)
             self._clients[service] = client
         return self._clients[service]

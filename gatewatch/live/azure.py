@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from gatewatch.live import sources
+
 if TYPE_CHECKING:
     from azure.identity import DefaultAzureCredential
     from azure.mgmt.authorization import AuthorizationManagementClient
@@ -172,6 +174,12 @@ class NotFound(Exception):
     """An ARM resource does not exist (HTTP 404)."""
 
 
+def _timeouts(read_timeout: int) -> dict[str, int]:
+    """azure-core transport timeouts and a bounded retry (see gatewatch/live/sources.py)."""
+    return {"connection_timeout": sources.CONNECT_TIMEOUT, "read_timeout": read_timeout,
+            "retry_total": sources.AZURE_RETRY_TOTAL}
+
+
 def arm_endpoint() -> str:
     return os.environ.get(ARM_ENDPOINT_ENV, DEFAULT_ARM).rstrip("/")
 
@@ -210,7 +218,8 @@ class AzureReader:
         return self._credential
 
     def _mgmt_kwargs(self) -> dict[str, Any]:
-        return {"base_url": arm_endpoint(), "credential_scopes": [ARM_SCOPE]}
+        return {"base_url": arm_endpoint(), "credential_scopes": [ARM_SCOPE],
+                **_timeouts(sources.ARM_READ_TIMEOUT)}
 
     def _client(self, kind: str, subscription_id: str,
                 build: Callable[[], _Client]) -> _Client:
@@ -245,7 +254,8 @@ class AzureReader:
         from azure.monitor.query import LogsQueryClient
 
         return self._client("logs", "", lambda: LogsQueryClient(
-            self.credential(), endpoint=logs_endpoint() + "/v1"))
+            self.credential(), endpoint=logs_endpoint() + "/v1",
+            **_timeouts(sources.LOGS_READ_TIMEOUT), retry_read=0))
 
     # --- reads ----------------------------------------------------------------------------
 

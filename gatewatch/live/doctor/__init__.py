@@ -6,6 +6,8 @@ Reads the live estate (never changes it) and prints one line per check:
   STALE    deployed, but its newest record is older than its freshness threshold
   MISSING  not there (or never delivered anything)
   WRONG    there, but not as the config says (categories, destination, disabled, options)
+  UNCHECKED  its source could not be read ("not checked: <source> <reason>": refused,
+           unreachable, no answer within the timeout, a 5xx); the other lines are still checked
 
 Exit 0 when every line is OK, 1 when any is not, 2 for bad input or a missing login.
 

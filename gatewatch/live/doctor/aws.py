@@ -16,68 +16,55 @@ import json
 from gatewatch.aws import names as aws_names
 from gatewatch.aws.health import health_event_pattern
 from gatewatch.aws_rollout.expected import expected_tunnel_options
+from gatewatch.aws_rollout.views import TunnelView
 from gatewatch.config.aws import AwsConfig
 from gatewatch.live.doctor.report import MISSING, OK, STALE, WRONG, DoctorReport, last_seen
 from gatewatch.live.readers import AwsReads
+from gatewatch.live.sources import (
+    CLOUDWATCH,
+    CLOUDWATCH_LOGS,
+    EC2,
+    EVENTBRIDGE,
+    Failure,
+    SourceDown,
+)
 
 AWS_TUNNEL_LOG_FRESHNESS = dt.timedelta(minutes=30)
 
 
 def check_aws(report: DoctorReport, aws: AwsConfig, reader: AwsReads, now: dt.datetime) -> None:
+    """Each source (CloudWatch Logs, EC2, CloudWatch, EventBridge) is read behind the
+    report's boundary: one that fails leaves its lines UNCHECKED, the others still checked."""
     stack = report.stack
     up = f"run `pulumi up --stack {stack}`"
     group = aws_names.log_group_name(aws, stack)
-    arn = reader.log_group_arn(group)
-    if arn is None:
-        report.add("aws", group, "log group", MISSING, "not found in " + aws.region, up)
-    else:
-        report.add("aws", group, "log group", OK, "exists")
-    bgp_arn = None
+    arn: str | Failure | None = _log_group(report, aws, reader, group, "log group", "exists")
+    bgp_arn: str | Failure | None = None
     if aws.bgp_logs and aws.bgp_log_group_name:
-        bgp_arn = reader.log_group_arn(aws.bgp_log_group_name)
-        if bgp_arn is None:
-            report.add("aws", aws.bgp_log_group_name, "BGP log group", MISSING,
-                       "not found in " + aws.region, up)
-            if arn is not None:  # what the tunnels should still name: same account, region
-                bgp_arn = f"{arn.split(':log-group:')[0]}:log-group:{aws.bgp_log_group_name}"
-        else:
-            report.add("aws", aws.bgp_log_group_name, "BGP log group", OK,
-                       "exists (gatewatch:aws.bgpLogGroupName)")
-    views, missing = reader.connections(aws.vpn_connections)
+        bgp_arn = _log_group(report, aws, reader, aws.bgp_log_group_name, "BGP log group",
+                             "exists (gatewatch:aws.bgpLogGroupName)")
+        if bgp_arn is None and isinstance(arn, str):
+            # what the tunnels should still name: same account, region
+            bgp_arn = f"{arn.split(':log-group:')[0]}:log-group:{aws.bgp_log_group_name}"
+    try:
+        views, missing = report.sources.call(EC2, lambda: reader.connections(aws.vpn_connections))
+    except SourceDown as down:
+        views, missing = [], []
+        for vpn_id in aws.vpn_connections:
+            report.unchecked("aws", vpn_id, "VPN connection", down.failure)
     for vpn_id in missing:
         report.add("aws", vpn_id, "VPN connection", MISSING, "not found (or deleted)",
                    "fix gatewatch:aws.vpnConnections in the stack config")
     for view in views:
         for n, tunnel in enumerate(view.tunnels, start=1):
             target = f"{view.vpn_connection_id} t{n} {tunnel.outside_ip}"
-            if arn is not None:
-                # The rollout's own comparison: what it would change is what doctor reports.
-                diffs = expected_tunnel_options(aws, arn, bgp_arn).differences(tunnel.log_options)
-                if not tunnel.log_options.get("LogEnabled"):
-                    report.add("aws", target, "tunnel log options", MISSING, "logging is off",
-                               up + " (the rollout changes one tunnel at a time)")
-                elif diffs:
-                    report.add("aws", target, "tunnel log options", WRONG, "; ".join(diffs), up)
-                else:
-                    report.add("aws", target, "tunnel log options", OK,
-                               f"{aws.log_output_format} to {group}"
-                               + (" (BGP logs too)" if aws.bgp_logs else ""))
-                last_ms = reader.last_event_ms(
-                    group, aws_names.tunnel_stream_prefix(view.vpn_connection_id,
-                                                         tunnel.outside_ip))
-                last = None if last_ms is None else dt.datetime.fromtimestamp(last_ms / 1000,
-                                                                              tz=dt.UTC)
-                fresh = AWS_TUNNEL_LOG_FRESHNESS
-                if last is None:
-                    report.add("aws", target, "tunnel log events", MISSING, "never",
-                               "turn tunnel logging on (see above); the first events arrive "
-                               "within minutes")
-                elif now - last > fresh:
-                    report.add("aws", target, "tunnel log events", STALE,
-                               last_seen(now, last, f"{int(fresh.total_seconds() // 60)} min"),
-                               "check the tunnel's log options and the log group's policy")
-                else:
-                    report.add("aws", target, "tunnel log events", OK, last_seen(now, last))
+            if isinstance(arn, Failure):
+                report.unchecked("aws", target, "tunnel log options", arn)
+                report.unchecked("aws", target, "tunnel log events", arn)
+            elif arn is not None:
+                _check_tunnel_logs(report, aws, reader, group, arn,
+                                   bgp_arn if isinstance(bgp_arn, str) else None,
+                                   view.vpn_connection_id, tunnel, target, now)
             if aws.tunnel_lifecycle_control and not tunnel.lifecycle_control:
                 report.add("aws", target, "tunnel lifecycle control", WRONG,
                            "off: AWS applies tunnel maintenance when it chooses",
@@ -86,13 +73,73 @@ def check_aws(report: DoctorReport, aws: AwsConfig, reader: AwsReads, now: dt.da
                 report.add("aws", target, "tunnel lifecycle control", OK, "on")
     alarms = [aws_names.tunnel_alarm_name(v, t) for v in aws.vpn_connections for t in (1, 2)]
     alarms.append(aws_names.negotiation_alarm_name(stack))
-    existing = reader.existing_alarms(alarms)
-    for alarm in alarms:
-        if alarm in existing:
-            report.add("aws", alarm, "alarm", OK, "exists")
-        else:
-            report.add("aws", alarm, "alarm", MISSING, "not found in " + aws.region, up)
-    _check_maintenance_rule(report, aws, reader)
+    try:
+        existing = report.sources.call(CLOUDWATCH, lambda: reader.existing_alarms(alarms))
+    except SourceDown as down:
+        for alarm in alarms:
+            report.unchecked("aws", alarm, "alarm", down.failure)
+    else:
+        for alarm in alarms:
+            if alarm in existing:
+                report.add("aws", alarm, "alarm", OK, "exists")
+            else:
+                report.add("aws", alarm, "alarm", MISSING, "not found in " + aws.region, up)
+    rule_name = aws_names.maintenance_rule_name(report.stack)
+    with report.checking("aws", rule_name, "AWS Health rule"):
+        _check_maintenance_rule(report, aws, reader)
+
+
+def _log_group(report: DoctorReport, aws: AwsConfig, reader: AwsReads, name: str, check: str,
+               detail: str) -> str | Failure | None:
+    """The log group's ARN and its line: OK, MISSING (None), or UNCHECKED (the Failure)."""
+    try:
+        arn = report.sources.call(CLOUDWATCH_LOGS, lambda: reader.log_group_arn(name))
+    except SourceDown as down:
+        report.unchecked("aws", name, check, down.failure)
+        return down.failure
+    if arn is None:
+        report.add("aws", name, check, MISSING, "not found in " + aws.region,
+                   f"run `pulumi up --stack {report.stack}`")
+    else:
+        report.add("aws", name, check, OK, detail)
+    return arn
+
+
+def _check_tunnel_logs(report: DoctorReport, aws: AwsConfig, reader: AwsReads, group: str,
+                       arn: str, bgp_arn: str | None, vpn_id: str, tunnel: TunnelView,
+                       target: str, now: dt.datetime) -> None:
+    """The tunnel's log options (the rollout's own comparison: what it would change is what
+    doctor reports) and its newest log event."""
+    up = f"run `pulumi up --stack {report.stack}`"
+    diffs = expected_tunnel_options(aws, arn, bgp_arn).differences(tunnel.log_options)
+    if not tunnel.log_options.get("LogEnabled"):
+        report.add("aws", target, "tunnel log options", MISSING, "logging is off",
+                   up + " (the rollout changes one tunnel at a time)")
+    elif diffs:
+        report.add("aws", target, "tunnel log options", WRONG, "; ".join(diffs), up)
+    else:
+        report.add("aws", target, "tunnel log options", OK,
+                   f"{aws.log_output_format} to {group}"
+                   + (" (BGP logs too)" if aws.bgp_logs else ""))
+    prefix = aws_names.tunnel_stream_prefix(vpn_id, tunnel.outside_ip)
+    try:
+        last_ms = report.sources.call(CLOUDWATCH_LOGS,
+                                      lambda: reader.last_event_ms(group, prefix))
+    except SourceDown as down:
+        report.unchecked("aws", target, "tunnel log events", down.failure)
+        return
+    last = None if last_ms is None else dt.datetime.fromtimestamp(last_ms / 1000, tz=dt.UTC)
+    fresh = AWS_TUNNEL_LOG_FRESHNESS
+    if last is None:
+        report.add("aws", target, "tunnel log events", MISSING, "never",
+                   "turn tunnel logging on (see above); the first events arrive "
+                   "within minutes")
+    elif now - last > fresh:
+        report.add("aws", target, "tunnel log events", STALE,
+                   last_seen(now, last, f"{int(fresh.total_seconds() // 60)} min"),
+                   "check the tunnel's log options and the log group's policy")
+    else:
+        report.add("aws", target, "tunnel log events", OK, last_seen(now, last))
 
 
 def _check_maintenance_rule(report: DoctorReport, aws: AwsConfig, reader: AwsReads) -> None:
@@ -103,7 +150,7 @@ def _check_maintenance_rule(report: DoctorReport, aws: AwsConfig, reader: AwsRea
     rule_name = aws_names.maintenance_rule_name(report.stack)
     topic = aws_names.alarm_topic_name(report.stack)
     check = "AWS Health rule"
-    rule = reader.event_rule(rule_name)
+    rule = report.sources.call(EVENTBRIDGE, lambda: reader.event_rule(rule_name))
     if rule is None:
         report.add("aws", rule_name, check, MISSING, "not found in " + aws.region, up)
         return
@@ -118,7 +165,7 @@ def _check_maintenance_rule(report: DoctorReport, aws: AwsConfig, reader: AwsRea
         report.add("aws", rule_name, check, WRONG,
                    "event pattern is not AWS Health VPN scheduled changes", up)
         return
-    targets = reader.event_target_arns(rule_name)
+    targets = report.sources.call(EVENTBRIDGE, lambda: reader.event_target_arns(rule_name))
     if not any(_is_topic(arn, aws.region, topic) for arn in targets):
         report.add("aws", rule_name, check, WRONG, f"does not target SNS topic {topic}", up)
         return

@@ -16,6 +16,7 @@ Freshness thresholds: only a category that logs on its own schedule can be "stal
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,7 @@ from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
 from gatewatch.live.doctor.report import MISSING, OK, STALE, WRONG, DoctorReport, last_seen
 from gatewatch.live.kqlbind import bind
 from gatewatch.live.readers import AzureReads
+from gatewatch.live.sources import ARM, LOG_ANALYTICS, Failure, SourceDown, Sources
 
 AZURE_FRESHNESS: Mapping[str, dt.timedelta] = {"IKEDiagnosticLog": dt.timedelta(hours=9)}
 FRESHNESS_QUERY = "diagnostics-freshness"  # queries/diagnostics-freshness.yaml
@@ -43,11 +45,13 @@ def same_id(a: str | None, b: str | None) -> bool:
     return (a or "").rstrip("/").lower() == (b or "").rstrip("/").lower()
 
 
-def gateway_vpn_type(reader: AzureReads, gateway: GatewayConfig) -> str | None:
+def gateway_vpn_type(reader: AzureReads, gateway: GatewayConfig,
+                     sources: Sources) -> str | None:
     if gateway.vpn_type:
         return gateway.vpn_type
     try:
-        body = reader.get_by_id(gateway.id.id, GATEWAY_API_VERSION)
+        body = sources.call(
+            ARM, lambda: reader.get_by_id(gateway.id.id, GATEWAY_API_VERSION))
     except NotFound:
         return None
     vpn_type = (body.get("properties") or {}).get("vpnType")
@@ -56,51 +60,86 @@ def gateway_vpn_type(reader: AzureReads, gateway: GatewayConfig) -> str | None:
 
 def check_azure(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
                 workspace_id: str, now: dt.datetime) -> None:
-    """The workspace, each gateway's diagnostic setting and its categories' last records."""
+    """The workspace, each gateway's diagnostic setting and its categories' last records.
+    A source that cannot be read leaves its lines UNCHECKED and the others still checked."""
     stack = report.stack
     up = f"run `pulumi up --stack {stack}`"
+    arm = report.sources
+    customer: str | Failure | None
     try:
-        customer_id = reader.workspace_customer_id(workspace_id)
+        customer = arm.call(ARM, lambda: reader.workspace_customer_id(workspace_id))
     except NotFound:
         report.add("azure", workspace_id.rsplit("/", 1)[-1], "workspace", MISSING,
                    f"{workspace_id} not found", up)
-        customer_id = None
+        customer = None
+    except SourceDown as down:
+        customer = down.failure
 
-    expected: dict[str, tuple[str, ...]] = {}
+    setting_check = f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'"
+    expected: dict[str, tuple[str, ...] | None] = {}
     for gateway in azure.gateways:
         name = gateway.name
-        vpn_type = gateway_vpn_type(reader, gateway)
+        try:
+            vpn_type = gateway_vpn_type(reader, gateway, arm)
+        except SourceDown as down:
+            report.unchecked("azure", name, setting_check, down.failure)
+            expected[gateway.id.key] = None
+            continue
         if vpn_type is None:
             report.add("azure", name, "gateway", MISSING, f"{gateway.id.id} not found",
                        f"fix {gateway.key_path}.id in the stack config")
             continue
         wanted = azure_facts.categories_for(vpn_type)
         expected[gateway.id.key] = wanted
-        try:
-            setting = reader.diagnostic_setting(gateway.id.id, azure_names.DIAGNOSTIC_SETTING_NAME)
-        except NotFound:
-            report.add("azure", name, f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'",
-                       MISSING, "no such setting on the gateway", up)
-            continue
-        have = _enabled_categories(setting)
-        lacking = [c for c in wanted if c not in have]
-        problems = []
-        if lacking:
-            problems.append(f"categories not enabled: {', '.join(lacking)}")
-        if not same_id(setting.get("workspaceId"), workspace_id):
-            problems.append(f"sends to workspace {setting.get('workspaceId') or 'none'}")
-        if azure.diagnostics.storage_account_id and not same_id(
-                setting.get("storageAccountId"), azure.diagnostics.storage_account_id):
-            problems.append("storage account destination differs from the config")
-        if problems:
-            report.add("azure", name, f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'",
-                       WRONG, "; ".join(problems), up)
-        else:
-            report.add("azure", name, f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'",
-                       OK, f"{len(wanted)} categories ({vpn_type}) to the workspace")
+        with report.checking("azure", name, setting_check):
+            try:
+                setting = arm.call(ARM, functools.partial(
+                    reader.diagnostic_setting, gateway.id.id,
+                    azure_names.DIAGNOSTIC_SETTING_NAME))
+            except NotFound:
+                report.add("azure", name, setting_check, MISSING,
+                           "no such setting on the gateway", up)
+                continue
+            _judge_setting(report, azure, workspace_id, name, setting, wanted, vpn_type, up)
 
-    if customer_id is not None:
-        _check_freshness(report, azure, reader, customer_id, expected, now)
+    if isinstance(customer, Failure):
+        _unchecked_freshness(report, azure, expected, customer)
+    elif customer is not None:
+        _check_freshness(report, azure, reader, customer, expected, now)
+
+
+def _judge_setting(report: DoctorReport, azure: AzureConfig, workspace_id: str, name: str,
+                   setting: Mapping[str, Any], wanted: tuple[str, ...], vpn_type: str,
+                   up: str) -> None:
+    check = f"diagnostic setting '{azure_names.DIAGNOSTIC_SETTING_NAME}'"
+    have = _enabled_categories(setting)
+    lacking = [c for c in wanted if c not in have]
+    problems = []
+    if lacking:
+        problems.append(f"categories not enabled: {', '.join(lacking)}")
+    if not same_id(setting.get("workspaceId"), workspace_id):
+        problems.append(f"sends to workspace {setting.get('workspaceId') or 'none'}")
+    if azure.diagnostics.storage_account_id and not same_id(
+            setting.get("storageAccountId"), azure.diagnostics.storage_account_id):
+        problems.append("storage account destination differs from the config")
+    if problems:
+        report.add("azure", name, check, WRONG, "; ".join(problems), up)
+    else:
+        report.add("azure", name, check, OK, f"{len(wanted)} categories ({vpn_type}) to the "
+                   "workspace")
+
+
+def _unchecked_freshness(report: DoctorReport, azure: AzureConfig,
+                         expected: Mapping[str, tuple[str, ...] | None],
+                         failure: Failure) -> None:
+    """The record lines freshness would have printed, UNCHECKED (one "records" line for a
+    gateway whose categories are unknown because its VPN type could not be read)."""
+    for gateway in azure.gateways:
+        if gateway.id.key not in expected:
+            continue  # the gateway is MISSING: no records to look for
+        categories = expected[gateway.id.key]
+        for category in categories if categories is not None else ("",):
+            report.unchecked("azure", gateway.name, f"records {category}".strip(), failure)
 
 
 def freshness_query(now: dt.datetime) -> str:
@@ -110,9 +149,14 @@ def freshness_query(now: dt.datetime) -> str:
 
 
 def _check_freshness(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
-                     customer_id: str, expected: Mapping[str, tuple[str, ...]],
+                     customer_id: str, expected: Mapping[str, tuple[str, ...] | None],
                      now: dt.datetime) -> None:
-    rows = reader.query(customer_id, freshness_query(now))
+    try:
+        rows = report.sources.call(LOG_ANALYTICS,
+                                   lambda: reader.query(customer_id, freshness_query(now)))
+    except SourceDown as down:
+        _unchecked_freshness(report, azure, expected, down.failure)
+        return
     last: dict[tuple[str, str], dt.datetime] = {}
     for row in rows:
         resource = str(row.get("_ResourceId") or "").rstrip("/").lower()
@@ -122,7 +166,7 @@ def _check_freshness(report: DoctorReport, azure: AzureConfig, reader: AzureRead
         if isinstance(when, dt.datetime):
             last[(resource, str(row.get("Category")))] = when.astimezone(dt.UTC)
     for gateway in azure.gateways:
-        for category in expected.get(gateway.id.key, ()):
+        for category in expected.get(gateway.id.key) or ():
             when = last.get((gateway.id.key, category))
             threshold = AZURE_FRESHNESS.get(category)
             check = f"records {category}"

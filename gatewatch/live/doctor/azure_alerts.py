@@ -18,6 +18,7 @@ from gatewatch.live.azure import GATEWAY_API_VERSION, NotFound
 from gatewatch.live.doctor.azure import same_id
 from gatewatch.live.doctor.report import MISSING, OK, WRONG, DoctorReport
 from gatewatch.live.readers import AzureReads
+from gatewatch.live.sources import ARM, SourceDown, Sources
 
 if TYPE_CHECKING:
     from azure.mgmt.monitor import MonitorManagementClient
@@ -52,67 +53,72 @@ def check_alerts(report: DoctorReport, azure: AzureConfig, reader: AzureReads,
     principals: dict[str, bool] = {}
     for rule in rules:
         rule_name = azure_names.log_search_alert_name(rule.name)
-        try:
-            body = monitor.scheduled_query_rules.get(rg, rule_name).as_dict()
-        except Exception as error:
-            if type(error).__name__ != "ResourceNotFoundError":
-                raise
-            report.add("azure", rule_name, "alert rule", MISSING, f"not in {rg}", up)
-            continue
-        if not body.get("enabled", True):
-            report.add("azure", rule_name, "alert rule", WRONG, "disabled",
-                       f"enable it, or list it in gatewatch:azure.alerts.disabled and {up}")
-            continue
-        identities = ((body.get("identity") or {}).get("user_assigned_identities") or {})
-        principal_ids = [v.get("principal_id") for v in identities.values() if v]
-        if not principal_ids:
-            report.add("azure", rule_name, "alert rule", WRONG, "runs without a managed identity",
-                       up)
-            continue
-        missing_role = [p for p in principal_ids if p and not _has_reader(
-            reader, principals, sub, scope, p)]
-        if missing_role:
-            report.add("azure", rule_name, "alert rule", WRONG,
-                       f"identity {missing_role[0]} has no Reader on {scope.split('/')[-1]}",
-                       up)
-        else:
-            report.add("azure", rule_name, "alert rule", OK, "enabled; identity holds Reader")
+        with report.checking("azure", rule_name, "alert rule"):
+            _check_rule(report, reader, monitor, principals, sub, scope, rg, rule_name, up)
     group_name = azure_names.action_group_name(azure_names.ALERTS_COMPONENT)
-    try:
-        group = monitor.action_groups.get(rg, group_name).as_dict()
-    except Exception as error:
-        if type(error).__name__ != "ResourceNotFoundError":
-            raise
-        report.add("azure", group_name, "action group", MISSING, f"not in {rg}", up)
+    with report.checking("azure", group_name, "action group"):
+        group = _get_or_none(report.sources, monitor.action_groups, rg, group_name)
+        if group is None:
+            report.add("azure", group_name, "action group", MISSING, f"not in {rg}", up)
+            return
+        receivers = sum(len(group.get(key) or []) for key in (
+            "email_receivers", "webhook_receivers", "sms_receivers", "azure_app_push_receivers",
+            "voice_receivers", "logic_app_receivers", "azure_function_receivers",
+            "arm_role_receivers", "event_hub_receivers", "itsm_receivers",
+            "automation_runbook_receivers"))
+        if not group.get("enabled", True):
+            report.add("azure", group_name, "action group", WRONG, "disabled", up)
+        elif receivers == 0:
+            report.add("azure", group_name, "action group", MISSING, "no receivers",
+                       "set gatewatch:azure.alerts.emails and " + up)
+        else:
+            report.add("azure", group_name, "action group", OK,
+                       f"{receivers} receiver(s)")
+
+
+def _check_rule(report: DoctorReport, reader: AzureReads, monitor: MonitorManagementClient,
+                principals: dict[str, bool], sub: str | None, scope: str, rg: str,
+                rule_name: str, up: str) -> None:
+    """One log search alert rule's line: there, enabled, its identity holding Reader."""
+    body = _get_or_none(report.sources, monitor.scheduled_query_rules, rg, rule_name)
+    if body is None:
+        report.add("azure", rule_name, "alert rule", MISSING, f"not in {rg}", up)
         return
-    receivers = sum(len(group.get(key) or []) for key in (
-        "email_receivers", "webhook_receivers", "sms_receivers", "azure_app_push_receivers",
-        "voice_receivers", "logic_app_receivers", "azure_function_receivers",
-        "arm_role_receivers", "event_hub_receivers", "itsm_receivers",
-        "automation_runbook_receivers"))
-    if not group.get("enabled", True):
-        report.add("azure", group_name, "action group", WRONG, "disabled", up)
-    elif receivers == 0:
-        report.add("azure", group_name, "action group", MISSING, "no receivers",
-                   "set gatewatch:azure.alerts.emails and " + up)
+    if not body.get("enabled", True):
+        report.add("azure", rule_name, "alert rule", WRONG, "disabled",
+                   f"enable it, or list it in gatewatch:azure.alerts.disabled and {up}")
+        return
+    identities = ((body.get("identity") or {}).get("user_assigned_identities") or {})
+    principal_ids = [v.get("principal_id") for v in identities.values() if v]
+    if not principal_ids:
+        report.add("azure", rule_name, "alert rule", WRONG, "runs without a managed identity",
+                   up)
+        return
+    missing_role = [p for p in principal_ids if p and not _has_reader(
+        report.sources, reader, principals, sub, scope, p)]
+    if missing_role:
+        report.add("azure", rule_name, "alert rule", WRONG,
+                   f"identity {missing_role[0]} has no Reader on {scope.split('/')[-1]}", up)
     else:
-        report.add("azure", group_name, "action group", OK,
-                   f"{receivers} receiver(s)")
+        report.add("azure", rule_name, "alert rule", OK, "enabled; identity holds Reader")
 
 
-def gateway_tags(reader: AzureReads, gateway: GatewayConfig) -> Mapping[str, str]:
+def gateway_tags(reader: AzureReads, gateway: GatewayConfig,
+                 sources: Sources) -> Mapping[str, str]:
     """The gateway's tags as Azure has them (what components/gateway_alerts.py reads to skip a
-    gateway tagged MonitorDisable); a gateway ARM does not know has none."""
+    gateway tagged MonitorDisable); a gateway ARM does not know, or that cannot be read, has
+    none (its alerts are then expected, and checked or left UNCHECKED)."""
     try:
-        body = reader.get_by_id(gateway.id.id, GATEWAY_API_VERSION)
-    except NotFound:
+        body = sources.call(ARM, lambda: reader.get_by_id(gateway.id.id, GATEWAY_API_VERSION))
+    except (NotFound, SourceDown):
         return {}
     return {str(k): str(v) for k, v in (body.get("tags") or {}).items()}
 
 
-def _get_or_none(operations: _Operations, rg: str, name: str) -> Mapping[str, Any] | None:
+def _get_or_none(sources: Sources, operations: _Operations, rg: str,
+                 name: str) -> Mapping[str, Any] | None:
     try:
-        body: Mapping[str, Any] = operations.get(rg, name).as_dict()
+        body: Mapping[str, Any] = sources.call(ARM, lambda: operations.get(rg, name).as_dict())
     except Exception as error:
         if type(error).__name__ != "ResourceNotFoundError":
             raise
@@ -122,9 +128,13 @@ def _get_or_none(operations: _Operations, rg: str, name: str) -> Mapping[str, An
 
 def _enabled_or_reported(report: DoctorReport, operations: _Operations, check: str, rg: str,
                          name: str, up: str, enable: str) -> Mapping[str, Any] | None:
-    """The alert's body when it is there and enabled; otherwise its MISSING or WRONG line is
-    added to the report and the answer is None."""
-    body = _get_or_none(operations, rg, name)
+    """The alert's body when it is there and enabled; otherwise its MISSING, WRONG or
+    UNCHECKED line is added to the report and the answer is None."""
+    try:
+        body = _get_or_none(report.sources, operations, rg, name)
+    except SourceDown as down:
+        report.unchecked("azure", name, check, down.failure)
+        return None
     if body is None:
         report.add("azure", name, check, MISSING, f"not in {rg}", up)
         return None
@@ -162,7 +172,7 @@ def check_gateway_alerts(report: DoctorReport, azure: AzureConfig, reader: Azure
     metric_rules = [r for r in apply(load(MetricAlertRule), azure.alerts) if r.enabled]
     activity_rules = [r for r in apply(load(ActivityLogAlertRule), azure.alerts) if r.enabled]
     watched = [g for g in azure.gateways
-               if not azure_facts.monitor_disabled(gateway_tags(reader, g))]
+               if not azure_facts.monitor_disabled(gateway_tags(reader, g, report.sources))]
     enable = f"enable it, or list it in gatewatch:azure.alerts.disabled and {up}"
     for gateway in watched:
         for rule in metric_rules:
@@ -223,13 +233,13 @@ def _check_health_alerts(report: DoctorReport, azure: AzureConfig,
                        "enabled; Resource Health of the gateways")
 
 
-def _has_reader(reader: AzureReads, cache: dict[str, bool], sub: str | None, scope: str,
-                principal_id: str) -> bool:
+def _has_reader(sources: Sources, reader: AzureReads, cache: dict[str, bool], sub: str | None,
+                scope: str, principal_id: str) -> bool:
     if principal_id not in cache:
         client = reader.authorization(sub)
         found = False
-        for assignment in client.role_assignments.list_for_scope(
-                scope, filter=f"principalId eq '{principal_id}'"):
+        for assignment in sources.call(ARM, lambda: list(client.role_assignments.list_for_scope(
+                scope, filter=f"principalId eq '{principal_id}'"))):
             role = str(assignment.role_definition_id or "").lower()
             if role.endswith(azure_facts.READER_ROLE_DEFINITION_GUID) and \
                     str(assignment.principal_id).lower() == principal_id.lower():

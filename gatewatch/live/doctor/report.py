@@ -1,12 +1,21 @@
-"""What `gatewatch doctor` found: one CheckResult per line, and the table or JSON it prints."""
+"""What `gatewatch doctor` found: one CheckResult per line, and the table or JSON it prints.
+
+UNCHECKED marks a line whose source could not be read (gatewatch/live/sources.py): its
+detail says "not checked: <source> <reason>", its fix what to do; it is not OK, so it fails
+the run (exit 1) like any other finding.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-OK, STALE, MISSING, WRONG = "OK", "STALE", "MISSING", "WRONG"
+from gatewatch.live.sources import Failure, SourceDown, Sources
+
+OK, STALE, MISSING, WRONG, UNCHECKED = "OK", "STALE", "MISSING", "WRONG", "UNCHECKED"
 
 
 @dataclass(frozen=True)
@@ -23,10 +32,23 @@ class CheckResult:
 class DoctorReport:
     stack: str
     checks: list[CheckResult] = field(default_factory=list)
+    sources: Sources = field(default_factory=Sources)
 
     def add(self, cloud: str, target: str, check: str, status: str, detail: str,
             fix: str = "") -> None:
         self.checks.append(CheckResult(cloud, target, check, status, detail, fix))
+
+    def unchecked(self, cloud: str, target: str, check: str, failure: Failure) -> None:
+        self.add(cloud, target, check, UNCHECKED, f"not checked: {failure}", failure.fix)
+
+    @contextlib.contextmanager
+    def checking(self, cloud: str, target: str, check: str) -> Iterator[None]:
+        """One line's reads: a source that fails them makes the line UNCHECKED (the body
+        reads before it adds its line, so a failure never leaves a second line)."""
+        try:
+            yield
+        except SourceDown as down:
+            self.unchecked(cloud, target, check, down.failure)
 
     @property
     def ok(self) -> bool:
@@ -65,9 +87,12 @@ def render_text(report: DoctorReport) -> str:
         tail = row[4] + (f"  -> {row[5]}" if row[5] else "")
         lines.append(f"{head}  {tail}".rstrip())
     bad = [c for c in report.checks if c.status != OK]
+    unchecked = sum(c.status == UNCHECKED for c in report.checks)
     lines.append("")
     lines.append(f"{len(report.checks)} checks, {len(bad)} not OK" if bad
                  else f"{len(report.checks)} checks, all OK")
+    if unchecked:
+        lines[-1] += f" ({unchecked} not checked)"
     return "\n".join(lines)
 
 

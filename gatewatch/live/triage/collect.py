@@ -11,6 +11,7 @@ tunnel's current state, and AWS Health events for the VPN service.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,14 @@ from gatewatch.catalog.load import load
 from gatewatch.catalog.model import LogSearchAlertRule, SavedQuery
 from gatewatch.live.kqlbind import bind, let_number, let_value
 from gatewatch.live.readers import AwsReads, AzureReads
+from gatewatch.live.sources import (
+    AWS_HEALTH,
+    CLOUDWATCH_LOGS,
+    EC2,
+    LOG_ANALYTICS,
+    SourceDown,
+    Sources,
+)
 from gatewatch.live.triage.model import (
     AWS,
     AZURE,
@@ -79,13 +88,21 @@ def _instance(value: Any) -> str:
 
 
 def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_name: str,
-                 start: dt.datetime, end: dt.datetime, sources: list[str]) -> list[Event]:
+                 start: dt.datetime, end: dt.datetime, sources: list[str],
+                 boundary: Sources) -> list[Event]:
+    """Azure's events; SourceDown when Log Analytics fails (then none: a partial set of the
+    queries would misjudge the drops)."""
     window = {"StartTime": start, "EndTime": end}
     events: list[Event] = []
+
+    def query(kql: str) -> list[dict[str, Any]]:
+        return boundary.call(LOG_ANALYTICS,
+                             lambda: reader.query(customer_id, kql, timespan=(start, end)))
+
     src, kql = saved_query("tunnel-history", {"RemoteIP": remote_ip, "GatewayName": gateway_name,
                                               **window})
     sources.append(src)
-    tunnel_rows = reader.query(customer_id, kql, timespan=(start, end))
+    tunnel_rows = query(kql)
     gateways = {str(r.get("Resource") or "").upper() for r in tunnel_rows}
     if gateway_name:
         gateways.add(gateway_name.upper())
@@ -99,7 +116,7 @@ def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_n
     for name in sorted(gateways) or [""]:
         src, kql = saved_query("gateway-diagnostic-log", {"GatewayName": name, **window})
         sources.append(src)
-        for row in reader.query(customer_id, kql, timespan=(start, end)):
+        for row in query(kql):
             op = str(row.get("OperationName"))
             kind = MAINTENANCE if op in MAINTENANCE_OPERATIONS else CONFIG
             events.append(Event(_time(row["TimeGenerated"]), AZURE, kind,
@@ -107,13 +124,13 @@ def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_n
                                 f"Azure {str(row.get('Resource')).upper()}"))
         src, kql = saved_query("route-bgp-history", {"GatewayName": name, **window})
         sources.append(src)
-        for row in reader.query(customer_id, kql, timespan=(start, end)):
+        for row in query(kql):
             events.append(Event(_time(row["TimeGenerated"]), AZURE, BGP,
                                 f"{row.get('OperationName')}: {row.get('Message') or ''}", src,
                                 f"Azure {str(row.get('Resource')).upper()}"))
     src, kql = saved_query("ike-parse", {"RemoteIPFilter": remote_ip, **window})
     sources.append(src)
-    for row in reader.query(customer_id, kql, timespan=(start, end)):
+    for row in query(kql):
         events.append(Event(_time(row["TimeGenerated"]), AZURE, IKE, str(row.get("Event")), src,
                             "Azure IKE " + remote_ip))
     return events
@@ -133,22 +150,43 @@ def _aws_message(raw: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {"details": raw}
 
 
+def _read_events(reader: AwsReads, boundary: Sources, group: str, prefix: str,
+                 start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]] | None:
+    """The stream's events in the range, oldest first; None when the log group does not
+    exist (FilterLogEvents ResourceNotFoundException); SourceDown when Logs fails."""
+    from botocore.exceptions import ClientError
+
+    try:
+        found = boundary.call(CLOUDWATCH_LOGS, lambda: list(reader.events(
+            group, prefix, int(start.timestamp() * 1000), int(end.timestamp() * 1000))))
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        return None
+    return sorted(found, key=lambda e: e["timestamp"])
+
+
 def aws_tunnel_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
-                      start: dt.datetime, end: dt.datetime, sources: list[str]) -> list[Event]:
+                      start: dt.datetime, end: dt.datetime, sources: list[str],
+                      notes: list[str], boundary: Sources, stack: str) -> list[Event]:
     """Tunnel-log events; a change of ike_phase2_state to/from "established" is a down/up.
 
     Fields (AWS "Site-to-Site VPN logs"): event_timestamp, details, dpd_enabled,
     nat_t_detected, ike_phase1_state, ike_phase2_state. BGP-log events (type BGPStatus /
-    RouteStatus, status, message) in the same stream prefix become BGP events.
+    RouteStatus, status, message) in the same stream prefix become BGP events. A log group
+    that does not exist is a note (the stack was not deployed, or was torn down).
     """
     prefix = aws_names.tunnel_stream_prefix(vpn_id, outside_ip)
     sources.append(f"CloudWatch Logs {group} {prefix}*")
     lane = f"AWS {vpn_id} {outside_ip}"
     events: list[Event] = []
     state: str | None = None
-    raw_events = sorted(reader.events(group, prefix, int(start.timestamp() * 1000),
-                                      int(end.timestamp() * 1000)),
-                        key=lambda e: e["timestamp"])
+    raw_events = _read_events(reader, boundary, group, prefix, start, end)
+    if raw_events is None:
+        notes.append(f"AWS: log group {group} does not exist: run `pulumi up --stack {stack}` "
+                     "(it creates the group and turns tunnel logging on); no AWS tunnel-log "
+                     "events, so AWS drops cannot be seen")
+        return []
     for item in raw_events:
         data = _aws_message(item["message"])
         when = dt.datetime.fromtimestamp(item["timestamp"] / 1000, tz=dt.UTC)
@@ -182,28 +220,21 @@ def _bgp_event(when: dt.datetime, data: Mapping[str, Any], lane: str) -> Event:
 
 def aws_bgp_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
                    start: dt.datetime, end: dt.datetime, sources: list[str],
-                   notes: list[str]) -> list[Event]:
+                   notes: list[str], boundary: Sources) -> list[Event]:
     """BGP-log events (type BGPStatus | RouteStatus, status, message: "AWS Site-to-Site VPN
     logs", https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html) from their own
     log group, when gatewatch:aws.bgpLogGroupName sends them there. The tunnel's streams are
     looked up by the tunnel-log prefix (VPN id and outside IP, as the tunnel logs are); that
     the service names BGP-log streams the same way is an assumption not yet checked against
     a live BGP log group."""
-    from botocore.exceptions import ClientError
-
     prefix = aws_names.tunnel_stream_prefix(vpn_id, outside_ip)
     sources.append(f"CloudWatch Logs {group} {prefix}* (BGP logs)")
     lane = f"AWS {vpn_id} {outside_ip}"
     events: list[Event] = []
-    try:
-        raw_events = sorted(reader.events(group, prefix, int(start.timestamp() * 1000),
-                                          int(end.timestamp() * 1000)),
-                            key=lambda e: e["timestamp"])
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        if code != "ResourceNotFoundException":
-            raise
-        notes.append(f"AWS: BGP log group {group} not found ({code}); no AWS BGP events")
+    raw_events = _read_events(reader, boundary, group, prefix, start, end)
+    if raw_events is None:
+        notes.append(f"AWS: BGP log group {group} not found (ResourceNotFoundException); "
+                     "no AWS BGP events")
         return []
     for item in raw_events:
         data = _aws_message(item["message"])
@@ -214,16 +245,20 @@ def aws_bgp_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
 
 
 def aws_replacement_events(reader: AwsReads, vpn_id: str, outside_ip: str, start: dt.datetime,
-                           end: dt.datetime, sources: list[str], notes: list[str]
-                           ) -> list[Event]:
+                           end: dt.datetime, sources: list[str], notes: list[str],
+                           boundary: Sources) -> list[Event]:
     """The tunnel's last endpoint replacement (EC2 GetVpnTunnelReplacementStatus,
     MaintenanceDetails.LastMaintenanceApplied) when it falls in the range."""
     from botocore.exceptions import ClientError
 
     sources.append(f"EC2 GetVpnTunnelReplacementStatus {vpn_id} {outside_ip}")
     try:
-        status = reader.client("ec2").get_vpn_tunnel_replacement_status(
-            VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress=outside_ip)
+        status = boundary.call(EC2, lambda: reader.client("ec2").get_vpn_tunnel_replacement_status(
+            VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress=outside_ip))
+    except SourceDown as down:
+        notes.append(f"AWS tunnel replacement status not read ({down.failure.reason}): a "
+                     "replacement can only be recognised from AWS Health")
+        return []
     except ClientError as error:
         notes.append(f"AWS tunnel replacement status not read "
                      f"({error.response['Error']['Code']})")
@@ -237,32 +272,29 @@ def aws_replacement_events(reader: AwsReads, vpn_id: str, outside_ip: str, start
 
 
 def aws_health_events(reader: AwsReads, vpn_ids: Sequence[str], start: dt.datetime,
-                      end: dt.datetime, sources: list[str], notes: list[str]) -> list[Event]:
-    """AWS Health events of the VPN service whose affected entity is one of the connections."""
-    from botocore.exceptions import ClientError
-
+                      end: dt.datetime, sources: list[str], boundary: Sources) -> list[Event]:
+    """AWS Health events of the VPN service whose affected entity is one of the connections;
+    SourceDown when Health cannot be read (no support plan, refused, down or hanging)."""
     client = reader.client("health")
     sources.append("AWS Health DescribeEvents (service VPN)")
-    try:
-        found = client.describe_events(filter={
-            "services": ["VPN"], "startTimes": [{"from": start - dt.timedelta(hours=1),
-                                                 "to": end}]}).get("events", [])
-        events: list[Event] = []
-        for event in found:
-            entities = client.describe_affected_entities(
-                filter={"eventArns": [event["arn"]]}).get("entities", [])
-            hit = [e["entityValue"] for e in entities if e.get("entityValue") in vpn_ids]
-            if not hit:
-                continue
-            # Endpoint replacements are announced as scheduled changes (AWS knowledge center
-            # "vpn-tunnel-endpoint-replacement"); other VPN notices are shown, not a cause.
-            kind = HEALTH if event.get("eventTypeCategory") == "scheduledChange" else LOG
-            events.append(Event(_time(event["startTime"]), AWS, kind,
-                                f"{event['eventTypeCode']} ({event.get('eventTypeCategory')}) "
-                                f"for {hit[0]}", "AWS Health", f"AWS {hit[0]}"))
-        return events
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        notes.append(f"AWS Health not read ({code}): the Health API needs a Business, "
-                     "Enterprise On-Ramp or Enterprise support plan")
-        return []
+
+    def entities_of(arn: str) -> list[dict[str, Any]]:
+        return list(client.describe_affected_entities(filter={"eventArns": [arn]}).get(
+            "entities", []))
+
+    found = boundary.call(AWS_HEALTH, lambda: client.describe_events(filter={
+        "services": ["VPN"], "startTimes": [{"from": start - dt.timedelta(hours=1),
+                                             "to": end}]}).get("events", []))
+    events: list[Event] = []
+    for event in found:
+        entities = boundary.call(AWS_HEALTH, functools.partial(entities_of, event["arn"]))
+        hit = [e["entityValue"] for e in entities if e.get("entityValue") in vpn_ids]
+        if not hit:
+            continue
+        # Endpoint replacements are announced as scheduled changes (AWS knowledge center
+        # "vpn-tunnel-endpoint-replacement"); other VPN notices are shown, not a cause.
+        kind = HEALTH if event.get("eventTypeCategory") == "scheduledChange" else LOG
+        events.append(Event(_time(event["startTime"]), AWS, kind,
+                            f"{event['eventTypeCode']} ({event.get('eventTypeCategory')}) "
+                            f"for {hit[0]}", "AWS Health", f"AWS {hit[0]}"))
+    return events

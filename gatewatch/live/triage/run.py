@@ -1,4 +1,9 @@
-"""Put the two clouds' events on one timeline and judge every drop."""
+"""Put the two clouds' events on one timeline and judge every drop.
+
+Each source (ARM for the workspace, Log Analytics, EC2, CloudWatch Logs, AWS Health) is read
+behind one boundary (gatewatch/live/sources.py): one that fails or hangs becomes one note
+naming it, why, and which verdicts it takes away; the timeline is built from the others.
+"""
 
 from __future__ import annotations
 
@@ -6,49 +11,96 @@ import datetime as dt
 
 from gatewatch.aws import names as aws_names
 from gatewatch.config.model import StackConfig
+from gatewatch.live import sources as src
 from gatewatch.live.readers import AwsReads, AzureReads
 from gatewatch.live.triage import collect
-from gatewatch.live.triage.model import Timeline, find_drops, judge
+from gatewatch.live.triage.model import Event, Timeline, find_drops, judge
+
+# What the timeline cannot show when a source is missing, so the reader weighs the verdicts.
+LIMITS = {
+    src.ARM: "the workspace cannot be found, so no Azure events: Azure drops, gateway failover "
+         "and maintenance, Azure IKE and BGP records cannot be seen",
+    src.LOG_ANALYTICS: "no Azure events: Azure drops, gateway failover and maintenance, Azure "
+                   "IKE and BGP records cannot be seen",
+    src.EC2: "the AWS tunnel cannot be identified, so no AWS events (tunnel logs, endpoint "
+         "replacement, AWS Health): only the Azure side is shown",
+    src.CLOUDWATCH_LOGS: "no AWS tunnel-log or BGP events: AWS drops and the AWS side's IKE "
+                         "and DPD records cannot be seen",
+    src.AWS_HEALTH: "an AWS endpoint replacement announced by AWS Health cannot be "
+                    "recognised (only the tunnel's last replacement, from EC2, is)",
+}
+
+
+def source_note(down: src.SourceDown) -> str:
+    failure = down.failure
+    note = f"{failure.source} not read ({failure.reason}): {LIMITS.get(failure.source, '')}"
+    return f"{note}; {failure.fix}" if failure.refused else note
 
 
 def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetime,
            end: dt.datetime, gateway_name: str = "", vpn_connection: str | None = None,
            azure_reader: AzureReads | None = None, aws_reader: AwsReads | None = None,
            workspace_id: str | None = None) -> Timeline:
-    events = []
+    events: list[Event] = []
     notes: list[str] = []
     sources: list[str] = []
+    boundary = src.Sources()
     if config.azure is not None and azure_reader is not None and workspace_id is not None:
-        customer_id = azure_reader.workspace_customer_id(workspace_id)
-        events += collect.azure_events(azure_reader, customer_id, remote_ip, gateway_name,
-                                       start, end, sources)
+        reader = azure_reader
+        try:
+            customer_id = boundary.call(
+                src.ARM, lambda: reader.workspace_customer_id(workspace_id))
+            events += collect.azure_events(reader, customer_id, remote_ip, gateway_name,
+                                           start, end, sources, boundary)
+        except src.SourceDown as down:
+            notes.append(source_note(down))
     if config.aws is not None and aws_reader is not None:
-        vpn_ids = [vpn_connection] if vpn_connection else list(config.aws.vpn_connections)
-        views, missing = aws_reader.connections(vpn_ids)
-        for vpn_id in missing:
-            notes.append(f"AWS: {vpn_id} not found in {config.aws.region}")
-        tunnel = next(((v, t) for v in views for t in v.tunnels if t.outside_ip == remote_ip),
-                      None)
-        if tunnel is None:
-            notes.append(f"AWS: no tunnel with outside IP {remote_ip} in "
-                         f"{', '.join(vpn_ids)}; only the Azure side is shown")
-        else:
-            view, tun = tunnel
-            group = aws_names.log_group_name(config.aws, stack)
-            events += collect.aws_tunnel_events(aws_reader, group, view.vpn_connection_id,
-                                                tun.outside_ip, start, end, sources)
-            bgp_group = config.aws.bgp_log_group_name
-            if config.aws.bgp_logs and bgp_group and bgp_group != group:
-                events += collect.aws_bgp_events(aws_reader, bgp_group, view.vpn_connection_id,
-                                                 tun.outside_ip, start, end, sources, notes)
-            events += collect.aws_replacement_events(aws_reader, view.vpn_connection_id,
-                                                     tun.outside_ip, start, end, sources, notes)
-            events += collect.aws_health_events(aws_reader, [view.vpn_connection_id], start,
-                                                end, sources, notes)
-            notes.append(f"AWS: {view.vpn_connection_id} tunnel {tun.outside_ip} is "
-                         f"{tun.status} now (DescribeVpnConnections VgwTelemetry)")
+        events += _aws(config, stack, aws_reader, boundary, remote_ip, vpn_connection, start,
+                       end, sources, notes)
     events.sort(key=lambda e: e.time)
     windows = collect.alert_windows()
     drops = find_drops(events, windows)
     judge(drops, events, collect.ike_failure_pattern(), windows)
     return Timeline(remote_ip, start, end, events, drops, notes, sources)
+
+
+def _aws(config: StackConfig, stack: str, reader: AwsReads, boundary: src.Sources,
+         remote_ip: str, vpn_connection: str | None, start: dt.datetime, end: dt.datetime,
+         sources: list[str], notes: list[str]) -> list[Event]:
+    assert config.aws is not None
+    vpn_ids = [vpn_connection] if vpn_connection else list(config.aws.vpn_connections)
+    try:
+        views, missing = boundary.call(src.EC2, lambda: reader.connections(vpn_ids))
+    except src.SourceDown as down:
+        notes.append(source_note(down))
+        return []
+    for vpn_id in missing:
+        notes.append(f"AWS: {vpn_id} not found in {config.aws.region}")
+    tunnel = next(((v, t) for v in views for t in v.tunnels if t.outside_ip == remote_ip),
+                  None)
+    if tunnel is None:
+        notes.append(f"AWS: no tunnel with outside IP {remote_ip} in "
+                     f"{', '.join(vpn_ids)}; only the Azure side is shown")
+        return []
+    view, tun = tunnel
+    vpn_id, ip = view.vpn_connection_id, tun.outside_ip
+    events: list[Event] = []
+    group = aws_names.log_group_name(config.aws, stack)
+    try:
+        events += collect.aws_tunnel_events(reader, group, vpn_id, ip, start, end, sources,
+                                            notes, boundary, stack)
+        bgp_group = config.aws.bgp_log_group_name
+        if config.aws.bgp_logs and bgp_group and bgp_group != group:
+            events += collect.aws_bgp_events(reader, bgp_group, vpn_id, ip, start, end,
+                                             sources, notes, boundary)
+    except src.SourceDown as down:
+        notes.append(source_note(down))
+    events += collect.aws_replacement_events(reader, vpn_id, ip, start, end, sources, notes,
+                                             boundary)
+    try:
+        events += collect.aws_health_events(reader, [vpn_id], start, end, sources, boundary)
+    except src.SourceDown as down:
+        notes.append(source_note(down))
+    notes.append(f"AWS: {vpn_id} tunnel {ip} is {tun.status} now (DescribeVpnConnections "
+                 "VgwTelemetry)")
+    return events

@@ -14,4 +14,6 @@ boto3) talk to them unchanged:
 - `ec2.Ec2StandIn`: the EC2 VPN stand-in (DescribeVpnConnections with Options and
   VgwTelemetry, which moto lacks), imported through one adapter line.
 - CloudWatch Logs and CloudWatch: moto's own server (moto[server]).
+- `faults`: a refused port and a port that accepts and never answers, for a source that is
+  down or hangs; the 5xx answers are flags of the stand-ins (`unavailable`).
 """

@@ -74,6 +74,7 @@ class AzureStandIn:
         self.connections = 0  # TCP (TLS) connections accepted: clients that reuse theirs open few
         self.errors: list[str] = []
         self.forbidden: set[str] = set()  # ARM paths (lower case) answered 403
+        self.unavailable = False  # Log Analytics queries answered 503 ServiceUnavailable
         self._duck: Any = None  # one DuckDB instance; each query attaches its own database
         self._lock = threading.Lock()
         self._query_numbers = itertools.count(1)
@@ -221,6 +222,9 @@ class AzureStandIn:
             return 401, {"error": {"code": "AuthenticationFailed",
                                    "message": "missing or invalid bearer token"}}
         match = re.fullmatch(r"/v1/workspaces/([^/]+)/query", parts.path)
+        if match and method == "POST" and self.unavailable:
+            return 503, {"error": {"code": "ServiceUnavailable",
+                                   "message": "The service is temporarily unavailable."}}
         if match and method == "POST":
             return self._query(match.group(1), json.loads(body or b"{}"))
         if method == "GET" and parts.path.startswith("/subscriptions/"):

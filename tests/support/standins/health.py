@@ -34,6 +34,7 @@ class HealthStandIn:
         self.events: list[HealthEvent] = []
         self.calls: list[str] = []
         self.subscription_required = False
+        self.unavailable = False  # every call answered 503 ServiceUnavailableException
 
     def _describe_events(self, body: dict[str, Any]) -> dict[str, Any]:
         flt = body.get("filter") or {}
@@ -66,6 +67,9 @@ class HealthStandIn:
         self.calls.append(target)
         if not auth.startswith("AWS4-HMAC-SHA256"):
             return 403, {"__type": "MissingAuthenticationTokenException"}
+        if self.unavailable:
+            return 503, {"__type": "ServiceUnavailableException",
+                         "message": "The service is unavailable. Try again later."}
         if self.subscription_required:
             return 400, {"__type": "SubscriptionRequiredException",
                          "message": "The requested AWS Health API requires a support plan."}
