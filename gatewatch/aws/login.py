@@ -34,6 +34,8 @@ REJECTED_CODES = frozenset({
     "MissingAuthenticationToken", "MissingAuthenticationTokenException",
 })
 EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
+# Refusals of what the identity may do (the credential itself is fine): another role is the fix.
+DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 MAX_SDK_TEXT = 200
 # urllib3 starts its messages with the connection object ("AWSHTTPConnection(host='h',
 # port=443): Failed to establish a new connection: [Errno 111] Connection refused").

@@ -83,10 +83,6 @@ def _readers(args: argparse.Namespace, config: StackConfig
     return azure_reader, aws_reader, workspace_id
 
 
-# Refusals of what the identity may do (the credential itself is fine): exit 2, another role.
-_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
-
-
 def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a command; a refused or failed cloud call is one line, never a traceback.
     A missing, partial or refused login and refusals (the login lacks a role) are exit 2; an
@@ -98,7 +94,7 @@ def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace
     )
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from gatewatch.aws.login import AwsLoginError, login_problem, unreachable
+    from gatewatch.aws.login import DENIED_CODES, AwsLoginError, login_problem, unreachable
     from gatewatch.live.azure import AzureUnreachable, LoginError, unreached_host
 
     def say(line: str, code: int) -> int:
@@ -142,7 +138,7 @@ def _guarded(func: Callable[[argparse.Namespace], int], args: argparse.Namespace
             return say(problem, EXIT_BAD_INPUT)
         code_ = error.response.get("Error", {}).get("Code", "error")
         operation = getattr(error, "operation_name", "a call")
-        denied = code_ in _DENIED
+        denied = code_ in DENIED_CODES
         return say(f"AWS refused {operation} ({code_})"
                    + ("; use a profile allowed to read EC2 VPN, CloudWatch Logs and CloudWatch "
                       "(AWS_PROFILE, `aws configure`)" if denied else ""),

@@ -55,9 +55,6 @@ AWS_MAX_ATTEMPTS = 2
 
 READ_TIMEOUTS = {ARM: ARM_READ_TIMEOUT, LOG_ANALYTICS: LOGS_READ_TIMEOUT}
 
-_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-           "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken",
-           "ExpiredTokenException", "AuthFailure")
 _AZURE_ROLE = ("the signed-in identity needs Reader on the gateways, the workspace and the "
                "kit's resource group (`az login` as one that has it)")
 _AWS_ROLE = ("use a profile allowed to read EC2 VPN, CloudWatch Logs, CloudWatch, "
@@ -193,6 +190,8 @@ def _classify_aws(source: str, error: BaseException) -> Failure | None:
         ReadTimeoutError,
     )
 
+    from gatewatch.aws.login import DENIED_CODES, EXPIRED_CODES, REJECTED_CODES
+
     if isinstance(error, ConnectTimeoutError | ReadTimeoutError | ConnectionClosedError |
                   EndpointConnectionError):
         url = str(error.kwargs.get("endpoint_url") or "")
@@ -213,7 +212,9 @@ def _classify_aws(source: str, error: BaseException) -> Failure | None:
         operation = getattr(error, "operation_name", "a call")
         if code.endswith(("NotFound", "NotFoundException")) or status == 404:
             return None
-        if code in _DENIED or status in (401, 403):
+        # What the identity may not do, and a key refused mid-run (the reader's after-call hook
+        # raises AwsLoginError for those first; a client without the hook is still judged).
+        if code in DENIED_CODES | REJECTED_CODES | EXPIRED_CODES or status in (401, 403):
             return Failure(source, f"refused {operation} ({code})", _AWS_ROLE, True)
         if status >= 500 or code in _THROTTLED:
             return _server_error(source, f"answered {operation} with {status} {code}")

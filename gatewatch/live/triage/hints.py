@@ -37,7 +37,9 @@ def absence_note(reader: AzureReads, customer_id: str, timeline: Timeline, gatew
     src, kql = saved_query("tunnel-history", {"RemoteIP": "", "GatewayName": "",
                                               "StartTime": start, "EndTime": end})
     timeline.queries.append(f"{src} (every tunnel, for the note below)")
-    rows = reader.query(customer_id, kql, timespan=(start, end))
+    # Rows of a tunnel carry its remote IP; others (a gateway-level record) say nothing here.
+    rows = [r for r in reader.query(customer_id, kql, timespan=(start, end))
+            if str(r.get("remoteIP_s") or "").strip()]
     names = {n.upper(): n for n in configured}
 
     def name(resource: object) -> str:
@@ -61,7 +63,6 @@ def absence_note(reader: AzureReads, customer_id: str, timeline: Timeline, gatew
     if elsewhere:
         return (f"{head}; {ip} has records on gateway {', '.join(elsewhere)}: pass that "
                 "gateway's id to --gateway, or leave --gateway out")
-    ips = sorted({normalise_ip(str(r.get("remoteIP_s") or "")) or str(r.get("remoteIP_s"))
-                  for r in on_gateway})
+    ips = sorted({normalise_ip(str(r["remoteIP_s"])) or str(r["remoteIP_s"]) for r in on_gateway})
     return f"{head}; did you mean {closest(ip, ips)}? (remote IPs logged: {', '.join(ips[:5])}" \
         + (f" and {len(ips) - 5} more)" if len(ips) > 5 else ")")
