@@ -120,3 +120,4 @@ class Run:
         self.emit(vpn_id, n, ip, "retry", None, self.since(vpn_id, n, now),
                   f"{what}: {describe_error(exc)}; retry {failures}{limit} in {delay:.1f}s")
         self.clock.sleep(delay)
+        self.check_stop()  # a stopped run's sleep ends early: no retry after it
