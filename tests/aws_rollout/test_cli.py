@@ -30,7 +30,6 @@ from tests.support.aws_rollout import (
     ENABLED_API,
     create_log_group,
     max_both_down_seconds,
-    preflight_endpoints,
     subprocess_env,
 )
 from tests.support.standins.ec2 import Ec2StandIn
