@@ -54,6 +54,16 @@ def apply_log_options(props: dict[str, Any], *, enabled: bool) -> dict[str, Any]
         poll_interval=float(props.get("pollSeconds") or 15),
         max_parallel=1,
     )
+    if enabled:  # before any tunnel changes: can the logs reach the group at all?
+        from gatewatch.aws_rollout.preflight import check_log_groups, log_groups_of
+        from gatewatch.errors import BadInput
+
+        try:
+            check_log_groups(log_groups_of(options, ("logGroupArn", "bgpLogGroupArn")),
+                             props["region"])
+        except BadInput as exc:
+            raise RuntimeError(f"{props['vpnConnectionId']}: {exc}; no tunnel was changed") \
+                from None
     result = rollout(
         [props["vpnConnectionId"]], options, region=props["region"],
         endpoint_url=props.get("endpointUrl") or None, settings=settings, progress=_progress,

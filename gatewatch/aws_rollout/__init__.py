@@ -23,7 +23,11 @@ every mutating call goes through one pace/stop/mark/call/back-off path. `engine`
 orchestration: RolloutEngine (connections in a bounded thread pool, tunnel 1 then tunnel 2) and
 the one-call `rollout()`.
 
-Around them: `clock` (real and simulated time), `retry` (which errors are retried, Backoff),
+`preflight`: before `apply` changes anything, its log groups are in the caller's account and
+partition and exist (STS GetCallerIdentity, CloudWatch Logs DescribeLogGroups).
+
+Around them: `clock` (real, stoppable and simulated time), `retry` (which errors are retried,
+Backoff),
 `throttle` (EC2's request buckets and the client-side Pacer), `expected` (what a stack's config
 wants on every tunnel) and `cli` (`gatewatch aws-tunnels`). The EC2 stand-in the tests run all
 this against lives in tests/support/standins/, never in this package.

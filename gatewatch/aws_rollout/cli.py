@@ -17,7 +17,7 @@ import re
 import sys
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -29,8 +29,9 @@ from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
 from gatewatch.aws_rollout.client import Ec2ClientSpec
 from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.engine import RolloutEngine
-from gatewatch.aws_rollout.errors import RolloutStopped, UnknownConnections
+from gatewatch.aws_rollout.errors import RolloutInterrupted, RolloutStopped, UnknownConnections
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
+from gatewatch.aws_rollout.preflight import check_log_groups, log_groups_of
 from gatewatch.aws_rollout.results import Action, ProgressEvent, RolloutResult, TunnelResult
 from gatewatch.aws_rollout.retry import describe_error
 from gatewatch.aws_rollout.views import ConnectionStatus, TimeWindow, format_time
@@ -40,6 +41,7 @@ PROG = "gatewatch aws-tunnels"
 DEFAULT_FORMAT = aws_facts.AWS_LOG_OUTPUT_FORMATS[0]
 EXAMPLE_ARN = "arn:aws:logs:REGION:123456789012:log-group:/aws/vendedlogs/vpn"
 EXAMPLE_ENDPOINT = "https://ec2.REGION.amazonaws.com"
+MID_CHANGE_SHOWN = 10  # tunnels named after Ctrl-C; the rest are counted
 # A host name, an IPv4 address, or a bracketed IPv6 address (what botocore accepts).
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _HOST_RE = re.compile(rf"({_LABEL}\.)*{_LABEL}\.?|\[[0-9A-Fa-f:.]+\]")
@@ -80,6 +82,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="apply: leave BGP logs as they are")
     parser.add_argument("--no-lifecycle-control", action="store_true",
                         help="apply: leave EnableTunnelLifecycleControl as it is")
+    parser.add_argument("--no-maintenance", action="store_true",
+                        help="status: skip the per-tunnel maintenance read "
+                             "(GetVpnTunnelReplacementStatus, one call per tunnel: about 8 "
+                             "connections a second past the first 40)")
     parser.add_argument("--window", metavar="HH:MM-HH:MM",
                         help="maintenance: start a replacement only inside this daily UTC "
                              "window (for a scheduled job)")
@@ -178,6 +184,8 @@ def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSetti
             TimeWindow.parse(args.window)
         except ValueError as exc:
             raise BadInput(f"--window {exc}") from None
+    if args.action != "status":
+        _only_for(args, "status", [("--no-maintenance", args.no_maintenance)])
     if args.action != "apply":
         _only_for(args, "apply", [
             ("--log-group-arn", args.log_group_arn), ("--format", args.format),
@@ -241,24 +249,26 @@ def _logs(cw: Mapping[str, Any], prefix: str, label: str) -> str:
             f"{cw.get(f'{prefix}LogGroupArn', '-')}")
 
 
-def _print_status(statuses: Sequence[ConnectionStatus], out: TextIO) -> None:
+def _print_status(statuses: Iterable[ConnectionStatus], out: TextIO) -> None:
+    """One connection at a time, as each is read (a large status shows rows at once)."""
     for status in statuses:
         view = status.view
         print(f"{view.vpn_connection_id}  state={view.state}", file=out)
-        for n, (tunnel, maint) in enumerate(zip(view.tunnels, status.maintenance,
-                                                strict=True), 1):
+        details = status.maintenance or (None,) * len(view.tunnels)
+        for n, (tunnel, maint) in enumerate(zip(view.tunnels, details, strict=True), 1):
             lifecycle = ("unknown" if tunnel.lifecycle_control is None else
                          "on" if tunnel.lifecycle_control else "off")
-            pending = (f"maintenance=PENDING({maint.pending}) auto-applied-after="
+            pending = ("maintenance=not-read" if maint is None else
+                       f"maintenance=PENDING({maint.pending}) auto-applied-after="
                        f"{format_time(maint.auto_applied_after)}" if maint.pending else
                        "maintenance=none")
             last = (f" last-applied={format_time(maint.last_applied)}"
-                    if maint.last_applied is not None else "")
+                    if maint is not None and maint.last_applied is not None else "")
             print(f"  tunnel {n}  {tunnel.outside_ip:<15}  {tunnel.status:<4}  since "
                   f"{format_time(tunnel.last_status_change)}  "
                   f"{_logs(tunnel.log_options, '', 'tunnel-logs')}  "
                   f"{_logs(tunnel.log_options, 'Bgp', 'bgp-logs')}  lifecycle-control={lifecycle}"
-                  f"  {pending}{last}", file=out)
+                  f"  {pending}{last}", file=out, flush=True)
 
 
 def _rows(result: RolloutResult) -> list[TunnelResult]:
@@ -311,6 +321,22 @@ def _login_refused(exc: BaseException) -> str | None:
     return None
 
 
+def _interrupted(exc: KeyboardInterrupt) -> str:
+    """The one line after Ctrl-C. The engine has stopped every worker before its next call
+    (RolloutInterrupted); it names the tunnels whose change went out but were not seen UP."""
+    changing = exc.changing if isinstance(exc, RolloutInterrupted) else []
+    head = f"{PROG}: interrupted (Ctrl-C); no further tunnel was modified"
+    rerun = "Rerun the same command: finished tunnels are skipped"
+    if not changing:
+        return (f"{head}, a tunnel may still be coming back UP. {rerun}.")
+    names = ", ".join(f"{vpn} tunnel {n} ({ip})" for vpn, n, ip in changing[:MID_CHANGE_SHOWN])
+    more = len(changing) - MID_CHANGE_SHOWN
+    if more > 0:
+        names += f" and {more} more"
+    return (f"{head}. Mid-change, may still be coming back UP: {len(changing)} tunnel(s): "
+            f"{names}. {rerun} and these are waited for, not changed again.")
+
+
 def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
     """Run the parsed command; `clock` is the engine's (default: the real one)."""
     out, err = sys.stdout, sys.stderr
@@ -326,10 +352,12 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
         return EXIT_BAD_INPUT
     spec = Ec2ClientSpec(args.region, args.endpoint_url)
     try:
+        if options is not None:  # before anything changes: can the logs arrive at all?
+            check_log_groups(log_groups_of(options), args.region)
         engine = RolloutEngine(spec, options or LogOptions(False), settings, clock or RealClock(),
                                _Printer(err))
         if args.action == "status":
-            _print_status(engine.status(args.vpn_ids), out)
+            _print_status(engine.statuses(args.vpn_ids, not args.no_maintenance), out)
             return EXIT_OK
         if args.action == "maintenance":
             window = TimeWindow.parse(args.window) if args.window else None
@@ -342,7 +370,7 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
             print(f"apply: {options.describe()}; {len(args.vpn_ids)} connection(s), "
                   "one tunnel at a time", file=out, flush=True)
             result = engine.run(args.vpn_ids)
-    except UnknownConnections as exc:
+    except (UnknownConnections, BadInput) as exc:
         print(f"{PROG}: error: {exc}", file=err)
         return EXIT_BAD_INPUT
     except (RolloutStopped, ClientError, BotoCoreError) as exc:
@@ -353,11 +381,8 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
         text = str(exc) if isinstance(exc, RolloutStopped) else describe_error(exc)
         print(f"{PROG}: error: {text}", file=err)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        # The engine stops every worker before its next call; nothing new is modified.
-        print(f"{PROG}: interrupted (Ctrl-C); no further tunnel was modified, a tunnel may still "
-              "be coming back UP. Rerun the same command: finished tunnels are skipped.",
-              file=err)
+    except KeyboardInterrupt as exc:
+        print(_interrupted(exc), file=err, flush=True)
         return EXIT_INTERRUPTED
     _print_summary(result, out)
     for message in dict.fromkeys(result.errors):  # one stop shared by all prints once

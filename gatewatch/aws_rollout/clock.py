@@ -48,6 +48,25 @@ class RealClock:
             time.sleep(seconds)
 
 
+class StoppableClock:
+    """Wall-clock time for one run whose sleeps end as soon as the run is stopped.
+
+    At 300 connections a worker may sleep a minute for a ModifyVpnTunnelOptions token (EC2's
+    mutating bucket refills 5 a second, throttle.py); after Ctrl-C every sleeper wakes at once
+    (threading.Event.wait with a timeout), checks the stop flag and leaves without another call.
+    """
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def now(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.stop.wait(seconds)
+
+
 class SimClock:
     """Discrete-event simulated time shared by several threads.
 

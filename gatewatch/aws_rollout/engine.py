@@ -40,13 +40,14 @@ from __future__ import annotations
 import concurrent.futures as cf
 import functools
 import random
+import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from gatewatch.aws.login import login_problem
 from gatewatch.aws_rollout.client import Ec2ClientSpec, Ec2Source, open_client
-from gatewatch.aws_rollout.clock import Clock, RealClock, WorkerAwareClock
-from gatewatch.aws_rollout.errors import RolloutCancelled, RolloutStopped
+from gatewatch.aws_rollout.clock import Clock, RealClock, StoppableClock, WorkerAwareClock
+from gatewatch.aws_rollout.errors import RolloutCancelled, RolloutInterrupted, RolloutStopped
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.reader import Reader
 from gatewatch.aws_rollout.results import (
@@ -113,24 +114,36 @@ class RolloutEngine:
 
     def status(self, vpn_connection_ids: Sequence[str]) -> list[ConnectionStatus]:
         """`read` plus each tunnel's MaintenanceDetails (GetVpnTunnelReplacementStatus)."""
+        return list(self.statuses(vpn_connection_ids))
+
+    def statuses(self, vpn_connection_ids: Sequence[str], maintenance: bool = True
+                 ) -> Iterator[ConnectionStatus]:
+        """Each connection as soon as it is known: every id first read in one batched pass
+        (ceil(N / describe_chunk) DescribeVpnConnections calls; UnknownConnections before
+        anything is yielded), then, with `maintenance`, each tunnel's MaintenanceDetails.
+        GetVpnTunnelReplacementStatus takes one tunnel per call (API reference,
+        https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetVpnTunnelReplacementStatus.html)
+        and is paced to EC2's non-mutating bucket (throttle.py), so past the bucket's burst
+        they come at about 8 connections a second; without `maintenance` none is made."""
         ids = list(dict.fromkeys(vpn_connection_ids))
         reader = self._open().reader
         reader.prefetch(ids)
-        out = []
         for vpn_id in ids:
             view = reader.view(vpn_id)
             assert view is not None  # prefetch refused unknown ids
-            maintenance = tuple(reader.maintenance(vpn_id, n, t.outside_ip)
-                                for n, t in enumerate(view.tunnels, 1))
-            out.append(ConnectionStatus(view, maintenance))
-        return out
+            details = (tuple(reader.maintenance(vpn_id, n, t.outside_ip)
+                             for n, t in enumerate(view.tunnels, 1)) if maintenance else None)
+            yield ConnectionStatus(view, details)
 
     # one run ------------------------------------------------------------------------------
 
     def _open(self) -> Steps:
-        """A run's state: its own client, pacer and random backoff jitter."""
-        run = Run(open_client(self.ec2), self.clock, self.settings, self.progress,
-                  random.Random(self.seed), Pacer(self.clock))
+        """A run's state: its own client, pacer and random backoff jitter. On the real clock
+        every sleep of the run ends when the run is stopped (StoppableClock)."""
+        stop = threading.Event()
+        clock = StoppableClock(stop) if isinstance(self.clock, RealClock) else self.clock
+        run = Run(open_client(self.ec2), clock, self.settings, self.progress,
+                  random.Random(self.seed), Pacer(clock), stop=stop)
         return Steps(run, Reader(run), self.options)
 
     def _run_all(self, vpn_connection_ids: Iterable[str], step: TunnelStepFn) -> RolloutResult:
@@ -164,12 +177,19 @@ class RolloutEngine:
                     # left for a rerun, which waits for them.
                     run.stop.set()
                 cf.wait(futures)
-            except BaseException:  # KeyboardInterrupt while waiting: same, then re-raise
+            except BaseException as exc:  # KeyboardInterrupt while waiting: same, then re-raise
                 run.stop.set()
                 for f in futures:
                     if f.cancel() and aware is not None:
                         aware.release()  # its slot was reserved but it never ran
-                raise
+                if not isinstance(exc, KeyboardInterrupt):
+                    raise
+                # Every sleeper wakes on the stop flag; a call in flight ends. Then say which
+                # tunnels were left mid-change (a call racing the signal is counted too).
+                pool.shutdown(wait=True)
+                with run.lock:
+                    changing = sorted((v, n, ip) for (v, n), ip in run.changing.items())
+                raise RolloutInterrupted(changing) from exc
         errors = [e for f in futures if (e := f.exception()) is not None]
         if errors:
             raise next((e for e in errors if not isinstance(e, RolloutCancelled)), errors[0])

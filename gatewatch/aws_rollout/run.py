@@ -42,6 +42,8 @@ class Run:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # When work on (connection, tunnel) began; tunnel 0 is the connection as a whole.
     started: dict[tuple[str, int], float] = field(default_factory=dict)
+    # Tunnels whose change went out and that were not yet seen UP again: (connection, n) -> IP.
+    changing: dict[tuple[str, int], str] = field(default_factory=dict)
 
     def begin(self, vpn_id: str, n: int, now: float) -> float:
         with self.lock:
@@ -51,6 +53,14 @@ class Run:
         with self.lock:
             began = self.started.get((vpn_id, n), self.started.get((vpn_id, 0), now))
         return max(0.0, now - began)
+
+    def changing_now(self, vpn_id: str, n: int, ip: str | None) -> None:
+        """A change of this tunnel is going out (ip) or it was seen UP after it (None)."""
+        with self.lock:
+            if ip is None:
+                self.changing.pop((vpn_id, n), None)
+            else:
+                self.changing[(vpn_id, n)] = ip
 
     def check_stop(self) -> None:
         if self.stop.is_set():
@@ -110,3 +120,4 @@ class Run:
         self.emit(vpn_id, n, ip, "retry", None, self.since(vpn_id, n, now),
                   f"{what}: {describe_error(exc)}; retry {failures}{limit} in {delay:.1f}s")
         self.clock.sleep(delay)
+        self.check_stop()  # a stopped run's sleep ends early: no retry after it

@@ -96,11 +96,12 @@ class _Mutation:
     """One mutating call on one tunnel, tried until it goes through; it counts its failures."""
 
     def __init__(self, steps: Steps, step: TunnelStep, action: str, refused: str,
-                 patient: bool = True) -> None:
+                 patient: bool = True, outage: bool = True) -> None:
         self.steps, self.step, self.action, self.refused = steps, step, action, refused
         # IncorrectState: another modification is still being applied (ours from an
         # interrupted run, or someone else's); a patient call waits for it up to the deadline.
         self.patient = patient
+        self.outage = outage  # the call replaces the endpoint: the tunnel goes DOWN
         self.failures = 0
 
     def attempt(self, call: Callable[[], object], phase: str, status: str | None,
@@ -116,6 +117,8 @@ class _Mutation:
         run.emit(step.vpn_id, step.n, step.ip, phase, status, before - step.started, message)
         try:
             self.steps.reader.mark_mutation(step.vpn_id)
+            if self.outage:
+                run.changing_now(step.vpn_id, step.n, step.ip)
             call()
         except Exception as exc:
             if not is_retryable(exc):
@@ -308,7 +311,7 @@ class Steps:
         not matter)."""
         wanted = bool(self.options.lifecycle_control)
         mutation = _Mutation(self, step, MODIFY, "the service refused to set lifecycle control",
-                             patient=False)
+                             patient=False, outage=False)
         while True:
             tried = mutation.attempt(
                 lambda: self.run.client.modify_vpn_tunnel_options(
@@ -363,6 +366,7 @@ class Steps:
         self.reader.sleep_tick(changed_at + timeout)
         seen = self._wait_up(step.vpn_id, step.n, step.ip, changed_at + timeout, after=after,
                              why="after the change", untouched=step.untouched)
+        self.run.changing_now(step.vpn_id, step.n, None)
         waited = self.run.clock.now() - changed_at
         down = max(0.0, (seen.last_status_change or changed_at) - changed_at)
         step.messages.append(f"{what or self.options.describe()}; UP again after about "

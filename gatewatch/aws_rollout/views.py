@@ -107,7 +107,8 @@ def maintenance_view(outside_ip: str, details: Mapping[str, Any]) -> Maintenance
 @dataclass(frozen=True)
 class ConnectionStatus:
     view: ConnectionView
-    maintenance: tuple[MaintenanceView, ...]  # in the order of view.tunnels
+    # In the order of view.tunnels; None: not read (`status --no-maintenance`).
+    maintenance: tuple[MaintenanceView, ...] | None
 
 
 @dataclass(frozen=True)

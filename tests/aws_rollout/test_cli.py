@@ -25,7 +25,13 @@ import pytest
 
 from gatewatch.aws_rollout import cli
 from gatewatch.aws_rollout.clock import Clock, RealClock, SimClock
-from tests.support.aws_rollout import ARN, ENABLED_API, max_both_down_seconds, subprocess_env
+from tests.support.aws_rollout import (
+    ARN,
+    ENABLED_API,
+    create_log_group,
+    max_both_down_seconds,
+    subprocess_env,
+)
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.ec2_model import DOWN, StandInSettings
 
@@ -44,14 +50,16 @@ def served() -> Iterator[tuple[Ec2StandIn, str]]:
 
 
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], moto_url: str,
             ) -> Callable[..., subprocess.CompletedProcess[str]]:
     """`gatewatch aws-tunnels ARGS` in this process, with the subprocess tests' environment
-    (dummy credentials, no AWS config files); returns what a subprocess run would. With
-    `clock=`, the engine waits on that clock instead of the real one."""
+    (dummy credentials, no AWS config files, STS and CloudWatch Logs on moto, where the log
+    group ARN names exists); returns what a subprocess run would. With `clock=`, the engine
+    waits on that clock instead of the real one."""
+    create_log_group(moto_url)
     for key in [k for k in os.environ if k.startswith("AWS_")]:
         monkeypatch.delenv(key)
-    for key, value in subprocess_env().items():
+    for key, value in subprocess_env(moto_url).items():
         if key.startswith("AWS_"):
             monkeypatch.setenv(key, value)
     # boto3's default session caches credentials: a fresh one per test, dropped after.
@@ -261,13 +269,15 @@ INTERRUPTIBLE = StandInSettings(outage_seconds=60.0, down_delay=0.05, modify_sec
                                 telemetry_lag=0.15)
 
 
-def test_ctrl_c_mid_rollout_exits_130_in_one_line_and_modifies_nothing_more() -> None:
+def test_ctrl_c_mid_rollout_exits_130_in_one_line_and_modifies_nothing_more(
+        moto_url: str) -> None:
+    create_log_group(moto_url)
     standin = Ec2StandIn(RealClock(), INTERRUPTIBLE)
     with standin.serve() as url:
-        _interrupt_mid_rollout(standin, url)
+        _interrupt_mid_rollout(standin, url, moto_url)
 
 
-def _interrupt_mid_rollout(standin: Ec2StandIn, url: str) -> None:
+def _interrupt_mid_rollout(standin: Ec2StandIn, url: str, moto_url: str) -> None:
     import signal
 
     vpn = standin.add_connection()
@@ -275,7 +285,7 @@ def _interrupt_mid_rollout(standin: Ec2StandIn, url: str) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "gatewatch", "tunnel-logs", "apply", "--region", "us-east-1",
          "--endpoint-url", url, "--log-group-arn", ARN, "--poll", POLL, "--timeout", "20", vpn],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(moto_url),
         # SIGINT at its default in the child, as under a terminal (a background shell ignores
         # it, and Python then installs no KeyboardInterrupt handler).
         start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

@@ -20,7 +20,7 @@ import pytest
 
 from gatewatch.aws_rollout import cli
 from gatewatch.aws_rollout.clock import RealClock
-from tests.support.aws_rollout import ARN
+from tests.support.aws_rollout import ARN, create_log_group, preflight_endpoints
 from tests.support.standins.ec2 import Ec2StandIn, StandInSettings
 
 CONFIG = """\
@@ -65,7 +65,13 @@ def served() -> Iterator[tuple[Ec2StandIn, str]]:
 
 
 @pytest.fixture
-def run_cli(aws_home: Path, capsys: pytest.CaptureFixture[str]) -> Run:
+def run_cli(aws_home: Path, capsys: pytest.CaptureFixture[str], moto_url: str,
+            monkeypatch: pytest.MonkeyPatch) -> Run:
+    # apply checks its log group on STS and CloudWatch Logs first: moto, never AWS.
+    for key, value in preflight_endpoints(moto_url).items():
+        monkeypatch.setenv(key, value)
+    create_log_group(moto_url)
+
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         capsys.readouterr()
         parser = argparse.ArgumentParser(prog="gatewatch")

@@ -1,5 +1,6 @@
 """docs/aws-deploy-policy.json, the IAM policy of the deploy identity: it allows what the kit's
-AWS resources and the rollout's EC2 calls (gatewatch/aws_rollout/) need, scoped where AWS can."""
+AWS resources and the rollout's AWS calls (gatewatch/aws_rollout/: EC2, and the log group check
+on STS and CloudWatch Logs) need, scoped where AWS can."""
 
 from __future__ import annotations
 
@@ -47,25 +48,63 @@ def _rollout_sources() -> list[str]:
     return [path.read_text(encoding="utf-8") for path in ROLLOUT_MODULES]
 
 
+# Calls that need no IAM permission: "No permissions are required to perform this operation"
+# (GetCallerIdentity, AWS STS API reference).
+NO_PERMISSION = {"sts:GetCallerIdentity"}
+
+
 def engine_api_calls(*sources: str) -> set[str]:
-    """IAM actions of the boto3 calls the rollout engine makes (`<...>.client.<method>(...)`),
-    named through botocore's own method-to-operation mapping."""
+    """IAM actions of the boto3 calls the rollout makes, named through botocore's own
+    method-to-operation mapping: EC2 through the run's client (`<...>.client.<method>(...)`),
+    and any other service through a variable bound to `<...>.client("service", ...)`
+    (`sts.get_caller_identity()`, `logs.get_paginator("describe_log_groups")`)."""
     import boto3
 
-    nodes = [node for source in sources for node in ast.walk(ast.parse(source))]
+    trees = [ast.parse(source) for source in sources]
+    nodes = [node for tree in trees for node in ast.walk(tree)]
     services = {node.args[0].value for node in nodes
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "client" and isinstance(node.func.value, ast.Name)
                 and node.func.value.id == "boto3" and node.args
                 and isinstance(node.args[0], ast.Constant)}
-    assert services == {"ec2"}, f"the engine builds {services} clients: extend this test"
+    assert services <= {"ec2"}, f"the engine builds {services} clients: extend this test"
     methods = {node.func.attr for node in nodes
                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "client"}
     mapping = boto3.client("ec2", region_name="us-east-1").meta.method_to_api_mapping
     unknown = methods - set(mapping)
     assert not unknown, f"not EC2 client methods: {sorted(unknown)}"
-    return {f"ec2:{mapping[m]}" for m in methods}
+    actions = {f"ec2:{mapping[m]}" for m in methods}
+    for tree in trees:
+        actions |= _bound_client_calls(tree)
+    return actions
+
+
+def _bound_client_calls(tree: ast.AST) -> set[str]:
+    import boto3
+
+    bound: dict[str, str] = {}  # variable -> service of the client assigned to it
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Attribute)
+                and node.value.func.attr == "client" and node.value.args
+                and isinstance(node.value.args[0], ast.Constant)):
+            bound[node.targets[0].id] = node.value.args[0].value
+    actions: set[str] = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in bound):
+            continue
+        service = bound[node.func.value.id]
+        method = node.func.attr
+        if method == "get_paginator":
+            assert node.args and isinstance(node.args[0], ast.Constant)
+            method = node.args[0].value
+        mapping = boto3.client(service, region_name="us-east-1").meta.method_to_api_mapping
+        assert method in mapping, f"not a {service} client method: {method}"
+        actions.add(f"{service}:{mapping[method]}")
+    return actions
 
 
 def _listed(value: Any) -> list[str]:
@@ -106,6 +145,12 @@ def aws_policy() -> Any:
 def test_the_engine_calls_are_found() -> None:
     calls = engine_api_calls(*_rollout_sources())
     assert {"ec2:DescribeVpnConnections", "ec2:ModifyVpnTunnelOptions"} <= calls
+    # The log group check before any change (preflight.py).
+    assert {"sts:GetCallerIdentity", "logs:DescribeLogGroups"} <= calls
+    bound = engine_api_calls("s = session.client('logs', region_name='x')\n"
+                             "s.get_paginator('describe_log_groups')\n"
+                             "s.create_log_group(logGroupName='g')\n")
+    assert bound == {"logs:DescribeLogGroups", "logs:CreateLogGroup"}
     # A new call in the engine shows up here, and then in the policy check below.
     extra = engine_api_calls("import boto3\nc = boto3.client('ec2')\n"
                              "run.client.create_tags(Resources=[])\n")
@@ -113,7 +158,7 @@ def test_the_engine_calls_are_found() -> None:
 
 
 def test_the_aws_deploy_policy_covers_the_kit(aws_policy: Any) -> None:
-    needed = AWS_DEPLOY_ACTIONS | engine_api_calls(*_rollout_sources())
+    needed = AWS_DEPLOY_ACTIONS | engine_api_calls(*_rollout_sources()) - NO_PERMISSION
     assert aws_policy_problems(aws_policy, needed) == []
     text = AWS_POLICY.read_text(encoding="utf-8")
     # Names the kit gives its AWS resources (components/aws_tunnel_logs.py).
@@ -132,7 +177,7 @@ def test_the_aws_deploy_policy_covers_the_kit(aws_policy: Any) -> None:
 ])
 def test_the_policy_check_catches_its_mistakes(aws_policy: Any, case: str, expected: str) -> None:
     policy = copy.deepcopy(aws_policy)
-    needed = AWS_DEPLOY_ACTIONS | engine_api_calls(*_rollout_sources())
+    needed = AWS_DEPLOY_ACTIONS | engine_api_calls(*_rollout_sources()) - NO_PERMISSION
     statements = {st["Sid"]: st for st in policy["Statement"]}
     if case == "drop modify":
         policy["Statement"].remove(statements["ChangeTunnelLogOptions"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,7 +29,9 @@ from gatewatch.paths import PROJECT_ROOT as ROOT
 from tests.support.aws_rollout import (
     ARN,
     FAKE_CREDENTIALS,
+    create_log_group,
     max_both_down_seconds,
+    preflight_endpoints,
     subprocess_env,
 )
 from tests.support.graph import plan
@@ -171,9 +174,13 @@ POLL_SECONDS = 0.05
 
 
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Ec2StandIn, str]]:
+def served(monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[tuple[Ec2StandIn, str]]:
     for key, value in FAKE_CREDENTIALS.items():
         monkeypatch.setenv(key, value)
+    # The provider checks the log group (STS, CloudWatch Logs) before changing a tunnel: moto.
+    for key, value in preflight_endpoints(moto_url).items():
+        monkeypatch.setenv(key, value)
+    create_log_group(moto_url)
     standin = Ec2StandIn(RealClock(), FAST)
     with standin.serve() as url:
         yield standin, url
@@ -252,6 +259,8 @@ def test_the_dynamic_provider_host_creates_and_deletes_the_recorded_resource(
     recorded = plan(aws_config(vpnConnections=[vpn_id], region="us-east-1",
                                ec2EndpointUrl=url), preview=False).by_type(DYNAMIC)[0]
     assert recorded.inputs["endpointUrl"] == url
+    # The stack creates its log group before this resource (a dependency); here, moto has it.
+    create_log_group(os.environ["AWS_ENDPOINT_URL_STS"], recorded.inputs["logGroupArn"])
     props = {**recorded.inputs, "__provider": serialize_provider(TunnelLoggingProvider()),
              # Seconds of the stand-in's short outage, not the stack's minutes.
              "pollSeconds": POLL_SECONDS, "timeoutSeconds": 20}
@@ -259,7 +268,7 @@ def test_the_dynamic_provider_host_creates_and_deletes_the_recorded_resource(
         rpc.serialize_properties(props, {}))
     host = subprocess.Popen([sys.executable, "-m", "pulumi.dynamic"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=subprocess_env())
+                            env=subprocess_env(os.environ["AWS_ENDPOINT_URL_STS"]))
     try:
         assert host.stdout is not None
         port = int(host.stdout.readline())
@@ -292,3 +301,13 @@ def test_max_parallel_bounds_how_many_connections_change_at_once() -> None:
         waits = {by_vpn[v].urn for v in vpns} & set(by_vpn[vpn].dependencies)
         expected = {by_vpn[vpns[i - 2]].urn} if i >= 2 else set()
         assert waits == expected, vpn
+
+
+def test_provider_create_refuses_a_log_group_of_another_account_before_any_change(
+        served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    vpn_id = standin.add_connection()
+    other = ARN.replace("123456789012", "999999999999")
+    with pytest.raises(RuntimeError, match="logGroupArn is in account 999999999999"):
+        TunnelLoggingProvider().create(props(vpn_id, url, logGroupArn=other))
+    assert standin.modify_calls() == []

@@ -6,8 +6,10 @@ Clients get explicit dummy credentials so no test can pick up a real AWS profile
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,12 +61,30 @@ def client(endpoint_url: str | None = None) -> Any:
     )
 
 
-def subprocess_env() -> dict[str, str]:
+def subprocess_env(moto_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(FAKE_CREDENTIALS)
     env["AWS_CONFIG_FILE"] = os.devnull
     env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    if moto_url is not None:
+        env.update(preflight_endpoints(moto_url))
     return env
+
+
+def preflight_endpoints(moto_url: str) -> dict[str, str]:
+    """boto3's per-service endpoint variables sending `apply`'s log group check (STS and
+    CloudWatch Logs, gatewatch/aws_rollout/preflight.py) to moto; EC2 stays the stand-in's."""
+    return {"AWS_ENDPOINT_URL_STS": moto_url, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": moto_url}
+
+
+def create_log_group(moto_url: str, arn: str = ARN) -> None:
+    """The group `arn` names, in moto's default account (123456789012, the tests' ARNs')."""
+    match = re.fullmatch(r"arn:[^:]+:logs:([^:]+):\d{12}:log-group:(.+?)(:\*)?", arn)
+    assert match, arn
+    logs = _session().client("logs", region_name=match[1], endpoint_url=moto_url,
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+        logs.create_log_group(logGroupName=match[2])
 
 
 @dataclass

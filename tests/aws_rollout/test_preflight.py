@@ -1,0 +1,136 @@
+"""`aws-tunnels apply` checks its log groups before any change (gatewatch/aws_rollout/
+preflight.py): a group in another account or partition, or one that does not exist, is exit 2
+and one line naming the flag and the fix, with no EC2 call at all (so nothing modified).
+
+EC2 is the stand-in over HTTP; STS and CloudWatch Logs are moto (its caller is account
+123456789012 in partition aws, the account of the tests' ARNs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+
+import boto3
+import pytest
+
+from gatewatch.aws_rollout import cli
+from gatewatch.aws_rollout.clock import RealClock
+from tests.support.aws_rollout import ARN, _session, create_log_group, subprocess_env
+from tests.support.standins.ec2 import Ec2StandIn
+from tests.support.standins.ec2_model import StandInSettings
+
+FAST = StandInSettings(outage_seconds=0.3, down_delay=0.05, modify_seconds=0.2,
+                       telemetry_lag=0.1)
+GROUP = ARN.split("log-group:")[1]
+OTHER_ACCOUNT = ARN.replace("123456789012", "999999999999")
+CHINA = ARN.replace("arn:aws:", "arn:aws-cn:")
+MISSING = ARN.replace(GROUP, "/aws/vendedlogs/not-there")
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Ec2StandIn, str]]:
+    standin = Ec2StandIn(RealClock(), FAST)
+    with standin.serve() as url:
+        yield standin, url
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+            moto_url: str) -> Run:
+    create_log_group(moto_url)
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    for key, value in subprocess_env(moto_url).items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        parser = argparse.ArgumentParser(prog="gatewatch")
+        cli.add_parser(parser.add_subparsers(dest="command"))
+        code = cli.run(parser.parse_args(["aws-tunnels", *args]))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
+
+
+def _one_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(("flags", "says"), [
+    (["--log-group-arn", OTHER_ACCOUNT],
+     ["--log-group-arn is in account 999999999999", "account 123456789012",
+      f"use e.g. --log-group-arn {ARN}"]),
+    (["--log-group-arn", CHINA],
+     ["--log-group-arn is in partition aws-cn", "credentials are in aws",
+      f"--log-group-arn {ARN}"]),
+    (["--log-group-arn", MISSING],
+     ["--log-group-arn: log group /aws/vendedlogs/not-there does not exist in us-east-1",
+      "aws logs create-log-group --log-group-name /aws/vendedlogs/not-there"]),
+    (["--log-group-arn", ARN, "--bgp-log-group-arn", OTHER_ACCOUNT],
+     ["--bgp-log-group-arn is in account 999999999999"]),
+    (["--log-group-arn", ARN, "--bgp-log-group-arn", MISSING],
+     ["--bgp-log-group-arn: log group /aws/vendedlogs/not-there does not exist"]),
+])
+def test_a_log_group_the_logs_cannot_reach_is_exit_2_and_nothing_is_modified(
+        flags: list[str], says: list[str], run_cli: Run,
+        served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    vpns = [standin.add_connection(), standin.add_connection()]
+    done = run_cli("apply", "--region", "us-east-1", "--endpoint-url", url, *flags, *vpns)
+    assert done.returncode == 2
+    line = _one_line(done)
+    assert line.startswith(f"{cli.PROG}: error: ")
+    for text in says:
+        assert text in line, line
+    assert standin.modify_calls() == []
+    assert standin.calls == []  # refused before the first EC2 call
+
+
+def test_the_group_must_match_exactly_across_pages(
+        run_cli: Run, served: tuple[Ec2StandIn, str], moto_url: str) -> None:
+    """DescribeLogGroups matches a prefix and pages (50 groups a page): a group is found on
+    a later page, and a longer name sharing the prefix is not the group."""
+    logs = _session().client("logs", region_name="us-east-1", endpoint_url=moto_url,
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+    base = "/aws/vendedlogs/paged"
+    for i in range(60):
+        create_log_group(moto_url, ARN.replace(GROUP, f"{base}-{i:02d}"))
+    first = logs.describe_log_groups(logGroupNamePrefix=base)
+    assert "nextToken" in first and len(first["logGroups"]) < 60  # really more than a page
+    standin, url = served
+    vpn = standin.add_connection()
+    common = ["apply", "--region", "us-east-1", "--endpoint-url", url, "--poll", "0.05",
+              "--timeout", "20"]
+
+    prefix_only = run_cli(*common, "--log-group-arn", ARN.replace(GROUP, base), vpn)
+    assert prefix_only.returncode == 2
+    assert f"log group {base} does not exist" in _one_line(prefix_only)
+    assert standin.modify_calls() == []
+
+    last = ARN.replace(GROUP, f"{base}-59")
+    done = run_cli(*common, "--log-group-arn", last, vpn)
+    assert done.returncode == 0, done.stderr
+    assert "changed 2" in done.stdout
+
+
+def test_disable_needs_no_log_group_check(run_cli: Run, served: tuple[Ec2StandIn, str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # No STS or CloudWatch Logs at all: an unreachable endpoint would fail the run.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "http://127.0.0.1:9")
+    standin, url = served
+    vpn = standin.add_connection()
+    done = run_cli("apply", "--disable", "--region", "us-east-1", "--endpoint-url", url,
+                   "--poll", "0.05", vpn)
+    assert done.returncode == 0, done.stderr
