@@ -5,6 +5,7 @@ import pulumi
 from components.aws_tunnel_logs import AwsTunnelLogs, AwsTunnelLogsArgs
 from components.gateway_alerts import GatewayAlerts, GatewayAlertsArgs
 from components.gateway_diagnostics import GatewayDiagnostics, GatewayDiagnosticsArgs
+from components.gateway_lookup import gateways_to_look_up, lookup_gateways
 from components.gateway_maintenance import GatewayMaintenance, GatewayMaintenanceArgs
 from components.log_search_alerts import LogSearchAlerts, LogSearchAlertsArgs
 from components.monitoring_workspace import MonitoringWorkspace, MonitoringWorkspaceArgs
@@ -32,6 +33,9 @@ except BadInput as error:
 
 if config.azure is not None:
     azure = config.azure
+    # Every gateway lookup first, before any resource is registered: one per gateway, and the
+    # program stays linear in gateways (components/gateway_lookup.py says why).
+    gateway_lookups = lookup_gateways(gateways_to_look_up(azure))
     workspace = MonitoringWorkspace(
         azure_names.MONITORING_COMPONENT,
         MonitoringWorkspaceArgs(
@@ -46,6 +50,7 @@ if config.azure is not None:
         GatewayDiagnosticsArgs(
             gateways=azure.gateways,
             workspace_id=workspace.workspace_id,
+            lookups=gateway_lookups,
             destinations=azure.diagnostics,
         ),
     )
@@ -120,6 +125,7 @@ if config.azure is not None:
                 activity_rules=apply(load(ActivityLogAlertRule), azure.alerts),
                 resource_group_name=workspace.resource_group_name,
                 action_group_id=alerts.action_group_id,
+                lookups=gateway_lookups,
                 tags=azure.tags,
             ),
         )
@@ -132,6 +138,7 @@ if config.azure is not None:
                 resource_group_name=workspace.resource_group_name,
                 action_group_id=action_group_id,
                 window=azure.maintenance_window,
+                lookups=gateway_lookups,
                 tags=azure.tags,
             ),
         )

@@ -7,7 +7,8 @@
   configuration written), scoped to the subscription the kit deploys into and filtered to the
   watched gateways by resourceId (an activity log alert can only watch its own subscription).
 - Gateways tagged with AMBA's opt-out tag (`MonitorDisable: true`) get neither: the tag is read
-  from the gateway itself (network.get_virtual_network_gateway), and the skip is logged.
+  from the gateway itself (network.get_virtual_network_gateway, asked once per gateway before any
+  resource is registered: components/gateway_lookup.py), and the skip is logged.
 
 Bodies follow Microsoft.Insights/metricAlerts 2018-03-01: a static criterion is a
 `MetricCriteria` inside SingleResourceMultipleMetricCriteria (the SDK's Args classes); a dynamic
@@ -22,9 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import authorization, monitor, network
+from pulumi_azure_native import authorization, monitor
 
 from components import kit_tags
+from components.gateway_lookup import GatewayLookups, found_for
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
 from gatewatch.catalog.model import DYNAMIC, ActivityLogAlertRule, MetricAlertRule
@@ -43,18 +45,15 @@ class GatewayAlertsArgs:
     activity_rules: Sequence[ActivityLogAlertRule]
     resource_group_name: pulumi.Input[str]
     action_group_id: pulumi.Input[str]
+    # Azure's answer per gateway (components/gateway_lookup.py), asked before registration.
+    lookups: GatewayLookups
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-def gateway_tags(gateway: GatewayConfig, opts: pulumi.InvokeOptions) -> Mapping[str, str]:
+def gateway_tags(gateway: GatewayConfig, lookups: GatewayLookups) -> Mapping[str, str]:
     """The gateway's tags as Azure has them (a plain value: whether a gateway is watched
     decides which resources exist, so it cannot wait for an Output)."""
-    found = network.get_virtual_network_gateway(
-        resource_group_name=gateway.resource_group,
-        virtual_network_gateway_name=gateway.name,
-        opts=opts,
-    )
-    return dict(found.tags or {})
+    return dict(found_for(lookups, gateway).tags or {})
 
 
 def metric_criteria(rule: MetricAlertRule) -> Any:
@@ -132,7 +131,7 @@ class GatewayAlerts(pulumi.ComponentResource):
         watched: list[GatewayConfig] = []
         self.opted_out = []
         for gateway in args.gateways:
-            gw_tags = gateway_tags(gateway, pulumi.InvokeOptions(parent=self))
+            gw_tags = gateway_tags(gateway, args.lookups)
             if azure_facts.monitor_disabled(gw_tags):
                 self.opted_out.append(gateway.id.id)
                 pulumi.log.info(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import monitor, network
 
+from components.gateway_lookup import GatewayLookups, found_for
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
 from gatewatch.config.azure import DiagnosticsConfig, GatewayConfig
@@ -20,27 +21,22 @@ from gatewatch.config.azure import DiagnosticsConfig, GatewayConfig
 class GatewayDiagnosticsArgs:
     gateways: Sequence[GatewayConfig]
     workspace_id: pulumi.Input[str]
+    # Azure's answer per gateway (components/gateway_lookup.py), asked before registration;
+    # read only for a gateway whose vpnType config leaves to Azure.
+    lookups: GatewayLookups = field(default_factory=dict)
     destinations: DiagnosticsConfig = field(default_factory=DiagnosticsConfig)
 
 
-def lookup_vpn_type(gateway: GatewayConfig, opts: pulumi.InvokeOptions) -> pulumi.Output[str]:
-    """Ask Azure whether the gateway is route- or policy-based, so config cannot get it wrong."""
-    found = network.get_virtual_network_gateway_output(
-        resource_group_name=gateway.resource_group,
-        virtual_network_gateway_name=gateway.name,
-        opts=opts,
-    )
-
-    def check(result: network.GetVirtualNetworkGatewayResult) -> str:
-        if result.gateway_type not in (None, "Vpn") or result.vpn_type not in azure_facts.VPN_TYPES:
-            raise pulumi.RunError(
-                f"{gateway.key_path}.id: {gateway.id.id} is a {result.gateway_type} gateway "
-                f"with vpnType {result.vpn_type!r}, not a VPN gateway; remove it from "
-                "gatewatch:azure.gateways"
-            )
-        return str(result.vpn_type)
-
-    return found.apply(check)
+def checked_vpn_type(gateway: GatewayConfig, result: network.GetVirtualNetworkGatewayResult) -> str:
+    """Azure's answer whether the gateway is route- or policy-based (so config cannot get it
+    wrong), after checking it is a VPN gateway at all."""
+    if result.gateway_type not in (None, "Vpn") or result.vpn_type not in azure_facts.VPN_TYPES:
+        raise pulumi.RunError(
+            f"{gateway.key_path}.id: {gateway.id.id} is a {result.gateway_type} gateway "
+            f"with vpnType {result.vpn_type!r}, not a VPN gateway; remove it from "
+            "gatewatch:azure.gateways"
+        )
+    return str(result.vpn_type)
 
 
 class GatewayDiagnostics(pulumi.ComponentResource):
@@ -59,11 +55,8 @@ class GatewayDiagnostics(pulumi.ComponentResource):
         ids: dict[str, pulumi.Output[str]] = {}
         types: dict[str, pulumi.Output[str]] = {}
         for gateway in args.gateways:
-            vpn_type = (
-                pulumi.Output.from_input(gateway.vpn_type)
-                if gateway.vpn_type
-                else lookup_vpn_type(gateway, pulumi.InvokeOptions(parent=self))
-            )
+            vpn_type = pulumi.Output.from_input(
+                gateway.vpn_type or checked_vpn_type(gateway, found_for(args.lookups, gateway)))
             setting = monitor.DiagnosticSetting(
                 f"{name}-{gateway.resource_group}-{gateway.name}".lower(),
                 name=azure_names.DIAGNOSTIC_SETTING_NAME,

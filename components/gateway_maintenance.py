@@ -9,12 +9,12 @@
 - Optional customer-controlled maintenance: one daily MaintenanceConfiguration
   (NetworkGatewayMaintenance) assigned to every gateway. Azure's rules are checked in config
   (at least 5 hours, daily, same region when config states the gateway's region) and here at
-  run time against the gateway lookup (its real region, and not the Basic SKU).
+  run time against the gateway lookup (its real region, and not the Basic SKU; asked once per
+  gateway before any resource is registered: components/gateway_lookup.py).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +24,7 @@ from pulumi_azure_native import authorization, maintenance, monitor, network
 
 from components import kit_tags
 from components.creation_date import CreationDate
+from components.gateway_lookup import GatewayLookups, found_for
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
 from gatewatch.azure import regions
@@ -40,6 +41,8 @@ class GatewayMaintenanceArgs:
     # The log search alerts' action group; None: no health alerts (no alerts configured).
     action_group_id: pulumi.Input[str] | None = None
     window: MaintenanceWindowConfig | None = None
+    # Azure's answer per gateway (components/gateway_lookup.py), asked before registration.
+    lookups: GatewayLookups = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -121,12 +124,8 @@ class GatewayMaintenance(pulumi.ComponentResource):
         window = args.window
         locations: dict[str, pulumi.Output[str]] = {}
         for gateway in args.gateways:
-            found = network.get_virtual_network_gateway_output(
-                resource_group_name=gateway.resource_group,
-                virtual_network_gateway_name=gateway.name,
-                opts=pulumi.InvokeOptions(parent=self))
-            locations[gateway.id.key] = found.apply(functools.partial(check_gateway, gateway,
-                                                                      window))
+            locations[gateway.id.key] = pulumi.Output.from_input(
+                check_gateway(gateway, window, found_for(args.lookups, gateway)))
 
         alert_ids: list[pulumi.Output[str]] = []
         if args.action_group_id is not None:

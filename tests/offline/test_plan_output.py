@@ -60,7 +60,7 @@ def test_the_notice_budget_of_a_path_the_stack_does_not_deploy_is_not_printed(
 
 def test_each_lookup_is_reported_once(prod: Plan) -> None:
     notes = [call.note for call in prod.context.recording.calls]
-    assert len(notes) > len(set(notes)), "the prod program asks one gateway lookup twice"
+    assert len(notes) > len(set(notes)), "the prod program asks one lookup twice (client config)"
     (report,) = [r for r in prod.sections if r.key == "lookups"]
     assert sorted(report.lines) == sorted(set(notes))
     text = render_text(prod)
