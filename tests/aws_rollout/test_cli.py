@@ -20,16 +20,17 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from gatewatch.aws_rollout import cli
-from gatewatch.aws_rollout.clock import Clock, RealClock, SimClock
+from gatewatch.aws_rollout.clock import RealClock, SimClock
 from tests.support.aws_rollout import (
     ARN,
     ENABLED_API,
     create_log_group,
+    isolated_cli,
     max_both_down_seconds,
+    served_standin,
     subprocess_env,
 )
 from tests.support.standins.ec2 import Ec2StandIn
@@ -44,9 +45,8 @@ POLL = "0.1"
 
 @pytest.fixture
 def served() -> Iterator[tuple[Ec2StandIn, str]]:
-    standin = Ec2StandIn(RealClock(), FAST)
-    with standin.serve() as url:
-        yield standin, url
+    with served_standin(FAST) as standin_and_url:
+        yield standin_and_url
 
 
 @pytest.fixture
@@ -56,27 +56,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     (dummy credentials, no AWS config files, STS and CloudWatch Logs on moto, where the log
     group ARN names exists); returns what a subprocess run would. With `clock=`, the engine
     waits on that clock instead of the real one."""
-    create_log_group(moto_url)
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        monkeypatch.delenv(key)
-    for key, value in subprocess_env(moto_url).items():
-        if key.startswith("AWS_"):
-            monkeypatch.setenv(key, value)
-    # boto3's default session caches credentials: a fresh one per test, dropped after.
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-
-    def run(*args: str, clock: Clock | None = None) -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        if clock is None:
-            code = cli.main(["aws-tunnels", *args])
-        else:  # the parsed command run with the engine on this clock
-            parser = argparse.ArgumentParser(prog="gatewatch")
-            cli.add_parser(parser.add_subparsers(dest="command"))
-            code = cli.run(parser.parse_args(["aws-tunnels", *args]), clock)
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(["aws-tunnels", *args], code, out, err)
-
-    return run
+    return isolated_cli(monkeypatch, capsys, moto_url)
 
 
 def tunnel_logs(*args: str) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,6 @@ our own, no instance metadata); the one subprocess run is the console entry poin
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -18,9 +17,14 @@ from pathlib import Path
 import boto3
 import pytest
 
-from gatewatch.aws_rollout import cli
-from gatewatch.aws_rollout.clock import RealClock
-from tests.support.aws_rollout import ARN, create_log_group, preflight_endpoints
+from tests.support.aws_rollout import (
+    ARN,
+    create_log_group,
+    in_process_cli,
+    one_error_line,
+    preflight_endpoints,
+    served_standin,
+)
 from tests.support.standins.ec2 import Ec2StandIn, StandInSettings
 
 CONFIG = """\
@@ -58,10 +62,9 @@ def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def served() -> Iterator[tuple[Ec2StandIn, str]]:
-    standin = Ec2StandIn(RealClock(), StandInSettings(outage_seconds=0.5, down_delay=0.05,
-                                                      modify_seconds=0.4, telemetry_lag=0.15))
-    with standin.serve() as url:
-        yield standin, url
+    with served_standin(StandInSettings(outage_seconds=0.5, down_delay=0.05, modify_seconds=0.4,
+                                        telemetry_lag=0.15)) as standin_and_url:
+        yield standin_and_url
 
 
 @pytest.fixture
@@ -72,23 +75,7 @@ def run_cli(aws_home: Path, capsys: pytest.CaptureFixture[str], moto_url: str,
         monkeypatch.setenv(key, value)
     create_log_group(moto_url)
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        parser = argparse.ArgumentParser(prog="gatewatch")
-        cli.add_parser(parser.add_subparsers(dest="command"))
-        code = cli.run(parser.parse_args(["aws-tunnels", *args]))
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, out, err)
-
-    return run
-
-
-def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in done.stderr, done.stderr
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith(f"{cli.PROG}: error: ")
-    return lines[0]
+    return in_process_cli(capsys)
 
 
 # (environment, what the one line must say)

@@ -17,9 +17,8 @@ from collections.abc import Iterator
 import pytest
 
 from gatewatch.aws_rollout import cli
-from gatewatch.aws_rollout.clock import RealClock
 from gatewatch.aws_rollout.throttle import DESCRIBE_CHUNK
-from tests.support.aws_rollout import ARN, create_log_group, subprocess_env
+from tests.support.aws_rollout import ARN, create_log_group, served_standin, subprocess_env
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.ec2_model import StandInSettings
 
@@ -31,9 +30,8 @@ LONG = StandInSettings(outage_seconds=120.0, down_delay=0.5, modify_seconds=100.
 
 @pytest.fixture
 def served() -> Iterator[tuple[Ec2StandIn, str]]:
-    standin = Ec2StandIn(RealClock(), LONG)
-    with standin.serve() as url:
-        yield standin, url
+    with served_standin(LONG) as standin_and_url:
+        yield standin_and_url
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -26,6 +26,7 @@ from tests.support.aws_rollout import (
     down_intervals,
     make_world,
     max_both_down_seconds,
+    someone_else_sets_logs,
 )
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.ec2_api import CallRecord
@@ -177,13 +178,7 @@ def test_change_in_flight_by_someone_else_is_waited_out_then_refused() -> None:
     world = make_world(StandInSettings(modifying_seconds=0.0))
     vpn = world.standin.add_connection()
     _ip1, ip2 = world.standin.tunnel_ips(vpn)
-    other = client()
-    world.standin.attach(other)
-    other.modify_vpn_tunnel_options(
-        VpnConnectionId=vpn, VpnTunnelOutsideIpAddress=ip2,
-        TunnelOptions={"LogOptions": {"CloudWatchLogOptions": {
-            "LogEnabled": True, "LogGroupArn": ARN, "LogOutputFormat": "text"}}},
-    )
+    someone_else_sets_logs(world, vpn, ip2, "text")
 
     result = world.run([vpn])
 

@@ -13,7 +13,12 @@ from __future__ import annotations
 import pytest
 
 from gatewatch.aws_rollout.results import Action
-from tests.support.aws_rollout import ARN, client, make_world, max_both_down_seconds
+from tests.support.aws_rollout import (
+    connection_with_maintenance,
+    make_world,
+    max_both_down_seconds,
+    someone_else_sets_logs,
+)
 from tests.support.standins.ec2_model import AVAILABLE, MODIFYING, UP, StandInSettings
 
 MUTATING = ("ModifyVpnTunnelOptions", "ReplaceVpnTunnel")
@@ -68,12 +73,7 @@ def test_someone_elses_change_in_flight_is_waited_out_then_ours_follows() -> Non
     world = make_world()
     vpn = world.standin.add_connection()
     ip1, ip2 = world.standin.tunnel_ips(vpn)
-    other = client()
-    world.standin.attach(other)
-    other.modify_vpn_tunnel_options(
-        VpnConnectionId=vpn, VpnTunnelOutsideIpAddress=ip1,
-        TunnelOptions={"LogOptions": {"CloudWatchLogOptions": {
-            "LogEnabled": True, "LogGroupArn": ARN, "LogOutputFormat": "json"}}})
+    someone_else_sets_logs(world, vpn, ip1, "json")
 
     result = world.run([vpn])
 
@@ -87,12 +87,7 @@ def test_a_connection_still_modifying_at_the_timeout_stops_with_nothing_changed(
     world = make_world(StandInSettings(modify_seconds=5_000.0))
     vpn = world.standin.add_connection()
     ip1, _ip2 = world.standin.tunnel_ips(vpn)
-    other = client()
-    world.standin.attach(other)
-    other.modify_vpn_tunnel_options(
-        VpnConnectionId=vpn, VpnTunnelOutsideIpAddress=ip1,
-        TunnelOptions={"LogOptions": {"CloudWatchLogOptions": {
-            "LogEnabled": True, "LogGroupArn": ARN, "LogOutputFormat": "text"}}})
+    someone_else_sets_logs(world, vpn, ip1, "text")
 
     result = world.run([vpn], timeout=600.0)
 
@@ -104,10 +99,7 @@ def test_a_connection_still_modifying_at_the_timeout_stops_with_nothing_changed(
 
 def test_maintenance_waits_for_a_modifying_connection_too() -> None:
     world = make_world(StandInSettings(modifying_seconds=400.0))
-    vpn = world.standin.add_connection()
-    ip1, ip2 = world.standin.tunnel_ips(vpn)
-    world.standin.schedule_maintenance(vpn, ip1)
-    world.standin.schedule_maintenance(vpn, ip2)
+    vpn, ip1, ip2 = connection_with_maintenance(world)
 
     engine_result = world.maintain([vpn])
 

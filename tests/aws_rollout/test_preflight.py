@@ -8,17 +8,20 @@ EC2 is the stand-in over HTTP; STS and CloudWatch Logs are moto (its caller is a
 
 from __future__ import annotations
 
-import argparse
-import os
 import subprocess
 from collections.abc import Callable, Iterator
 
-import boto3
 import pytest
 
 from gatewatch.aws_rollout import cli
-from gatewatch.aws_rollout.clock import RealClock
-from tests.support.aws_rollout import ARN, _session, create_log_group, subprocess_env
+from tests.support.aws_rollout import (
+    ARN,
+    _session,
+    create_log_group,
+    isolated_cli,
+    one_error_line,
+    served_standin,
+)
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.ec2_model import StandInSettings
 
@@ -33,38 +36,14 @@ Run = Callable[..., subprocess.CompletedProcess[str]]
 
 @pytest.fixture
 def served() -> Iterator[tuple[Ec2StandIn, str]]:
-    standin = Ec2StandIn(RealClock(), FAST)
-    with standin.serve() as url:
-        yield standin, url
+    with served_standin(FAST) as standin_and_url:
+        yield standin_and_url
 
 
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
             moto_url: str) -> Run:
-    create_log_group(moto_url)
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        monkeypatch.delenv(key)
-    for key, value in subprocess_env(moto_url).items():
-        if key.startswith("AWS_"):
-            monkeypatch.setenv(key, value)
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        parser = argparse.ArgumentParser(prog="gatewatch")
-        cli.add_parser(parser.add_subparsers(dest="command"))
-        code = cli.run(parser.parse_args(["aws-tunnels", *args]))
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, out, err)
-
-    return run
-
-
-def _one_line(done: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in done.stderr, done.stderr
-    lines = done.stderr.splitlines()
-    assert len(lines) == 1, done.stderr
-    return lines[0]
+    return isolated_cli(monkeypatch, capsys, moto_url)
 
 
 @pytest.mark.parametrize(("flags", "says"), [
@@ -89,7 +68,7 @@ def test_a_log_group_the_logs_cannot_reach_is_exit_2_and_nothing_is_modified(
     vpns = [standin.add_connection(), standin.add_connection()]
     done = run_cli("apply", "--region", "us-east-1", "--endpoint-url", url, *flags, *vpns)
     assert done.returncode == 2
-    line = _one_line(done)
+    line = one_error_line(done)
     assert line.startswith(f"{cli.PROG}: error: ")
     for text in says:
         assert text in line, line
@@ -115,7 +94,7 @@ def test_the_group_must_match_exactly_across_pages(
 
     prefix_only = run_cli(*common, "--log-group-arn", ARN.replace(GROUP, base), vpn)
     assert prefix_only.returncode == 2
-    assert f"log group {base} does not exist" in _one_line(prefix_only)
+    assert f"log group {base} does not exist" in one_error_line(prefix_only)
     assert standin.modify_calls() == []
 
     last = ARN.replace(GROUP, f"{base}-59")

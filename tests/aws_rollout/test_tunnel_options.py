@@ -18,6 +18,7 @@ from gatewatch.aws_rollout.views import TimeWindow
 from tests.support.aws_rollout import (
     ARN,
     ENABLED_API,
+    connection_with_maintenance,
     down_intervals,
     make_world,
     max_both_down_seconds,
@@ -115,10 +116,7 @@ def test_lifecycle_control_alone_is_turned_on_without_an_outage() -> None:
 
 def test_maintenance_is_applied_one_tunnel_at_a_time() -> None:
     world = make_world()
-    vpn = world.standin.add_connection()
-    ip1, ip2 = world.standin.tunnel_ips(vpn)
-    world.standin.schedule_maintenance(vpn, ip1)
-    world.standin.schedule_maintenance(vpn, ip2)
+    vpn, ip1, ip2 = connection_with_maintenance(world)
 
     result = world.maintain([vpn])
 

@@ -6,11 +6,14 @@ Clients get explicit dummy credentials so no test can pick up a real AWS profile
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import os
 import re
+import subprocess
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +21,9 @@ import boto3
 import botocore.session
 import botocore.utils
 
+from gatewatch.aws_rollout import cli
 from gatewatch.aws_rollout.client import NO_SDK_RETRIES
-from gatewatch.aws_rollout.clock import SimClock
+from gatewatch.aws_rollout.clock import Clock, RealClock, SimClock
 from gatewatch.aws_rollout.engine import RolloutEngine
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.results import ProgressCallback, ProgressEvent, RolloutResult
@@ -168,3 +172,70 @@ def down_intervals(standin: Ec2StandIn, vpn_id: str, ip: str,
     if start is not None:
         out.append((start, until))
     return out
+
+
+CliRun = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@contextlib.contextmanager
+def served_standin(settings: StandInSettings) -> Iterator[tuple[Ec2StandIn, str]]:
+    """An EC2 stand-in on the real clock, served over HTTP on 127.0.0.1."""
+    standin = Ec2StandIn(RealClock(), settings)
+    with standin.serve() as url:
+        yield standin, url
+
+
+def in_process_cli(capsys: Any) -> CliRun:
+    """`gatewatch aws-tunnels ARGS` in this process; returns what a subprocess run would. With
+    `clock=`, the engine waits on that clock instead of the real one."""
+    def run(*args: str, clock: Clock | None = None) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        parser = argparse.ArgumentParser(prog="gatewatch")
+        cli.add_parser(parser.add_subparsers(dest="command"))
+        code = cli.run(parser.parse_args(["aws-tunnels", *args]), clock)
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["aws-tunnels", *args], code, out, err)
+
+    return run
+
+
+def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The single `gatewatch aws-tunnels: error: ...` line of a refused run (no traceback)."""
+    assert "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"{cli.PROG}: error: ")
+    return lines[0]
+
+
+def someone_else_sets_logs(world: World, vpn: str, ip: str, output_format: str) -> None:
+    """Another client (a console user, Terraform) changes one tunnel's log options now."""
+    other = client()
+    world.standin.attach(other)
+    other.modify_vpn_tunnel_options(
+        VpnConnectionId=vpn, VpnTunnelOutsideIpAddress=ip,
+        TunnelOptions={"LogOptions": {"CloudWatchLogOptions": {
+            "LogEnabled": True, "LogGroupArn": ARN, "LogOutputFormat": output_format}}})
+
+
+def connection_with_maintenance(world: World) -> tuple[str, str, str]:
+    """A connection whose two tunnels both have AWS maintenance pending; its id and IPs."""
+    vpn = world.standin.add_connection()
+    ip1, ip2 = world.standin.tunnel_ips(vpn)
+    world.standin.schedule_maintenance(vpn, ip1)
+    world.standin.schedule_maintenance(vpn, ip2)
+    return vpn, ip1, ip2
+
+
+def isolated_cli(monkeypatch: Any, capsys: Any, moto_url: str) -> CliRun:
+    """`in_process_cli` with the subprocess tests' environment: dummy credentials, no AWS
+    config files, STS and CloudWatch Logs on moto where the log group ARN names exists, and
+    boto3's default session (it caches credentials) fresh for the test."""
+    create_log_group(moto_url)
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    for key, value in subprocess_env(moto_url).items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    return in_process_cli(capsys)
