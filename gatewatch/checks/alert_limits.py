@@ -98,11 +98,12 @@ def _home(rule: Resource, deploying: str | None) -> str:
 
 
 def _label(urns: Sequence[str], by_urn: dict[str, Resource], value: Any) -> str:
-    """A scope or identity as the reader knows it: the resource it came from, else its value."""
-    if isinstance(value, str) and value:
-        return value
+    """A scope or identity as the reader knows it: the stack's resource it came from (the same
+    in preview and update mode), else its value (an existing resource's id)."""
     names = [by_urn[u].name if u in by_urn else u.rsplit("::", 1)[-1] for u in urns]
-    return ", ".join(names) if names else "<unknown>"
+    if names:
+        return ", ".join(names)
+    return value if isinstance(value, str) and value else "<unknown>"
 
 
 def _enabled(rule: Resource) -> bool:
