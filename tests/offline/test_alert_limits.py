@@ -160,7 +160,9 @@ def test_a_crossed_limit_fails_the_plan_with_the_limit_its_document_and_the_fix(
     assert line.startswith(f"LIMIT metric alerts: 5,040 in subscription {SUB}, over 5,000")
     assert L.SOURCE in line and "gatewatch:azure.alerts.disabled" in line
     assert section.data["crossed"] == ["metricAlerts"]
-    assert any(line.startswith("WARNING mail to netops@example.com") for line in section.lines)
+    assert any(line.startswith("mail to netops@example.com: up to ") for line in section.lines)
+    assert any("that bound is above Azure's 100 mails an hour" in line for line in section.lines)
+    assert not any(line.startswith("WARNING") for line in section.lines)  # a bound, not a warning
     assert any("rules already in the subscription count too" in line for line in section.lines)
 
 
