@@ -103,7 +103,8 @@ def render_text(plan: Plan) -> str:
 # with nothing to say (no role assignment, no opted-out gateway, no AWS section, no encrypted
 # value) is still there, as null: a consumer never has to guess whether a key was dropped.
 SECTION_KEYS: tuple[str, ...] = ("lookups", "monitorDisable", "grants", "schema", "docRules", "kql",
-                                "policy", "awsCost", "noticeBudget", "secrets")
+                                "policy", "awsCost", "noticeBudget", "alertLimits",
+                                "secrets")
 JSON_KEYS: tuple[str, ...] = ("stack", "preview", "resources", *SECTION_KEYS)
 
 

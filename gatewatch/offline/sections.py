@@ -295,6 +295,86 @@ def opt_out_section(ctx: PlanContext) -> PlanSection | None:
                   lines=lines, data=data, failed=any(d["metricAlerts"] for d in data))
 
 
+def _thousands(n: int) -> str:
+    return f"{n:,}"
+
+
+def alert_limits_section(ctx: PlanContext) -> PlanSection | None:
+    """The stack's alert rules against Azure Monitor's limits ("Azure Monitor service limits",
+    https://learn.microsoft.com/azure/azure-monitor/fundamentals/service-limits; the figures in
+    gatewatch/azure/limits.py), per subscription, and the worst-case mail rate per address.
+    A crossed limit fails the plan: `pulumi up` would stop half-applied. The count is what this
+    stack adds; rules already in the subscription count too and cannot be seen offline."""
+    from gatewatch.azure import limits as L
+    from gatewatch.checks.alert_limits import count_limits
+
+    deploying = next((str(c.result.get("subscriptionId")) for c in ctx.recording.calls
+                      if c.token == "azure-native:authorization:getClientConfig"
+                      and c.result.get("subscriptionId")), None)
+    azure = ctx.config.azure
+    gateways = [g.id.id for g in azure.gateways] if azure is not None else []
+    report = count_limits(ctx.recording.resources, deploying, gateways)
+    if not any(c.count for c in report.counts) and not report.mail:
+        return None
+    lines = [f"LIMIT {c.limit.label}: {_thousands(c.count)} in {c.limit.per} {c.where}, over "
+             f"{_thousands(c.limit.maximum)} ({L.DOCUMENT}: \"{c.limit.quote}\"); fix: "
+             f"{c.limit.fix}" for c in report.crossed]
+    subscription_counts = [c for c in report.counts if c.limit.per == L.PER_SUBSCRIPTION]
+    for sub in dict.fromkeys(c.where for c in subscription_counts):
+        lines.append(f"subscription {sub}: " + "; ".join(
+            f"{c.limit.label} {_thousands(c.count)} of {_thousands(c.limit.maximum)}"
+            for c in subscription_counts if c.where == sub))
+    for limit in (L.LOG_ALERTS_PER_RESOURCE, L.LOG_ALERTS_PER_IDENTITY):
+        top = max((c for c in report.counts if c.limit is limit), key=lambda c: c.count,
+                  default=None)
+        if top is not None:
+            lines.append(f"{limit.label}: at most {_thousands(top.count)} of "
+                         f"{_thousands(limit.maximum)} ({top.where})")
+    if report.gateway_subscriptions:
+        lines.append("watched gateways by subscription: " + ", ".join(
+            f"{sub} {n}" for sub, n in report.gateway_subscriptions.items()))
+    lines.append("counts what this stack adds; rules already in the subscription count too "
+                 "(the plan cannot see them; add them up before `pulumi up`)")
+    for rate in report.mail:
+        split = (f"; {len(rate.split_rules)} of these rules are split by dimension and mail "
+                 "once per combination (e.g. per tunnel), so more") if rate.split_rules else ""
+        events = (f"; {len(rate.event_rules)} activity log alert(s) mail per event, not counted"
+                  if rate.event_rules else "")
+        lines.append(f"mail to {rate.address}: up to {rate.per_hour:g} an hour from "
+                     f"{len(rate.rules)} enabled rule(s), worst case (each rule mails at most "
+                     f"once per evaluation, or per muteActionsDuration; one time series per "
+                     f"rule){split}{events}")
+        if rate.over:
+            # Not a warning: every example stack's pessimistic bound is over (16 metric rules
+            # at 5 minutes are 192 an hour if each flaps at every evaluation), and a warning
+            # every stack shows teaches to ignore warnings. The figure is there to compare.
+            lines.append(f"  that bound is above Azure's {L.EMAILS_PER_HOUR} mails an hour to "
+                         f"one address ({L.DOCUMENT}); it is reached only if the rules change "
+                         f"state at every evaluation; if it is, {L.EMAILS_PER_HOUR_FIX}")
+    lines.append(f"source: {L.DOCUMENT}; parts not confirmed in the English text: "
+                 + ", ".join(lim.label for lim in L.LIMITS if lim.confirmed != L.ENGLISH)
+                 + ", the mail rate")
+    data = {
+        "source": L.SOURCE,
+        "limits": [{"key": lim.key, "label": lim.label, "per": lim.per, "maximum": lim.maximum,
+                    "increasable": lim.increasable, "quote": lim.quote,
+                    "confirmed": lim.confirmed, "fix": lim.fix} for lim in L.LIMITS],
+        "counts": [{"limit": c.limit.key, "where": c.where, "count": c.count,
+                    "crossed": c.crossed} for c in report.counts],
+        "crossed": [c.limit.key for c in report.crossed],
+        "gatewaySubscriptions": report.gateway_subscriptions,
+        "mail": [{"address": r.address, "worstPerHour": round(r.per_hour, 2),
+                  "limitPerHour": L.EMAILS_PER_HOUR, "over": r.over,
+                  "rules": [{"rule": n, "perHour": round(v, 2)} for n, v in r.rules],
+                  "splitRules": r.split_rules, "eventRules": r.event_rules}
+                 for r in report.mail],
+        "note": "counts what this stack adds; rules already in the subscription count too",
+    }
+    return PlanSection(key="alertLimits",
+                       title="Azure Monitor limits (what this stack adds, per subscription)",
+                       lines=lines, data=data, failed=bool(report.crossed))
+
+
 def secrets_section(ctx: PlanContext) -> PlanSection | None:
     """Values the stack file stores encrypted: named (never shown), with what offline does."""
     from gatewatch.config.stack_file import secret_paths
@@ -313,4 +393,5 @@ def secrets_section(ctx: PlanContext) -> PlanSection | None:
 
 SECTIONS: list[SectionFn] = [lookups_section, opt_out_section, grants_section, schema_section,
                           doc_rules_section, kql_section, policy_section, aws_cost_section,
-                          notice_budget_section, secrets_section]
+                          notice_budget_section, alert_limits_section,
+                          secrets_section]
