@@ -117,7 +117,8 @@ def _split(rule: Resource) -> bool:
 
 
 def _by_place(limit: L.Limit, places: dict[str, list[str]]) -> list[Count]:
-    return [Count(limit, where, len(rules), sorted(rules)) for where, rules in places.items()]
+    return [Count(limit, where, len(rules), sorted(rules))
+            for where, rules in sorted(places.items())]
 
 
 def count_limits(resources: Iterable[Resource], deploying: str | None = None,
@@ -126,7 +127,8 @@ def count_limits(resources: Iterable[Resource], deploying: str | None = None,
     subscription (per resource, per identity where the limit says so), and estimate the mail
     rate per address. `deploying`: the subscription the stack deploys into (the client config
     the program asked), for rules whose own id is not known."""
-    resources = list(resources)
+    # By URN: the runtime registers resources in an order that varies from run to run.
+    resources = sorted(resources, key=lambda r: r.urn)
     by_urn = {r.urn: r for r in resources}
     metric = [r for r in resources if r.type in L.METRIC_ALERT_TYPES]
     activity = [r for r in resources if r.type in L.ACTIVITY_LOG_ALERT_TYPES]
@@ -194,10 +196,13 @@ def _rate(rule: Resource) -> float | None:
 
 def mail_rates(resources: Sequence[Resource]) -> list[MailRate]:
     """Worst-case mails an hour to each address of each action group (module docstring)."""
-    groups = [r for r in resources if r.type in L.ACTION_GROUP_TYPES]
-    rules = [r for r in resources if r.type in (*L.METRIC_ALERT_TYPES,
-                                                *SCHEDULED_QUERY_RULE_TYPES,
-                                                *L.ACTIVITY_LOG_ALERT_TYPES)]
+    groups = sorted((r for r in resources if r.type in L.ACTION_GROUP_TYPES), key=lambda r: r.urn)
+    # Sorted by URN: the recording lists resources in the order the runtime registered them,
+    # which varies from run to run; the plan must print the same text every time.
+    rules = sorted((r for r in resources if r.type in (*L.METRIC_ALERT_TYPES,
+                                                       *SCHEDULED_QUERY_RULE_TYPES,
+                                                       *L.ACTIVITY_LOG_ALERT_TYPES)),
+                   key=lambda r: r.urn)
     per_address: dict[str, MailRate] = {}
     for group in groups:
         receivers = group.inputs.get("emailReceivers")

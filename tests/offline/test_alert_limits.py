@@ -177,3 +177,11 @@ def test_a_small_stack_is_under_every_limit_and_the_plan_shows_its_counts() -> N
             "log search alerts 5 of 5,000; log search alerts at a 1-minute frequency 1 of 100"
             in text)
     assert render_json(plan)["alertLimits"]["source"] == L.SOURCE
+
+
+def test_the_section_does_not_depend_on_the_order_resources_were_registered() -> None:
+    # The runtime registers resources in an order that varies between runs; the plan's text
+    # and JSON must not (a golden plan once differed between two runs of the same stack).
+    resources = [action_group("netops@example.com"), *metric_alerts(5)]
+    forward, backward = _section(resources), _section(list(reversed(resources)))
+    assert forward.lines == backward.lines and forward.data == backward.data
