@@ -303,7 +303,8 @@ _AZURE_ONLY = (MAINTENANCE_FAILOVER, FAILOVER, SAME_INSTANCE)
 
 def _mirror(drops: Sequence[Drop], window: dt.timedelta) -> None:
     """The same outage seen from the AWS end: an AWS drop within the failover window of an Azure
-    drop that the AWS logs alone cannot explain takes the Azure drop's verdict, with that drop
+    drop that the AWS logs alone cannot explain (no cause, or only the customer gateway's
+    DELETE, which the Azure instances explain) takes the Azure drop's verdict, with that drop
     as evidence (one tunnel, both ends)."""
     azure = [d for d in drops if d.event.cloud == AZURE and d.verdict in _AZURE_ONLY]
     for drop in drops:
