@@ -27,6 +27,7 @@ from components import kit_tags
 from components.tunnel_logging import TunnelLogging, TunnelLoggingArgs
 from gatewatch.aws import facts as aws_facts
 from gatewatch.aws import names as aws_names
+from gatewatch.aws import tunnel_log_vocabulary as vocabulary
 from gatewatch.aws.dashboard import dashboard_body
 from gatewatch.aws.health import health_event_pattern
 from gatewatch.aws_rollout.throttle import NON_MUTATING, PACE_SHARE
@@ -34,19 +35,15 @@ from gatewatch.catalog.load import load
 from gatewatch.catalog.model import InsightsQuery
 from gatewatch.config.aws import AwsConfig
 
-# Phrases the tunnel logs use when IKE negotiation fails (DevelopersIO's walkthrough, 2022-08-20,
-# shows the first). The
-# filter matches any of them (`?` terms); CloudWatch filter terms are case-sensitive.
-NEGOTIATION_FAILURE_TERMS = (
-    "pre-shared key mismatch",
-    "NO_PROPOSAL_CHOSEN",
-    "AUTHENTICATION_FAILED",
-    "INVALID_KE_PAYLOAD",
-)
+# The failure messages AWS documents for the tunnel logs, from the one vocabulary table
+# (gatewatch/aws/tunnel_log_vocabulary.py, AWS "Contents of Site-to-Site VPN logs"). The filter
+# matches any of them (`?` terms); CloudWatch filter terms are case-sensitive, so each is the
+# case-exact fixed part of the message.
+NEGOTIATION_FAILURE_TERMS = vocabulary.filter_terms()
 
 
 def negotiation_failure_pattern() -> str:
-    return " ".join(f'?"{term}"' for term in NEGOTIATION_FAILURE_TERMS)
+    return vocabulary.metric_filter_pattern()
 
 
 def _nth(index: int, values: list[str]) -> str:

@@ -106,7 +106,8 @@ def test_negotiation_failures_are_counted_from_the_log_group_and_alarmed() -> No
     metric_filter = rec.one("aws:cloudwatch/logMetricFilter:LogMetricFilter",
                             "aws-tunnel-logs-negotiation-failures")
     assert metric_filter.inputs["pattern"] == negotiation_failure_pattern()
-    assert '?"pre-shared key mismatch"' in metric_filter.inputs["pattern"]
+    assert '?"AWS tunnel detected a pre-shared key mismatch with cgw"' in (
+        metric_filter.inputs["pattern"])
     assert metric_filter.property_dependencies["logGroupName"] == [group.urn]
     alarm = rec.one(ALARM, "aws-tunnel-logs-negotiation-failures")
     transform = metric_filter.inputs["metricTransformation"]

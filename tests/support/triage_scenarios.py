@@ -48,13 +48,14 @@ class Scene:
         self.w.add_rows(self.w.diag_row("RouteDiagnosticLog", self.t0 + s(at), OperationName=op,
                                         Message=f"{op} peer 169.254.21.1"))
 
-    def aws_log(self, at: float, details: str, phase2: str = "established") -> None:
+    def aws_log(self, at: float, details: str, phase2: str = "established",
+                phase1: str | None = None) -> None:
         when = self.t0 + s(at)
+        if phase1 is None:
+            phase1 = phase2 if phase2.lower() in ("established", "down") else "established"
         self.aws.append((when, {
             "event_timestamp": int(when.timestamp()), "details": details, "dpd_enabled": True,
-            "nat_t_detected": False,
-            "ike_phase1_state": "established" if phase2 == "established" else "down",
-            "ike_phase2_state": phase2}))
+            "nat_t_detected": False, "ike_phase1_state": phase1, "ike_phase2_state": phase2}))
 
     def health(self, at: float, code: str, category: str = "scheduledChange") -> None:
         self.w.health.events.append(HealthEvent(
@@ -94,8 +95,8 @@ def psk_mismatch(c: Scene) -> None:
     c.aws_log(3, "AWS tunnel received DELETE for IKE_SA", "down")
     for i in range(3):
         c.ike(10 + 30 * i, "[RECEIVED] Received notify AUTHENTICATION_FAILED for IKE_AUTH")
-        c.aws_log(11 + 30 * i, "AWS tunnel is initiating IKE_SA_INIT; pre-shared key mismatch",
-                  "down")
+        c.aws_log(11 + 30 * i,
+                  f"AWS tunnel detected a pre-shared key mismatch with cgw: {LOCAL_IP}", "down")
 
 
 def proposal_mismatch(c: Scene) -> None:
@@ -110,8 +111,7 @@ def proposal_mismatch(c: Scene) -> None:
 
 def dpd_timeout(c: Scene) -> None:
     c.aws_log(-600, "AWS tunnel is sending DPD request")
-    c.aws_log(-1, "AWS tunnel DPD timed out: no response from the peer after 30 seconds",
-              "down")
+    c.aws_log(-1, "AWS tunnel DPD timed out after 3 retransmits", "down")
     c.tunnel("TunnelDisconnected", 0, 0)
     c.tunnel("TunnelConnected", 45, 0)
     c.aws_log(46, "AWS tunnel phase 2 SA is established", "established")
@@ -162,6 +162,62 @@ SCENARIOS: dict[str, tuple[Callable[[Scene], None], dict[str, str]]] = {
 
 def build(w: World, name: str) -> Scene:
     builder, _ = SCENARIOS[name]
+    scene = Scene(w)
+    builder(scene)
+    scene.done()
+    return scene
+
+
+# --- AWS's documented tunnel-log vocabulary, AWS side only ------------------------------------
+
+# Each documented message as a tunnel would log it (the variable parts filled in), by its text
+# in gatewatch/aws/tunnel_log_vocabulary.py.
+def logged(text: str) -> str:
+    return (text.replace("{n}", "3")
+            .replace("with cgw: ...", f"with cgw: {LOCAL_IP}"))
+
+
+def documented_message(text: str, c: Scene) -> None:
+    """Established, then the message with a capitalised Down (as AWS's table writes the
+    states), renegotiation, and Established again: one drop, recovered."""
+    c.aws_log(-600, "AWS tunnel is sending DPD request", "Established")
+    c.aws_log(0, logged(text), "Down")
+    c.aws_log(20, "AWS tunnel is initiating IKE_SA_INIT", "Negotiating", "Negotiating")
+    c.aws_log(60, "AWS tunnel phase 2 SA is established", "Established")
+
+
+def documented_message_while_up(text: str, c: Scene) -> None:
+    """The message logged with the phase states still Established (the states are written
+    when the event is exported): a DPD timeout or a delete is still a drop."""
+    c.aws_log(-600, "AWS tunnel is sending DPD request", "Established")
+    c.aws_log(0, logged(text), "Established")
+    c.aws_log(20, "AWS tunnel is initiating IKE_SA_INIT", "Negotiating", "Negotiating")
+    c.aws_log(60, "AWS tunnel phase 2 SA is established", "Established")
+
+
+def rekey(c: Scene) -> None:
+    """Routine rekeys of both phases, capitalised and lower case: no drop."""
+    c.aws_log(-600, "AWS tunnel is sending DPD request", "Established")
+    c.aws_log(0, "AWS tunnel is rekeying phase 2", "Rekeying", "Established")
+    c.aws_log(5, "AWS tunnel phase 2 SA is established", "Established")
+    c.aws_log(100, "AWS tunnel is rekeying IKE_SA", "Established", "Rekeying")
+    c.aws_log(105, "AWS tunnel is sending DPD request", "Established", "Established")
+    c.aws_log(200, "", "rekeying", "rekeying")
+    c.aws_log(205, "", "established")
+    c.aws_log(300, "AWS tunnel is negotiating", "Negotiating", "Negotiating")
+    c.aws_log(305, "AWS tunnel phase 2 SA is established", "Established")
+
+
+def capitalised_drop(c: Scene) -> None:
+    """AWS's own capitalised states: Established, Down, Down, Established is one drop, back."""
+    c.aws_log(-600, "AWS tunnel is sending DPD request", "Established")
+    c.aws_log(0, "AWS tunnel is sending DPD request", "Down")
+    c.aws_log(30, "AWS tunnel is sending DPD request", "Down")
+    c.aws_log(90, "AWS tunnel phase 2 SA is established", "Established")
+    c.aws_log(900, "AWS tunnel is sending DPD request", "Established")
+
+
+def build_with(w: World, builder: Callable[[Scene], None]) -> Scene:
     scene = Scene(w)
     builder(scene)
     scene.done()

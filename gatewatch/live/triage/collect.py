@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gatewatch.aws import names as aws_names
+from gatewatch.aws import tunnel_log_vocabulary as vocabulary
 from gatewatch.catalog.load import load
 from gatewatch.catalog.model import LogSearchAlertRule, SavedQuery
 from gatewatch.live.kqlbind import bind, let_number, let_value
@@ -138,9 +139,6 @@ def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_n
 
 # --- AWS --------------------------------------------------------------------------------------
 
-ESTABLISHED = "established"
-
-
 def _aws_message(raw: str) -> dict[str, Any]:
     """A tunnel-log event: JSON (the kit's default format) or text (kept as details)."""
     try:
@@ -169,7 +167,11 @@ def _read_events(reader: AwsReads, boundary: Sources, group: str, prefix: str,
 def aws_tunnel_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
                       start: dt.datetime, end: dt.datetime, sources: list[str],
                       notes: list[str], boundary: Sources, stack: str) -> list[Event]:
-    """Tunnel-log events; a change of ike_phase2_state to/from "established" is a down/up.
+    """Tunnel-log events. A drop is a Down phase 2 state, a DPD timeout or a delete; the
+    tunnel is restored at the next Established; Rekeying and Negotiating are routine. States
+    are compared case-insensitively (AWS documents them capitalised), messages through the one
+    vocabulary table (`gatewatch/aws/tunnel_log_vocabulary.py`); a documented IKE failure
+    message is an IKE event.
 
     Fields (AWS "Site-to-Site VPN logs"): event_timestamp, details, dpd_enabled,
     nat_t_detected, ike_phase1_state, ike_phase2_state. BGP-log events (type BGPStatus /
@@ -180,7 +182,7 @@ def aws_tunnel_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str
     sources.append(f"CloudWatch Logs {group} {prefix}*")
     lane = f"AWS {vpn_id} {outside_ip}"
     events: list[Event] = []
-    state: str | None = None
+    up: bool | None = None  # None: not known yet in the range
     raw_events = _read_events(reader, boundary, group, prefix, start, end)
     if raw_events is None:
         notes.append(f"AWS: log group {group} does not exist: run `pulumi up --stack {stack}` "
@@ -195,15 +197,17 @@ def aws_tunnel_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str
             continue
         details = str(data.get("details", ""))
         phase2 = data.get("ike_phase2_state")
-        kind = LOG
-        if phase2 is not None:
-            if phase2 != ESTABLISHED and state == ESTABLISHED:
-                kind = DOWN
-            elif phase2 == ESTABLISHED and state not in (None, ESTABLISHED):
+        state = vocabulary.state_class(phase2)
+        message = vocabulary.classify(details)
+        kind = IKE if message in vocabulary.IKE_FAILURES else LOG
+        if state == vocabulary.DOWN or message in vocabulary.DROP_CLASSES:
+            if up is not False:
+                kind = DOWN  # up None: the range starts with the tunnel not established
+            up = False
+        elif state == vocabulary.UP:
+            if up is False:
                 kind = UP
-            elif phase2 != ESTABLISHED and state is None:
-                kind = DOWN  # the range starts with the tunnel not established
-            state = str(phase2)
+            up = True
         text = details or f"phase 2 {phase2}"
         events.append(Event(when, AWS, kind, text, f"tunnel log {prefix}", lane))
     return events

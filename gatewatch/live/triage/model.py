@@ -1,14 +1,19 @@
 """The merged timeline and the verdicts, as plain data (no clients, no I/O).
 
 A drop is a tunnel going down as one cloud logged it: an Azure TunnelDisconnected row, or an
-AWS tunnel-log event whose IKE phase 2 state leaves "established". Its verdict is read from
+AWS tunnel-log event that is a Down phase 2 state, a DPD timeout or a delete (Rekeying and
+Negotiating are not drops; `collect.aws_tunnel_events`). AWS messages are read through the one
+vocabulary table, `gatewatch/aws/tunnel_log_vocabulary.py` (AWS "Contents of Site-to-Site VPN
+logs", https://docs.aws.amazon.com/vpn/latest/s2svpn/log-contents.html). Its verdict is read from
 the evidence around it, in this order (the first that applies wins; "still down" is added to
 any verdict when the tunnel had not come back by the end of the range):
 
 1. IKE failure: an IKE record naming a failed negotiation near the drop. Pre-shared key
-   mismatch (AWS "pre-shared key mismatch", IKEv2 AUTHENTICATION_FAILED) or proposal mismatch
-   (NO_PROPOSAL_CHOSEN); the other IKEv2 failures come from the kit's ike-negotiation-failure
-   alert (its FailurePattern tunable).
+   mismatch (AWS's documented pre-shared key messages, Azure's IKEv2 AUTHENTICATION_FAILED),
+   proposal mismatch (AWS "No Proposal Match Found", NO_PROPOSAL_CHOSEN), and AWS's traffic
+   selector, authentication, phase 2 and phase 1 timeout messages, in that order; the other
+   Azure IKEv2 failures come from the kit's ike-negotiation-failure alert (its FailurePattern
+   tunable).
 2. AWS endpoint replacement: an AWS Health scheduled change for the VPN connection starting
    near the drop (AWS replaces tunnel endpoints for maintenance and notifies through Health;
    AWS knowledge center "vpn-tunnel-endpoint-replacement"), or the tunnel's
@@ -19,6 +24,8 @@ any verdict when the tunnel had not come back by the end of the range):
    record it is still a failover (a reset or unlogged
    maintenance), and the verdict says so.
 4. DPD timeout: a dead-peer-detection timeout logged near the drop, by either side.
+   Then, for an AWS drop, peer delete: AWS logged the customer gateway deleting the IKE SA
+   (an Azure drop near it that the Azure instances explain gives its verdict instead).
 5. Same-instance reconnect: back on the same instance with none of the above; the same article: look
    at the network or the on-premises device.
 6. Still down: not back by the end of the range, no cause in the logs.
@@ -32,6 +39,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gatewatch.aws import tunnel_log_vocabulary as vocabulary
+
 AZURE, AWS = "azure", "aws"
 
 # Event kinds on the timeline.
@@ -41,7 +50,12 @@ DOWN, UP, MAINTENANCE, IKE, BGP, CONFIG, HEALTH, LOG = (
 # Verdict classes.
 IKE_PSK = "ike-psk-mismatch"
 IKE_PROPOSAL = "ike-proposal-mismatch"
+IKE_TRAFFIC_SELECTOR = "ike-traffic-selector-mismatch"
+IKE_AUTH = "ike-authentication-failed"
+IKE_PHASE2 = "ike-phase2-failure"
+IKE_TIMEOUT = "ike-phase1-timeout"
 IKE_OTHER = "ike-failure"
+PEER_DELETE = "peer-delete"
 ENDPOINT_REPLACEMENT = "aws-endpoint-replacement"
 MAINTENANCE_FAILOVER = "gateway-failover-maintenance"
 FAILOVER = "gateway-failover"
@@ -53,7 +67,12 @@ RECONNECTED = "reconnected"
 LABELS = {
     IKE_PSK: "IKE failure: pre-shared key mismatch",
     IKE_PROPOSAL: "IKE failure: proposal mismatch",
+    IKE_TRAFFIC_SELECTOR: "IKE failure: traffic selector not accepted (TS_UNACCEPTABLE)",
+    IKE_AUTH: "IKE failure: authentication failed",
+    IKE_PHASE2: "IKE failure: phase 2 could not be established",
+    IKE_TIMEOUT: "IKE failure: phase 1 not established in time",
     IKE_OTHER: "IKE failure",
+    PEER_DELETE: "Deleted by the peer (IKE SA DELETE from the customer gateway)",
     ENDPOINT_REPLACEMENT: "AWS endpoint replacement",
     MAINTENANCE_FAILOVER: "Gateway failover for maintenance",
     FAILOVER: "Gateway failover (no maintenance record: a reset or unlogged maintenance)",
@@ -83,6 +102,21 @@ PSK_PATTERN = re.compile(r"pre-shared key mismatch|AUTHENTICATION_FAILED", re.IG
 PROPOSAL_PATTERN = re.compile(r"NO_PROPOSAL_CHOSEN|proposal mismatch|no proposal chosen",
                               re.IGNORECASE)
 DPD_PATTERN = re.compile(r"\bDPD\b.*\b(time ?out|timed out|expired)|dead peer", re.IGNORECASE)
+
+# The verdict each class of the AWS vocabulary points at.
+FROM_VOCABULARY = {
+    vocabulary.IKE_PSK: IKE_PSK,
+    vocabulary.IKE_PROPOSAL: IKE_PROPOSAL,
+    vocabulary.IKE_TRAFFIC_SELECTOR: IKE_TRAFFIC_SELECTOR,
+    vocabulary.IKE_AUTH: IKE_AUTH,
+    vocabulary.IKE_PHASE2: IKE_PHASE2,
+    vocabulary.IKE_TIMEOUT: IKE_TIMEOUT,
+    vocabulary.DPD_TIMEOUT: DPD_TIMEOUT,
+    vocabulary.PEER_DELETE: PEER_DELETE,
+}
+# The most specific IKE cause near a drop wins.
+IKE_VERDICTS = (IKE_PSK, IKE_PROPOSAL, IKE_TRAFFIC_SELECTOR, IKE_AUTH, IKE_PHASE2, IKE_TIMEOUT,
+                IKE_OTHER)
 
 
 @dataclass(frozen=True)
@@ -157,12 +191,23 @@ def _near(event: Event, moment: dt.datetime, before: dt.timedelta, after: dt.tim
     return moment - before <= event.time <= moment + after
 
 
-def _ike_verdict(evidence: Sequence[Event], extra: re.Pattern[str] | None) -> str | None:
-    for pattern, verdict in ((PSK_PATTERN, IKE_PSK), (PROPOSAL_PATTERN, IKE_PROPOSAL)):
-        if any(pattern.search(e.text) for e in evidence if e.kind in (IKE, LOG)):
-            return verdict
-    if extra is not None and any(extra.search(e.text) for e in evidence if e.kind == IKE):
+def cause(event: Event, extra: re.Pattern[str] | None = None) -> str | None:
+    """The verdict one event points at: an AWS event through the vocabulary table, then the
+    Azure-side IKE terms (IKE and log records), the alert's FailurePattern (IKE records) and
+    a DPD timeout in any words."""
+    if event.cloud == AWS:
+        found = vocabulary.classify(event.text)
+        if found is not None:
+            return FROM_VOCABULARY[found]
+    if event.kind in (IKE, LOG):
+        if PSK_PATTERN.search(event.text):
+            return IKE_PSK
+        if PROPOSAL_PATTERN.search(event.text):
+            return IKE_PROPOSAL
+    if extra is not None and event.kind == IKE and extra.search(event.text):
         return IKE_OTHER
+    if DPD_PATTERN.search(event.text):
+        return DPD_TIMEOUT
     return None
 
 
@@ -218,18 +263,18 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
         health = [e for e in events if e.kind == HEALTH
                   and _near(e, t, EVIDENCE_WINDOW, EVIDENCE_WINDOW)]
         drop.still_down = drop.recovered is None
-        ike = _ike_verdict(nearby, ike_failure_pattern)
+        causes = [(e, cause(e, ike_failure_pattern)) for e in nearby]
+        ike = next((v for v in IKE_VERDICTS if any(c == v for _, c in causes)), None)
         back = drop.recovered
         other_instance = (back is not None and drop.event.cloud == AZURE
                           and back.instance != drop.event.instance
                           and back.time - t <= windows.failover)
-        dpd = [e for e in nearby if DPD_PATTERN.search(e.text)]
+        dpd = [e for e, c in causes if c == DPD_TIMEOUT]
+        deletes = [e for e, c in causes if c == PEER_DELETE]
         evidence: list[Event] = []
         if ike is not None:
             drop.verdict = ike
-            evidence = [e for e in nearby if e.kind in (IKE, LOG) and (
-                PSK_PATTERN.search(e.text) or PROPOSAL_PATTERN.search(e.text) or (
-                    ike_failure_pattern is not None and ike_failure_pattern.search(e.text)))]
+            evidence = [e for e, c in causes if c in IKE_VERDICTS]
         elif health:
             drop.verdict, evidence = ENDPOINT_REPLACEMENT, health
         elif other_instance and maintenance:
@@ -238,6 +283,8 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
             drop.verdict = FAILOVER
         elif dpd:
             drop.verdict, evidence = DPD_TIMEOUT, dpd
+        elif deletes and drop.event.cloud == AWS:
+            drop.verdict, evidence = PEER_DELETE, deletes
         elif back is None:
             drop.verdict = STILL_DOWN
         elif drop.event.cloud == AZURE and back.instance == drop.event.instance:
@@ -256,11 +303,12 @@ _AZURE_ONLY = (MAINTENANCE_FAILOVER, FAILOVER, SAME_INSTANCE)
 
 def _mirror(drops: Sequence[Drop], window: dt.timedelta) -> None:
     """The same outage seen from the AWS end: an AWS drop within the failover window of an Azure
-    drop that the AWS logs alone cannot explain takes the Azure drop's verdict, with that drop
+    drop that the AWS logs alone cannot explain (no cause, or only the customer gateway's
+    DELETE, which the Azure instances explain) takes the Azure drop's verdict, with that drop
     as evidence (one tunnel, both ends)."""
     azure = [d for d in drops if d.event.cloud == AZURE and d.verdict in _AZURE_ONLY]
     for drop in drops:
-        if drop.event.cloud != AWS or drop.verdict not in (RECONNECTED, STILL_DOWN):
+        if drop.event.cloud != AWS or drop.verdict not in (RECONNECTED, STILL_DOWN, PEER_DELETE):
             continue
         twin = min(azure, key=lambda d: abs(d.event.time - drop.event.time), default=None)
         if twin is not None and abs(twin.event.time - drop.event.time) <= window:

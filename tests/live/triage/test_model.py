@@ -52,3 +52,49 @@ def test_aws_drop_far_from_any_azure_drop_keeps_its_own_verdict() -> None:
     drops = find_drops(events)
     judge(drops, events)
     assert [d.verdict for d in drops] == ["gateway-failover", "reconnected"]
+
+
+AWS_LANE = "AWS vpn-1 198.51.100.2"
+
+
+def aws(kind: str, seconds: float, text: str) -> Event:
+    return Event(at(seconds), AWS, kind, text, "tunnel log", AWS_LANE)
+
+
+def test_an_aws_failure_message_explains_the_azure_drop_too() -> None:
+    events = [azure(DOWN, 0, "IN_0"), azure(UP, 120, "IN_0"),
+              aws("ike", 5, "AWS: Traffic Selector: TS_UNACCEPTABLE: received from responder")]
+    drops = find_drops(events)
+    judge(drops, events)
+    assert [d.verdict for d in drops] == ["ike-traffic-selector-mismatch"]
+    assert drops[0].evidence[0].text.startswith("AWS: Traffic Selector")
+
+
+def test_the_most_specific_ike_cause_wins() -> None:
+    events = [aws(DOWN, 0, "AWS tunnel received DELETE for IKE_SA from CGW"),
+              aws("ike", 5, "AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with "
+                            "cgw: 20.43.10.7"),
+              aws("ike", 9, "AWS tunnel detected a pre-shared key mismatch with cgw: 20.43.10.7"),
+              aws(UP, 90, "AWS tunnel phase 2 SA is established")]
+    drops = find_drops(events)
+    judge(drops, events)
+    assert [d.verdict for d in drops] == ["ike-psk-mismatch"]
+
+
+def test_a_peer_delete_during_an_azure_failover_takes_the_failover_verdict() -> None:
+    events = [azure(DOWN, 0, "IN_0"), azure(UP, 6, "IN_1"),
+              aws(DOWN, 1, "AWS tunnel received DELETE for IKE_SA from CGW"),
+              aws(UP, 9, "AWS tunnel phase 2 SA is established")]
+    drops = find_drops(events)
+    judge(drops, events)
+    assert [d.verdict for d in drops] == ["gateway-failover", "gateway-failover"]
+
+
+def test_a_peer_delete_alone_is_its_own_verdict_and_azure_drops_ignore_it() -> None:
+    events = [aws(DOWN, 0, "AWS tunnel received DELETE for IKE_SA from CGW"),
+              azure(DOWN, 600, "IN_0"), azure(UP, 640, "IN_0"),
+              aws("log", 601, "AWS tunnel received DELETE for IKE_SA from CGW")]
+    drops = find_drops(events)
+    judge(drops, events)
+    assert sorted((d.event.cloud, d.verdict, d.still_down) for d in drops) == [
+        ("aws", "peer-delete", True), ("azure", "same-instance-reconnect", False)]
