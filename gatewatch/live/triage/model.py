@@ -29,13 +29,19 @@ any verdict when the tunnel had not come back by the end of the range):
 5. Same-instance reconnect: back on the same instance with none of the above; the same article: look
    at the network or the on-premises device.
 6. Still down: not back by the end of the range, no cause in the logs.
+
+One outage is one drop (`merge`, after `judge`): the Azure and AWS drops of the tunnel whose
+down intervals overlap, or that start within `SAME_OUTAGE` of each other, become one drop with
+each end's own drop in `Drop.sides`, one verdict (the order above over both ends' verdicts) and
+both ends' evidence. Every drop starts at its earliest evidence on either side (`Drop.first`):
+a BGP Cease or BGP down, a DPD timeout, a TunnelDisconnected, an AWS Down state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -385,9 +391,11 @@ def _back(event: Event) -> bool:
                                 and BGP_UP_PATTERN.search(event.text) is not None)
 
 
-def _start(ends: Sequence[Drop], events: Sequence[Event], tolerance: dt.timedelta) -> Event:
+def _start(ends: Sequence[Drop], events: Sequence[Event], tolerance: dt.timedelta,
+           others: Set[int] = frozenset()) -> Event:
     """The earliest evidence of the outage: the ends' downs, or a sign of it (`starts_outage`)
-    up to `tolerance` before the first of them and after the tunnel or BGP was last seen up."""
+    up to `tolerance` before the first of them and after the tunnel or BGP was last seen up;
+    `others` are the ids of other drops' own downs (another instance's tunnel), never a sign."""
     first = min((d.event for d in ends), key=lambda e: e.time)
     since = first.time - tolerance
     for event in events:
@@ -395,7 +403,7 @@ def _start(ends: Sequence[Drop], events: Sequence[Event], tolerance: dt.timedelt
             since = event.time
     signs = [e for e in events
              if since <= e.time < first.time and (e.time > since or not _back(e))
-             and starts_outage(e)]
+             and starts_outage(e) and id(e) not in others]
     return min(signs, key=lambda e: e.time, default=first)
 
 
@@ -426,17 +434,21 @@ def merge(drops: Sequence[Drop], events: Sequence[Event],
             continue
         paired.update((id(azure[i]), id(aws[j])))
         twin[id(azure[i])] = aws[j]
+    downs = {id(d.event) for d in drops}
     out: list[Drop] = []
     for drop in drops:
         if id(drop) in twin:
-            out.append(_merged([drop, twin[id(drop)]], events, tolerance))
+            ends = [drop, twin[id(drop)]]
+            out.append(_merged(ends, events, tolerance,
+                               downs - {id(d.event) for d in ends}))
         elif id(drop) not in paired:
-            drop.start = _start([drop], events, tolerance)
+            drop.start = _start([drop], events, tolerance, downs - {id(drop.event)})
             out.append(drop)
     return sorted(out, key=lambda d: d.first.time)
 
 
-def _merged(ends: list[Drop], events: Sequence[Event], tolerance: dt.timedelta) -> Drop:
+def _merged(ends: list[Drop], events: Sequence[Event], tolerance: dt.timedelta,
+            others: set[int]) -> Drop:
     ends = sorted(ends, key=lambda d: d.event.time)
     verdict = next(v for v in MERGED_ORDER if any(d.verdict == v for d in ends))
     backs = [d.recovered for d in ends]
@@ -452,7 +464,7 @@ def _merged(ends: list[Drop], events: Sequence[Event], tolerance: dt.timedelta) 
                 seen.add(id(e))
                 evidence.append(e)
     return Drop(ends[0].event, recovered, verdict, still_down=recovered is None,
-                evidence=evidence[:16], sides=ends, start=_start(ends, events, tolerance))
+                evidence=evidence[:16], sides=ends, start=_start(ends, events, tolerance, others))
 
 
 def side_text(end: Drop) -> str:

@@ -195,3 +195,11 @@ def test_a_one_cloud_drop_is_as_before() -> None:
     (drop,) = outages(events)
     assert drop.ends == [drop] and drop.clouds == ["azure"] and drop.first is drop.event
     assert drop.verdict == "gateway-failover" and drop.down_seconds == 6
+
+
+def test_another_instances_own_drop_is_not_a_drops_start() -> None:
+    # active-active: IN_0's and IN_1's tunnels each drop; IN_1's drop starts at its own down
+    events = [azure(DOWN, 0, "IN_0"), azure(DOWN, 2, "IN_1"), azure(UP, 10, "IN_1"),
+              azure(UP, 300, "IN_0")]
+    first, second = outages(events)
+    assert (first.first.time, second.first.time) == (at(0), at(2))
