@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from tests.support.live_world import VPN, World
@@ -56,6 +57,12 @@ class Scene:
         self.aws.append((when, {
             "event_timestamp": int(when.timestamp()), "details": details, "dpd_enabled": True,
             "nat_t_detected": False, "ike_phase1_state": phase1, "ike_phase2_state": phase2}))
+
+    def aws_bgp(self, at: float, status: str, message: str) -> None:
+        """A BGP-log event in the tunnel's stream (type BGPStatus, status, message)."""
+        when = self.t0 + s(at)
+        self.aws.append((when, {"event_timestamp": int(when.timestamp()), "type": "BGPStatus",
+                                "status": status, "message": message}))
 
     def health(self, at: float, code: str, category: str = "scheduledChange") -> None:
         self.w.health.events.append(HealthEvent(
@@ -136,27 +143,49 @@ def endpoint_replacement_ec2(c: Scene) -> None:
     c.aws_log(181, "AWS tunnel phase 2 SA is established", "established")
 
 
+def endpoint_replacement_bgp_first(c: Scene) -> None:
+    """AWS sends BGP a Cease first; Azure sees BGP and then the tunnel go; AWS's tunnel log
+    records its Down minutes later. One outage, starting at the Cease."""
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.health(-60, "AWS_VPN_TUNNEL_ENDPOINT_REPLACEMENT")
+    c.aws_bgp(0, "DOWN", "BGP notification sent to 169.254.21.2: Cease (Administrative Reset)")
+    c.bgp("BgpDisconnectedEvent", 2)
+    c.tunnel("TunnelDisconnected", 30, 0)
+    c.aws_log(240, "AWS tunnel endpoint is being replaced", "down")
+    c.tunnel("TunnelConnected", 300, 0)
+    c.bgp("BgpConnectedEvent", 305)
+    c.aws_log(330, "AWS tunnel phase 2 SA is established", "established")
+    c.aws_bgp(331, "UP", "BGP session to 169.254.21.2 established")
+
+
 def still_down(c: Scene) -> None:
     c.aws_log(-600, "AWS tunnel is sending DPD request")
     c.tunnel("TunnelDisconnected", 0, 0)
     c.aws_log(2, "AWS tunnel received DELETE for IKE_SA", "down")
 
 
-# scenario -> (builder, {cloud: expected verdict of that cloud's drop})
-SCENARIOS: dict[str, tuple[Callable[[Scene], None], dict[str, str]]] = {
-    "maintenance-failover": (maintenance_failover, {
-        "azure": "gateway-failover-maintenance", "aws": "gateway-failover-maintenance"}),
-    "same-instance": (same_instance, {
-        "azure": "same-instance-reconnect", "aws": "same-instance-reconnect"}),
-    "psk-mismatch": (psk_mismatch, {"azure": "ike-psk-mismatch", "aws": "ike-psk-mismatch"}),
-    "proposal-mismatch": (proposal_mismatch, {
-        "azure": "ike-proposal-mismatch", "aws": "ike-proposal-mismatch"}),
-    "dpd-timeout": (dpd_timeout, {"azure": "dpd-timeout", "aws": "dpd-timeout"}),
-    "endpoint-replacement": (endpoint_replacement, {
-        "azure": "aws-endpoint-replacement", "aws": "aws-endpoint-replacement"}),
-    "endpoint-replacement-ec2": (endpoint_replacement_ec2, {
-        "azure": "aws-endpoint-replacement", "aws": "aws-endpoint-replacement"}),
-    "still-down": (still_down, {"azure": "still-down", "aws": "still-down"}),
+@dataclass(frozen=True)
+class Expected:
+    """What triage must say of a scenario: one drop, seen from both ends, with this verdict,
+    starting at the earliest evidence (seconds from T0)."""
+
+    verdict: str
+    start: float = 0
+
+
+# scenario -> (builder, the one drop it must give)
+SCENARIOS: dict[str, tuple[Callable[[Scene], None], Expected]] = {
+    "maintenance-failover": (maintenance_failover, Expected("gateway-failover-maintenance")),
+    "same-instance": (same_instance, Expected("same-instance-reconnect")),
+    "psk-mismatch": (psk_mismatch, Expected("ike-psk-mismatch")),
+    "proposal-mismatch": (proposal_mismatch, Expected("ike-proposal-mismatch")),
+    "dpd-timeout": (dpd_timeout, Expected("dpd-timeout", start=-1)),  # AWS's DPD timeout
+    "endpoint-replacement": (endpoint_replacement, Expected("aws-endpoint-replacement")),
+    "endpoint-replacement-ec2": (endpoint_replacement_ec2,
+                                 Expected("aws-endpoint-replacement")),
+    "endpoint-replacement-bgp-first": (endpoint_replacement_bgp_first,
+                                       Expected("aws-endpoint-replacement")),  # the Cease
+    "still-down": (still_down, Expected("still-down")),
 }
 
 

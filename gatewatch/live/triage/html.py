@@ -1,11 +1,13 @@
 """`triage --html FILE`: one self-contained page for an incident ticket.
 
 Inline SVG, CSS and a few lines of JS only (no external script, font or image): both clouds
-on one time axis, one lane per tunnel end, each drop drawn as a red bar from the drop to the
-recovery (to the end of the range when still down), maintenance and Health events as amber
-markers, and every verdict written out as text under the chart. The data the page was drawn
-from is embedded as JSON (id="triage-data"); the script only adds hover details and checks
-that every drop in the data was drawn, logging the count to the console.
+on one time axis, one lane per tunnel end, each drop drawn as a red bar on every end that
+logged it, from that end's down to its recovery (to the end of the range when still down),
+with a dashed line at the outage's start (its earliest evidence, either side), maintenance
+and Health events as amber markers, and every verdict written out as text under the chart,
+with each end's own down and recovery times. The data the page was drawn from is embedded as
+JSON (id="triage-data"); the script only adds hover details and checks that every drop in the
+data was drawn (one number per drop, however many ends), logging the count to the console.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import datetime as dt
 import html
 import json
 
-from gatewatch.live.triage.model import DOWN, HEALTH, MAINTENANCE, UP, Timeline, iso
+from gatewatch.live.triage.model import DOWN, HEALTH, MAINTENANCE, UP, Timeline, iso, side_text
 
 WIDTH, LEFT, RIGHT, LANE_H, TOP = 1100, 230, 20, 44, 40
 
@@ -23,7 +25,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color
 h1{font-size:20px;margin:0 0 4px} .sub{color:#555;margin:0 0 16px}
 svg{border:1px solid #d0d7de;background:#fff} .lane-label{font-size:12px}
 .axis{font-size:11px;fill:#555} .grid{stroke:#eee} .lane-line{stroke:#d0d7de}
-.drop{fill:#d1242f;opacity:.85} .drop.still-down{fill:url(#hatch)}
+.drop{fill:#d1242f;opacity:.85} .start{stroke:#d1242f;stroke-dasharray:3 2}
+.drop.still-down{fill:url(#hatch)}
 .maintenance{fill:#bf8700} .health{fill:#8250df} .up{fill:#1a7f37} .evt{fill:#8c959f}
 .azure{fill:#0969da} .aws{fill:#fb8500}
 table{border-collapse:collapse;margin-top:16px;font-size:13px}
@@ -36,7 +39,11 @@ th{background:#f6f8fa} .verdict{font-weight:600} .ev{color:#444;font-size:12px}
 _JS = """
 (function(){
   var data = JSON.parse(document.getElementById('triage-data').textContent);
-  var drawn = document.querySelectorAll('svg .drop').length;
+  var numbers = {};
+  document.querySelectorAll('svg rect.drop').forEach(function(el){
+    numbers[el.getAttribute('data-drop')] = true;
+  });
+  var drawn = Object.keys(numbers).length;
   document.body.setAttribute('data-drops-expected', String(data.drops.length));
   document.body.setAttribute('data-drops-drawn', String(drawn));
   document.querySelectorAll('svg [data-info]').forEach(function(el){
@@ -116,29 +123,39 @@ def render_html(timeline: Timeline) -> str:
             parts.append(f'<circle class="evt" cx="{x:.1f}" cy="{ly}" r="2.5" '
                          f'data-info="{info}"/>')
     for n, drop in enumerate(timeline.drops, start=1):
-        x0 = _x(drop.event.time, start, end)
-        x1 = _x(drop.recovered.time if drop.recovered else end, start, end)
-        ly = y[drop.event.lane]
-        cls = "drop still-down" if drop.still_down else "drop"
-        info = e(f"Drop {n} at {iso(drop.event.time)}: {drop.label}")
-        parts.append(f'<rect class="{cls}" data-drop="{n}" x="{x0:.1f}" y="{ly - 9}" '
-                     f'width="{max(x1 - x0, 3):.1f}" height="18" data-info="{info}"/>')
-        parts.append(f'<text class="axis" x="{x0:.1f}" y="{ly - 12}">{n}</text>')
+        lanes_of = [y[d.event.lane] for d in drop.ends]
+        xs = _x(drop.first.time, start, end)
+        parts.append(f'<line class="start" data-drop="{n}" x1="{xs:.1f}" '
+                     f'y1="{min(lanes_of) - 12}" x2="{xs:.1f}" y2="{max(lanes_of) + 12}"/>')
+        parts.append(f'<text class="axis" x="{xs:.1f}" y="{min(lanes_of) - 14}">{n}</text>')
+        for side in drop.ends:
+            x0 = _x(side.event.time, start, end)
+            x1 = _x(side.recovered.time if side.recovered else end, start, end)
+            ly = y[side.event.lane]
+            cls = "drop still-down" if side.recovered is None else "drop"
+            info = e(f"Drop {n} ({side.event.cloud}) down {iso(side.event.time)}: {drop.label}")
+            parts.append(f'<rect class="{cls}" data-drop="{n}" data-cloud="{side.event.cloud}" '
+                         f'x="{x0:.1f}" y="{ly - 9}" width="{max(x1 - x0, 3):.1f}" height="18" '
+                         f'data-info="{info}"/>')
     parts.append("</svg>")
 
     rows = []
     for n, drop in enumerate(timeline.drops, start=1):
-        back = (f"back at {iso(drop.recovered.time)} ({int(drop.down_seconds or 0)} s"
-                + (f", {drop.recovered.instance}" if drop.recovered.instance else "") + ")"
+        back = (f"back at {iso(drop.recovered.time)} ({int(drop.down_seconds or 0)} s)"
                 if drop.recovered else "not back by the end of the range")
+        ends = "<br>".join(e(f"{d.event.cloud}: {side_text(d)}") for d in drop.ends)
+        backs = {id(d.recovered) for d in drop.ends}
         evidence = "<br>".join(
             e(f"{iso(ev.time)} {ev.lane}: {ev.text} [{ev.source}]")
-            for ev in drop.evidence if ev is not drop.recovered) or "—"
-        rows.append(f'<tr data-drop="{n}"><td>{n}</td><td>{e(iso(drop.event.time))}</td>'
-                    f'<td>{e(drop.event.lane)}</td><td class="verdict">{e(drop.label)}</td>'
+            for ev in drop.evidence if id(ev) not in backs) or "—"
+        first = drop.first
+        rows.append(f'<tr data-drop="{n}"><td>{n}</td><td>{e(iso(first.time))}<br>'
+                    f'<span class="ev">{e(f"{first.lane}: {first.text}")}</span></td>'
+                    f'<td>{ends}</td><td class="verdict">{e(drop.label)}</td>'
                     f'<td>{e(back)}</td><td class="ev">{evidence}</td></tr>')
-    table = ('<table><tr><th>#</th><th>Drop (UTC)</th><th>Where</th><th>Verdict</th>'
-             '<th>Recovery</th><th>Evidence</th></tr>' + "".join(rows) + "</table>"
+    table = ('<table><tr><th>#</th><th>Start (UTC, earliest evidence)</th>'
+             '<th>Each end (down, recovery)</th><th>Verdict</th>'
+             '<th>Recovery (both ends)</th><th>Evidence</th></tr>' + "".join(rows) + "</table>"
              if rows else "<p>No drops in this range.</p>")
     notes = "".join(f"<li>{e(n)}</li>" for n in timeline.notes)
     sources = "".join(f"<li><code>{e(s)}</code></li>" for s in dict.fromkeys(timeline.queries))

@@ -29,13 +29,19 @@ any verdict when the tunnel had not come back by the end of the range):
 5. Same-instance reconnect: back on the same instance with none of the above; the same article: look
    at the network or the on-premises device.
 6. Still down: not back by the end of the range, no cause in the logs.
+
+One outage is one drop (`merge`, after `judge`): the Azure and AWS drops of the tunnel whose
+down intervals overlap, or that start within `SAME_OUTAGE` of each other, become one drop with
+each end's own drop in `Drop.sides`, one verdict (the order above over both ends' verdicts) and
+both ends' evidence. Every drop starts at its earliest evidence on either side (`Drop.first`):
+a BGP Cease or BGP down, a DPD timeout, a TunnelDisconnected, an AWS Down state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,11 +143,34 @@ class Event:
 
 @dataclass
 class Drop:
+    """One outage. `find_drops` and `judge` make one per cloud that logged it; `merge` pairs
+    the two ends' drops of one outage into one, keeping each end's own drop in `sides`.
+
+    For a merged drop `event` is the earliest end's down, `recovered` the later end's
+    recovery (None while either end has not logged it back), and `start` the earliest evidence
+    of the outage on either side (`START_EVIDENCE`), which may precede both downs."""
+
     event: Event
     recovered: Event | None
     verdict: str = STILL_DOWN
     still_down: bool = False
     evidence: list[Event] = field(default_factory=list)
+    sides: list[Drop] = field(default_factory=list)
+    start: Event | None = None
+
+    @property
+    def ends(self) -> list[Drop]:
+        """Each cloud's own drop: both ends of a merged drop, or this drop."""
+        return self.sides or [self]
+
+    @property
+    def first(self) -> Event:
+        """The earliest evidence of the outage (its start)."""
+        return self.start or self.event
+
+    @property
+    def clouds(self) -> list[str]:
+        return [d.event.cloud for d in self.ends]
 
     @property
     def label(self) -> str:
@@ -154,15 +183,25 @@ class Drop:
     def down_seconds(self) -> float | None:
         if self.recovered is None:
             return None
-        return (self.recovered.time - self.event.time).total_seconds()
+        return (self.recovered.time - self.first.time).total_seconds()
 
-    def as_json(self) -> dict[str, Any]:
-        return {"time": iso(self.event.time), "cloud": self.event.cloud,
-                "lane": self.event.lane, "instance": self.event.instance,
-                "verdict": self.verdict, "label": self.label, "still_down": self.still_down,
+    def side_json(self) -> dict[str, Any]:
+        """This end's own down and recovery."""
+        return {"cloud": self.event.cloud, "lane": self.event.lane,
+                "instance": self.event.instance, "down": iso(self.event.time),
+                "down_text": self.event.text, "verdict": self.verdict,
                 "recovered": iso(self.recovered.time) if self.recovered else None,
                 "recovered_instance": self.recovered.instance if self.recovered else None,
+                "down_seconds": (None if self.recovered is None else
+                                 (self.recovered.time - self.event.time).total_seconds())}
+
+    def as_json(self) -> dict[str, Any]:
+        return {"time": iso(self.first.time), "start": self.first.as_json(),
+                "clouds": self.clouds,
+                "verdict": self.verdict, "label": self.label, "still_down": self.still_down,
+                "recovered": iso(self.recovered.time) if self.recovered else None,
                 "down_seconds": self.down_seconds,
+                "sides": [d.side_json() for d in self.ends],
                 "evidence": [e.as_json() for e in self.evidence]}
 
 
@@ -316,26 +355,155 @@ def _mirror(drops: Sequence[Drop], window: dt.timedelta) -> None:
             drop.evidence = [twin.event, *twin.evidence][:8]
 
 
+# Two drops, one from each end, are the same outage when their down intervals overlap (a drop
+# still down runs to the end of the range) or when they start within this tolerance of each
+# other. AWS exports tunnel logs to CloudWatch Logs every 5 minutes, best effort ("AWS
+# Site-to-Site VPN logs"), so the AWS end's record of a moment can come minutes after Azure's:
+# one export interval. The same tolerance bounds how long before the first down the earliest
+# evidence (a BGP Cease AWS sent first, a DPD timeout) is still taken as the outage's start.
+SAME_OUTAGE = dt.timedelta(minutes=5)
+
+# A merged drop's one verdict: the rules' own order over both ends' verdicts, except that an
+# Azure-only verdict (the instances explain it) comes before the AWS end's peer delete or
+# "no cause", as `_mirror` already gives the AWS end.
+MERGED_ORDER = (*IKE_VERDICTS, ENDPOINT_REPLACEMENT, MAINTENANCE_FAILOVER, FAILOVER,
+                DPD_TIMEOUT, SAME_INSTANCE, PEER_DELETE, STILL_DOWN, RECONNECTED)
+
+# BGP records: a session going down (AWS BGP log status DOWN or a Cease notification, Azure
+# BgpDisconnectedEvent) and one coming (back) up.
+BGP_DOWN_PATTERN = re.compile(r"\bCease\b|\bdown\b|Disconnected", re.IGNORECASE)
+BGP_UP_PATTERN = re.compile(r"\bBgpConnected|\bup\b|\bestablished\b", re.IGNORECASE)
+
+
+def starts_outage(event: Event) -> bool:
+    """Evidence that can be an outage's first sign: a tunnel down on either side (Azure
+    TunnelDisconnected; AWS Down state, DPD timeout or delete), a BGP session down or Cease, a
+    DPD timeout logged by either side."""
+    if event.kind == DOWN:
+        return True
+    if event.kind == BGP:
+        return BGP_DOWN_PATTERN.search(event.text) is not None
+    return cause(event) == DPD_TIMEOUT
+
+
+def _back(event: Event) -> bool:
+    return event.kind == UP or (event.kind == BGP and not starts_outage(event)
+                                and BGP_UP_PATTERN.search(event.text) is not None)
+
+
+def _start(ends: Sequence[Drop], events: Sequence[Event], tolerance: dt.timedelta,
+           others: Set[int] = frozenset()) -> Event:
+    """The earliest evidence of the outage: the ends' downs, or a sign of it (`starts_outage`)
+    up to `tolerance` before the first of them and after the tunnel or BGP was last seen up;
+    `others` are the ids of other drops' own downs (another instance's tunnel), never a sign."""
+    first = min((d.event for d in ends), key=lambda e: e.time)
+    since = first.time - tolerance
+    for event in events:
+        if since < event.time < first.time and _back(event):
+            since = event.time
+    signs = [e for e in events
+             if since <= e.time < first.time and (e.time > since or not _back(e))
+             and starts_outage(e) and id(e) not in others]
+    return min(signs, key=lambda e: e.time, default=first)
+
+
+def _same_outage(a: Drop, b: Drop, tolerance: dt.timedelta) -> bool:
+    never = dt.datetime.max.replace(tzinfo=dt.UTC)
+    a_end = a.recovered.time if a.recovered else never
+    b_end = b.recovered.time if b.recovered else never
+    overlap = a.event.time <= b_end and b.event.time <= a_end
+    return overlap or abs(a.event.time - b.event.time) <= tolerance
+
+
+def merge(drops: Sequence[Drop], events: Sequence[Event],
+          tolerance: dt.timedelta = SAME_OUTAGE) -> list[Drop]:
+    """One drop per outage: each AWS drop is paired with the Azure drop of the same outage
+    (`_same_outage`; the closest in start time first, each drop in at most one pair) into one
+    drop holding both ends (`Drop.sides`), one verdict (`MERGED_ORDER`) and both ends'
+    evidence. A drop seen from one end stays as it is. Every drop starts at its earliest
+    evidence (`_start`). Run after `judge`: the verdict rules are per end, unchanged."""
+    azure = [d for d in drops if d.event.cloud == AZURE]
+    aws = [d for d in drops if d.event.cloud == AWS]
+    pairs = sorted(((abs(a.event.time - b.event.time), i, j)
+                    for i, a in enumerate(azure) for j, b in enumerate(aws)
+                    if _same_outage(a, b, tolerance)), key=lambda p: p[0])
+    twin: dict[int, Drop] = {}
+    paired: set[int] = set()
+    for _, i, j in pairs:
+        if id(azure[i]) in paired or id(aws[j]) in paired:
+            continue
+        paired.update((id(azure[i]), id(aws[j])))
+        twin[id(azure[i])] = aws[j]
+    downs = {id(d.event) for d in drops}
+    out: list[Drop] = []
+    for drop in drops:
+        if id(drop) in twin:
+            ends = [drop, twin[id(drop)]]
+            out.append(_merged(ends, events, tolerance,
+                               downs - {id(d.event) for d in ends}))
+        elif id(drop) not in paired:
+            drop.start = _start([drop], events, tolerance, downs - {id(drop.event)})
+            out.append(drop)
+    return sorted(out, key=lambda d: d.first.time)
+
+
+def _merged(ends: list[Drop], events: Sequence[Event], tolerance: dt.timedelta,
+            others: set[int]) -> Drop:
+    ends = sorted(ends, key=lambda d: d.event.time)
+    verdict = next(v for v in MERGED_ORDER if any(d.verdict == v for d in ends))
+    backs = [d.recovered for d in ends]
+    recovered = (None if any(b is None for b in backs)
+                 else max((b for b in backs if b is not None), key=lambda e: e.time))
+    downs = {id(d.event) for d in ends}
+    evidence: list[Event] = []
+    seen: set[int] = set()
+    # the verdict's own evidence first (the ends that gave it), then the other end's
+    for end in sorted(ends, key=lambda d: d.verdict != verdict):
+        for e in end.evidence:
+            if id(e) not in seen and id(e) not in downs:
+                seen.add(id(e))
+                evidence.append(e)
+    return Drop(ends[0].event, recovered, verdict, still_down=recovered is None,
+                evidence=evidence[:16], sides=ends, start=_start(ends, events, tolerance, others))
+
+
+def side_text(end: Drop) -> str:
+    """One end's own down and recovery: "azure Azure VPNGW01 IN_0 down 03:00:00Z, back ..."."""
+    back = (f"back {iso(end.recovered.time)} after "
+            f"{int((end.recovered.time - end.event.time).total_seconds())} s"
+            + (f" on {end.recovered.instance}" if end.recovered.instance else "")
+            if end.recovered else "not back by the end of the range")
+    return f"{end.event.lane}: down {iso(end.event.time)}, {back}"
+
+
 def render_text(timeline: Timeline) -> str:
     lines = [f"Tunnel {timeline.remote_ip}, {iso(timeline.start)} to {iso(timeline.end)}",
              ""]
-    drop_at = {id(d.event): d for d in timeline.drops}
+    drop_at: dict[int, tuple[int, Drop]] = {}
+    for n, drop in enumerate(timeline.drops, start=1):
+        for event in (drop.first, *(d.event for d in drop.ends)):
+            drop_at.setdefault(id(event), (n, drop))
     for event in timeline.events:
         mark = {DOWN: "v", UP: "^", MAINTENANCE: "M", HEALTH: "H"}.get(event.kind, " ")
         lines.append(f"{iso(event.time)} {mark} {event.lane:<40} {event.kind:<11} {event.text}")
-        drop = drop_at.get(id(event))
-        if drop is not None:
-            lines.append(f"{'':22}=> {drop.label}")
+        found = drop_at.get(id(event))
+        if found is not None:
+            lines.append(f"{'':22}=> {found[1].label} (drop {found[0]})")
     lines.append("")
     if not timeline.drops:
         lines.append("No drops in this range.")
     for n, drop in enumerate(timeline.drops, start=1):
         back = (f"back {iso(drop.recovered.time)} after {int(drop.down_seconds or 0)} s"
-                + (f" on {drop.recovered.instance}" if drop.recovered.instance else "")
                 if drop.recovered else "not back by the end of the range")
-        lines.append(f"Drop {n}: {iso(drop.event.time)} {drop.event.lane}: {drop.label}; {back}")
+        lines.append(f"Drop {n}: {iso(drop.first.time)} {drop.label}; {back}; seen from "
+                     f"{' and '.join(drop.clouds)}")
+        lines.append(f"    start: {iso(drop.first.time)} {drop.first.lane}: {drop.first.text}"
+                     f" [{drop.first.source}]")
+        for end in drop.ends:
+            lines.append(f"    {end.event.cloud}: {side_text(end)}")
+        backs = {id(d.recovered) for d in drop.ends}
         for e in drop.evidence:
-            if e is drop.recovered:
+            if id(e) in backs:
                 continue
             lines.append(f"    evidence: {iso(e.time)} {e.lane}: {e.text} [{e.source}]")
     for note in timeline.notes:

@@ -14,7 +14,7 @@ from gatewatch.config.model import StackConfig
 from gatewatch.live import sources as src
 from gatewatch.live.readers import AwsReads, AzureReads
 from gatewatch.live.triage import collect
-from gatewatch.live.triage.model import Event, Timeline, find_drops, judge
+from gatewatch.live.triage.model import Event, Timeline, find_drops, judge, merge
 
 # What the timeline cannot show when a source is missing, so the reader weighs the verdicts.
 LIMITS = {
@@ -61,6 +61,7 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
     windows = collect.alert_windows()
     drops = find_drops(events, windows)
     judge(drops, events, collect.ike_failure_pattern(), windows)
+    drops = merge(drops, events)  # one drop per outage, both ends on it
     return Timeline(remote_ip, start, end, events, drops, notes, sources)
 
 

@@ -55,11 +55,17 @@ def test_page_renders_every_drop_and_verdict(estate: World, capsys: pytest.Captu
     assert isinstance(drops, list) and drops
     assert seen.console == [f"gatewatch-triage: rendered {len(drops)} drops"], seen.console
     assert f'data-drops-drawn="{len(drops)}"' in seen.dom
-    drawn = re.findall(r'<rect class="drop[^"]*" data-drop="(\d+)"', seen.dom)
-    assert drawn == [str(n) for n in range(1, len(drops) + 1)]
+    drawn = re.findall(r'<rect class="drop[^"]*" data-drop="(\d+)" data-cloud="(\w+)"',
+                       seen.dom)
+    assert list(dict.fromkeys(n for n, _ in drawn)) == [str(n)
+                                                       for n in range(1, len(drops) + 1)]
+    # one drop per outage, drawn on each end that logged it
+    assert len(drops) == 1 and sorted(c for _, c in drawn) == ["aws", "azure"]
     text = _text(seen.dom)
     for drop in drops:
         assert drop["label"] in text, drop["label"]
+        for side in drop["sides"]:  # each end's own times
+            assert f"{side['cloud']}: {side['lane']}: down {side['down']}" in text
     if scenario == "maintenance-failover":
         assert 'class="maintenance"' in seen.dom
     if scenario == "endpoint-replacement":

@@ -12,6 +12,7 @@ import pytest
 from gatewatch.catalog.load import load
 from gatewatch.catalog.model import SavedQuery
 from gatewatch.cli import main
+from gatewatch.live.triage.model import iso
 from tests.support.live_world import GW_ID, VPN, World, ms
 from tests.support.triage_scenarios import SCENARIOS, build
 
@@ -39,17 +40,45 @@ def run_triage(w: World, capsys: pytest.CaptureFixture[str], *extra: str,
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_each_verdict_class_from_its_fixture_timeline(
         estate: World, capsys: pytest.CaptureFixture[str], scenario: str) -> None:
-    build(estate, scenario)
+    """Each outage is seen from both ends: one drop, both ends' own times on it, one verdict,
+    starting at the earliest evidence on either side."""
+    scene = build(estate, scenario)
+    expected = SCENARIOS[scenario][1]
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    verdicts = {d["cloud"]: d["verdict"] for d in result["drops"]}
-    assert len(result["drops"]) == 2, result["drops"]
-    assert verdicts == SCENARIOS[scenario][1]
-    for drop in result["drops"]:
-        assert drop["label"]
-        if drop["verdict"] not in ("still-down", "same-instance-reconnect"):
-            assert drop["evidence"], drop
+    assert len(result["drops"]) == 1, result["drops"]
+    (drop,) = result["drops"]
+    assert drop["verdict"] == expected.verdict
+    assert sorted(drop["clouds"]) == ["aws", "azure"]
+    assert sorted(side["cloud"] for side in drop["sides"]) == ["aws", "azure"]
+    assert drop["time"] == iso(scene.t0 + dt.timedelta(seconds=expected.start)), drop["start"]
+    assert drop["time"] <= min(side["down"] for side in drop["sides"])
+    assert drop["label"]
+    if drop["verdict"] not in ("still-down", "same-instance-reconnect"):
+        assert drop["evidence"], drop
     assert estate.azure.errors == []
+
+
+def test_aws_endpoint_replacement_starts_at_the_bgp_cease(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """AWS's BGP Cease comes first, its tunnel log's Down minutes later: the one drop starts at
+    the Cease and keeps each end's own down time."""
+    scene = build(estate, "endpoint-replacement-bgp-first")
+    code, result, err = run_triage(estate, capsys)
+    assert code == 0, err
+    (drop,) = result["drops"]
+    assert drop["start"]["kind"] == "bgp" and "Cease" in drop["start"]["text"]
+    assert drop["start"]["cloud"] == "aws"
+    downs = {side["cloud"]: side["down"] for side in drop["sides"]}
+    t = scene.t0
+    assert downs == {"azure": iso(t + dt.timedelta(seconds=30)),
+                     "aws": iso(t + dt.timedelta(seconds=240))}
+    backs = {side["cloud"]: side["recovered"] for side in drop["sides"]}
+    assert backs == {"azure": iso(t + dt.timedelta(seconds=300)),
+                     "aws": iso(t + dt.timedelta(seconds=330))}
+    assert drop["recovered"] == backs["aws"] and drop["down_seconds"] == 330
+    assert drop["verdict"] == "aws-endpoint-replacement"
+    assert any(e["kind"] == "health" for e in drop["evidence"])
 
 
 def test_failover_evidence_names_instances_and_maintenance(
@@ -57,10 +86,11 @@ def test_failover_evidence_names_instances_and_maintenance(
     build(estate, "maintenance-failover")
     code, result, _ = run_triage(estate, capsys)
     assert code == 0
-    (azure,) = [d for d in result["drops"] if d["cloud"] == "azure"]
+    (drop,) = result["drops"]
+    (azure,) = [d for d in drop["sides"] if d["cloud"] == "azure"]
     assert (azure["instance"], azure["recovered_instance"]) == ("IN_0", "IN_1")
     assert azure["down_seconds"] == 8
-    assert any("HostMaintenanceEvent" in e["text"] for e in azure["evidence"])
+    assert any("HostMaintenanceEvent" in e["text"] for e in drop["evidence"])
     kinds = {e["kind"] for e in result["events"]}
     assert {"down", "up", "maintenance", "bgp"} <= kinds
 
@@ -102,7 +132,10 @@ def test_text_output_marks_drops_and_verdicts(estate: World,
     code, text, _ = run_triage(estate, capsys, json_out=False)
     assert code == 0
     assert "=> Gateway failover for maintenance" in text
-    assert "Drop 1:" in text and "Drop 2:" in text and "on IN_1" in text
+    # one drop, both ends' own times on it
+    assert "Drop 1:" in text and "Drop 2:" not in text and "on IN_1" in text
+    assert "seen from azure and aws" in text
+    assert "    azure: Azure VPNGW-HUB-01 IN_0: down " in text and "    aws: AWS vpn-" in text
 
 
 def test_health_needs_a_support_plan_is_a_note_not_a_failure(
@@ -121,7 +154,7 @@ def test_unknown_tunnel_on_aws_is_a_note(estate: World,
     code, result, _ = run_triage(estate, capsys, "--vpn-connection", "vpn-0fffffffffffffff0")
     assert code == 0
     assert any("vpn-0fffffffffffffff0 not found" in n for n in result["notes"])
-    assert {d["cloud"] for d in result["drops"]} == {"azure"}
+    assert [d["clouds"] for d in result["drops"]] == [["azure"]]  # one end: still its drop
 
 
 @pytest.mark.parametrize(("args", "flag"), [
