@@ -129,11 +129,15 @@ def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_n
             events.append(Event(_time(row["TimeGenerated"]), AZURE, BGP,
                                 f"{row.get('OperationName')}: {row.get('Message') or ''}", src,
                                 f"Azure {str(row.get('Resource')).upper()}"))
-    src, kql = saved_query("ike-parse", {"RemoteIPFilter": remote_ip, **window})
-    sources.append(src)
-    for row in query(kql):
-        events.append(Event(_time(row["TimeGenerated"]), AZURE, IKE, str(row.get("Event")), src,
-                            "Azure IKE " + remote_ip))
+    # Scoped to the gateways the tunnel is on (as the other queries are): another gateway's
+    # negotiations with the same device are not this tunnel's evidence.
+    for name in sorted(gateways) or [""]:
+        src, kql = saved_query("ike-parse", {"RemoteIPFilter": remote_ip, "GatewayName": name,
+                                             **window})
+        sources.append(src)
+        for row in query(kql):
+            events.append(Event(_time(row["TimeGenerated"]), AZURE, IKE, str(row.get("Event")),
+                                src, "Azure IKE " + remote_ip))
     return events
 
 

@@ -221,3 +221,21 @@ def test_aws_bgp_events_read_from_their_own_log_group_when_configured(
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
     assert any(f"BGP log group {bgp_group} not found" in n for n in result["notes"])
+
+
+def test_another_gateways_ike_failures_with_the_same_device_are_not_evidence(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    # A same-instance reconnect on this gateway, while another gateway of the workspace logs
+    # pre-shared key failures with the same device address: they must not make the verdict.
+    scene = build(estate, "same-instance")
+    estate.add_rows(estate.diag_row(
+        "IKEDiagnosticLog", scene.t0 + dt.timedelta(seconds=10), Resource="VPNGW-SPOKE-02",
+        OperationName="IKELogEvent", Level="Error",
+        Message=f"SESSION_ID :{{8a2f0c1e-0000-4000-8000-000000000099}} Remote {scene.ip}:500: "
+                "Local 20.43.10.99:500: [RECEIVED] Received notify AUTHENTICATION_FAILED for "
+                "IKE_AUTH"))
+    code, result, _ = run_triage(estate, capsys)
+    assert code == 0
+    assert [d["verdict"] for d in result["drops"]] == ["same-instance-reconnect"]
+    texts = " ".join(e["text"] for d in result["drops"] for e in d["evidence"])
+    assert "AUTHENTICATION_FAILED" not in texts
