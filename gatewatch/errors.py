@@ -10,6 +10,7 @@ third-party imports: the policy pack installs this module on its own.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,24 @@ class BadInput(Exception):
             self.problems = list(problems)
             self.lines = [str(p) for p in self.problems]
         super().__init__("\n".join(self.lines))
+
+
+def closest(value: str, known: Iterable[str], *, cutoff: float = 0.6,
+            ignore_case: bool = False) -> str | None:
+    """The known value most like `value` by difflib's ratio (at least `cutoff`), for a
+    did-you-mean; with `ignore_case`, compared case-insensitively and returned as known."""
+    if ignore_case:
+        lowered = {k.lower(): k for k in known}
+        match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=cutoff)
+        return lowered[match[0]] if match else None
+    match = difflib.get_close_matches(value, list(known), n=1, cutoff=cutoff)
+    return match[0] if match else None
+
+
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """`did you mean 'x'? ` before a fix, or nothing when no known value is close."""
+    close = closest(value, known)
+    return f"did you mean '{close}'? " if close else ""
 
 
 def child(path: str, key: str | int) -> str:

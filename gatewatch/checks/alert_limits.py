@@ -28,10 +28,10 @@ from typing import Any
 
 from gatewatch.azure import limits as L
 from gatewatch.azure.facts import SCHEDULED_QUERY_RULE_TYPES
+from gatewatch.catalog.files import parse_duration
 from gatewatch.checks.model import UNKNOWN, Resource
 
 _SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
-_DURATION = re.compile(r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?)?$")
 UNKNOWN_SUBSCRIPTION = "the subscription the stack deploys into"
 
 
@@ -44,12 +44,12 @@ def subscription_of(value: Any) -> str | None:
 
 
 def minutes(value: Any) -> int | None:
-    """An ISO 8601 duration ("PT5M", "PT1H", "P1D") in whole minutes; None if not one."""
-    match = _DURATION.match(value) if isinstance(value, str) else None
-    if match is None or value in ("P", "PT"):
+    """An ISO 8601 duration ("PT5M", "PT1H", "P1D") in whole minutes, read as the catalog reads
+    it; None if not one (an unknown value during a preview)."""
+    try:
+        return int(parse_duration(value).total_seconds()) // 60
+    except ValueError:
         return None
-    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
-    return parts["d"] * 1440 + parts["h"] * 60 + parts["m"]
 
 
 @dataclass

@@ -10,7 +10,8 @@ from typing import Annotated, Any, ClassVar
 from pydantic import Field, StrictInt, StrictStr, field_validator
 
 from gatewatch.config.base import ConfigModel, Email, email_duplicates
-from gatewatch.config.fields import Choice, Text, Whole, did_you_mean, duplicates, fail
+from gatewatch.config.fields import Choice, Text, Whole, duplicates, fail
+from gatewatch.errors import did_you_mean
 
 ReceiverName = Annotated[StrictStr, Text(r"[-\w.]{1,64}", what="a receiver name",
                                          fix="use up to 64 letters, digits, '-', '_' or '.'")]

@@ -31,10 +31,9 @@ from gatewatch.config.fields import (
     Number,
     Text,
     Whole,
-    did_you_mean,
     fail,
 )
-from gatewatch.errors import SECRET_PLACEHOLDER, type_name
+from gatewatch.errors import SECRET_PLACEHOLDER, did_you_mean, type_name
 
 # The ARM resource types whose ids the config takes.
 VM_TYPE = "Microsoft.Compute/virtualMachines"

@@ -9,18 +9,17 @@ needs B") are declared on the model with the `FieldRule` metadata below (`Text`,
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import math
 import re
 import types
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
 from pydantic_core import PydanticCustomError, core_schema
 
-from gatewatch.errors import SECRET_PLACEHOLDER, Problem, child, type_name
+from gatewatch.errors import SECRET_PLACEHOLDER, Problem, child, did_you_mean, type_name
 
 # In a message or fix: replaced by the key path of the value the rule was declared on.
 HERE = "{here}"
@@ -205,11 +204,6 @@ class Choice(FieldRule):
 
     def json_schema(self) -> dict[str, Any]:
         return {"enum": list(self.values)}
-
-
-def did_you_mean(value: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(value, list(known), n=1)
-    return f"did you mean '{close[0]}'? " if close else ""
 
 
 # --- pydantic errors in the kit's words ----------------------------------------------------

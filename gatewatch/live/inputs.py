@@ -19,7 +19,6 @@ Sources for the limits:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import ipaddress
 import os
 import re
@@ -30,7 +29,7 @@ from pathlib import Path
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure.arm_ids import parse_arm_id
 from gatewatch.config.model import StackConfig
-from gatewatch.errors import BadInput
+from gatewatch.errors import BadInput, closest
 from gatewatch.live.triage.model import iso
 
 MAX_RANGE = dt.timedelta(days=30)  # Log Analytics keeps at least 30 days (kit minimum)
@@ -70,13 +69,9 @@ def remote_ip(text: str) -> str:
 
 # --- the gateway, among the stack's -----------------------------------------------------------
 
-def closest(value: str, known: Sequence[str]) -> str | None:
-    """The known value most like `value` (difflib's ratio, case-insensitive), if any."""
-    if not known:
-        return None
-    lowered = {k.lower(): k for k in known}
-    match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.0)
-    return lowered[match[0]] if match else None
+def nearest(value: str, known: Sequence[str]) -> str | None:
+    """The known value most like `value`, however far (a typo's likeliest meaning)."""
+    return closest(value, known, cutoff=0.0, ignore_case=True)
 
 
 def gateway(text: str | None, config: StackConfig, stack: str) -> str:
@@ -88,7 +83,7 @@ def gateway(text: str | None, config: StackConfig, stack: str) -> str:
     if not configured:
         raise BadInput(f"--gateway: stack {stack} configures no Azure gateway "
                        "(gatewatch:azure.gateways); leave --gateway out")
-    hint = closest(text.strip(), configured)
+    hint = nearest(text.strip(), configured)
     did_you_mean = f"; did you mean {hint}?" if hint else ""
     arm = parse_arm_id(text.strip())
     if arm is None or not arm.is_type(azure_facts.GATEWAY_ARM_TYPE):

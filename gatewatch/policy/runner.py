@@ -6,7 +6,6 @@ A mandatory (or remediate: stack policies cannot remediate) violation fails the 
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any, Final
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure.arm_ids import parse_arm_id
 from gatewatch.checks.model import LEVELS, Finding, Resource
-from gatewatch.errors import BadInput, Problem
+from gatewatch.errors import BadInput, Problem, closest
 from gatewatch.policy import remediation
 from gatewatch.policy.exemptions import RuleConfig, parse_rule_config, run_rule
 from gatewatch.policy.rules import PACK_NAME, RULES
@@ -82,9 +81,9 @@ def _unknown_settings(policy: str, entry: Mapping[str, Any], allowed: tuple[str,
                       problems: list[Problem]) -> None:
     for key in entry:
         if key != "enforcementLevel" and key not in allowed:
-            close = difflib.get_close_matches(str(key), [*allowed, "enforcementLevel"], n=1)
+            close = closest(str(key), [*allowed, "enforcementLevel"])
             problems.append(Problem(f"{policy}.{key}", f"is not a setting of {policy}",
-                                    f"did you mean '{close[0]}'?" if close else
+                                    f"did you mean '{close}'?" if close else
                                     f"use enforcementLevel{''.join(f' or {a}' for a in allowed)}"))
 
 
@@ -122,9 +121,9 @@ def resolve_config(raw: Mapping[str, Any] | None) -> dict[str, tuple[str, RuleCo
     names = [rule.id for rule in RULES]
     for key in raw:
         if key not in ("all", remediation.POLICY_NAME) and key not in names:
-            close = difflib.get_close_matches(key, [*names, remediation.POLICY_NAME], n=1)
+            close = closest(key, [*names, remediation.POLICY_NAME])
             problems.append(Problem(key, "no such policy in the gatewatch pack",
-                                    f"did you mean '{close[0]}'?" if close else
+                                    f"did you mean '{close}'?" if close else
                                     f"use one of {', '.join(names)}"))
     if remediation.POLICY_NAME in raw:
         _remediation_config(raw[remediation.POLICY_NAME], problems)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gatewatch.live.inputs import closest, normalise_ip, same_ip
+from gatewatch.live.inputs import nearest, normalise_ip, same_ip
 from gatewatch.live.readers import AzureReads
 from gatewatch.live.triage.collect import saved_query
 from gatewatch.live.triage.model import AZURE, Timeline
@@ -56,7 +56,7 @@ def absence_note(reader: AzureReads, customer_id: str, timeline: Timeline, gatew
                   or str(r.get("Resource") or "").upper() == gateway_name.upper()]
     if not on_gateway:
         return (f"Azure: no records for gateway {gateway_name} in this range "
-                f"({TUNNEL_SOURCES[0]}); did you mean {closest(gateway_name, gateways)}? "
+                f"({TUNNEL_SOURCES[0]}); did you mean {nearest(gateway_name, gateways)}? "
                 f"(gateways with tunnel records: {', '.join(gateways)})")
     elsewhere = sorted({name(r.get("Resource")) for r in rows
                         if same_ip(str(r.get("remoteIP_s") or ""), ip)})
@@ -64,5 +64,5 @@ def absence_note(reader: AzureReads, customer_id: str, timeline: Timeline, gatew
         return (f"{head}; {ip} has records on gateway {', '.join(elsewhere)}: pass that "
                 "gateway's id to --gateway, or leave --gateway out")
     ips = sorted({normalise_ip(str(r["remoteIP_s"])) or str(r["remoteIP_s"]) for r in on_gateway})
-    return f"{head}; did you mean {closest(ip, ips)}? (remote IPs logged: {', '.join(ips[:5])}" \
+    return f"{head}; did you mean {nearest(ip, ips)}? (remote IPs logged: {', '.join(ips[:5])}" \
         + (f" and {len(ips) - 5} more)" if len(ips) > 5 else ")")
