@@ -4,6 +4,8 @@ asserted on the recorded resource graph."""
 
 from __future__ import annotations
 
+import botocore.session
+
 from gatewatch.aws_rollout.expected import expected_tunnel_options
 from gatewatch.catalog.load import load
 from gatewatch.catalog.model import InsightsQuery
@@ -59,3 +61,20 @@ def test_expected_tunnel_options_is_the_one_home_for_what_a_tunnel_should_have()
     assert options.matches({**options.to_api(), "LogGroupArn": arn + ":*"})
     assert not options.matches({"LogEnabled": True, "LogGroupArn": arn,
                                 "LogOutputFormat": "text"})  # no BGP logs yet
+
+
+def test_deployed_filter_patterns_and_queries_fit_cloudwatch_logs_limits() -> None:
+    # The Azure request bodies are judged by Microsoft's definitions (gatewatch/checks/); these
+    # AWS strings are judged by AWS's: botocore's CloudWatch Logs service model (PutMetricFilter
+    # filterPattern, PutQueryDefinition queryString), which the real API enforces.
+    model = botocore.session.get_session().get_service_model("logs")
+    most = {name: model.shape_for(name).metadata["max"]
+            for name in ("FilterPattern", "QueryDefinitionString")}
+    rec = plan(config())
+    patterns = [f.inputs["pattern"]
+                for f in rec.by_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")]
+    queries = [d.inputs["queryString"]
+               for d in rec.by_type("aws:cloudwatch/queryDefinition:QueryDefinition")]
+    assert patterns and queries
+    assert all(0 < len(p) <= most["FilterPattern"] for p in patterns), patterns
+    assert all(0 < len(q) <= most["QueryDefinitionString"] for q in queries)
