@@ -51,14 +51,21 @@ def _coverage(args: argparse.Namespace) -> int:
     listings = read_all(stack_paths(args.stack))
     azure_reader = boto = None
     if not args.aws_only:
-        from gatewatch.live.azure import AzureReader
+        from gatewatch.live.azure import AzureReader, LoginError
 
         azure_reader = AzureReader("")
-        azure_reader.credential()  # LoginError now, before any read
+        try:
+            azure_reader.credential()  # LoginError now, before any read
+        except LoginError as error:
+            raise LoginError(f"{error}; or pass --aws-only") from None
     if not args.azure_only:
+        from gatewatch.aws.login import AwsLoginError
         from gatewatch.coverage.aws import session
 
-        boto = session()  # AwsLoginError now
+        try:
+            boto = session()  # AwsLoginError now
+        except AwsLoginError as error:
+            raise AwsLoginError(f"{error}; or pass --azure-only") from None
     report = rep.Report([str(listing.path) for listing in listings])
     if azure_reader is not None:
         _azure(report, listings, azure_reader)

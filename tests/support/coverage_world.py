@@ -78,6 +78,7 @@ class CoverageWorld:
     tmp: Path
     azure: AzureStandIn
     ec2: Ec2StandIn
+    azure_url: str
 
     def stack(self, name: str, *sections: str) -> Path:
         path = self.tmp / f"Pulumi.{name}.yaml"
@@ -134,4 +135,4 @@ def coverage_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
         monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         monkeypatch.setenv("HOME", str(tmp_path))
-        yield CoverageWorld(tmp_path, azure, ec2)
+        yield CoverageWorld(tmp_path, azure, ec2, azure_url)
