@@ -35,16 +35,20 @@ def _aws(report: rep.Report, listings: list[StackListing], boto: object) -> None
     from gatewatch.coverage.aws import read_connections
 
     endpoints: dict[str, str] = {}
+    from_file: dict[str, str] = {}
     for listing in listings:
         for aws in listing.aws:
-            if aws.ec2_endpoint_url:
-                endpoints.setdefault(aws.region, aws.ec2_endpoint_url)
+            if aws.ec2_endpoint_url and aws.region not in endpoints:
+                endpoints[aws.region] = aws.ec2_endpoint_url
+                from_file[aws.region] = listing.file
     result = read_connections(boto, endpoints)
     report.aws = result
     report.items += rep.aws_items(result, listings)
     for region, failure in sorted(result.failures.items()):
-        report.unread.append(("aws", f"region {region}" if region else "the region list",
-                              failure))
+        scope = f"region {region}" if region else "the region list"
+        if region in from_file:
+            scope += f" (the EC2 endpoint of {from_file[region]}, gatewatch:aws.ec2EndpointUrl)"
+        report.unread.append(("aws", scope, failure))
 
 
 def _coverage(args: argparse.Namespace) -> int:

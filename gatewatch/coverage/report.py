@@ -161,7 +161,8 @@ def render_text(report: Report) -> str:
     summary = (f"{report.count(WATCHED)} watched, {report.count(UNWATCHED)} unwatched, "
                f"{report.count(NOT_APPLICABLE)} not applicable")
     if report.unread:
-        summary += f", {len(report.unread)} not read ({', '.join(s for _, s, _ in report.unread)})"
+        scopes = ", ".join(s.split(" (")[0] for _, s, _ in report.unread)
+        summary += f", {len(report.unread)} not read ({scopes})"
     out.append(summary)
     return "\n".join(out)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import botocore.session
 import pytest
 
-from tests.support.live_world import AZURE_ENV_TO_CLEAR, _sharing_loader
+from tests.support.live_world import _sharing_loader, point_clients_at
 from tests.support.standins.azure import AzureStandIn
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.tls import make_cert
@@ -120,14 +120,7 @@ def coverage_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     azure = AzureStandIn()
     ec2 = Ec2StandIn()
     with azure.serve(cert, key) as azure_url, ec2.serve() as ec2_url:
-        for name in AZURE_ENV_TO_CLEAR:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("IDENTITY_ENDPOINT", f"{azure_url}/msi/token")
-        monkeypatch.setenv("IDENTITY_HEADER", azure.identity_header)
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-        monkeypatch.setenv("GATEWATCH_ARM_ENDPOINT", azure_url)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        point_clients_at(monkeypatch, azure, azure_url, cert)
         monkeypatch.delenv("AWS_REGION", raising=False)
         monkeypatch.setenv("AWS_DEFAULT_REGION", HOME_REGION)
         monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", ec2_url)
