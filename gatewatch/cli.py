@@ -113,12 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(func=_plan)
 
     from gatewatch.aws_rollout.cli import add_parser as add_tunnel_logs_parser
+    from gatewatch.coverage.cli import add_parser as add_coverage_parser
     from gatewatch.live.cli import add_parsers as add_live_parsers
     from gatewatch.policy.cli import add_parser as add_policy_parser
 
     add_policy_parser(sub)
     add_tunnel_logs_parser(sub)
     add_live_parsers(sub)
+    add_coverage_parser(sub)
     return parser
 
 

@@ -345,6 +345,20 @@ def reset_moto(url: str) -> None:
     urllib.request.urlopen(request, timeout=10).read()
 
 
+def point_clients_at(monkeypatch: pytest.MonkeyPatch, azure: AzureStandIn, azure_url: str,
+                     cert: Path) -> None:
+    """The environment a user would set, pointed at the stand-ins: the Azure stand-in's managed
+    identity and ARM, its CA trusted, test AWS keys; nothing of the machine's own logins."""
+    for name in AZURE_ENV_TO_CLEAR:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("IDENTITY_ENDPOINT", f"{azure_url}/msi/token")
+    monkeypatch.setenv("IDENTITY_HEADER", azure.identity_header)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    monkeypatch.setenv("GATEWATCH_ARM_ENDPOINT", azure_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
 @contextlib.contextmanager
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[World]:
     reset_moto(moto_url)
@@ -355,15 +369,8 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Ite
     health = HealthStandIn()
     with azure.serve(cert, key) as azure_url, ec2.serve() as ec2_url, \
             health.serve() as health_url:
-        for name in AZURE_ENV_TO_CLEAR:
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("IDENTITY_ENDPOINT", f"{azure_url}/msi/token")
-        monkeypatch.setenv("IDENTITY_HEADER", azure.identity_header)
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-        monkeypatch.setenv("GATEWATCH_ARM_ENDPOINT", azure_url)
+        point_clients_at(monkeypatch, azure, azure_url, cert)
         monkeypatch.setenv("GATEWATCH_LOGS_ENDPOINT", azure_url)
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", moto_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH", moto_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", ec2_url)

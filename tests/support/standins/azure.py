@@ -20,6 +20,8 @@ identity, part of DefaultAzureCredential), GATEWATCH_ARM_ENDPOINT, GATEWATCH_LOG
   and an `api-version` query parameter (400 otherwise, as ARM answers). GET of a stored
   resource id (case-insensitive, as ARM ids are) returns its body; a role-assignment list at
   a scope honours `$filter=principalId eq '...'`; anything else is 404 ResourceNotFound.
+- Resource Graph: POST /providers/Microsoft.ResourceGraph/resources, answered by `graph`
+  (resource_graph.py: paging, throttling headers, 429).
 - Log Analytics: POST /v1/workspaces/{customerId}/query runs the submitted KQL with
   duckdb-kql over the workspace's fixture rows, restricted to the request's `timespan` (as
   the service restricts it), at the stand-in's `now`. Unknown workspace: 404
@@ -55,6 +57,8 @@ from gatewatch.kql.execute import (
 )
 from gatewatch.kql.tables import load_schemas
 from tests.support.standins import httpd
+from tests.support.standins.resource_graph import PATH as GRAPH_PATH
+from tests.support.standins.resource_graph import ResourceGraphStandIn
 
 _DUCK_TO_KQL = {"TIMESTAMP": "datetime", "BIGINT": "long", "INTEGER": "int", "DOUBLE": "real",
                 "BOOLEAN": "bool", "VARCHAR": "string", "JSON": "dynamic", "INTERVAL": "timespan"}
@@ -75,6 +79,7 @@ class AzureStandIn:
         self.errors: list[str] = []
         self.forbidden: set[str] = set()  # ARM paths (lower case) answered 403
         self.unavailable = False  # Log Analytics queries answered 503 ServiceUnavailable
+        self.graph = ResourceGraphStandIn()
         self._duck: Any = None  # one DuckDB instance; each query attaches its own database
         self._lock = threading.Lock()
         self._query_numbers = itertools.count(1)
@@ -203,7 +208,8 @@ class AzureStandIn:
                 self._duck.close()
                 self._duck = None
 
-    def handle(self, method: str, raw_path: str, headers: Any, body: bytes) -> tuple[int, Any]:
+    def handle(self, method: str, raw_path: str, headers: Any, body: bytes
+               ) -> tuple[int, Any] | tuple[int, Any, dict[str, str]]:
         parts = urlsplit(raw_path)
         query = parse_qs(parts.query)
         self.requests.append((method, parts.path))
@@ -221,6 +227,8 @@ class AzureStandIn:
         if headers.get("Authorization") != f"Bearer {self.token}":
             return 401, {"error": {"code": "AuthenticationFailed",
                                    "message": "missing or invalid bearer token"}}
+        if method == "POST" and parts.path.lower() == GRAPH_PATH:
+            return self.graph.query(query, body)
         match = re.fullmatch(r"/v1/workspaces/([^/]+)/query", parts.path)
         if match and method == "POST" and self.unavailable:
             return 503, {"error": {"code": "ServiceUnavailable",
@@ -247,8 +255,10 @@ class AzureStandIn:
                     standin.connections += 1
 
             def _answer(self, method: str) -> None:
-                status, answer = standin.handle(method, self.path, self.headers, self.body())
-                self.reply(status, json.dumps(answer).encode(), "application/json; charset=utf-8")
+                status, answer, *extra = standin.handle(method, self.path, self.headers,
+                                                        self.body())
+                self.reply(status, json.dumps(answer).encode(), "application/json; charset=utf-8",
+                           extra[0] if extra else None)
 
             def do_GET(self) -> None:
                 self._answer("GET")

@@ -1,4 +1,5 @@
-"""The EC2 stand-in's answers over the EC2 Query API: DescribeVpnConnections,
+"""The EC2 stand-in's answers over the EC2 Query API: DescribeRegions, DescribeVpnConnections
+(in the region a request is signed for, see ec2_server),
 ModifyVpnTunnelOptions, GetVpnTunnelReplacementStatus and ReplaceVpnTunnel on the `ec2_model`
 connections, EC2's per-action request token buckets, injected errors, and every call recorded.
 Requests are parsed and responses rendered by `ec2xml` through botocore's EC2 service model; what
@@ -50,6 +51,7 @@ class CallRecord:
     # ModifyVpnTunnelOptions: the TunnelOptions keys sent, and SkipTunnelReplacement.
     option_keys: tuple[str, ...] = ()
     skip_replacement: bool | None = None
+    region: str | None = None  # the region the request was signed for
 
 
 @dataclass
@@ -121,8 +123,8 @@ class Ec2QueryApi(VpnModel):
 
     # --- the API --------------------------------------------------------------------------
 
-    def handle(self, params: Mapping[str, str]) -> tuple[int, bytes]:
-        """Answer one EC2 Query request: (HTTP status, XML body)."""
+    def handle(self, params: Mapping[str, str], region: str | None = None) -> tuple[int, bytes]:
+        """Answer one EC2 Query request signed for `region` (None: any): (status, XML body)."""
         request_id = str(uuid.uuid4())
         action = params.get("Action", "")
         with self._lock:
@@ -135,15 +137,18 @@ class Ec2QueryApi(VpnModel):
             extra: dict[str, Any] = {"option_keys": keys,
                                      "skip_replacement": None if skip is None else skip == "true"}
             try:
-                output = self._dispatch(action, params, now)
+                output = self._dispatch(action, params, now, region)
             except ec2xml.QueryError as err:
-                self.calls.append(CallRecord(now, action, vpn_id, outside_ip, err.code, **extra))
+                self.calls.append(CallRecord(now, action, vpn_id, outside_ip, err.code,
+                                             region=region, **extra))
                 status = ERROR_STATUS.get(err.code, err.status)
                 return status, ec2xml.render_error(err.code, err.message, request_id)
-            self.calls.append(CallRecord(now, action, vpn_id, outside_ip, None, **extra))
+            self.calls.append(CallRecord(now, action, vpn_id, outside_ip, None, region=region,
+                                         **extra))
             return 200, ec2xml.render_response(action, output, request_id)
 
-    def _dispatch(self, action: str, params: Mapping[str, str], now: float) -> dict[str, Any]:
+    def _dispatch(self, action: str, params: Mapping[str, str], now: float,
+                  region: str | None = None) -> dict[str, Any]:
         injected = self._injected.get(action)
         if injected:
             code, message = injected.pop(0)
@@ -152,8 +157,10 @@ class Ec2QueryApi(VpnModel):
         if bucket is not None and not bucket.take(now):
             raise ec2xml.QueryError("RequestLimitExceeded", "Request limit exceeded.")
         action, request = ec2xml.parse_request(params)
+        if action == "DescribeRegions":
+            return self._regions(request)
         if action == "DescribeVpnConnections":
-            return self._describe(request, now)
+            return self._describe(request, now, region)
         if action == "ModifyVpnTunnelOptions":
             return self._modify(request, now)
         if action == "GetVpnTunnelReplacementStatus":
@@ -162,9 +169,21 @@ class Ec2QueryApi(VpnModel):
             return self._replace(request, now)
         raise ec2xml.QueryError("InvalidAction", f"The action {action} is not supported here.")
 
-    def _describe(self, request: Mapping[str, Any], now: float) -> dict[str, Any]:
-        ids = request.get("VpnConnectionIds") or list(self._connections)
-        missing = [i for i in ids if i not in self._connections]
+    def _regions(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """DescribeRegions: the enabled regions, or every one with AllRegions (filters and
+        RegionNames are not modelled: the kit sends neither)."""
+        if request.get("Filters") or request.get("RegionNames"):
+            raise ec2xml.QueryError("InvalidParameterValue", "not modelled by the stand-in")
+        shown = [(name, status) for name, status in self.regions if request.get("AllRegions")
+                 or status in ("opt-in-not-required", "opted-in")]
+        return {"Regions": [{"RegionName": name, "OptInStatus": status,
+                             "Endpoint": f"ec2.{name}.amazonaws.com"} for name, status in shown]}
+
+    def _describe(self, request: Mapping[str, Any], now: float,
+                  region: str | None = None) -> dict[str, Any]:
+        here = [i for i, c in self._connections.items() if c.in_region(region)]
+        ids = request.get("VpnConnectionIds") or here
+        missing = [i for i in ids if i not in here]
         if missing:
             raise ec2xml.QueryError(
                 "InvalidVpnConnectionID.NotFound",

@@ -60,6 +60,10 @@ class ConnectionModel:
     modify_seconds: float = 0.0  # of the last change (modifying_until - modify_seconds = when)
     # (time, VpnState) sorted; State is reported as it is (no lag, unlike telemetry).
     states: list[tuple[float, str]] = field(default_factory=list)
+    region: str | None = None  # None: answered in every region (single-region tests)
+
+    def in_region(self, region: str | None) -> bool:
+        return region is None or self.region in (None, region)
 
     def state_at(self, t: float) -> str:
         current = AVAILABLE
@@ -120,6 +124,9 @@ class VpnModel:
         self.clock: Clock = clock or RealClock()
         self.settings = settings or StandInSettings()
         self._connections: dict[str, ConnectionModel] = {}
+        # DescribeRegions: (RegionName, OptInStatus); the default answer lists the enabled ones
+        # (opt-in-not-required, opted-in), AllRegions=true every one.
+        self.regions: list[tuple[str, str]] = []
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
         self._ips = itertools.count(1)
@@ -133,6 +140,7 @@ class VpnModel:
         tunnel_log_options: list[Mapping[str, Any]] | None = None,
         vpn_connection_id: str | None = None,
         pending_seconds: float = 0.0,
+        region: str | None = None,
     ) -> str:
         """Create a connection with two UP tunnels and return its id. It is `available` at
         once, or `pending` for `pending_seconds` first."""
@@ -147,7 +155,8 @@ class VpnModel:
             ip = str(base + first + i)
             tunnels.append(TunnelModel(ip, dict(opts[i]), [(now, UP)]))
         with self._lock:
-            conn = ConnectionModel(vpn_id, f"cgw-{n:017x}", f"vgw-{n:017x}", tunnels)
+            conn = ConnectionModel(vpn_id, f"cgw-{n:017x}", f"vgw-{n:017x}", tunnels,
+                                   region=region)
             if pending_seconds > 0:
                 conn.states = [(now, PENDING), (now + pending_seconds, AVAILABLE)]
             self._connections[vpn_id] = conn
