@@ -21,6 +21,7 @@ activityLogAlerts/read and scheduledQueryRules/read on the subscription (Reader 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,9 @@ class SubscriptionRules:
 
 
 def _one_minute(frequency: Any) -> bool:
+    """The SDK reads the `duration` format into a timedelta; an ISO 8601 string otherwise."""
+    if isinstance(frequency, dt.timedelta):
+        return frequency.total_seconds() == 60
     try:
         return parse_duration(str(frequency)).total_seconds() == 60
     except ValueError:
@@ -96,29 +100,37 @@ def _scheduled(items: Iterable[Any]) -> list[ExistingRule]:
     return rules
 
 
+_LISTS: list[tuple[str, Callable[[Any], Iterable[Any]], Callable[[Iterable[Any]],
+                                                                list[ExistingRule]]]] = [
+    ("metric alerts", lambda m: m.metric_alerts.list_by_subscription(), _metric),
+    ("activity log alerts", lambda m: m.activity_log_alerts.list_by_subscription_id(), _activity),
+    ("log search alerts", lambda m: m.scheduled_query_rules.list_by_subscription(), _scheduled),
+]
+
+
 def read_subscription_rules(subscription: str, reader: AzureReader | None = None
                             ) -> SubscriptionRules:
     """Every metric, activity log and log search alert rule of `subscription`. A list that
-    cannot be read (no login, 403, network) is named in `unread`, the others still read."""
+    cannot be read (403, network) is named in `unread`, the others still read; without a
+    login none is read, said once."""
+    own = reader is None
     reader = reader or AzureReader(subscription)
     found = SubscriptionRules(subscription)
-    lists: list[tuple[str, Callable[[Any], Iterable[Any]], Callable[..., list[ExistingRule]]]] = [
-        ("metric alerts", lambda m: m.metric_alerts.list_by_subscription(), _metric),
-        ("activity log alerts", lambda m: m.activity_log_alerts.list_by_subscription_id(),
-         _activity),
-        ("log search alerts", lambda m: m.scheduled_query_rules.list_by_subscription(),
-         _scheduled),
-    ]
-    for label, call, convert in lists:
-        try:
-            found.rules += convert(list(call(reader.monitor(subscription))))
-        except (LoginError, AzureUnreachable) as error:
-            # No login at all: the other lists would fail the same way.
-            found.unread += [f"{name} ({_failure(error)})" for name, _, _ in
-                             lists[[n for n, _, _ in lists].index(label):]]
-            break
-        except Exception as error:  # a failing source is named, never a crash of the deploy
-            found.unread.append(f"{label} ({_failure(error)})")
+    try:
+        client = reader.monitor(subscription)  # the login happens here
+    except (LoginError, AzureUnreachable) as error:
+        found.unread.append(f"{', '.join(label for label, _, _ in _LISTS)} ({_failure(error)})")
+        return found
+    try:
+        for label, call, convert in _LISTS:
+            try:
+                found.rules += convert(list(call(client)))
+            except Exception as error:  # a failing source is named, never a crashed deploy
+                found.unread.append(f"{label} ({_failure(error)})")
+    finally:
+        if own:  # this run's connections, closed (the program goes on registering)
+            client.close()
+            reader.credential().close()
     return found
 
 

@@ -346,15 +346,13 @@ def reset_moto(url: str) -> None:
 
 
 @contextlib.contextmanager
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[World]:
-    reset_moto(moto_url)
-    monkeypatch.setattr(botocore.session, "create_loader", _sharing_loader)
+def azure_standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                  ) -> Iterator[tuple[AzureStandIn, str]]:
+    """The Azure stand-in served over HTTPS, the product's Azure clients pointed at it (managed
+    identity token, ARM and Log Analytics endpoints, its CA) and no other Azure login around."""
     cert, key = make_cert(tmp_path)
     azure = AzureStandIn()
-    ec2 = Ec2StandIn()
-    health = HealthStandIn()
-    with azure.serve(cert, key) as azure_url, ec2.serve() as ec2_url, \
-            health.serve() as health_url:
+    with azure.serve(cert, key) as azure_url:
         for name in AZURE_ENV_TO_CLEAR:
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("IDENTITY_ENDPOINT", f"{azure_url}/msi/token")
@@ -362,6 +360,18 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Ite
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
         monkeypatch.setenv("GATEWATCH_ARM_ENDPOINT", azure_url)
         monkeypatch.setenv("GATEWATCH_LOGS_ENDPOINT", azure_url)
+        monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.azure from the machine
+        yield azure, azure_url
+
+
+@contextlib.contextmanager
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[World]:
+    reset_moto(moto_url)
+    monkeypatch.setattr(botocore.session, "create_loader", _sharing_loader)
+    ec2 = Ec2StandIn()
+    health = HealthStandIn()
+    with azure_standin(tmp_path, monkeypatch) as (azure, azure_url), \
+            ec2.serve() as ec2_url, health.serve() as health_url:
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", moto_url)
