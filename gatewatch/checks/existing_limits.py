@@ -123,8 +123,9 @@ def unread_line(existing: SubscriptionRules) -> str | None:
         return None
     return (f"could not read the alert rules subscription {existing.subscription} already has: "
             + "; ".join(existing.unread)
-            + f"; Azure Monitor's alert limits ({L.DOCUMENT}) were checked offline only, on what "
-              "this stack adds (`gatewatch plan`); fix: grant the deploying identity Reader "
+            + f"; for those, Azure Monitor's alert limits ({L.DOCUMENT}) were checked offline "
+              "only, on what this stack adds (`gatewatch plan`); fix: grant the deploying "
+              "identity Reader "
               "(Microsoft.Insights/metricAlerts/read, activityLogAlerts/read, "
               "scheduledQueryRules/read) on the subscription")
 

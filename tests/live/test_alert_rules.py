@@ -96,3 +96,16 @@ def test_no_login_names_every_list_once_and_reads_nothing(
     assert found.unread[0].startswith("metric alerts, activity log alerts, log search alerts (")
     assert "no Azure credential: run `az login`" in found.unread[0]
     assert lists(arm, "Microsoft.Insights/metricAlerts") == 0
+
+
+def test_a_metric_list_that_pages_against_its_definition_is_said_to_be_short(
+        arm: AzureStandIn) -> None:
+    arm.page_size, arm.metric_alerts_paged = 5, True
+    for i in range(8):
+        metric_alert(arm, SUB, "rg-a", f"metric-{i}")
+
+    found = read_subscription_rules(SUB)
+
+    assert len(found.rules) == 5  # the SDK reads the first answer only
+    assert found.unread == ["metric alerts after the first 5 (ARM sent a nextLink, which "
+                            "api-version 2018-03-01 does not define)"]

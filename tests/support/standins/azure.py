@@ -28,7 +28,8 @@ identity, part of DefaultAzureCredential), GATEWATCH_ARM_ENDPOINT, GATEWATCH_LOG
   MetricAlertResourceCollection has `value` only, so it is one answer; ActivityLogAlerts_
   ListBySubscriptionId (2020-10-01, ActivityLogAlertList: value + nextLink) and
   ScheduledQueryRules_ListBySubscription (2023-12-01, `"nextLinkName": "nextLink"`) come in
-  pages of `page_size` with an absolute `nextLink` carrying a `$skipToken`. A path in
+  pages of `page_size` with an absolute `nextLink` carrying a `$skipToken`
+  (`metric_alerts_paged` pages the metric list too: a failure mode, not the definition). A path in
   `forbidden` answers 403 AuthorizationFailed, as ARM does without
   Microsoft.Insights/<type>/read.
 - Log Analytics: POST /v1/workspaces/{customerId}/query runs the submitted KQL with
@@ -91,6 +92,9 @@ class AzureStandIn:
         self.forbidden: set[str] = set()  # ARM paths (lower case) answered 403
         self.unavailable = False  # Log Analytics queries answered 503 ServiceUnavailable
         self.page_size = 100  # items per page of the paged rule lists
+        # A failure mode, not the definition: the metric alert list pages anyway (page_size
+        # items and a nextLink, which api-version 2018-03-01 does not define).
+        self.metric_alerts_paged = False
         self._duck: Any = None  # one DuckDB instance; each query attaches its own database
         self._lock = threading.Lock()
         self._query_numbers = itertools.count(1)
@@ -156,7 +160,7 @@ class AzureStandIn:
         marker = f"/providers/microsoft.insights/{match['type']}/"
         found = [self.resources[k] for k in sorted(self.resources)
                  if k.startswith(prefix) and marker in k]
-        if not _RULE_LISTS[match["type"]]:
+        if not _RULE_LISTS[match["type"]] and not self.metric_alerts_paged:
             return 200, {"value": found}
         start = int(query.get("$skipToken", ["0"])[0])
         page: dict[str, Any] = {"value": found[start:start + self.page_size]}
