@@ -3,6 +3,7 @@
 import pulumi
 
 from components.aws_tunnel_logs import AwsTunnelLogs, AwsTunnelLogsArgs
+from components.existing_rules import check_existing_rules
 from components.gateway_alerts import GatewayAlerts, GatewayAlertsArgs
 from components.gateway_diagnostics import GatewayDiagnostics, GatewayDiagnosticsArgs
 from components.gateway_lookup import gateways_to_look_up, lookup_gateways
@@ -36,6 +37,9 @@ if config.azure is not None:
     # Every gateway lookup first, before any resource is registered: one per gateway, and the
     # program stays linear in gateways (components/gateway_lookup.py says why).
     gateway_lookups = lookup_gateways(gateways_to_look_up(azure))
+    # Azure Monitor's alert limits with the rules the subscription already has: fail here,
+    # before the first registration, rather than half-applied (components/existing_rules.py).
+    check_existing_rules(azure, gateway_lookups)
     workspace = MonitoringWorkspace(
         azure_names.MONITORING_COMPONENT,
         MonitoringWorkspaceArgs(

@@ -56,6 +56,14 @@ def gateway_tags(gateway: GatewayConfig, lookups: GatewayLookups) -> Mapping[str
     return dict(found_for(lookups, gateway).tags or {})
 
 
+def watched_gateways(gateways: Sequence[GatewayConfig], lookups: GatewayLookups
+                     ) -> list[GatewayConfig]:
+    """The gateways that get metric and activity log alerts: all but those tagged with AMBA's
+    opt-out (the program counts their rules with this too, before registering them)."""
+    return [g for g in gateways
+            if not azure_facts.monitor_disabled(gateway_tags(g, lookups))]
+
+
 def metric_criteria(rule: MetricAlertRule) -> Any:
     """The rule's criteria as the 2018-03-01 API takes them (SDK names; the provider sends
     `odataType` as "odata.type")."""
@@ -128,19 +136,16 @@ class GatewayAlerts(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gatewatch:azure:GatewayAlerts", name, None, opts)
         tags = kit_tags(args.tags)
-        watched: list[GatewayConfig] = []
+        watched = watched_gateways(args.gateways, args.lookups)
         self.opted_out = []
         for gateway in args.gateways:
-            gw_tags = gateway_tags(gateway, args.lookups)
-            if azure_facts.monitor_disabled(gw_tags):
+            if gateway not in watched:
                 self.opted_out.append(gateway.id.id)
                 pulumi.log.info(
                     f"{gateway.key_path}: {gateway.id.id} is tagged "
                     f"{azure_facts.MONITOR_DISABLE_TAG}={azure_facts.MONITOR_DISABLE_VALUE} "
                     "(AMBA's opt-out): "
                     "no metric or activity log alert for it", resource=self)
-            else:
-                watched.append(gateway)
 
         metric_ids: dict[str, pulumi.Output[str]] = {}
         for gateway in watched:
@@ -200,4 +205,4 @@ class GatewayAlerts(pulumi.ComponentResource):
         })
 
 
-__all__ = ["GatewayAlerts", "GatewayAlertsArgs", "metric_criteria"]
+__all__ = ["GatewayAlerts", "GatewayAlertsArgs", "metric_criteria", "watched_gateways"]

@@ -93,6 +93,13 @@ class LimitReport:
         return [c for c in self.counts if c.crossed]
 
 
+def limit_line(limit: L.Limit, count: int, where: str, detail: str = "") -> str:
+    """A crossed limit, as the plan and `pulumi up` say it: the count, the limit, its document
+    and the fix. `detail`: how the count is made up, if it is not only this stack's."""
+    return (f"LIMIT {limit.label}: {count:,} in {limit.per} {where}{detail}, over "
+            f"{limit.maximum:,} ({L.DOCUMENT}: \"{limit.quote}\"); fix: {limit.fix}")
+
+
 def _home(rule: Resource, deploying: str | None) -> str:
     return subscription_of(rule.known_id) or (deploying or UNKNOWN_SUBSCRIPTION).lower()
 

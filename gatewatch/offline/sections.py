@@ -306,7 +306,7 @@ def alert_limits_section(ctx: PlanContext) -> PlanSection | None:
     A crossed limit fails the plan: `pulumi up` would stop half-applied. The count is what this
     stack adds; rules already in the subscription count too and cannot be seen offline."""
     from gatewatch.azure import limits as L
-    from gatewatch.checks.alert_limits import count_limits
+    from gatewatch.checks.alert_limits import count_limits, limit_line
 
     deploying = next((str(c.result.get("subscriptionId")) for c in ctx.recording.calls
                       if c.token == "azure-native:authorization:getClientConfig"
@@ -316,9 +316,7 @@ def alert_limits_section(ctx: PlanContext) -> PlanSection | None:
     report = count_limits(ctx.recording.resources, deploying, gateways)
     if not any(c.count for c in report.counts) and not report.mail:
         return None
-    lines = [f"LIMIT {c.limit.label}: {_thousands(c.count)} in {c.limit.per} {c.where}, over "
-             f"{_thousands(c.limit.maximum)} ({L.DOCUMENT}: \"{c.limit.quote}\"); fix: "
-             f"{c.limit.fix}" for c in report.crossed]
+    lines = [limit_line(c.limit, c.count, c.where) for c in report.crossed]
     subscription_counts = [c for c in report.counts if c.limit.per == L.PER_SUBSCRIPTION]
     for sub in dict.fromkeys(c.where for c in subscription_counts):
         lines.append(f"subscription {sub}: " + "; ".join(

@@ -360,17 +360,27 @@ def point_clients_at(monkeypatch: pytest.MonkeyPatch, azure: AzureStandIn, azure
 
 
 @contextlib.contextmanager
+def azure_standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                  ) -> Iterator[tuple[AzureStandIn, str]]:
+    """The Azure stand-in served over HTTPS, the product's Azure clients pointed at it (managed
+    identity token, ARM and Log Analytics endpoints, its CA) and no other Azure login around."""
+    cert, key = make_cert(tmp_path)
+    azure = AzureStandIn()
+    with azure.serve(cert, key) as azure_url:
+        point_clients_at(monkeypatch, azure, azure_url, cert)
+        monkeypatch.setenv("GATEWATCH_LOGS_ENDPOINT", azure_url)
+        monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.azure from the machine
+        yield azure, azure_url
+
+
+@contextlib.contextmanager
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Iterator[World]:
     reset_moto(moto_url)
     monkeypatch.setattr(botocore.session, "create_loader", _sharing_loader)
-    cert, key = make_cert(tmp_path)
-    azure = AzureStandIn()
     ec2 = Ec2StandIn()
     health = HealthStandIn()
-    with azure.serve(cert, key) as azure_url, ec2.serve() as ec2_url, \
-            health.serve() as health_url:
-        point_clients_at(monkeypatch, azure, azure_url, cert)
-        monkeypatch.setenv("GATEWATCH_LOGS_ENDPOINT", azure_url)
+    with azure_standin(tmp_path, monkeypatch) as (azure, azure_url), \
+            ec2.serve() as ec2_url, health.serve() as health_url:
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", moto_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH", moto_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", ec2_url)

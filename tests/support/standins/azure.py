@@ -22,6 +22,18 @@ identity, part of DefaultAzureCredential), GATEWATCH_ARM_ENDPOINT, GATEWATCH_LOG
   a scope honours `$filter=principalId eq '...'`; anything else is 404 ResourceNotFound.
 - Resource Graph: POST /providers/Microsoft.ResourceGraph/resources, answered by `graph`
   (resource_graph.py: paging, throttling headers, 429).
+- ARM lists of a subscription's alert rules, the stored rules under
+  /subscriptions/{id}/providers/Microsoft.Insights/{type}, shaped as Microsoft's API
+  definitions (Azure/azure-rest-api-specs, specification/monitor/resource-manager/
+  Microsoft.Insights/stable/...): MetricAlerts_ListBySubscription (2018-03-01,
+  metricAlert_API.json) is `"x-ms-pageable": {"nextLinkName": null}` and its
+  MetricAlertResourceCollection has `value` only, so it is one answer; ActivityLogAlerts_
+  ListBySubscriptionId (2020-10-01, ActivityLogAlertList: value + nextLink) and
+  ScheduledQueryRules_ListBySubscription (2023-12-01, `"nextLinkName": "nextLink"`) come in
+  pages of `page_size` with an absolute `nextLink` carrying a `$skipToken`
+  (`metric_alerts_paged` pages the metric list too: a failure mode, not the definition). A path in
+  `forbidden` answers 403 AuthorizationFailed, as ARM does without
+  Microsoft.Insights/<type>/read.
 - Log Analytics: POST /v1/workspaces/{customerId}/query runs the submitted KQL with
   duckdb-kql over the workspace's fixture rows, restricted to the request's `timespan` (as
   the service restricts it), at the stand-in's `now`. Unknown workspace: 404
@@ -63,6 +75,10 @@ from tests.support.standins.resource_graph import ResourceGraphStandIn
 _DUCK_TO_KQL = {"TIMESTAMP": "datetime", "BIGINT": "long", "INTEGER": "int", "DOUBLE": "real",
                 "BOOLEAN": "bool", "VARCHAR": "string", "JSON": "dynamic", "INTERVAL": "timespan"}
 _FILTER = re.compile(r"principalId eq '(?P<id>[^']+)'")
+# The subscription-wide alert-rule lists: ARM type (lower case) -> paged (has nextLink).
+_RULE_LISTS = {"metricalerts": False, "activitylogalerts": True, "scheduledqueryrules": True}
+_RULE_LIST = re.compile(r"/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.insights/"
+                        r"(?P<type>metricalerts|activitylogalerts|scheduledqueryrules)")
 
 
 class AzureStandIn:
@@ -80,6 +96,10 @@ class AzureStandIn:
         self.forbidden: set[str] = set()  # ARM paths (lower case) answered 403
         self.unavailable = False  # Log Analytics queries answered 503 ServiceUnavailable
         self.graph = ResourceGraphStandIn()
+        self.page_size = 100  # items per page of the paged rule lists
+        # A failure mode, not the definition: the metric alert list pages anyway (page_size
+        # items and a nextLink, which api-version 2018-03-01 does not define).
+        self.metric_alerts_paged = False
         self._duck: Any = None  # one DuckDB instance; each query attaches its own database
         self._lock = threading.Lock()
         self._query_numbers = itertools.count(1)
@@ -110,7 +130,8 @@ class AzureStandIn:
                          "error_description": "Required metadata header not specified"}
         return 400, {"error": "invalid_request", "error_description": "Identity not found"}
 
-    def _arm_get(self, path: str, query: Mapping[str, list[str]]) -> tuple[int, Any]:
+    def _arm_get(self, path: str, query: Mapping[str, list[str]], base: str = ""
+                 ) -> tuple[int, Any]:
         if "api-version" not in query:
             return 400, {"error": {"code": "MissingApiVersionParameter",
                                    "message": "The api-version query parameter is required."}}
@@ -125,10 +146,33 @@ class AzureStandIn:
                      if scope.startswith(a["properties"]["scope"].lower())
                      and (match is None or a["properties"]["principalId"] == match["id"])]
             return 200, {"value": found}
+        listed = self._rule_list(key, query, base)
+        if listed is not None:
+            return listed
         if key in self.resources:
             return 200, self.resources[key]
         return 404, {"error": {"code": "ResourceNotFound",
                                "message": f"The Resource '{path}' was not found."}}
+
+    def _rule_list(self, key: str, query: Mapping[str, list[str]], base: str
+                   ) -> tuple[int, Any] | None:
+        """A subscription's rules of one type (see the module docstring), or None if `key` is
+        no such list."""
+        match = _RULE_LIST.fullmatch(key)
+        if match is None:
+            return None
+        prefix = f"/subscriptions/{match['sub']}/"
+        marker = f"/providers/microsoft.insights/{match['type']}/"
+        found = [self.resources[k] for k in sorted(self.resources)
+                 if k.startswith(prefix) and marker in k]
+        if not _RULE_LISTS[match["type"]] and not self.metric_alerts_paged:
+            return 200, {"value": found}
+        start = int(query.get("$skipToken", ["0"])[0])
+        page: dict[str, Any] = {"value": found[start:start + self.page_size]}
+        if start + self.page_size < len(found):
+            page["nextLink"] = (f"{base}{key}?api-version={query['api-version'][0]}"
+                                f"&$skipToken={start + self.page_size}")
+        return 200, page
 
     def _timespan(self, text: str | None, now: dt.datetime
                   ) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -236,7 +280,7 @@ class AzureStandIn:
         if match and method == "POST":
             return self._query(match.group(1), json.loads(body or b"{}"))
         if method == "GET" and parts.path.startswith("/subscriptions/"):
-            return self._arm_get(parts.path, query)
+            return self._arm_get(parts.path, query, f"https://{headers.get('Host')}")
         return 405, {"error": {"code": "MethodNotAllowed", "message": f"{method} {parts.path}"}}
 
     @contextlib.contextmanager
