@@ -332,7 +332,7 @@ def alert_limits_section(ctx: PlanContext) -> PlanSection | None:
         lines.append("watched gateways by subscription: " + ", ".join(
             f"{sub} {n}" for sub, n in report.gateway_subscriptions.items()))
     lines.append("counts what this stack adds; rules already in the subscription count too "
-                 "(the plan cannot see them; add them up before `pulumi up`)")
+                 "(the plan cannot see them; `pulumi preview` and `pulumi up` read and add them)")
     for rate in report.mail:
         split = (f"; {len(rate.split_rules)} of these rules are split by dimension and mail "
                  "once per combination (e.g. per tunnel), so more") if rate.split_rules else ""
