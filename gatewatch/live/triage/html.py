@@ -14,8 +14,9 @@ screen), every marker carries its own <title> (the browser's hover text). The pa
 
 Axes are UTC and say so; when a chart's range crosses a UTC date its ticks carry the date.
 The timeline the page was drawn from is embedded as JSON (id="triage-data"); a few lines of
-script, not needed for the content, check that every drop in it was drawn and log the count to
-the console (the browser test reads it).
+script, not needed for the content, check that every drop in it was drawn, that the page is no
+wider than the window and that chart text is drawn at MIN_TEXT_PX or more, and log the result
+to the console (the browser test reads it at 800 and 1,400 px).
 """
 
 from __future__ import annotations
@@ -75,8 +76,12 @@ Consolas,monospace;font-size:12.5px;overflow-wrap:anywhere}
 @media (max-width:640px){dl{grid-template-columns:1fr} dt{margin-top:6px}}
 """
 
+# The smallest chart text the page's own check accepts, in CSS px (readable on a laptop).
+MIN_TEXT_PX = 9
+
 _JS = """
 (function(){
+  var MIN_TEXT_PX = %d;
   var data = JSON.parse(document.getElementById('triage-data').textContent);
   var numbers = {};
   document.querySelectorAll('svg.overview rect.drop').forEach(function(el){
@@ -85,6 +90,21 @@ _JS = """
   var drawn = Object.keys(numbers).length;
   document.body.setAttribute('data-drops-expected', String(data.drops.length));
   document.body.setAttribute('data-drops-drawn', String(drawn));
+  // the layout at this window's width: nothing wider than the window, chart text readable
+  var root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth) {
+    console.error('gatewatch-triage: the page is ' + root.scrollWidth + ' px wide in a ' +
+                  root.clientWidth + ' px window');
+  }
+  document.querySelectorAll('svg.chart').forEach(function(svg){
+    var label = svg.querySelector('text.tick, text.lane-label');
+    if (!label) return;
+    var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    var px = parseFloat(getComputedStyle(label).fontSize) * scale;
+    if (px < MIN_TEXT_PX) {
+      console.error('gatewatch-triage: chart text drawn at ' + px.toFixed(1) + ' px');
+    }
+  });
   if (drawn !== data.drops.length) {
     console.error('gatewatch-triage: ' + drawn + ' drops drawn of ' + data.drops.length);
   } else {
@@ -291,4 +311,4 @@ def render_html(timeline: Timeline) -> str:
             + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
             + f"<h2>Sources</h2><ul>{sources}</ul>"
             + f'<script type="application/json" id="triage-data">{data}</script>'
-            + f"<script>{_JS}</script></body></html>")
+            + f"<script>{_JS % MIN_TEXT_PX}</script></body></html>")

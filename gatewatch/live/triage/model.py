@@ -255,6 +255,10 @@ def _when(event: Event, moment: dt.datetime) -> str:
     return "at" if abs(d) < 0.5 else f"{span(d)} {'before' if d < 0 else 'after'}"
 
 
+def _cloud(cloud: str) -> str:
+    return {AZURE: "Azure", AWS: "AWS"}.get(cloud, cloud)
+
+
 def _quote(event: Event) -> str:
     text = event.text if len(event.text) <= 90 else event.text[:87] + "..."
     return f'"{text}"'
@@ -346,20 +350,20 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
         deletes = [e for e, c in causes if c == PEER_DELETE]
         evidence: list[Event] = []
         # the sentence names the rule and the measured numbers it held on
-        near = f"within {span(EVIDENCE_WINDOW.total_seconds())} of the drop"
+        near = f"within {span(EVIDENCE_WINDOW.total_seconds())} either side"
         failover = f"the alert's {int(windows.failover.total_seconds())} s FailoverSeconds"
         after = f"after {int((back.time - t).total_seconds())} s" if back is not None else ""
         if ike is not None:
             drop.verdict = ike
             evidence = [e for e, c in causes if c in IKE_VERDICTS]
             first = next(e for e, c in causes if c == ike)
-            drop.why = (f"{first.cloud} logged {_quote(first)} {_when(first, t)} the drop "
+            drop.why = (f"{_cloud(first.cloud)} logged {_quote(first)} {_when(first, t)} the drop "
                         f"({len(evidence)} failed-negotiation record(s) {near}); an IKE "
                         "failure is judged before any other cause")
         elif health:
             drop.verdict, evidence = ENDPOINT_REPLACEMENT, health
             drop.why = (f"{health[0].source}: {_quote(health[0])} {_when(health[0], t)} the "
-                        f"drop, {near}")
+                        f"drop; a scheduled replacement {near} is taken as the cause")
         elif other_instance and maintenance and back is not None:
             drop.verdict, evidence = MAINTENANCE_FAILOVER, maintenance
             m = min(maintenance, key=lambda e: abs(e.time - t))
@@ -374,9 +378,9 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
                         f"{int(windows.maintenance.total_seconds())} s MaintenanceSeconds")
         elif dpd:
             drop.verdict, evidence = DPD_TIMEOUT, dpd
-            drop.why = (f"dead peer detection timed out: {dpd[0].cloud} logged "
-                        f"{_quote(dpd[0])} {_when(dpd[0], t)} the drop, {near}; no IKE "
-                        "failure, endpoint replacement or failover")
+            drop.why = (f"dead peer detection timed out: {_cloud(dpd[0].cloud)} logged "
+                        f"{_quote(dpd[0])} {_when(dpd[0], t)} the drop; no IKE failure, "
+                        f"endpoint replacement or failover {near}")
         elif deletes and drop.event.cloud == AWS:
             drop.verdict, evidence = PEER_DELETE, deletes
             drop.why = (f"AWS logged {_quote(deletes[0])} {_when(deletes[0], t)} the drop: "
@@ -536,7 +540,7 @@ def _merged(ends: list[Drop], events: Sequence[Event], tolerance: dt.timedelta,
                   key=lambda d: d.event.cloud == AWS and verdict in _AZURE_ONLY)
     return Drop(ends[0].event, recovered, verdict, still_down=recovered is None,
                 evidence=evidence[:16], sides=ends, start=_start(ends, events, tolerance, others),
-                why=f"{decided.event.cloud} end: {decided.why}")
+                why=f"{_cloud(decided.event.cloud)} end: {decided.why}")
 
 
 def side_text(end: Drop) -> str:
