@@ -58,10 +58,12 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:0 0 6px}
 svg.chart{display:block;width:100%;height:auto;border:1px solid #d0d7de;background:#fff;
 margin:6px 0 10px}
 svg text{font-family:system-ui,-apple-system,"Segoe UI",sans-serif}
-.lane-label{font-size:13px;fill:#1b1f24} .tick{font-size:12px;fill:#555}
+.lane-label{font-size:13px;fill:#1b1f24;paint-order:stroke;stroke:#fff;stroke-width:4px;
+stroke-linejoin:round} .tick{font-size:12px;fill:#555}
 .caption{font-size:12px;fill:#555} .grid{stroke:#eee} .lane-line{stroke:#d0d7de}
 .drop{fill:#d1242f;opacity:.85} .start{stroke:#d1242f;stroke-dasharray:3 2}
-.drop.still-down{fill:url(#hatch)} .num{font-size:12px;font-weight:600;fill:#d1242f}
+.drop.still-down{fill:url(#hatch)}
+.num{font-size:12px;font-weight:600;fill:#d1242f;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .zoom-band{fill:#d1242f;opacity:.12} .zoom-band:hover{opacity:.25}
 .maintenance{fill:#bf8700} .health{fill:#8250df} .up{fill:#1a7f37} .evt{fill:#8c959f}
 .azure{fill:#0969da} .aws{fill:#fb8500}
@@ -201,10 +203,7 @@ def _chart(cls: str, axis: Axis, lanes: list[str], events: Sequence[Event],
                          f'x="{(x0 + x1 - width) / 2:.1f}" y="{TOP}" width="{width:.1f}" '
                          f'height="{bottom - TOP}"><title>Drop {n}: zoomed below</title>'
                          '</rect></a>')
-    for lane, ly in y.items():
-        cloud = "azure" if lane.startswith("Azure") else "aws"
-        parts.append(f'<rect class="{cloud}" x="{PAD}" y="{ly - 24}" width="5" height="13"/>')
-        parts.append(f'<text class="lane-label" x="{PAD + 9}" y="{ly - 13}">{e(lane)}</text>')
+    for ly in y.values():
         parts.append(f'<line class="lane-line" x1="{PAD}" y1="{ly}" x2="{VIEW_W - PAD}" '
                      f'y2="{ly}"/>')
     for event in events:
@@ -239,6 +238,11 @@ def _chart(cls: str, axis: Axis, lanes: list[str], events: Sequence[Event],
                          f'x="{x0:.1f}" y="{y[side.event.lane] - 7}" '
                          f'width="{max(x1 - x0, 3):.1f}" height="14" '
                          f'data-down="{iso(side.event.time)}"><title>{info}</title></rect>')
+    # lane names last, over the markers, on a white halo (.lane-label's stroke)
+    for lane, ly in y.items():
+        cloud = "azure" if lane.startswith("Azure") else "aws"
+        parts.append(f'<rect class="{cloud}" x="{PAD}" y="{ly - 24}" width="5" height="13"/>')
+        parts.append(f'<text class="lane-label" x="{PAD + 9}" y="{ly - 13}">{e(lane)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
