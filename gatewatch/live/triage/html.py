@@ -92,7 +92,7 @@ _JS = """
   var drawn = Object.keys(numbers).length;
   document.body.setAttribute('data-drops-expected', String(data.drops.length));
   document.body.setAttribute('data-drops-drawn', String(drawn));
-  // the layout at this window's width: nothing wider than the window, chart text readable
+  /* the layout at this window's width: nothing wider than the window, chart text readable */
   var root = document.documentElement;
   if (root.scrollWidth > root.clientWidth) {
     console.error('gatewatch-triage: the page is ' + root.scrollWidth + ' px wide in a ' +
@@ -307,7 +307,7 @@ def render_html(timeline: Timeline) -> str:
               '</span></p>')
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>gatewatch triage {e(timeline.remote_ip)}</title><style>{_CSS}</style>"
+            f"<title>gatewatch triage {e(timeline.remote_ip)}</title><style>{_packed(_CSS)}</style>"
             "</head><body>"
             f"<h1>Tunnel {e(timeline.remote_ip)}: {len(timeline.drops)} drop(s)</h1>"
             f'<p class="sub">{e(iso(start))} to {e(iso(end))} (UTC), Azure and AWS on one time '
@@ -315,4 +315,9 @@ def render_html(timeline: Timeline) -> str:
             + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
             + f"<h2>Sources</h2><ul>{sources}</ul>"
             + f'<script type="application/json" id="triage-data">{data}</script>'
-            + f"<script>{_JS % MIN_TEXT_PX}</script></body></html>")
+            + f"<script>{_packed(_JS % MIN_TEXT_PX)}</script></body></html>")
+
+
+def _packed(code: str) -> str:
+    """CSS or script on one line (neither holds a // comment): a smaller page."""
+    return " ".join(line.strip() for line in code.splitlines() if line.strip())
