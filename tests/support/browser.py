@@ -46,10 +46,13 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
                               capture_output=True, text=True, timeout=120, check=False)
 
 
-def render(page: Path) -> Rendered:
+def render(page: Path, width: int | None = None) -> Rendered:
     """The DOM after scripts ran, and every console message the page produced (Chromium logs
-    console.log, console.error and uncaught exceptions alike as CONSOLE lines)."""
-    result = _run(["--enable-logging=stderr", "--v=0", "--dump-dom", page.resolve().as_uri()])
+    console.log, console.error and uncaught exceptions alike as CONSOLE lines); laid out in a
+    window `width` px wide when given."""
+    size = [f"--window-size={width},1000"] if width is not None else []
+    result = _run(["--enable-logging=stderr", "--v=0", *size, "--dump-dom",
+                   page.resolve().as_uri()])
     assert result.returncode == 0, result.stderr[-2000:]
     console = [m.group("text") for m in _CONSOLE.finditer(result.stderr)]
     return Rendered(result.stdout, console)

@@ -56,7 +56,7 @@ def main_() -> None:
                       "--to", (w.now - dt.timedelta(hours=1, minutes=40)).isoformat(),
                       "--html", str(page)])
                 shutil.copy(page, DOCS / "triage-example.html")
-                screenshot(page, DOCS / "triage-example.png", height=720)
+                screenshot(page, DOCS / "triage-example.png", width=1000, height=1180)
         finally:
             mp.undo()
 

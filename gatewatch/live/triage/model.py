@@ -30,6 +30,11 @@ any verdict when the tunnel had not come back by the end of the range):
    at the network or the on-premises device.
 6. Still down: not back by the end of the range, no cause in the logs.
 
+`judge` writes, with the verdict, the rule that decided it as one sentence with the measured
+numbers (`Drop.why`: "back on the other instance (IN_1) after 11 s, within the alert's 60 s
+FailoverSeconds; HostMaintenanceEvent 4 min before the drop, ..."); the next step per verdict
+class is data (`next_steps.py`). Text, JSON and the page all print both.
+
 One outage is one drop (`merge`, after `judge`): the Azure and AWS drops of the tunnel whose
 down intervals overlap, or that start within `SAME_OUTAGE` of each other, become one drop with
 each end's own drop in `Drop.sides`, one verdict (the order above over both ends' verdicts) and
@@ -157,6 +162,7 @@ class Drop:
     evidence: list[Event] = field(default_factory=list)
     sides: list[Drop] = field(default_factory=list)
     start: Event | None = None
+    why: str = ""  # the rule that decided the verdict, with the measured numbers (`judge`)
 
     @property
     def ends(self) -> list[Drop]:
@@ -180,6 +186,13 @@ class Drop:
         return text
 
     @property
+    def next_step(self) -> str:
+        """What to do about this class of drop (the table in next_steps.py)."""
+        from gatewatch.live.triage.next_steps import next_step  # it imports the classes here
+
+        return next_step(self.verdict)
+
+    @property
     def down_seconds(self) -> float | None:
         if self.recovered is None:
             return None
@@ -189,7 +202,7 @@ class Drop:
         """This end's own down and recovery."""
         return {"cloud": self.event.cloud, "lane": self.event.lane,
                 "instance": self.event.instance, "down": iso(self.event.time),
-                "down_text": self.event.text, "verdict": self.verdict,
+                "down_text": self.event.text, "verdict": self.verdict, "why": self.why,
                 "recovered": iso(self.recovered.time) if self.recovered else None,
                 "recovered_instance": self.recovered.instance if self.recovered else None,
                 "down_seconds": (None if self.recovered is None else
@@ -199,6 +212,7 @@ class Drop:
         return {"time": iso(self.first.time), "start": self.first.as_json(),
                 "clouds": self.clouds,
                 "verdict": self.verdict, "label": self.label, "still_down": self.still_down,
+                "why": self.why, "next_step": self.next_step,
                 "recovered": iso(self.recovered.time) if self.recovered else None,
                 "down_seconds": self.down_seconds,
                 "sides": [d.side_json() for d in self.ends],
@@ -224,6 +238,30 @@ class Timeline:
 
 def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def span(seconds: float) -> str:
+    """A duration as a reader says it: 11 s, 4 min, 3 h, 2 d."""
+    s = abs(seconds)
+    for unit, size, limit in (("s", 1, 120), ("min", 60, 7200), ("h", 3600, 172800)):
+        if s < limit:
+            return f"{round(s / size)} {unit}"
+    return f"{round(s / 86400)} d"
+
+
+def _when(event: Event, moment: dt.datetime) -> str:
+    """Where an event lies from a moment: "30 s before", "4 min after", "at"."""
+    d = (event.time - moment).total_seconds()
+    return "at" if abs(d) < 0.5 else f"{span(d)} {'before' if d < 0 else 'after'}"
+
+
+def _cloud(cloud: str) -> str:
+    return {AZURE: "Azure", AWS: "AWS"}.get(cloud, cloud)
+
+
+def _quote(event: Event) -> str:
+    text = event.text if len(event.text) <= 90 else event.text[:87] + "..."
+    return f'"{text}"'
 
 
 def _near(event: Event, moment: dt.datetime, before: dt.timedelta, after: dt.timedelta) -> bool:
@@ -311,25 +349,57 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
         dpd = [e for e, c in causes if c == DPD_TIMEOUT]
         deletes = [e for e, c in causes if c == PEER_DELETE]
         evidence: list[Event] = []
+        # the sentence names the rule and the measured numbers it held on
+        near = f"within {span(EVIDENCE_WINDOW.total_seconds())} either side"
+        failover = f"the alert's {int(windows.failover.total_seconds())} s FailoverSeconds"
+        after = f"after {int((back.time - t).total_seconds())} s" if back is not None else ""
         if ike is not None:
             drop.verdict = ike
             evidence = [e for e, c in causes if c in IKE_VERDICTS]
+            first = next(e for e, c in causes if c == ike)
+            drop.why = (f"{_cloud(first.cloud)} logged {_quote(first)} {_when(first, t)} the drop "
+                        f"({len(evidence)} failed-negotiation record(s) {near}); an IKE "
+                        "failure is judged before any other cause")
         elif health:
             drop.verdict, evidence = ENDPOINT_REPLACEMENT, health
-        elif other_instance and maintenance:
+            drop.why = (f"{health[0].source}: {_quote(health[0])} {_when(health[0], t)} the "
+                        f"drop; a scheduled replacement {near} is taken as the cause")
+        elif other_instance and maintenance and back is not None:
             drop.verdict, evidence = MAINTENANCE_FAILOVER, maintenance
-        elif other_instance:
+            m = min(maintenance, key=lambda e: abs(e.time - t))
+            drop.why = (f"back on the other instance ({back.instance}) {after}, within "
+                        f"{failover}; {m.text.split(':')[0]} {_when(m, t)} the drop, within "
+                        f"the alert's {int(windows.maintenance.total_seconds())} s "
+                        "MaintenanceSeconds")
+        elif other_instance and back is not None:
             drop.verdict = FAILOVER
+            drop.why = (f"back on the other instance ({back.instance}) {after}, within "
+                        f"{failover}; no maintenance record within the alert's "
+                        f"{int(windows.maintenance.total_seconds())} s MaintenanceSeconds")
         elif dpd:
             drop.verdict, evidence = DPD_TIMEOUT, dpd
+            drop.why = (f"dead peer detection timed out: {_cloud(dpd[0].cloud)} logged "
+                        f"{_quote(dpd[0])} {_when(dpd[0], t)} the drop; no IKE failure, "
+                        f"endpoint replacement or failover {near}")
         elif deletes and drop.event.cloud == AWS:
             drop.verdict, evidence = PEER_DELETE, deletes
+            drop.why = (f"AWS logged {_quote(deletes[0])} {_when(deletes[0], t)} the drop: "
+                        "the customer gateway deleted the SA; no other cause " + near)
         elif back is None:
             drop.verdict = STILL_DOWN
+            drop.why = ("no recovery logged by the end of the range, and no IKE failure, "
+                        f"endpoint replacement, failover or DPD timeout {near}")
         elif drop.event.cloud == AZURE and back.instance == drop.event.instance:
             drop.verdict = SAME_INSTANCE
+            drop.why = (f"back on the same instance ({back.instance}) {after}; no IKE "
+                        f"failure, endpoint replacement or DPD timeout {near}")
         else:
             drop.verdict = RECONNECTED
+            where = (f"on the other instance ({back.instance}) {after}, later than {failover}"
+                     if drop.event.cloud == AZURE else after)
+            drop.why = f"back {where}; no cause in the logs {near}"
+        if drop.still_down and drop.verdict != STILL_DOWN:
+            drop.why += "; not back by the end of the range"
         if back is not None:
             evidence = [*evidence, back]
         drop.evidence = evidence[:8]
@@ -353,6 +423,8 @@ def _mirror(drops: Sequence[Drop], window: dt.timedelta) -> None:
         if twin is not None and abs(twin.event.time - drop.event.time) <= window:
             drop.verdict = twin.verdict
             drop.evidence = [twin.event, *twin.evidence][:8]
+            apart = _when(twin.event, drop.event.time)
+            drop.why = f"the same outage as the Azure end's drop {apart} this one: {twin.why}"
 
 
 # Two drops, one from each end, are the same outage when their down intervals overlap (a drop
@@ -463,8 +535,12 @@ def _merged(ends: list[Drop], events: Sequence[Event], tolerance: dt.timedelta,
             if id(e) not in seen and id(e) not in downs:
                 seen.add(id(e))
                 evidence.append(e)
+    # the why of the end that decided (an end that took it from the other, `_mirror`, last)
+    decided = min((d for d in ends if d.verdict == verdict),
+                  key=lambda d: d.event.cloud == AWS and verdict in _AZURE_ONLY)
     return Drop(ends[0].event, recovered, verdict, still_down=recovered is None,
-                evidence=evidence[:16], sides=ends, start=_start(ends, events, tolerance, others))
+                evidence=evidence[:16], sides=ends, start=_start(ends, events, tolerance, others),
+                why=f"{_cloud(decided.event.cloud)} end: {decided.why}")
 
 
 def side_text(end: Drop) -> str:
@@ -506,6 +582,8 @@ def render_text(timeline: Timeline) -> str:
             if id(e) in backs:
                 continue
             lines.append(f"    evidence: {iso(e.time)} {e.lane}: {e.text} [{e.source}]")
+        lines.append(f"    why: {drop.why}")
+        lines.append(f"    next step: {drop.next_step}")
     for note in timeline.notes:
         lines.append(f"note: {note}")
     return "\n".join(lines)

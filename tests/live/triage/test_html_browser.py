@@ -1,5 +1,6 @@
 """The triage HTML page in a real headless browser: it renders without console errors, every
-drop in its data is drawn, and the verdicts are visible text."""
+drop in its data is drawn, the verdicts are visible text, and at 800 and 1,400 px the page is
+no wider than the window and chart text is drawn large enough to read (the page's own check)."""
 
 from __future__ import annotations
 
@@ -55,8 +56,10 @@ def test_page_renders_every_drop_and_verdict(estate: World, capsys: pytest.Captu
     assert isinstance(drops, list) and drops
     assert seen.console == [f"gatewatch-triage: rendered {len(drops)} drops"], seen.console
     assert f'data-drops-drawn="{len(drops)}"' in seen.dom
+    overview = seen.dom[seen.dom.index('class="chart overview"'):]
+    overview = overview[:overview.index("</svg>")]
     drawn = re.findall(r'<rect class="drop[^"]*" data-drop="(\d+)" data-cloud="(\w+)"',
-                       seen.dom)
+                       overview)
     assert list(dict.fromkeys(n for n, _ in drawn)) == [str(n)
                                                        for n in range(1, len(drops) + 1)]
     # one drop per outage, drawn on each end that logged it
@@ -70,6 +73,31 @@ def test_page_renders_every_drop_and_verdict(estate: World, capsys: pytest.Captu
         assert 'class="maintenance"' in seen.dom
     if scenario == "endpoint-replacement":
         assert 'class="health"' in seen.dom
+
+
+@pytest.mark.parametrize("width", [800, 1400])
+def test_page_fits_the_window_with_readable_charts(estate: World,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   width: int) -> None:
+    """Laid out by Chromium at this width, the page's check finds nothing wider than the window
+    and no chart text under MIN_TEXT_PX (it logs an error for either)."""
+    build(estate, "endpoint-replacement-bgp-first")
+    page, data = _page(estate, capsys)
+    seen = render(page, width=width)
+    assert seen.console == [f"gatewatch-triage: rendered {len(data['drops'])} drops"], \
+        seen.console
+    assert 'class="chart zoom"' in seen.dom and 'class="why"' in seen.dom
+
+
+def test_the_layout_check_reports_text_drawn_too_small(estate: World,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """The check the test above relies on does fire: in a 360 px window the 860-unit charts
+    are drawn at under 9 px."""
+    build(estate, "same-instance")
+    page, _ = _page(estate, capsys)
+    seen = render(page, width=360)
+    assert any("chart text drawn at" in line for line in seen.console), seen.console
 
 
 def test_the_check_catches_a_page_with_a_script_error(tmp_path: Path) -> None:

@@ -239,3 +239,35 @@ def test_another_gateways_ike_failures_with_the_same_device_are_not_evidence(
     assert [d["verdict"] for d in result["drops"]] == ["same-instance-reconnect"]
     texts = " ".join(e["text"] for d in result["drops"] for e in d["evidence"])
     assert "AUTHENTICATION_FAILED" not in texts
+
+
+@pytest.mark.parametrize("scenario", ["same-instance", "dpd-timeout", "psk-mismatch"])
+def test_text_report_states_each_rule_and_next_step(
+        estate: World, capsys: pytest.CaptureFixture[str], scenario: str) -> None:
+    """The text report prints, under each drop, the rule that decided it with the numbers
+    measured from the fixture's timestamps, and the next step for its class."""
+    from gatewatch.live.triage.model import LABELS
+    from gatewatch.live.triage.next_steps import NEXT_STEPS
+
+    scene = build(estate, scenario)
+    code, out, err = run_triage(estate, capsys, json_out=False)
+    assert code == 0, err
+    verdict = SCENARIOS[scenario][1].verdict
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("Drop 1: "))
+    assert LABELS[verdict] in lines[head]
+    block = lines[head:next((i for i in range(head + 1, len(lines))
+                             if not lines[i].startswith("    ")), len(lines))]
+    why = next(line for line in block if line.startswith("    why: "))
+    assert f"    next step: {NEXT_STEPS[verdict]}" in block
+    azure = sorted(r["TimeGenerated"] for r in estate.rows
+                   if r.get("remoteIP_s") == scene.ip and r["Category"] == "TunnelDiagnosticLog")
+    if scenario == "same-instance":  # back on IN_0 after the fixture's own gap
+        gap = int((azure[1] - azure[0]).total_seconds())
+        assert f"back on the same instance (IN_0) after {gap} s" in why
+    elif scenario == "dpd-timeout":  # AWS's DPD timeout is the AWS end's drop, the earliest
+        assert why.startswith('    why: AWS end: dead peer detection timed out: AWS logged '
+                              '"AWS tunnel DPD timed out after 3 retransmits" at the drop')
+    else:
+        assert "AUTHENTICATION_FAILED" in why or "pre-shared key mismatch" in why
+        assert "not back by the end of the range" in why
