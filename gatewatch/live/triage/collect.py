@@ -111,8 +111,13 @@ def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_n
         op = str(row.get("OperationName"))
         instance = _instance(row.get("instance_s"))
         kind = DOWN if op == "TunnelDisconnected" else UP if op == "TunnelConnected" else LOG
+        # "Tunnel connect/disconnect events have a summarized reason for the state change if
+        # applicable" (stateChangeReason_s; "Troubleshoot Azure VPN Gateway using diagnostic
+        # logs"): shown as the gateway wrote it.
+        reason = str(row.get("stateChangeReason_s") or "").strip()
         events.append(Event(_time(row["TimeGenerated"]), AZURE, kind,
-                            f"{op} on {row.get('instance_s')}", src,
+                            f"{op} on {row.get('instance_s')}"
+                            + (f" (reason: {reason})" if reason else ""), src,
                             f"Azure {str(row.get('Resource')).upper()} {instance}", instance))
     for name in sorted(gateways) or [""]:
         src, kql = saved_query("gateway-diagnostic-log", {"GatewayName": name, **window})

@@ -100,3 +100,22 @@ def test_the_tunnels_stream_named_like_resource_id_is_read(
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
     assert any(e["text"].startswith("UP AWS-side peer") for e in result["events"])
+
+
+def test_azure_rows_with_status_and_state_change_reason_replay_and_show_the_reason(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    # A TunnelDiagnosticLog row as Microsoft's sample query reads it ("Queries for the
+    # AzureDiagnostics table": status_s, remoteIP_s, stateChangeReason_s). Microsoft does not
+    # document the reason's values: the test holds a placeholder and checks it is shown as is.
+    reason = "reason as the gateway logged it"
+    scene = build(estate, "same-instance")
+    status = {"TunnelDisconnected": "Disconnected", "TunnelConnected": "Connected"}
+    estate.rows[:] = [dict(r, status_s=status[r["OperationName"]], stateChangeReason_s=reason)
+                      if r.get("OperationName") in status else r for r in estate.rows]
+    estate.add_rows()
+    code, text, err = run_triage(estate, capsys, json_out=False)
+    assert code == 0, err
+    assert f"TunnelDisconnected on GatewayTenantWorker_IN_0 (reason: {reason})" in text
+    assert "Same-instance reconnect" in text
+    assert estate.azure.errors == []
+    assert scene.ip in text
