@@ -96,6 +96,18 @@ def maintenance_failover(c: Scene) -> None:
     c.bgp("BgpConnectedEvent", 12)
 
 
+def primary_changed(c: Scene) -> None:
+    """A failover with a GatewayTenantPrimaryChanged row and no HostMaintenanceEvent: Microsoft
+    lists primary changes apart from maintenance events, and a reset fails over too, so the
+    cause is not named ("Troubleshoot Azure VPN Gateway using diagnostic logs")."""
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.tunnel("TunnelDisconnected", 0, 0)
+    c.gateway("GatewayTenantPrimaryChanged", 2)
+    c.aws_log(1, "AWS tunnel received DELETE for IKE_SA from the peer", "down")
+    c.tunnel("TunnelConnected", 8, 1)
+    c.aws_log(9, "AWS tunnel phase 2 SA is established with SPI: 0xc8b2ce0", "established")
+
+
 def same_instance(c: Scene) -> None:
     c.aws_log(-600, "AWS tunnel is sending DPD request")
     c.tunnel("TunnelDisconnected", 0, 0)
@@ -187,6 +199,7 @@ class Expected:
 # scenario -> (builder, the one drop it must give)
 SCENARIOS: dict[str, tuple[Callable[[Scene], None], Expected]] = {
     "maintenance-failover": (maintenance_failover, Expected("gateway-failover-maintenance")),
+    "primary-changed": (primary_changed, Expected("gateway-failover")),
     "same-instance": (same_instance, Expected("same-instance-reconnect")),
     "psk-mismatch": (psk_mismatch, Expected("ike-psk-mismatch")),
     "proposal-mismatch": (proposal_mismatch, Expected("ike-proposal-mismatch")),

@@ -41,12 +41,15 @@ from gatewatch.live.triage.model import (
     IKE,
     LOG,
     MAINTENANCE,
+    PRIMARY_CHANGED,
     UP,
     Event,
     Windows,
 )
 
-MAINTENANCE_OPERATIONS = ("HostMaintenanceEvent", "GatewayTenantPrimaryChanged")
+# Platform events of the gateway, drawn as such; the verdict tells maintenance
+# (HostMaintenanceEvent) from a primary change (model.is_primary_change).
+MAINTENANCE_OPERATIONS = ("HostMaintenanceEvent", PRIMARY_CHANGED)
 
 
 def saved_query(name: str, params: Mapping[str, Any]) -> tuple[str, str]:

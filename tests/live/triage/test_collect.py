@@ -6,7 +6,6 @@ tunnel's own streams only."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import pytest
