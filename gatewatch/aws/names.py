@@ -58,8 +58,28 @@ def dashboard_name(stack: str) -> str:
 
 
 def tunnel_stream_prefix(vpn_id: str, outside_ip: str) -> str:
-    """The log stream of a tunnel, which AWS names (not the kit): the VPN connection id and the
-    tunnel's outside IP ("AWS Site-to-Site VPN logs",
-    https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html), so the read looks
-    streams up by this prefix."""
+    """The log stream of a tunnel, which AWS names (not the kit): "The log stream file name
+    uses VpnConnectionID and TunnelOutsideIPAddress" ("AWS Site-to-Site VPN logs",
+    https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html). The page does not
+    say what joins them; the kit's stand-ins write this name, and the read matches streams
+    with `is_tunnel_stream`, which also accepts the `_` of the BGP log's resource_id."""
     return f"{vpn_id}-{outside_ip}"
+
+
+def tunnel_streams_prefix(vpn_id: str) -> str:
+    """The prefix that lists every stream of a connection's tunnels (the delimiter after the
+    VPN id is not documented): read with it, then keep `is_tunnel_stream`'s."""
+    return vpn_id
+
+
+def is_tunnel_stream(stream: str, vpn_id: str, outside_ip: str) -> bool:
+    """Whether a stream name is the tunnel's: the VPN id, `-` or `_` (AWS's BGP-log example
+    writes resource_id as "vpn-1234abcd_1.2.3.4"), the outside IP, and then the end of the
+    name or a character that cannot continue an IP address, so `...-1.2.3.45` is not
+    `1.2.3.4`'s stream."""
+    for joint in ("-", "_"):
+        head = f"{vpn_id}{joint}{outside_ip}"
+        if stream == head or (stream.startswith(head)
+                              and not (stream[len(head)].isdigit() or stream[len(head)] == ".")):
+            return True
+    return False

@@ -3,13 +3,16 @@ with what it means for a tunnel. The one table that triage (`gatewatch/live/tria
 negotiation-failure alarm's metric filter (`components/aws_tunnel_logs.py`) and the Logs
 Insights query `queries/aws/ike-negotiation-failures.yaml` are derived from.
 
-Source: AWS Site-to-Site VPN User Guide, "Contents of Site-to-Site VPN logs"
-(https://docs.aws.amazon.com/vpn/latest/s2svpn/log-contents.html, reached from "Site-to-Site
-VPN logs", https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html). The phase
-states are documented as "IKE Phase 1 Protocol State (Established | Rekeying | Negotiating |
-Down)", capitalised; the kit's own fixtures write them in lower case, so they are compared
-case-insensitively. Messages carry variable parts ("{n} retransmits", "with cgw: <ip>"): each
-entry names the stable fixed part a match needs.
+Source: AWS Site-to-Site VPN User Guide, "AWS Site-to-Site VPN logs", section "Site-to-Site
+VPN log contents" (https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html; it
+holds the tables that "Contents of Site-to-Site VPN logs", log-contents.html, held before the
+BGP logs were added in November 2025). Every message and explanation below is the page's own
+text, from its tables "IKEv1 Error Messages", "IKEv2 Error Messages" and "IKEv2 Negotiation
+Messages"; a message listed in both IKE tables is listed once (the IKEv2 wording of the
+explanation where the two differ). The phase states are documented as "IKE Phase 1 Protocol
+State (Established | Rekeying | Negotiating | Down)", capitalised; the kit's own fixtures
+write them in lower case, so they are compared case-insensitively. Messages carry variable
+parts ("{retry_count}", "xxxx"): each entry names the stable fixed part a match needs.
 
 CloudWatch Logs filter patterns are case-sensitive, and `?"a" ?"b"` matches an event holding
 either quoted term ("Filter pattern syntax for metric filters, subscription filters, filter log
@@ -31,8 +34,9 @@ from dataclasses import dataclass
 
 from gatewatch.paths import PROJECT_ROOT
 
-SOURCE_TITLE = "AWS Site-to-Site VPN User Guide: Contents of Site-to-Site VPN logs"
-SOURCE_URL = "https://docs.aws.amazon.com/vpn/latest/s2svpn/log-contents.html"
+SOURCE_TITLE = ("AWS Site-to-Site VPN User Guide: AWS Site-to-Site VPN logs, "
+                "section Site-to-Site VPN log contents")
+SOURCE_URL = "https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html#log-contents"
 FILTER_SYNTAX_URL = (
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html")
 
@@ -67,14 +71,14 @@ class State:
 
 @dataclass(frozen=True)
 class Message:
-    """A documented `details` message of the tunnel activity log."""
+    """A documented `details` message of the tunnel activity log (ROUTINE: documented, and
+    no drop)."""
 
     text: str  # as AWS's page writes it ({n}, "..." for the variable parts)
     fixed: str  # the stable, case-exact part every such event contains
     cls: str
-    ike: str  # "IKEv1" or "IKEv2", the page's table it is listed in
-    explanation: str  # AWS's explanation column, or ours where we could not read it
-    quoted: bool  # True when `text` and `explanation` were read on the page itself
+    ike: str  # the page's tables it is listed in: "IKEv1", "IKEv2" or "IKEv1, IKEv2"
+    explanation: str  # AWS's explanation column, verbatim
     source: str = SOURCE_URL
 
 
@@ -87,46 +91,72 @@ STATES: tuple[State, ...] = (
     State("Down", DOWN, _STATE_QUOTE),
 )
 
-_IKEV2_NOTE = ("IKEv2 error message of the page's table (the text as AWS documents it; the "
-               "stored copy of the page this kit was checked against was cut before this "
-               "table)")
-
 MESSAGES: tuple[Message, ...] = (
+    # IKEv1 error messages
     Message("Peer is not responsive - Declaring peer dead",
             "Peer is not responsive - Declaring peer dead", DPD_TIMEOUT, "IKEv1",
-            "Peer has not responded to DPD Messages, enforcing DPD time-out action.", True),
+            "Peer has not responded to DPD Messages, enforcing DPD time-out action."),
     Message("AWS tunnel payload decryption was unsuccessful due to invalid Pre-shared Key",
             "AWS tunnel payload decryption was unsuccessful due to invalid Pre-shared Key",
-            IKE_PSK, "IKEv1",
-            "Same Pre-Shared key needs to be configured on both IKE Peers.", True),
+            IKE_PSK, "IKEv1", "Same Pre-Shared key needs to be configured on both IKE Peers."),
     Message("No Proposal Match Found by AWS", "No Proposal Match Found by AWS", IKE_PROPOSAL,
-            "IKEv1", "Proposed Attributes for Phase 1 (Encryption, Hashing and DH Group) are "
-            "not supported by AWS VPN Endpoint. e.g 3DES", True),
+            "IKEv1, IKEv2", "Proposed Attributes for Phase 1 or Phase 2 (Encryption, Hashing "
+            "and DH Group) are not supported by AWS VPN Endpoint— for example, 3DES."),
     # The fixed part stops before the quoted words: a JSON log event escapes the quotes (\").
     Message('No Proposal Match Found. Notifying with "No proposal chosen"',
-            "No Proposal Match Found. Notifying with", IKE_PROPOSAL, "IKEv1",
+            "No Proposal Match Found. Notifying with", IKE_PROPOSAL, "IKEv1, IKEv2",
             "No Proposal Chosen error message is exchanged between Peers to inform that "
-            "correct Proposals/Policies must be configured for phase 2 on IKE Peers.", True),
-    Message("AWS tunnel DPD timed out after {n} retransmits", "AWS tunnel DPD timed out after",
-            DPD_TIMEOUT, "IKEv2", _IKEV2_NOTE, False),
+            "correct Proposals/Policies must be configured for phase 2 on IKE Peers."),
+    # IKEv2 error messages
+    Message("AWS tunnel DPD timed out after {retry_count} retransmits",
+            "AWS tunnel DPD timed out after", DPD_TIMEOUT, "IKEv2",
+            "Peer has not responded to DPD Messages, enforcing DPD time-out action."),
     Message("AWS tunnel received DELETE for IKE_SA from CGW",
-            "AWS tunnel received DELETE for IKE_SA from CGW", PEER_DELETE, "IKEv2",
-            _IKEV2_NOTE, False),
+            "AWS tunnel received DELETE for IKE_SA from CGW", PEER_DELETE, "IKEv1, IKEv2",
+            "Peer has sent the Delete_SA message for Parent/IKE_SA"),
     Message("AWS tunnel Phase 2 was unable to establish while keeping Phase 1",
             "AWS tunnel Phase 2 was unable to establish while keeping Phase 1", IKE_PHASE2,
-            "IKEv2", _IKEV2_NOTE, False),
+            "IKEv2", "Peer was unable to establish CHILD_SA due to negotiation error — for "
+            "example, incorrect proposal."),
     Message("AWS: Traffic Selector: TS_UNACCEPTABLE: received from responder",
             "AWS: Traffic Selector: TS_UNACCEPTABLE: received from responder",
-            IKE_TRAFFIC_SELECTOR, "IKEv2", _IKEV2_NOTE, False),
+            IKE_TRAFFIC_SELECTOR, "IKEv2", "Peer has proposed Incorrect Traffic "
+            "Selectors/Encryption Domain. Peers should be configured with identical and "
+            "correct CIDRs."),
     Message("AWS tunnel is sending AUTHENTICATION_FAILED as the response",
             "AWS tunnel is sending AUTHENTICATION_FAILED as the response", IKE_AUTH, "IKEv2",
-            _IKEV2_NOTE, False),
-    Message("AWS tunnel detected a pre-shared key mismatch with cgw: ...",
+            "Peer is unable to Authenticate the Peer by verifying IKE_AUTH message's contents"),
+    Message("AWS tunnel detected a pre-shared key mismatch with cgw: xxxx",
             "AWS tunnel detected a pre-shared key mismatch with cgw", IKE_PSK, "IKEv2",
-            _IKEV2_NOTE, False),
-    Message("AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with cgw: ...",
+            "Same Pre-Shared key needs to be configured on both IKE Peers."),
+    Message("AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with cgw: xxxx",
             "AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with cgw", IKE_TIMEOUT,
-            "IKEv2", _IKEV2_NOTE, False),
+            "IKEv2", "Deleting the half-opened IKE_SA as peer has not proceeded with "
+            "negotiations"),
+    # Routine: a child SA's delete, rekey collisions and the CREATE_CHILD_SA exchange of every
+    # rekey. Listed so that a reader sees they are known and mean no drop.
+    Message("AWS tunnel received DELETE for Phase 2 SA with SPI: xxxx",
+            "AWS tunnel received DELETE for Phase 2 SA", ROUTINE, "IKEv1, IKEv2",
+            "Peer has sent the Delete_SA message for CHILD_SA"),
+    Message("AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE",
+            "AWS tunnel detected a (CHILD_REKEY) collision as CHILD_DELETE", ROUTINE, "IKEv2",
+            "CGW has sent the Delete_SA message for the Active SA, which is being rekeyed."),
+    Message("AWS tunnel (CHILD_SA) redundant SA is being deleted due to detected collision",
+            "AWS tunnel (CHILD_SA) redundant SA is being deleted due to detected collision",
+            ROUTINE, "IKEv2", "Due to Collision, If redundant SAs are generated, Peers will "
+            "close redundant SA after matching the nonce values as per RFC."),
+    Message("AWS tunnel processed request (id=xxx) for CREATE_CHILD_SA",
+            "AWS tunnel processed request", ROUTINE, "IKEv2",
+            "AWS has received the CREATE_CHILD_SA request from CGW."),
+    Message("AWS tunnel is sending response (id=xxx) for CREATE_CHILD_SA",
+            "AWS tunnel is sending response", ROUTINE, "IKEv2",
+            "AWS is sending CREATE_CHILD_SA response to CGW."),
+    Message("AWS tunnel is sending request (id=xxx) for CREATE_CHILD_SA",
+            "AWS tunnel is sending request", ROUTINE, "IKEv2",
+            "AWS is sending CREATE_CHILD_SA request to CGW."),
+    Message("AWS tunnel processed response (id=xxx) for CREATE_CHILD_SA",
+            "AWS tunnel processed response", ROUTINE, "IKEv2",
+            "AWS has received CREATE_CHILD_SA response form CGW."),
 )
 
 # When one event holds several messages, the most specific cause wins, in this order.
@@ -212,16 +242,16 @@ def doc_text() -> str:
         "",
         "## Messages (`details`)",
         "",
-        "`fixed part` is what a match needs (case-exact); `alarm` marks the terms of the "
-        "metric filter. `read on the page` says whether the text and explanation were read "
-        "on AWS's page itself for this table, or taken from the kit's brief.",
+        "Every message and explanation is AWS's text on the page above. `fixed part` is what a "
+        "match needs (case-exact); `alarm` marks the terms of the metric filter; class "
+        "`routine` is documented and never a drop.",
         "",
-        "| message | fixed part | class | IKE | alarm | read on the page | explanation |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| message | fixed part | class | IKE | alarm | AWS's explanation |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for m in MESSAGES:
         cells = [m.text, f"`{m.fixed}`", m.cls, m.ike, "yes" if m.cls in IKE_FAILURES else "",
-                 "yes" if m.quoted else "no", m.explanation]
+                 m.explanation]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     lines += [
         "",

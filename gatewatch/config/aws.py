@@ -30,7 +30,13 @@ AwsRegion = Annotated[StrictStr, Text(aws_facts.AWS_REGION_RE.pattern, what="an 
 VpnConnectionId = Annotated[StrictStr, Text(
     aws_facts.AWS_VPN_ID_RE.pattern, what="a VPN connection id",
     fix="use the id of an existing Site-to-Site VPN connection, like vpn-0123456789abcdef0")]
-LogOutputFormat = Annotated[StrictStr, Choice(aws_facts.AWS_LOG_OUTPUT_FORMATS)]
+# AWS accepts json or text (aws_facts.AWS_LOG_OUTPUT_FORMATS); the kit reads only json: the
+# alarm's metric filter, the Logs Insights queries, triage and doctor read the JSON fields
+# (details, ike_phase2_state, type, message.details), and AWS documents the fields, not a
+# layout of the text format. AWS's own AWSSupport-TroubleshootVPN runbook likewise "works on
+# the CloudWatch log groups ... when the logging Output format is JSON".
+READ_LOG_OUTPUT_FORMATS = ("json",)
+LogOutputFormat = Annotated[StrictStr, Choice(READ_LOG_OUTPUT_FORMATS)]
 # https anywhere; plain http only to this machine (a local EC2 stand-in).
 Ec2EndpointUrl = Annotated[StrictStr, Text(
     r"(https://[^\s/]+|http://(127\.0\.0\.1|localhost)(:\d+)?)(/\S*)?",
@@ -65,7 +71,8 @@ class AwsConfig(ConfigModel):
     log_group: AwsLogGroupConfig = Field(
         default=AwsLogGroupConfig(), description="Where the tunnel logs go.")
     log_output_format: LogOutputFormat = Field(
-        default="json", description="json (default) or text.")
+        default="json", description="json (the only format the kit reads; AWS's text "
+                                    "format is refused).")
     alarm_emails: tuple[Email, ...] = Field(
         default=(), description="Addresses subscribed to the alarms' SNS topic.")
     # A tunnel has been seen back UP about 5 minutes after its options changed; less than that
@@ -103,6 +110,15 @@ class AwsConfig(ConfigModel):
             raise fail("has no effect with bgpLogs: false",
                        "drop bgpLogGroupName, or set bgpLogs: true", at=("bgpLogGroupName",))
         return self
+
+    @field_validator("log_output_format", mode="before")
+    @classmethod
+    def _json_only(cls, value: object) -> object:
+        if value == "text":
+            raise fail("text is not read by the kit: the negotiation-failure alarm's metric "
+                       "filter, the Logs Insights queries, triage and doctor read the JSON "
+                       "log fields", "set logOutputFormat: json (the default)")
+        return value
 
     @field_validator("vpn_connections")
     @classmethod

@@ -38,12 +38,47 @@ def event(details: str, state: str = "Down") -> str:
 def test_the_table_holds_every_documented_message_and_state() -> None:
     assert [s.value for s in vocabulary.STATES] == [
         "Established", "Rekeying", "Negotiating", "Down"]
-    assert len(vocabulary.MESSAGES) == 11
+    # AWS's page: 6 IKEv1 and 12 IKEv2 error messages (5 in both tables) and 4 negotiation
+    # messages; 8 of them are failed negotiations, 7 routine.
+    assert len(vocabulary.MESSAGES) == 18
     assert len(vocabulary.failure_messages()) == 8
+    assert sum(m.cls == vocabulary.ROUTINE for m in vocabulary.MESSAGES) == 7
     for m in vocabulary.MESSAGES:
         assert m.fixed in logged(m.text), m
         assert m.source.startswith("https://docs.aws.amazon.com/vpn/"), m
         assert m.explanation, m
+
+
+# AWS's own words, copied from the page's tables ("AWS Site-to-Site VPN logs",
+# https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html#log-contents): the table
+# must hold each message with this explanation, character for character.
+AWS_PAGE = {
+    "AWS tunnel DPD timed out after {retry_count} retransmits":
+        "Peer has not responded to DPD Messages, enforcing DPD time-out action.",
+    "AWS tunnel received DELETE for IKE_SA from CGW":
+        "Peer has sent the Delete_SA message for Parent/IKE_SA",
+    "AWS tunnel Phase 2 was unable to establish while keeping Phase 1":
+        "Peer was unable to establish CHILD_SA due to negotiation error — for example, "
+        "incorrect proposal.",
+    "AWS: Traffic Selector: TS_UNACCEPTABLE: received from responder":
+        "Peer has proposed Incorrect Traffic Selectors/Encryption Domain. Peers should be "
+        "configured with identical and correct CIDRs.",
+    "AWS tunnel is sending AUTHENTICATION_FAILED as the response":
+        "Peer is unable to Authenticate the Peer by verifying IKE_AUTH message's contents",
+    "AWS tunnel detected a pre-shared key mismatch with cgw: xxxx":
+        "Same Pre-Shared key needs to be configured on both IKE Peers.",
+    "AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with cgw: xxxx":
+        "Deleting the half-opened IKE_SA as peer has not proceeded with negotiations",
+    "Peer is not responsive - Declaring peer dead":
+        "Peer has not responded to DPD Messages, enforcing DPD time-out action.",
+}
+
+
+def test_every_message_is_aws_text_with_aws_explanation() -> None:
+    table = {m.text: m.explanation for m in vocabulary.MESSAGES}
+    for text, explanation in AWS_PAGE.items():
+        assert table.get(text) == explanation, text
+    assert "read on the page" not in vocabulary.doc_text()
 
 
 @pytest.mark.parametrize("value", ["Established", "established", "ESTABLISHED", " Rekeying",
@@ -59,6 +94,9 @@ def test_the_alarm_counts_every_documented_failure_and_nothing_routine() -> None
     assert pattern == vocabulary.metric_filter_pattern()
     for m in vocabulary.MESSAGES:
         counted = cloudwatch_filter.matches(pattern, event(logged(m.text)))
+        # a routine message with AWS's Established state is not counted either
+        assert counted == cloudwatch_filter.matches(
+            pattern, event(logged(m.text), "Established")), m
         assert counted == (m.cls in vocabulary.IKE_FAILURES), m
     for text in ROUTINE:
         assert not cloudwatch_filter.matches(pattern, event(text)), text

@@ -71,3 +71,43 @@ def test_the_queries_keep_file_order(tmp_path: Path) -> None:
     """The dashboard shows them in file order, not sorted by name."""
     assert [q.id for q in load(InsightsQuery, _copy(tmp_path))] == [
         "aws-bgp-session-changes", "aws-ike-negotiation-failures", "aws-tunnel-state-history"]
+
+
+def _flattened(event: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """A JSON log event as Logs Insights sees it: nested fields flattened with dots ("JSON log
+    events are flattened during ingestion", CloudWatch Logs User Guide, "parse")."""
+    out: dict[str, object] = {}
+    for key, value in event.items():
+        if isinstance(value, dict):
+            out.update(_flattened(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+# AWS's two example BGP-log records ("AWS Site-to-Site VPN logs", example log format for Tunnel
+# BGP logs, https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html), verbatim.
+AWS_BGP_EXAMPLES = [
+    {"resource_id": "vpn-1234abcd_1.2.3.4", "event_timestamp": 1762580429641,
+     "timestamp": "2025-11-08 05:40:29.641Z", "type": "BGPStatus", "status": "UP",
+     "message": {"details": "AWS-side peer BGP session state has changed from OpenConfirm to "
+                            "Established with neighbor 169.254.50.85"}},
+    {"resource_id": "vpn-1234abcd_1.2.3.4", "event_timestamp": 1762579573243,
+     "timestamp": "2025-11-08 05:26:13.243Z", "type": "RouteStatus", "status": "UPDATED",
+     "message": {"prefix": "172.31.0.0/16", "asPath": "64512", "localPref": 100, "med": 100,
+                 "nextHopIp": "169.254.50.85", "weight": 32768,
+                 "details": "DENIED due to: as-path contains our own AS"}},
+]
+
+
+def test_the_bgp_query_reads_the_flattened_details_of_awss_example() -> None:
+    (query,) = [q for q in load(InsightsQuery) if q.id == "aws-bgp-session-changes"]
+    read, _ = query_fields(query.query)
+    logged = set().union(*(_flattened(e) for e in AWS_BGP_EXAMPLES))
+    # every field the query reads is one AWS's records have once flattened ...
+    assert read - documented_fields()["system"] <= logged, sorted(read - logged)
+    # ... and the details text is what it shows: message.details, not the object `message`
+    assert "message.details" in read and "message" not in read
+    assert str(_flattened(AWS_BGP_EXAMPLES[0])["message.details"]).startswith("AWS-side peer")
+    assert "message" not in documented_fields()["bgp"]
+    assert documented_fields()["bgp"] <= logged

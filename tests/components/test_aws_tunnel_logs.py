@@ -141,7 +141,13 @@ def test_alarms_mail_through_one_topic_in_the_configured_region() -> None:
          "30, 60"),
         ({"logGroup": {"kmsKeyArn": "alias/aws/logs"}}, "gatewatch:aws.logGroup.kmsKeyArn",
          "not a KMS key ARN"),
-        ({"logOutputFormat": "JSON"}, "gatewatch:aws.logOutputFormat", "json, text"),
+        ({"logOutputFormat": "JSON"}, "gatewatch:aws.logOutputFormat", "did you mean 'json'"),
+        # AWS accepts text; nothing of the kit reads it (the alarm, the Insights queries,
+        # triage and doctor read the JSON fields), so it is refused with the reason
+        ({"logOutputFormat": "text"}, "gatewatch:aws.logOutputFormat",
+         "text is not read by the kit: the negotiation-failure alarm's metric filter, the "
+         "Logs Insights queries, triage and doctor read the JSON log fields; set "
+         "logOutputFormat: json"),
         ({"alarmEmails": ["ops"]}, "gatewatch:aws.alarmEmails[0]", "not an email"),
         ({"tunnelUpTimeoutMinutes": 2}, "gatewatch:aws.tunnelUpTimeoutMinutes", "5 to 120"),
         ({"pollSeconds": "often"}, "gatewatch:aws.pollSeconds", "whole number"),

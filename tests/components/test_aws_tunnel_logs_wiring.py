@@ -49,18 +49,18 @@ def test_bgp_logs_off_and_lifecycle_control_off_are_passed_through() -> None:
 
 
 def test_expected_tunnel_options_is_the_one_home_for_what_a_tunnel_should_have() -> None:
-    cfg = parse_config(config(logOutputFormat="text")).aws
+    cfg = parse_config(config(logOutputFormat="json")).aws
     assert cfg is not None and cfg.bgp_logs and cfg.tunnel_lifecycle_control
     assert cfg.max_parallel is None
     arn = "arn:aws:logs:ap-northeast-1:123456789012:log-group:/aws/vendedlogs/gatewatch/test"
     options = expected_tunnel_options(cfg, arn)
     assert options.to_api() == {
-        "LogEnabled": True, "LogGroupArn": arn, "LogOutputFormat": "text",
-        "BgpLogEnabled": True, "BgpLogGroupArn": arn, "BgpLogOutputFormat": "text"}
+        "LogEnabled": True, "LogGroupArn": arn, "LogOutputFormat": "json",
+        "BgpLogEnabled": True, "BgpLogGroupArn": arn, "BgpLogOutputFormat": "json"}
     assert options.lifecycle_control is True
     assert options.matches({**options.to_api(), "LogGroupArn": arn + ":*"})
     assert not options.matches({"LogEnabled": True, "LogGroupArn": arn,
-                                "LogOutputFormat": "text"})  # no BGP logs yet
+                                "LogOutputFormat": "json"})  # no BGP logs yet
 
 
 def test_deployed_filter_patterns_and_queries_fit_cloudwatch_logs_limits() -> None:

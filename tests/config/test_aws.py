@@ -43,3 +43,21 @@ def test_aws_defaults_bgp_logs_and_lifecycle_control_on_parallel_by_throttle() -
 ])
 def test_bad_aws_keys_are_one_line_each(keys: dict[str, Any], line: str) -> None:
     assert problem_lines(aws(**keys)) == [line]
+
+
+def test_plan_and_triage_exit_2_on_the_text_log_format(tmp_path: Any) -> None:
+    """AWS accepts logOutputFormat text, but the alarm's filter, the Insights queries, triage
+    and doctor read the JSON fields: refused before anything runs, in one line."""
+    from tests.offline.test_plan_cli import run_cli, write_stack
+
+    stack = str(write_stack(tmp_path, aws(logOutputFormat="text")))
+    for argv in (("plan", "--config-file", stack),
+                 ("triage", "--config-file", stack, "--remote-ip", "198.51.100.2",
+                  "--since", "2h")):
+        result = run_cli(*argv)
+        assert result.returncode == 2, argv
+        assert result.stderr.splitlines() == [
+            "error: gatewatch:aws.logOutputFormat: text is not read by the kit: the "
+            "negotiation-failure alarm's metric filter, the Logs Insights queries, triage and "
+            "doctor read the JSON log fields; set logOutputFormat: json (the default)"], argv
+        assert result.stdout == ""

@@ -19,6 +19,8 @@ def test_fresh_workspace_variants_lack_the_vpn_columns_and_then_the_table() -> N
     assert "remoteIP_s" in load_schemas()["AzureDiagnostics"].column_names
     assert "remoteIP_s" not in no_columns["AzureDiagnostics"].column_names
     assert "instance_s" not in no_columns["AzureDiagnostics"].column_names
+    assert "stateChangeReason_s" in load_schemas()["AzureDiagnostics"].column_names
+    assert "stateChangeReason_s" not in no_columns["AzureDiagnostics"].column_names
     assert "AzureDiagnostics" not in no_table and "Event" in no_table
 
 

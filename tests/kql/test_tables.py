@@ -40,7 +40,8 @@ AZURE_DIAGNOSTICS_DOCUMENTED = frozenset({
     "ResultType", "SourceSystem", "SubscriptionId", "TenantId", "TimeGenerated", "Type",
 })
 # Created by TunnelDiagnosticLog rows (Microsoft Learn, the VPN Gateway troubleshooting article).
-VPN_GATEWAY_COLUMNS = frozenset({"remoteIP_s", "instance_s"})
+VPN_GATEWAY_COLUMNS = frozenset({"remoteIP_s", "instance_s", "status_s",
+                                 "stateChangeReason_s"})
 
 
 def test_every_column_is_in_microsofts_table_reference() -> None:

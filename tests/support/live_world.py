@@ -166,10 +166,11 @@ class World:
     def tunnel_ips(self) -> list[str]:
         return self.ec2.tunnel_ips(VPN)
 
-    def put_tunnel_events(self, ip: str, events: list[tuple[dt.datetime, dict[str, Any]]]
-                          ) -> None:
+    def put_tunnel_events(self, ip: str, events: list[tuple[dt.datetime, dict[str, Any]]],
+                          stream: str | None = None) -> None:
+        """The events into the tunnel's stream (or `stream`), as the service writes them."""
         logs = self.boto("logs")
-        stream = aws_names.tunnel_stream_prefix(VPN, ip)
+        stream = stream or aws_names.tunnel_stream_prefix(VPN, ip)
         with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
             logs.create_log_stream(logGroupName=self.log_group, logStreamName=stream)
         logs.put_log_events(logGroupName=self.log_group, logStreamName=stream, logEvents=[

@@ -58,11 +58,20 @@ class Scene:
             "event_timestamp": int(when.timestamp()), "details": details, "dpd_enabled": True,
             "nat_t_detected": False, "ike_phase1_state": phase1, "ike_phase2_state": phase2}))
 
-    def aws_bgp(self, at: float, status: str, message: str) -> None:
-        """A BGP-log event in the tunnel's stream (type BGPStatus, status, message)."""
+    def aws_bgp(self, at: float, status: str, details: str | None,
+                kind: str = "BGPStatus", **route: Any) -> None:
+        """A BGP-log event in the tunnel's stream, shaped as AWS's example ("AWS Site-to-Site
+        VPN logs", example log format for Tunnel BGP logs): resource_id `<vpn>_<ip>`,
+        event_timestamp in ms, type, status, and `message` an object holding `details`
+        (and, for RouteStatus, the route's attributes)."""
         when = self.t0 + s(at)
-        self.aws.append((when, {"event_timestamp": int(when.timestamp()), "type": "BGPStatus",
-                                "status": status, "message": message}))
+        message: dict[str, Any] = dict(route)
+        if details is not None:
+            message["details"] = details
+        self.aws.append((when, {
+            "resource_id": f"{VPN}_{self.ip}", "event_timestamp": int(when.timestamp() * 1000),
+            "timestamp": when.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z", "type": kind,
+            "status": status, "message": message}))
 
     def health(self, at: float, code: str, category: str = "scheduledChange") -> None:
         self.w.health.events.append(HealthEvent(
@@ -85,6 +94,18 @@ def maintenance_failover(c: Scene) -> None:
     c.aws_log(9, "AWS tunnel phase 2 SA is established with SPI: 0xc8b2ce0", "established")
     c.bgp("BgpDisconnectedEvent", 1)
     c.bgp("BgpConnectedEvent", 12)
+
+
+def primary_changed(c: Scene) -> None:
+    """A failover with a GatewayTenantPrimaryChanged row and no HostMaintenanceEvent: Microsoft
+    lists primary changes apart from maintenance events, and a reset fails over too, so the
+    cause is not named ("Troubleshoot Azure VPN Gateway using diagnostic logs")."""
+    c.aws_log(-600, "AWS tunnel is sending DPD request")
+    c.tunnel("TunnelDisconnected", 0, 0)
+    c.gateway("GatewayTenantPrimaryChanged", 2)
+    c.aws_log(1, "AWS tunnel received DELETE for IKE_SA from the peer", "down")
+    c.tunnel("TunnelConnected", 8, 1)
+    c.aws_log(9, "AWS tunnel phase 2 SA is established with SPI: 0xc8b2ce0", "established")
 
 
 def same_instance(c: Scene) -> None:
@@ -148,14 +169,16 @@ def endpoint_replacement_bgp_first(c: Scene) -> None:
     records its Down minutes later. One outage, starting at the Cease."""
     c.aws_log(-600, "AWS tunnel is sending DPD request")
     c.health(-60, "AWS_VPN_TUNNEL_ENDPOINT_REPLACEMENT")
-    c.aws_bgp(0, "DOWN", "BGP notification sent to 169.254.21.2: Cease (Administrative Reset)")
+    c.aws_bgp(0, "DOWN", "AWS-side peer sent a notification 6/2 (Cease/Administrative Shutdown) "
+              "to neighbor 169.254.21.2")
     c.bgp("BgpDisconnectedEvent", 2)
     c.tunnel("TunnelDisconnected", 30, 0)
     c.aws_log(240, "AWS tunnel endpoint is being replaced", "down")
     c.tunnel("TunnelConnected", 300, 0)
     c.bgp("BgpConnectedEvent", 305)
     c.aws_log(330, "AWS tunnel phase 2 SA is established", "established")
-    c.aws_bgp(331, "UP", "BGP session to 169.254.21.2 established")
+    c.aws_bgp(331, "UP", "AWS-side peer BGP session state has changed from OpenConfirm to "
+              "Established with neighbor 169.254.21.2")
 
 
 def still_down(c: Scene) -> None:
@@ -176,6 +199,7 @@ class Expected:
 # scenario -> (builder, the one drop it must give)
 SCENARIOS: dict[str, tuple[Callable[[Scene], None], Expected]] = {
     "maintenance-failover": (maintenance_failover, Expected("gateway-failover-maintenance")),
+    "primary-changed": (primary_changed, Expected("gateway-failover")),
     "same-instance": (same_instance, Expected("same-instance-reconnect")),
     "psk-mismatch": (psk_mismatch, Expected("ike-psk-mismatch")),
     "proposal-mismatch": (proposal_mismatch, Expected("ike-proposal-mismatch")),
@@ -202,8 +226,10 @@ def build(w: World, name: str) -> Scene:
 # Each documented message as a tunnel would log it (the variable parts filled in), by its text
 # in gatewatch/aws/tunnel_log_vocabulary.py.
 def logged(text: str) -> str:
-    return (text.replace("{n}", "3")
-            .replace("with cgw: ...", f"with cgw: {LOCAL_IP}"))
+    return (text.replace("{retry_count}", "3")
+            .replace("with cgw: xxxx", f"with cgw: {LOCAL_IP}")
+            .replace("SPI: xxxx", "SPI: 0xc8b2ce0")
+            .replace("(id=xxx)", "(id=7)"))
 
 
 def documented_message(text: str, c: Scene) -> None:

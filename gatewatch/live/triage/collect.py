@@ -41,12 +41,15 @@ from gatewatch.live.triage.model import (
     IKE,
     LOG,
     MAINTENANCE,
+    PRIMARY_CHANGED,
     UP,
     Event,
     Windows,
 )
 
-MAINTENANCE_OPERATIONS = ("HostMaintenanceEvent", "GatewayTenantPrimaryChanged")
+# Platform events of the gateway, drawn as such; the verdict tells maintenance
+# (HostMaintenanceEvent) from a primary change (model.is_primary_change).
+MAINTENANCE_OPERATIONS = ("HostMaintenanceEvent", PRIMARY_CHANGED)
 
 
 def saved_query(name: str, params: Mapping[str, Any]) -> tuple[str, str]:
@@ -111,8 +114,13 @@ def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_n
         op = str(row.get("OperationName"))
         instance = _instance(row.get("instance_s"))
         kind = DOWN if op == "TunnelDisconnected" else UP if op == "TunnelConnected" else LOG
+        # "Tunnel connect/disconnect events have a summarized reason for the state change if
+        # applicable" (stateChangeReason_s; "Troubleshoot Azure VPN Gateway using diagnostic
+        # logs"): shown as the gateway wrote it.
+        reason = str(row.get("stateChangeReason_s") or "").strip()
         events.append(Event(_time(row["TimeGenerated"]), AZURE, kind,
-                            f"{op} on {row.get('instance_s')}", src,
+                            f"{op} on {row.get('instance_s')}"
+                            + (f" (reason: {reason})" if reason else ""), src,
                             f"Azure {str(row.get('Resource')).upper()} {instance}", instance))
     for name in sorted(gateways) or [""]:
         src, kql = saved_query("gateway-diagnostic-log", {"GatewayName": name, **window})
@@ -152,20 +160,26 @@ def _aws_message(raw: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {"details": raw}
 
 
-def _read_events(reader: AwsReads, boundary: Sources, group: str, prefix: str,
-                 start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]] | None:
-    """The stream's events in the range, oldest first; None when the log group does not
-    exist (FilterLogEvents ResourceNotFoundException); SourceDown when Logs fails."""
+def _read_events(reader: AwsReads, boundary: Sources, group: str, vpn_id: str,
+                 outside_ip: str, start: dt.datetime,
+                 end: dt.datetime) -> list[dict[str, Any]] | None:
+    """The tunnel's events in the range, oldest first: the connection's streams, keeping the
+    tunnel's own (`aws_names.is_tunnel_stream`: not another tunnel whose IP merely starts
+    with this one's); None when the log group does not exist (FilterLogEvents
+    ResourceNotFoundException); SourceDown when Logs fails."""
     from botocore.exceptions import ClientError
 
     try:
         found = boundary.call(CLOUDWATCH_LOGS, lambda: list(reader.events(
-            group, prefix, int(start.timestamp() * 1000), int(end.timestamp() * 1000))))
+            group, aws_names.tunnel_streams_prefix(vpn_id), int(start.timestamp() * 1000),
+            int(end.timestamp() * 1000))))
     except ClientError as error:
         if error.response["Error"]["Code"] != "ResourceNotFoundException":
             raise
         return None
-    return sorted(found, key=lambda e: e["timestamp"])
+    mine = [e for e in found
+            if aws_names.is_tunnel_stream(str(e.get("logStreamName", "")), vpn_id, outside_ip)]
+    return sorted(mine, key=lambda e: e["timestamp"])
 
 
 def aws_tunnel_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
@@ -187,7 +201,7 @@ def aws_tunnel_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str
     lane = f"AWS {vpn_id} {outside_ip}"
     events: list[Event] = []
     up: bool | None = None  # None: not known yet in the range
-    raw_events = _read_events(reader, boundary, group, prefix, start, end)
+    raw_events = _read_events(reader, boundary, group, vpn_id, outside_ip, start, end)
     if raw_events is None:
         notes.append(f"AWS: log group {group} does not exist: run `pulumi up --stack {stack}` "
                      "(it creates the group and turns tunnel logging on); no AWS tunnel-log "
@@ -221,9 +235,26 @@ def _is_bgp(data: Mapping[str, Any]) -> bool:
     return data.get("type") in ("BGPStatus", "RouteStatus")
 
 
+def bgp_text(data: Mapping[str, Any]) -> str:
+    """A BGP-log event in words: its status, then (RouteStatus) the prefix, then the details
+    text. AWS's example writes `message` as an object, `{"details": "AWS-side peer BGP session
+    state has changed from OpenConfirm to Established with neighbor ..."}`, with the route
+    attributes (prefix, asPath, localPref, med, nextHopIp, weight) beside `details` for
+    RouteStatus; a route without an error has no details ("AWS Site-to-Site VPN logs",
+    example log format for Tunnel BGP logs). A plain string is taken as it is."""
+    message = data.get("message")
+    parts = [str(data.get("status") or "")]
+    if isinstance(message, Mapping):
+        if data.get("type") == "RouteStatus" and message.get("prefix"):
+            parts.append(f"route {message['prefix']}")
+        parts.append(str(message.get("details") or ""))
+    elif message is not None:
+        parts.append(str(message))
+    return " ".join(p for p in parts if p)
+
+
 def _bgp_event(when: dt.datetime, data: Mapping[str, Any], lane: str) -> Event:
-    return Event(when, AWS, BGP, f"{data.get('status', '')} {data.get('message', '')}".strip(),
-                 "AWS BGP log", lane)
+    return Event(when, AWS, BGP, bgp_text(data), "AWS BGP log", lane)
 
 
 def aws_bgp_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
@@ -231,15 +262,14 @@ def aws_bgp_events(reader: AwsReads, group: str, vpn_id: str, outside_ip: str,
                    notes: list[str], boundary: Sources) -> list[Event]:
     """BGP-log events (type BGPStatus | RouteStatus, status, message: "AWS Site-to-Site VPN
     logs", https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html) from their own
-    log group, when gatewatch:aws.bgpLogGroupName sends them there. The tunnel's streams are
-    looked up by the tunnel-log prefix (VPN id and outside IP, as the tunnel logs are); that
-    the service names BGP-log streams the same way is an assumption not yet checked against
-    a live BGP log group."""
+    log group, when gatewatch:aws.bgpLogGroupName sends them there. AWS says of both logs
+    "The log stream file name uses VpnConnectionID and TunnelOutsideIPAddress", so the
+    tunnel's streams are matched as the tunnel logs are (`aws_names.is_tunnel_stream`)."""
     prefix = aws_names.tunnel_stream_prefix(vpn_id, outside_ip)
     sources.append(f"CloudWatch Logs {group} {prefix}* (BGP logs)")
     lane = f"AWS {vpn_id} {outside_ip}"
     events: list[Event] = []
-    raw_events = _read_events(reader, boundary, group, prefix, start, end)
+    raw_events = _read_events(reader, boundary, group, vpn_id, outside_ip, start, end)
     if raw_events is None:
         notes.append(f"AWS: BGP log group {group} not found (ResourceNotFoundException); "
                      "no AWS BGP events")

@@ -19,10 +19,14 @@ any verdict when the tunnel had not come back by the end of the range):
    AWS knowledge center "vpn-tunnel-endpoint-replacement"), or the tunnel's
    LastMaintenanceApplied (EC2 GetVpnTunnelReplacementStatus) near the drop.
 3. Gateway failover for maintenance: the tunnel came back on the *other* gateway instance
-   within seconds ("Troubleshoot Azure VPN Gateway using diagnostic logs"), with a
-   HostMaintenanceEvent or GatewayTenantPrimaryChanged near the drop. Without a maintenance
-   record it is still a failover (a reset or unlogged
-   maintenance), and the verdict says so.
+   within seconds, with a HostMaintenanceEvent near the drop. Without one it is a failover
+   whose cause the logs do not name: Microsoft's "Troubleshoot Azure VPN Gateway using
+   diagnostic logs" says such a failover "is usually an expected behavior due to maintenance
+   on a gateway instance" and that "The same behavior will be observed if you intentionally
+   run a Gateway Reset on the Azure side", and lists "primary changes" apart from
+   "maintenance events" in GatewayDiagnosticLog. So a GatewayTenantPrimaryChanged row is
+   evidence of the failover, not of maintenance: "Gateway failover (cause: planned
+   maintenance or a reset)".
 4. DPD timeout: a dead-peer-detection timeout logged near the drop, by either side.
    Then, for an AWS drop, peer delete: AWS logged the customer gateway deleting the IKE SA
    (an Azure drop near it that the Azure instances explain gives its verdict instead).
@@ -86,7 +90,7 @@ LABELS = {
     PEER_DELETE: "Deleted by the peer (IKE SA DELETE from the customer gateway)",
     ENDPOINT_REPLACEMENT: "AWS endpoint replacement",
     MAINTENANCE_FAILOVER: "Gateway failover for maintenance",
-    FAILOVER: "Gateway failover (no maintenance record: a reset or unlogged maintenance)",
+    FAILOVER: "Gateway failover (cause: planned maintenance or a reset)",
     DPD_TIMEOUT: "DPD timeout",
     SAME_INSTANCE: "Same-instance reconnect (network or on-premises device)",
     STILL_DOWN: "Still down",
@@ -264,6 +268,15 @@ def _quote(event: Event) -> str:
     return f'"{text}"'
 
 
+# GatewayDiagnosticLog's OperationName for a change of the active instance: collected with the
+# maintenance rows (a platform event on the gateway), but not maintenance by itself.
+PRIMARY_CHANGED = "GatewayTenantPrimaryChanged"
+
+
+def is_primary_change(event: Event) -> bool:
+    return event.cloud == AZURE and event.text.startswith(PRIMARY_CHANGED)
+
+
 def _near(event: Event, moment: dt.datetime, before: dt.timedelta, after: dt.timedelta) -> bool:
     return moment - before <= event.time <= moment + after
 
@@ -335,8 +348,11 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
         nearby = [e for e in events if e is not drop.recovered
                   and _near(e, t, EVIDENCE_WINDOW, max(until - t, dt.timedelta()) +
                             dt.timedelta(seconds=1))]
-        maintenance = [e for e in events if e.kind == MAINTENANCE
-                       and _near(e, t, windows.maintenance, windows.maintenance)]
+        platform = [e for e in events if e.kind == MAINTENANCE
+                    and _near(e, t, windows.maintenance, windows.maintenance)]
+        maintenance = [e for e in platform if not is_primary_change(e)]
+        primary = [e for e in platform if is_primary_change(e)
+                   and _near(e, t, EVIDENCE_WINDOW, EVIDENCE_WINDOW)]
         health = [e for e in events if e.kind == HEALTH
                   and _near(e, t, EVIDENCE_WINDOW, EVIDENCE_WINDOW)]
         drop.still_down = drop.recovered is None
@@ -365,17 +381,20 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
             drop.why = (f"{health[0].source}: {_quote(health[0])} {_when(health[0], t)} the "
                         f"drop; a scheduled replacement {near} is taken as the cause")
         elif other_instance and maintenance and back is not None:
-            drop.verdict, evidence = MAINTENANCE_FAILOVER, maintenance
+            drop.verdict, evidence = MAINTENANCE_FAILOVER, [*maintenance, *primary]
             m = min(maintenance, key=lambda e: abs(e.time - t))
             drop.why = (f"back on the other instance ({back.instance}) {after}, within "
                         f"{failover}; {m.text.split(':')[0]} {_when(m, t)} the drop, within "
                         f"the alert's {int(windows.maintenance.total_seconds())} s "
                         "MaintenanceSeconds")
         elif other_instance and back is not None:
-            drop.verdict = FAILOVER
+            drop.verdict, evidence = FAILOVER, primary
+            changed = (f"; {PRIMARY_CHANGED} {_when(primary[0], t)} the drop" if primary
+                       else "")
             drop.why = (f"back on the other instance ({back.instance}) {after}, within "
                         f"{failover}; no maintenance record within the alert's "
-                        f"{int(windows.maintenance.total_seconds())} s MaintenanceSeconds")
+                        f"{int(windows.maintenance.total_seconds())} s MaintenanceSeconds"
+                        f"{changed} (Microsoft: maintenance or a gateway reset fails over)")
         elif dpd:
             drop.verdict, evidence = DPD_TIMEOUT, dpd
             drop.why = (f"dead peer detection timed out: {_cloud(dpd[0].cloud)} logged "

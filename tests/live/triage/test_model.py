@@ -41,12 +41,35 @@ def test_active_active_other_instance_coming_back_is_not_our_recovery() -> None:
     assert first.verdict == "same-instance-reconnect"
 
 
-def test_failover_without_a_maintenance_record_says_so() -> None:
+def test_failover_without_a_maintenance_record_names_no_cause() -> None:
     events = [azure(DOWN, 0, "IN_0"), azure(UP, 6, "IN_1")]
     drops = find_drops(events)
     judge(drops, events)
     assert drops[0].verdict == "gateway-failover"
-    assert "no maintenance record" in drops[0].label
+    assert drops[0].label == "Gateway failover (cause: planned maintenance or a reset)"
+
+
+def platform(seconds: float, operation: str) -> Event:
+    return Event(at(seconds), AZURE, MAINTENANCE, f"{operation}: {operation}",
+                 "queries/gateway-diagnostic-log.yaml", "Azure VPNGW01")
+
+
+def test_a_primary_change_is_evidence_of_the_failover_not_of_maintenance() -> None:
+    # Microsoft ("Troubleshoot Azure VPN Gateway using diagnostic logs") lists "primary
+    # changes" apart from "maintenance events", and a Gateway Reset fails over the same way
+    events = [azure(DOWN, 0, "IN_0"), platform(2, "GatewayTenantPrimaryChanged"),
+              azure(UP, 6, "IN_1")]
+    drops = find_drops(events)
+    judge(drops, events)
+    assert drops[0].verdict == "gateway-failover"
+    assert drops[0].label == "Gateway failover (cause: planned maintenance or a reset)"
+    assert drops[0].evidence[0].text.startswith("GatewayTenantPrimaryChanged")
+    # with a HostMaintenanceEvent beside it, it is maintenance, both rows as evidence
+    events.append(platform(-60, "HostMaintenanceEvent"))
+    judge(drops, events)
+    assert drops[0].verdict == "gateway-failover-maintenance"
+    assert [e.text.split(":")[0] for e in drops[0].evidence[:2]] == [
+        "HostMaintenanceEvent", "GatewayTenantPrimaryChanged"]
 
 
 def test_maintenance_an_hour_away_still_explains_a_failover() -> None:

@@ -191,15 +191,21 @@ def test_aws_bgp_events_read_from_their_own_log_group_when_configured(
     logs.create_log_group(logGroupName=bgp_group)
     ip = estate.tunnel_ips()[0]
     at = estate.now - dt.timedelta(hours=1)
-    logs.create_log_stream(logGroupName=bgp_group, logStreamName=f"{VPN}-{ip}-bgp")
-    logs.put_log_events(logGroupName=bgp_group, logStreamName=f"{VPN}-{ip}-bgp", logEvents=[
+    # AWS's shape ("AWS Site-to-Site VPN logs", example log format for Tunnel BGP logs):
+    # message is an object with details; the stream named like resource_id, <vpn>_<ip>
+    stream = f"{VPN}_{ip}"
+    logs.create_log_stream(logGroupName=bgp_group, logStreamName=stream)
+    logs.put_log_events(logGroupName=bgp_group, logStreamName=stream, logEvents=[
         {"timestamp": ms(at), "message": json.dumps({
-            "resource_id": VPN, "event_timestamp": int(at.timestamp()), "type": "BGPStatus",
-            "status": "DOWN", "message": "BGP session to 169.254.21.1 went down"})},
+            "resource_id": stream, "event_timestamp": ms(at), "type": "BGPStatus",
+            "status": "DOWN", "message": {"details": "AWS-side peer BGP session state has "
+                                          "changed from Established to Idle with neighbor "
+                                          "169.254.21.1"}})},
         {"timestamp": ms(at) + 30_000, "message": json.dumps({
-            "resource_id": VPN, "event_timestamp": int(at.timestamp()) + 30,
+            "resource_id": stream, "event_timestamp": ms(at) + 30_000,
             "type": "BGPStatus", "status": "UP",
-            "message": "BGP session to 169.254.21.1 established"})}])
+            "message": {"details": "AWS-side peer BGP session state has changed from "
+                                   "OpenConfirm to Established with neighbor 169.254.21.1"}})}])
 
     def aws_bgp(result: Any) -> list[str]:
         return [e["text"] for e in result["events"]
@@ -213,8 +219,11 @@ def test_aws_bgp_events_read_from_their_own_log_group_when_configured(
         encoding="utf-8")
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert aws_bgp(result) == ["DOWN BGP session to 169.254.21.1 went down",
-                               "UP BGP session to 169.254.21.1 established"]
+    assert aws_bgp(result) == [
+        "DOWN AWS-side peer BGP session state has changed from Established to Idle with "
+        "neighbor 169.254.21.1",
+        "UP AWS-side peer BGP session state has changed from OpenConfirm to Established with "
+        "neighbor 169.254.21.1"]
     assert any(bgp_group in s and "BGP logs" in s for s in result["sources"])
     # a configured group that is not there is a note, not a failure
     logs.delete_log_group(logGroupName=bgp_group)
