@@ -11,7 +11,7 @@ import pytest
 from tests.live.triage.test_run import run_triage
 from tests.support.live_world import VPN, World
 from tests.support.standins.cloudtrail import MARY, vpn_call
-from tests.support.triage_scenarios import Scene, build_with
+from tests.support.triage_scenarios import SCENARIOS, Scene, build_with
 
 ROLE_ARN = "arn:aws:sts::123456789012:assumed-role/netops/alice@example.com"
 LIMIT = ("configuration changes on AWS (ModifyVpnTunnelOptions, ModifyVpnConnection, "
@@ -28,13 +28,10 @@ def s(seconds: float) -> dt.timedelta:
     return dt.timedelta(seconds=seconds)
 
 
-def failover_drop(c: Scene) -> None:
-    """Back on the other instance within seconds: without a cause, a gateway failover."""
-    c.aws_log(-600, "AWS tunnel is sending DPD request")
-    c.tunnel("TunnelDisconnected", 0, 0)
-    c.aws_log(2, "AWS tunnel received DELETE for IKE_SA from CGW", "down")
-    c.tunnel("TunnelConnected", 8, 1)
-    c.aws_log(40, "AWS tunnel phase 2 SA is established", "established")
+# The drop every test changes the cause of: back on the same instance after 40 s, a
+# "same-instance reconnect" when nothing else explains it.
+drop_back_on_the_same_instance, _ = SCENARIOS["same-instance"]
+UNEXPLAINED = SCENARIOS["same-instance"][1].verdict
 
 
 def _one_drop(result: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +42,7 @@ def _one_drop(result: dict[str, Any]) -> dict[str, Any]:
 
 def test_a_tunnel_option_change_then_a_drop_is_a_configuration_change(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
-    scene = build_with(estate, failover_drop)
+    scene = build_with(estate, drop_back_on_the_same_instance)
     estate.cloudtrail.records.append(vpn_call(
         "ModifyVpnTunnelOptions", scene.t0 - s(40), VPN, scene.ip,
         identity={"type": "AssumedRole", "arn": ROLE_ARN, "accountId": "123456789012"}))
@@ -73,7 +70,7 @@ def test_a_tunnel_option_change_then_a_drop_is_a_configuration_change(
 
 def test_the_text_output_names_who_and_which_call(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
-    scene = build_with(estate, failover_drop)
+    scene = build_with(estate, drop_back_on_the_same_instance)
     estate.cloudtrail.records.append(vpn_call("ModifyVpnTunnelOptions", scene.t0 - s(40),
                                               VPN, scene.ip))
     code, text, err = run_triage(estate, capsys, json_out=False)
@@ -87,13 +84,13 @@ def test_the_text_output_names_who_and_which_call(
 
 def test_a_change_of_the_other_tunnel_does_not_explain_the_drop(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
-    scene = build_with(estate, failover_drop)
+    scene = build_with(estate, drop_back_on_the_same_instance)
     other = estate.tunnel_ips()[1]
     estate.cloudtrail.records.append(vpn_call("ModifyVpnTunnelOptions", scene.t0 - s(40),
                                               VPN, other))
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == "gateway-failover"
+    assert _one_drop(result)["verdict"] == UNEXPLAINED
     shown = [e for e in result["events"] if "ModifyVpnTunnelOptions" in e["text"]]
     assert [(e["kind"], e["text"].endswith("(the other tunnel)")) for e in shown] == [
         ("log", True)]
@@ -103,12 +100,12 @@ def test_a_change_long_before_the_drop_does_not_explain_it(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
     """The stack's tunnelUpTimeoutMinutes (15 by default) bounds how long after a change a
     drop is its outage: 16 minutes before is another story, 14 is not."""
-    scene = build_with(estate, failover_drop)
+    scene = build_with(estate, drop_back_on_the_same_instance)
     estate.cloudtrail.records.append(vpn_call("ReplaceVpnTunnel", scene.t0 - s(16 * 60),
                                               VPN, scene.ip))
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == "gateway-failover"
+    assert _one_drop(result)["verdict"] == UNEXPLAINED
     estate.cloudtrail.records.append(vpn_call("ReplaceVpnTunnel", scene.t0 - s(14 * 60),
                                               VPN, scene.ip))
     code, result, err = run_triage(estate, capsys)
@@ -119,7 +116,7 @@ def test_a_connection_change_explains_a_drop_of_either_tunnel(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
     """ModifyVpnConnection names no tunnel: both tunnels go down. Flat lower-camel
     requestParameters (EC2's older record shape) are read too."""
-    scene = build_with(estate, failover_drop)
+    scene = build_with(estate, drop_back_on_the_same_instance)
     estate.cloudtrail.records.append(vpn_call("ModifyVpnConnection", scene.t0 - s(90), VPN,
                                               wrapped=False))
     code, result, err = run_triage(estate, capsys)
@@ -132,14 +129,14 @@ def test_a_connection_change_explains_a_drop_of_either_tunnel(
 
 def test_a_failed_call_or_another_connection_changes_nothing(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
-    scene = build_with(estate, failover_drop)
+    scene = build_with(estate, drop_back_on_the_same_instance)
     estate.cloudtrail.records += [
         vpn_call("ModifyVpnTunnelOptions", scene.t0 - s(60), VPN, scene.ip,
                  error="Client.DryRunOperation"),
         vpn_call("ModifyVpnConnectionOptions", scene.t0 - s(30), "vpn-0fffffffffffffff0")]
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == "gateway-failover"
+    assert _one_drop(result)["verdict"] == UNEXPLAINED
     assert [e["text"] for e in result["events"] if e["source"] == "CloudTrail LookupEvents"] \
         == [f"ModifyVpnTunnelOptions on {VPN} tunnel {scene.ip} by {MARY['arn']} via "
             "aws-cli/2.15.0 (failed: Client.DryRunOperation, nothing changed)"]
@@ -149,7 +146,7 @@ def test_every_page_is_read_and_paced(estate: World,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     """120 calls on other connections after ours: three pages of 50 for that event name, the
     change found on the last, no throttle met."""
-    scene = build_with(estate, failover_drop)
+    scene = build_with(estate, drop_back_on_the_same_instance)
     estate.cloudtrail.records.append(vpn_call("ModifyVpnTunnelOptions", scene.t0 - s(300),
                                               VPN, scene.ip))
     estate.cloudtrail.records += [
@@ -167,7 +164,7 @@ def test_every_page_is_read_and_paced(estate: World,
 
 def test_cloudtrail_denied_is_a_named_finding_and_the_rest_is_judged(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
-    scene = build_with(estate, failover_drop)
+    scene = build_with(estate, drop_back_on_the_same_instance)
     estate.cloudtrail.records.append(vpn_call("ModifyVpnTunnelOptions", scene.t0 - s(40),
                                               VPN, scene.ip))
     estate.cloudtrail.denied = True
@@ -177,19 +174,19 @@ def test_cloudtrail_denied_is_a_named_finding_and_the_rest_is_judged(
             "use a profile allowed to read EC2 VPN, CloudWatch Logs, CloudWatch, EventBridge, "
             "AWS Health and CloudTrail (cloudtrail:LookupEvents) (AWS_PROFILE, `aws "
             "configure`)") in result["notes"]
-    assert _one_drop(result)["verdict"] == "gateway-failover"
+    assert _one_drop(result)["verdict"] == UNEXPLAINED
     assert len(estate.cloudtrail.calls) == 1  # refused: the read, not the source, is given up
 
 
 def test_cloudtrail_throttled_past_the_retry_is_a_named_finding(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
-    build_with(estate, failover_drop)
+    build_with(estate, drop_back_on_the_same_instance)
     estate.cloudtrail.throttled = True
     code, text, err = run_triage(estate, capsys, json_out=False)
     assert code == 0, err
     assert (f"note: CloudTrail not read (answered LookupEvents with 400 ThrottlingException): "
             f"{LIMIT}") in text
-    assert "Gateway failover" in text
+    assert "Same-instance reconnect" in text
     assert len(estate.cloudtrail.calls) == 2  # one retry, then the source is given up on
 
 
@@ -209,11 +206,11 @@ def test_azure_configuration_rows_are_the_same_verdict_and_a_validation_is_not(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
     def azure_change(c: Scene) -> None:
         c.gateway("ValidateGatewayConfiguration", -50, "Validated")
-        failover_drop(c)
+        drop_back_on_the_same_instance(c)
     build_with(estate, azure_change)
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == "gateway-failover"
+    assert _one_drop(result)["verdict"] == UNEXPLAINED
     assert [e["kind"] for e in result["events"] if "Validate" in e["text"]] == ["log"]
 
     def set_connection(c: Scene) -> None:

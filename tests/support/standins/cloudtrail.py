@@ -37,7 +37,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 from tests.support.standins import httpd
@@ -164,17 +163,5 @@ class CloudTrailStandIn:
 
     @contextlib.contextmanager
     def serve(self) -> Iterator[str]:
-        standin = self
-
-        class Handler(httpd.Handler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def do_POST(self) -> None:
-                body = json.loads(self.body() or b"{}")
-                status, answer = standin.handle(self.headers.get("X-Amz-Target", ""), body,
-                                                self.headers.get("Authorization", ""))
-                self.reply(status, json.dumps(answer).encode(), "application/x-amz-json-1.1")
-
-        with httpd.serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+        with httpd.serving_json(self.handle) as url:
             yield url
