@@ -2,9 +2,9 @@
 
 Endpoints: botocore's own service-specific variables (AWS_ENDPOINT_URL_EC2,
 AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL_HEALTH,
-AWS_ENDPOINT_URL_EVENTBRIDGE, or AWS_ENDPOINT_URL for all) point the clients anywhere, the
-tests' stand-ins included; the stack's `gatewatch:aws.ec2EndpointUrl` (the rollout's EC2
-endpoint) is honoured for EC2 too.
+AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_CLOUDTRAIL, or AWS_ENDPOINT_URL for all) point
+the clients anywhere, the tests' stand-ins included; the stack's
+`gatewatch:aws.ec2EndpointUrl` (the rollout's EC2 endpoint) is honoured for EC2 too.
 Credentials come from the usual chain (AWS_PROFILE, `aws configure`, SSO, instance roles) and
 are never printed. A missing, partial or refused credential is `AwsLoginError` naming the fix
 (gatewatch/aws/login.py): when the session is opened, and on any call a service answers with
@@ -15,11 +15,14 @@ boundary that turns a refused read into a finding never mistakes a dead login fo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
+from gatewatch.aws_rollout.clock import RealClock
+from gatewatch.aws_rollout.throttle import Pacer
 from gatewatch.aws_rollout.views import ConnectionView, connection_view
 from gatewatch.live import sources
 
@@ -27,6 +30,14 @@ __all__ = ["HEALTH_REGION", "AwsLoginError", "AwsReader"]
 
 # AWS Health's API is served from us-east-1 (AWS Health API reference, "Endpoints").
 HEALTH_REGION = "us-east-1"
+# "The rate of lookup requests is limited to two per second, per account, per Region. If this
+# limit is exceeded, a throttling error occurs." (CloudTrail API Reference, LookupEvents,
+# https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html). Every
+# LookupEvents call (each page too) is paced a little below it (the rollout's PACE_SHARE):
+# other callers in the account share the limit, so a throttle is still retried once.
+LOOKUP_EVENTS_RATE = {"LookupEvents": (2.0, 2.0)}
+# "The default number of results returned is 50, with a maximum of 50 possible." (ibid.)
+LOOKUP_PAGE_SIZE = 50
 
 
 def _config() -> Any:
@@ -44,6 +55,7 @@ class AwsReader:
     ec2_endpoint_url: str | None = None
     _session: Any = None
     _clients: dict[str, Any] = field(default_factory=dict)
+    _pacer: Pacer = field(default_factory=lambda: Pacer(RealClock(), LOOKUP_EVENTS_RATE))
 
     def session(self) -> Any:
         if self._session is None:
@@ -67,6 +79,9 @@ class AwsReader:
                 kwargs["region_name"] = HEALTH_REGION
             client = self.session().client(service, config=_config(), **kwargs)
             client.meta.events.register("after-call", self._refused_login)
+            if service == "cloudtrail":
+                client.meta.events.register("before-call.cloudtrail.LookupEvents",
+                                            lambda **_: self._pacer.wait("LookupEvents"))
             self._clients[service] = client
         return self._clients[service]
 
@@ -153,3 +168,14 @@ class AwsReader:
         paginator = self.client("events").get_paginator("list_targets_by_rule")
         return [str(t["Arn"]) for page in paginator.paginate(Rule=rule)
                 for t in page.get("Targets", [])]
+
+    def lookup_events(self, event_name: str, start: dt.datetime,
+                      end: dt.datetime) -> Iterator[dict[str, Any]]:
+        """CloudTrail management events named `event_name` in [start, end], newest first
+        (LookupEvents, read-only; one lookup attribute per call, as the API allows)."""
+        paginator = self.client("cloudtrail").get_paginator("lookup_events")
+        for page in paginator.paginate(
+                LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": event_name}],
+                StartTime=start, EndTime=end,
+                PaginationConfig={"PageSize": LOOKUP_PAGE_SIZE}):
+            yield from page.get("Events", [])

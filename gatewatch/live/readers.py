@@ -38,7 +38,8 @@ class AzureReads(Protocol):
 
 
 class AwsReads(Protocol):
-    """EC2 VPN, CloudWatch Logs, CloudWatch, EventBridge and AWS Health reads (AwsReader)."""
+    """EC2 VPN, CloudWatch Logs, CloudWatch, EventBridge, AWS Health and CloudTrail reads
+    (AwsReader)."""
 
     def client(self, service: str) -> Any:
         """A boto3 client (boto3 ships no types, so its clients are untyped)."""
@@ -59,3 +60,6 @@ class AwsReads(Protocol):
     def event_rule(self, name: str) -> dict[str, Any] | None: ...
 
     def event_target_arns(self, rule: str) -> list[str]: ...
+
+    def lookup_events(self, event_name: str, start: dt.datetime,
+                      end: dt.datetime) -> Iterator[dict[str, Any]]: ...

@@ -3,8 +3,8 @@ finding (`Failure`), never a lost report.
 
 The sources: Azure Resource Manager (ARM: the workspace, gateways, diagnostic settings,
 alert rules, role assignments), Log Analytics (the kit's queries), and on AWS EC2,
-CloudWatch Logs, CloudWatch, EventBridge and AWS Health. `Sources.call(source, read)` runs
-one read of one source:
+CloudWatch Logs, CloudWatch, EventBridge, AWS Health and CloudTrail. `Sources.call(source,
+read)` runs one read of one source:
 
 - the source cannot be reached (connection refused, no answer within the timeout, a 5xx, a
   throttle): the source is marked down, `SourceDown` is raised, and every later read of it
@@ -40,6 +40,7 @@ CLOUDWATCH_LOGS = "CloudWatch Logs"
 CLOUDWATCH = "CloudWatch"
 EVENTBRIDGE = "EventBridge"
 AWS_HEALTH = "AWS Health"
+CLOUDTRAIL = "CloudTrail"
 
 # Seconds. A TCP connect on a working path takes milliseconds; ARM and the AWS read APIs
 # answer a GET/Describe in well under a second. A Log Analytics query may legitimately run
@@ -58,7 +59,8 @@ READ_TIMEOUTS = {ARM: ARM_READ_TIMEOUT, LOG_ANALYTICS: LOGS_READ_TIMEOUT}
 _AZURE_ROLE = ("the signed-in identity needs Reader on the gateways, the workspace and the "
                "kit's resource group (`az login` as one that has it)")
 _AWS_ROLE = ("use a profile allowed to read EC2 VPN, CloudWatch Logs, CloudWatch, "
-             "EventBridge and AWS Health (AWS_PROFILE, `aws configure`)")
+             "EventBridge, AWS Health and CloudTrail (cloudtrail:LookupEvents) (AWS_PROFILE, "
+             "`aws configure`)")
 
 _THROTTLED = ("Throttling", "ThrottlingException", "TooManyRequestsException",
               "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException")

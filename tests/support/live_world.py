@@ -1,7 +1,7 @@
 """One small estate, served by the stand-ins, for the doctor and triage end-to-end tests.
 
 `World` starts the Azure stand-in (HTTPS), moto's server (CloudWatch Logs, CloudWatch), the
-EC2 and AWS Health stand-ins, points the product's real clients at them through the
+EC2, AWS Health and CloudTrail stand-ins, points the product's real clients at them through the
 documented environment variables, and writes a stack file shaped like Pulumi.<stack>.yaml.
 `healthy()` deploys what the kit would; tests then break one thing and run the CLI.
 """
@@ -31,6 +31,7 @@ from gatewatch.catalog.load import load
 from gatewatch.catalog.model import ActivityLogAlertRule, LogSearchAlertRule, MetricAlertRule
 from gatewatch.catalog.overrides import deployable
 from tests.support.standins.azure import AzureStandIn
+from tests.support.standins.cloudtrail import CloudTrailStandIn
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.health import HealthStandIn
 from tests.support.standins.tls import make_cert
@@ -137,6 +138,7 @@ class World:
     health: HealthStandIn
     now: dt.datetime
     azure_url: str = ""
+    cloudtrail: CloudTrailStandIn = field(default_factory=CloudTrailStandIn)
     rows: list[dict[str, Any]] = field(default_factory=list)
     config_file: Path = field(init=False)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -380,14 +382,17 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Ite
     monkeypatch.setattr(botocore.session, "create_loader", _sharing_loader)
     ec2 = Ec2StandIn()
     health = HealthStandIn()
+    cloudtrail = CloudTrailStandIn()
     with azure_standin(tmp_path, monkeypatch) as (azure, azure_url), \
-            ec2.serve() as ec2_url, health.serve() as health_url:
+            ec2.serve() as ec2_url, health.serve() as health_url, \
+            cloudtrail.serve() as cloudtrail_url:
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", moto_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH", moto_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", ec2_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_HEALTH", health_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", moto_url)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", cloudtrail_url)
         monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.azure or ~/.aws from the machine
         yield World(tmp_path, moto_url, azure, ec2, health,
-                    dt.datetime.now(dt.UTC).replace(microsecond=0), azure_url)
+                    dt.datetime.now(dt.UTC).replace(microsecond=0), azure_url, cloudtrail)
 

@@ -50,6 +50,13 @@ from gatewatch.live.triage.model import (
 # Platform events of the gateway, drawn as such; the verdict tells maintenance
 # (HostMaintenanceEvent) from a primary change (model.is_primary_change).
 MAINTENANCE_OPERATIONS = ("HostMaintenanceEvent", PRIMARY_CHANGED)
+# GatewayDiagnosticLog's operations that change the gateway or a connection. Microsoft lists
+# "SetGatewayConfiguration, SetConnectionConfiguration, HostMaintenanceEvent,
+# GatewayTenantPrimaryChanged, MigrateCustomerSubscription, GatewayResourceMove,
+# ValidateGatewayConfiguration" ("Troubleshoot Azure VPN Gateway using diagnostic logs",
+# https://learn.microsoft.com/azure/vpn-gateway/troubleshoot-vpn-with-azure-diagnostics); a
+# validation or a move changes no tunnel setting, so those are shown, not weighed as a cause.
+CONFIG_OPERATIONS = ("SetGatewayConfiguration", "SetConnectionConfiguration")
 
 
 def saved_query(name: str, params: Mapping[str, Any]) -> tuple[str, str]:
@@ -127,7 +134,8 @@ def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_n
         sources.append(src)
         for row in query(kql):
             op = str(row.get("OperationName"))
-            kind = MAINTENANCE if op in MAINTENANCE_OPERATIONS else CONFIG
+            kind = (MAINTENANCE if op in MAINTENANCE_OPERATIONS
+                    else CONFIG if op in CONFIG_OPERATIONS else LOG)
             events.append(Event(_time(row["TimeGenerated"]), AZURE, kind,
                                 f"{op}: {row.get('Message') or ''}".strip(": "), src,
                                 f"Azure {str(row.get('Resource')).upper()}"))

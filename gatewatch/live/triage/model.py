@@ -18,7 +18,15 @@ any verdict when the tunnel had not come back by the end of the range):
    near the drop (AWS replaces tunnel endpoints for maintenance and notifies through Health;
    AWS knowledge center "vpn-tunnel-endpoint-replacement"), or the tunnel's
    LastMaintenanceApplied (EC2 GetVpnTunnelReplacementStatus) near the drop.
-3. Gateway failover for maintenance: the tunnel came back on the *other* gateway instance
+3. Tunnel configuration changed: a change to the tunnel or its connection logged up to
+   `Windows.config` before the drop: AWS's ModifyVpnTunnelOptions, ModifyVpnTunnelCertificate
+   and ReplaceVpnTunnel on this tunnel, ModifyVpnConnection and ModifyVpnConnectionOptions on
+   its connection (CloudTrail, `changes.py`; who, when and which call are the evidence), or
+   Azure's SetGatewayConfiguration / SetConnectionConfiguration on the tunnel's gateway.
+   "Configuration changes are audited in the GatewayDiagnosticLog table" ("Troubleshoot Azure
+   VPN Gateway using diagnostic logs"); AWS: "The modified tunnel is unavailable during the
+   update" (ModifyVpnTunnelOptions, Site-to-Site VPN tunnel options).
+4. Gateway failover for maintenance: the tunnel came back on the *other* gateway instance
    within seconds, with a HostMaintenanceEvent near the drop. Without one it is a failover
    whose cause the logs do not name: Microsoft's "Troubleshoot Azure VPN Gateway using
    diagnostic logs" says such a failover "is usually an expected behavior due to maintenance
@@ -27,12 +35,12 @@ any verdict when the tunnel had not come back by the end of the range):
    "maintenance events" in GatewayDiagnosticLog. So a GatewayTenantPrimaryChanged row is
    evidence of the failover, not of maintenance: "Gateway failover (cause: planned
    maintenance or a reset)".
-4. DPD timeout: a dead-peer-detection timeout logged near the drop, by either side.
+5. DPD timeout: a dead-peer-detection timeout logged near the drop, by either side.
    Then, for an AWS drop, peer delete: AWS logged the customer gateway deleting the IKE SA
    (an Azure drop near it that the Azure instances explain gives its verdict instead).
-5. Same-instance reconnect: back on the same instance with none of the above; the same article: look
+6. Same-instance reconnect: back on the same instance with none of the above; the same article: look
    at the network or the on-premises device.
-6. Still down: not back by the end of the range, no cause in the logs.
+7. Still down: not back by the end of the range, no cause in the logs.
 
 `judge` writes, with the verdict, the rule that decided it as one sentence with the measured
 numbers (`Drop.why`: "back on the other instance (IN_1) after 11 s, within the alert's 60 s
@@ -72,6 +80,7 @@ IKE_TIMEOUT = "ike-phase1-timeout"
 IKE_OTHER = "ike-failure"
 PEER_DELETE = "peer-delete"
 ENDPOINT_REPLACEMENT = "aws-endpoint-replacement"
+CONFIG_CHANGED = "tunnel-configuration-changed"
 MAINTENANCE_FAILOVER = "gateway-failover-maintenance"
 FAILOVER = "gateway-failover"
 DPD_TIMEOUT = "dpd-timeout"
@@ -89,6 +98,7 @@ LABELS = {
     IKE_OTHER: "IKE failure",
     PEER_DELETE: "Deleted by the peer (IKE SA DELETE from the customer gateway)",
     ENDPOINT_REPLACEMENT: "AWS endpoint replacement",
+    CONFIG_CHANGED: "Tunnel configuration changed",
     MAINTENANCE_FAILOVER: "Gateway failover for maintenance",
     FAILOVER: "Gateway failover (cause: planned maintenance or a reset)",
     DPD_TIMEOUT: "DPD timeout",
@@ -106,12 +116,22 @@ LABELS = {
 FAILOVER_WINDOW = dt.timedelta(seconds=60)
 MAINTENANCE_WINDOW = dt.timedelta(hours=1)
 EVIDENCE_WINDOW = dt.timedelta(minutes=10)
+# A configuration change explains a drop that starts up to this long after it: the stack's
+# gatewatch:aws.tunnelUpTimeoutMinutes (default 15), how long the kit's own rollout waits for a
+# tunnel to come back UP after the same ModifyVpnTunnelOptions call (run.py reads it). EC2
+# applies a change after the call returns and AWS exports tunnel logs every 5 minutes, so the
+# AWS end's Down is minutes later; a drop starting later than the rollout would wait is not
+# that change's outage. CloudTrail's eventTime is when the request completed and the Azure
+# rows carry the gateway's clock: CONFIG_SKEW lets a change be logged just after the drop.
+CONFIG_WINDOW = dt.timedelta(minutes=15)
+CONFIG_SKEW = dt.timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
 class Windows:
     failover: dt.timedelta = FAILOVER_WINDOW
     maintenance: dt.timedelta = MAINTENANCE_WINDOW
+    config: dt.timedelta = CONFIG_WINDOW
 
 PSK_PATTERN = re.compile(r"pre-shared key mismatch|AUTHENTICATION_FAILED", re.IGNORECASE)
 PROPOSAL_PATTERN = re.compile(r"NO_PROPOSAL_CHOSEN|proposal mismatch|no proposal chosen",
@@ -355,6 +375,8 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
                    and _near(e, t, EVIDENCE_WINDOW, EVIDENCE_WINDOW)]
         health = [e for e in events if e.kind == HEALTH
                   and _near(e, t, EVIDENCE_WINDOW, EVIDENCE_WINDOW)]
+        changes = [e for e in events if e.kind == CONFIG
+                   and _near(e, t, windows.config, CONFIG_SKEW)]
         drop.still_down = drop.recovered is None
         causes = [(e, cause(e, ike_failure_pattern)) for e in nearby]
         ike = next((v for v in IKE_VERDICTS if any(c == v for _, c in causes)), None)
@@ -380,6 +402,13 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
             drop.verdict, evidence = ENDPOINT_REPLACEMENT, health
             drop.why = (f"{health[0].source}: {_quote(health[0])} {_when(health[0], t)} the "
                         f"drop; a scheduled replacement {near} is taken as the cause")
+        elif changes:
+            drop.verdict, evidence = CONFIG_CHANGED, changes[::-1]  # the latest change first
+            latest = changes[-1]
+            drop.why = (f"{_quote(latest)} {_when(latest, t)} the drop, within the stack's "
+                        f"{span(windows.config.total_seconds())} tunnelUpTimeoutMinutes (how "
+                        "long a changed tunnel may take to return); a change is judged before "
+                        "failover and DPD")
         elif other_instance and maintenance and back is not None:
             drop.verdict, evidence = MAINTENANCE_FAILOVER, [*maintenance, *primary]
             m = min(maintenance, key=lambda e: abs(e.time - t))
@@ -457,8 +486,8 @@ SAME_OUTAGE = dt.timedelta(minutes=5)
 # A merged drop's one verdict: the rules' own order over both ends' verdicts, except that an
 # Azure-only verdict (the instances explain it) comes before the AWS end's peer delete or
 # "no cause", as `_mirror` already gives the AWS end.
-MERGED_ORDER = (*IKE_VERDICTS, ENDPOINT_REPLACEMENT, MAINTENANCE_FAILOVER, FAILOVER,
-                DPD_TIMEOUT, SAME_INSTANCE, PEER_DELETE, STILL_DOWN, RECONNECTED)
+MERGED_ORDER = (*IKE_VERDICTS, ENDPOINT_REPLACEMENT, CONFIG_CHANGED, MAINTENANCE_FAILOVER,
+                FAILOVER, DPD_TIMEOUT, SAME_INSTANCE, PEER_DELETE, STILL_DOWN, RECONNECTED)
 
 # BGP records: a session going down (AWS BGP log status DOWN or a Cease notification, Azure
 # BgpDisconnectedEvent) and one coming (back) up.

@@ -62,6 +62,10 @@ NEXT_STEPS: dict[str, str] = {
     m.ENDPOINT_REPLACEMENT: "AWS maintenance, nothing to fix on the tunnel: AWS replaces one "
                             "tunnel endpoint at a time, so keep both tunnels of the connection "
                             "configured and up to carry traffic through the next one.",
+    m.CONFIG_CHANGED: "Expected after a planned change: the changed tunnel is down while the "
+                      "new settings apply. If the change was not planned, ask the principal "
+                      "named in the evidence; before changing the other tunnel, wait until this "
+                      "one is back (one tunnel at a time: `gatewatch aws-tunnels apply`).",
     m.MAINTENANCE_FAILOVER: "Azure maintenance, nothing to fix on the tunnel: the standby "
                             "instance took over. If the brief interruption hurts, make the "
                             "gateway active-active (one tunnel per instance) and keep both "

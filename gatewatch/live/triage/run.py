@@ -1,19 +1,22 @@
 """Put the two clouds' events on one timeline and judge every drop.
 
-Each source (ARM for the workspace, Log Analytics, EC2, CloudWatch Logs, AWS Health) is read
-behind one boundary (gatewatch/live/sources.py): one that fails or hangs becomes one note
-naming it, why, and which verdicts it takes away; the timeline is built from the others.
+Each source (ARM for the workspace, Log Analytics, EC2, CloudWatch Logs, AWS Health,
+CloudTrail) is read behind one boundary (gatewatch/live/sources.py): one that fails or hangs
+becomes one note naming it, why, and which verdicts it takes away; the timeline is built from
+the others. CloudTrail is read only when the range has a drop to explain: LookupEvents allows
+two requests per second per account and Region, shared with every other caller.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from gatewatch.aws import names as aws_names
 from gatewatch.config.model import StackConfig
 from gatewatch.live import sources as src
 from gatewatch.live.readers import AwsReads, AzureReads
-from gatewatch.live.triage import collect
+from gatewatch.live.triage import changes, collect
 from gatewatch.live.triage.model import Event, Timeline, find_drops, judge, merge
 
 # What the timeline cannot show when a source is missing, so the reader weighs the verdicts.
@@ -28,6 +31,10 @@ LIMITS = {
                          "and DPD records cannot be seen",
     src.AWS_HEALTH: "an AWS endpoint replacement announced by AWS Health cannot be "
                     "recognised (only the tunnel's last replacement, from EC2, is)",
+    src.CLOUDTRAIL: "configuration changes on AWS (ModifyVpnTunnelOptions, "
+                    "ModifyVpnConnection, ModifyVpnConnectionOptions, ReplaceVpnTunnel, "
+                    "ModifyVpnTunnelCertificate) are not checked, so a drop they caused gets "
+                    "another verdict",
 }
 
 
@@ -54,12 +61,23 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
                                            start, end, sources, boundary)
         except src.SourceDown as down:
             notes.append(source_note(down))
-    if config.aws is not None and aws_reader is not None:
-        events += _aws(config, stack, aws_reader, boundary, remote_ip, vpn_connection, start,
-                       end, sources, notes)
-    events.sort(key=lambda e: e.time)
+    tunnel: tuple[str, str] | None = None
     windows = collect.alert_windows()
+    if config.aws is not None and aws_reader is not None:
+        aws_events, tunnel = _aws(config, stack, aws_reader, boundary, remote_ip,
+                                  vpn_connection, start, end, sources, notes)
+        events += aws_events
+        windows = dataclasses.replace(windows, config=dt.timedelta(
+            minutes=config.aws.tunnel_up_timeout_minutes))
+    events.sort(key=lambda e: e.time)
     drops = find_drops(events, windows)
+    if drops and tunnel is not None and aws_reader is not None:
+        try:  # a change up to the window before the range can explain its first drop
+            events += changes.config_change_events(aws_reader, *tunnel, start - windows.config,
+                                                   end, sources, boundary)
+        except src.SourceDown as down:
+            notes.append(source_note(down))
+        events.sort(key=lambda e: e.time)
     judge(drops, events, collect.ike_failure_pattern(), windows)
     drops = merge(drops, events)  # one drop per outage, both ends on it
     return Timeline(remote_ip, start, end, events, drops, notes, sources)
@@ -67,14 +85,16 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
 
 def _aws(config: StackConfig, stack: str, reader: AwsReads, boundary: src.Sources,
          remote_ip: str, vpn_connection: str | None, start: dt.datetime, end: dt.datetime,
-         sources: list[str], notes: list[str]) -> list[Event]:
+         sources: list[str], notes: list[str]
+         ) -> tuple[list[Event], tuple[str, str] | None]:
+    """The AWS side's events, and the tunnel (connection id, outside IP) when it was found."""
     assert config.aws is not None
     vpn_ids = [vpn_connection] if vpn_connection else list(config.aws.vpn_connections)
     try:
         views, missing = boundary.call(src.EC2, lambda: reader.connections(vpn_ids))
     except src.SourceDown as down:
         notes.append(source_note(down))
-        return []
+        return [], None
     for vpn_id in missing:
         notes.append(f"AWS: {vpn_id} not found in {config.aws.region}")
     tunnel = next(((v, t) for v in views for t in v.tunnels if t.outside_ip == remote_ip),
@@ -82,7 +102,7 @@ def _aws(config: StackConfig, stack: str, reader: AwsReads, boundary: src.Source
     if tunnel is None:
         notes.append(f"AWS: no tunnel with outside IP {remote_ip} in "
                      f"{', '.join(vpn_ids)}; only the Azure side is shown")
-        return []
+        return [], None
     view, tun = tunnel
     vpn_id, ip = view.vpn_connection_id, tun.outside_ip
     events: list[Event] = []
@@ -104,4 +124,4 @@ def _aws(config: StackConfig, stack: str, reader: AwsReads, boundary: src.Source
         notes.append(source_note(down))
     notes.append(f"AWS: {vpn_id} tunnel {ip} is {tun.status} now (DescribeVpnConnections "
                  "VgwTelemetry)")
-    return events
+    return events, (vpn_id, ip)

@@ -11,6 +11,8 @@ boto3) talk to them unchanged:
   404 ResourceNotFound otherwise), and the Log Analytics query API, which EXECUTES the
   submitted KQL with duckdb-kql over fixture rows (gatewatch.kql.execute).
 - `health.HealthStandIn`: AWS Health's JSON 1.1 API (DescribeEvents, DescribeAffectedEntities).
+- `cloudtrail.CloudTrailStandIn`: CloudTrail's JSON 1.1 LookupEvents (one lookup attribute,
+  paging, the documented two requests per second with ThrottlingException past it, denial).
 - `ec2.Ec2StandIn`: the EC2 VPN stand-in (DescribeVpnConnections with Options and
   VgwTelemetry, which moto lacks), imported through one adapter line.
 - CloudWatch Logs and CloudWatch: moto's own server (moto[server]).

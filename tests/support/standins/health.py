@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 from tests.support.standins import httpd
@@ -81,17 +79,5 @@ class HealthStandIn:
 
     @contextlib.contextmanager
     def serve(self) -> Iterator[str]:
-        standin = self
-
-        class Handler(httpd.Handler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as AWS endpoints do
-            disable_nagle_algorithm = True  # else every reply waits out a delayed ACK
-
-            def do_POST(self) -> None:
-                body = json.loads(self.body() or b"{}")
-                status, answer = standin.handle(self.headers.get("X-Amz-Target", ""), body,
-                                                self.headers.get("Authorization", ""))
-                self.reply(status, json.dumps(answer).encode(), "application/x-amz-json-1.1")
-
-        with httpd.serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+        with httpd.serving_json(self.handle) as url:
             yield url

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+# An AWS JSON 1.1 service: (X-Amz-Target, request body, Authorization) -> (status, answer).
+JsonHandler = Callable[[str, dict[str, Any], str], tuple[int, dict[str, Any]]]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -44,3 +48,22 @@ def serving(server: ThreadingHTTPServer, scheme: str = "http",
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def serving_json(handle: JsonHandler) -> Iterator[str]:
+    """Serve an AWS JSON 1.1 protocol service (POST, X-Amz-Target names the operation, the
+    answer is `application/x-amz-json-1.1`, errors carry `__type`); yields its URL."""
+
+    class JsonRequestHandler(Handler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as AWS endpoints do
+        disable_nagle_algorithm = True  # else every reply waits out a delayed ACK
+
+        def do_POST(self) -> None:
+            body = json.loads(self.body() or b"{}")
+            status, answer = handle(self.headers.get("X-Amz-Target", ""), body,
+                                    self.headers.get("Authorization", ""))
+            self.reply(status, json.dumps(answer).encode(), "application/x-amz-json-1.1")
+
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), JsonRequestHandler)) as url:
+        yield url
