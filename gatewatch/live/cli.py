@@ -211,8 +211,8 @@ def _azure_note(azure_reader: AzureReads, customer_id: str, timeline: Timeline,
 
 def _triage(args: argparse.Namespace) -> int:
     from gatewatch.live.triage.html import render_html
-    from gatewatch.live.triage.model import render_text
     from gatewatch.live.triage.run import triage
+    from gatewatch.live.triage.text import render_text
 
     # Every flag first, before any cloud call (the config file is local).
     remote_ip = inputs.remote_ip(args.remote_ip)

@@ -35,9 +35,9 @@ from gatewatch.live.triage.model import (
     Event,
     Timeline,
     iso,
-    side_text,
     span,
 )
+from gatewatch.live.triage.text import side_text
 
 # The charts' coordinate system (viewBox units); the page draws it at 100% of its width.
 VIEW_W, PAD, LANE_H, TOP, AXIS_H = 860, 14, 44, 30, 34

@@ -17,7 +17,9 @@ from gatewatch.config.model import StackConfig
 from gatewatch.live import sources as src
 from gatewatch.live.readers import AwsReads, AzureReads
 from gatewatch.live.triage import changes, collect
-from gatewatch.live.triage.model import Event, Timeline, find_drops, judge, merge
+from gatewatch.live.triage.model import Event, Timeline
+from gatewatch.live.triage.outages import merge
+from gatewatch.live.triage.verdicts import find_drops, judge
 
 # What the timeline cannot show when a source is missing, so the reader weighs the verdicts.
 LIMITS = {

@@ -210,7 +210,8 @@ def test_every_verdict_shows_its_rule_and_next_step(
 def test_the_page_needs_no_script_for_its_content(tmp_path: Path) -> None:
     """Everything a reader needs is in the HTML as written: the one script only checks."""
     from gatewatch.live.triage.html import render_html
-    from gatewatch.live.triage.model import AZURE, DOWN, UP, Event, Timeline, find_drops, judge
+    from gatewatch.live.triage.model import AZURE, DOWN, UP, Event, Timeline
+    from gatewatch.live.triage.verdicts import find_drops, judge
 
     t0 = dt.datetime(2026, 11, 27, 23, 59, 50, tzinfo=dt.UTC)  # across midnight
     events = [Event(t0, AZURE, DOWN, "TunnelDisconnected on IN_0", "q", "Azure GW IN_0", "IN_0"),

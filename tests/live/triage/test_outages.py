@@ -1,83 +1,11 @@
-"""Pairing and verdict rules over plain events (the end-to-end tests cover the reads)."""
+"""One drop per outage from both ends, over plain events (the end-to-end tests cover the reads)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from gatewatch.live.triage.model import (
-    AWS,
-    AZURE,
-    BGP,
-    DOWN,
-    MAINTENANCE,
-    UP,
-    Drop,
-    Event,
-    find_drops,
-    judge,
-    merge,
-)
-
-T0 = dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
-
-
-def at(seconds: float) -> dt.datetime:
-    return T0 + dt.timedelta(seconds=seconds)
-
-
-def azure(kind: str, seconds: float, instance: str) -> Event:
-    return Event(at(seconds), AZURE, kind, kind, "queries/tunnel-history.yaml",
-                 f"Azure VPNGW01 {instance}", instance)
-
-
-def test_active_active_other_instance_coming_back_is_not_our_recovery() -> None:
-    # both instances lose their own tunnel; IN_1's comes back first, IN_0's later
-    events = [azure(DOWN, 0, "IN_0"), azure(DOWN, 2, "IN_1"), azure(UP, 10, "IN_1"),
-              azure(UP, 300, "IN_0")]
-    first, second = find_drops(events)
-    assert first.recovered is not None and first.recovered.time == at(300)
-    assert second.recovered is not None and second.recovered.time == at(10)
-    judge([first, second], events)
-    assert first.verdict == "same-instance-reconnect"
-
-
-def test_failover_without_a_maintenance_record_names_no_cause() -> None:
-    events = [azure(DOWN, 0, "IN_0"), azure(UP, 6, "IN_1")]
-    drops = find_drops(events)
-    judge(drops, events)
-    assert drops[0].verdict == "gateway-failover"
-    assert drops[0].label == "Gateway failover (cause: planned maintenance or a reset)"
-
-
-def platform(seconds: float, operation: str) -> Event:
-    return Event(at(seconds), AZURE, MAINTENANCE, f"{operation}: {operation}",
-                 "queries/gateway-diagnostic-log.yaml", "Azure VPNGW01")
-
-
-def test_a_primary_change_is_evidence_of_the_failover_not_of_maintenance() -> None:
-    # Microsoft ("Troubleshoot Azure VPN Gateway using diagnostic logs") lists "primary
-    # changes" apart from "maintenance events", and a Gateway Reset fails over the same way
-    events = [azure(DOWN, 0, "IN_0"), platform(2, "GatewayTenantPrimaryChanged"),
-              azure(UP, 6, "IN_1")]
-    drops = find_drops(events)
-    judge(drops, events)
-    assert drops[0].verdict == "gateway-failover"
-    assert drops[0].label == "Gateway failover (cause: planned maintenance or a reset)"
-    assert drops[0].evidence[0].text.startswith("GatewayTenantPrimaryChanged")
-    # with a HostMaintenanceEvent beside it, it is maintenance, both rows as evidence
-    events.append(platform(-60, "HostMaintenanceEvent"))
-    judge(drops, events)
-    assert drops[0].verdict == "gateway-failover-maintenance"
-    assert [e.text.split(":")[0] for e in drops[0].evidence[:2]] == [
-        "HostMaintenanceEvent", "GatewayTenantPrimaryChanged"]
-
-
-def test_maintenance_an_hour_away_still_explains_a_failover() -> None:
-    events = [Event(at(-3000), AZURE, MAINTENANCE, "HostMaintenanceEvent", "q", "Azure VPNGW01"),
-              azure(DOWN, 0, "IN_0"), azure(UP, 6, "IN_1")]
-    drops = find_drops(events)
-    judge(drops, events)
-    assert drops[0].verdict == "gateway-failover-maintenance"
+from gatewatch.live.triage.model import AWS, BGP, DOWN, UP, Event
+from gatewatch.live.triage.outages import merge
+from gatewatch.live.triage.verdicts import find_drops, judge
+from tests.support.triage_events import AWS_LANE, at, aws, azure, outages
 
 
 def test_aws_drop_far_from_any_azure_drop_keeps_its_own_verdict() -> None:
@@ -88,33 +16,6 @@ def test_aws_drop_far_from_any_azure_drop_keeps_its_own_verdict() -> None:
     drops = outages(events)
     assert [(d.clouds, d.verdict) for d in drops] == [
         (["azure"], "gateway-failover"), (["aws"], "reconnected")]
-
-
-AWS_LANE = "AWS vpn-1 198.51.100.2"
-
-
-def aws(kind: str, seconds: float, text: str) -> Event:
-    return Event(at(seconds), AWS, kind, text, "tunnel log", AWS_LANE)
-
-
-def test_an_aws_failure_message_explains_the_azure_drop_too() -> None:
-    events = [azure(DOWN, 0, "IN_0"), azure(UP, 120, "IN_0"),
-              aws("ike", 5, "AWS: Traffic Selector: TS_UNACCEPTABLE: received from responder")]
-    drops = find_drops(events)
-    judge(drops, events)
-    assert [d.verdict for d in drops] == ["ike-traffic-selector-mismatch"]
-    assert drops[0].evidence[0].text.startswith("AWS: Traffic Selector")
-
-
-def test_the_most_specific_ike_cause_wins() -> None:
-    events = [aws(DOWN, 0, "AWS tunnel received DELETE for IKE_SA from CGW"),
-              aws("ike", 5, "AWS tunnel Timeout: deleting un-established Phase 1 IKE_SA with "
-                            "cgw: 20.43.10.7"),
-              aws("ike", 9, "AWS tunnel detected a pre-shared key mismatch with cgw: 20.43.10.7"),
-              aws(UP, 90, "AWS tunnel phase 2 SA is established")]
-    drops = find_drops(events)
-    judge(drops, events)
-    assert [d.verdict for d in drops] == ["ike-psk-mismatch"]
 
 
 def test_a_peer_delete_during_an_azure_failover_takes_the_failover_verdict() -> None:
@@ -149,14 +50,6 @@ def test_a_peer_delete_alone_is_its_own_verdict_and_azure_drops_ignore_it() -> N
         ["aws", "azure"], "same-instance-reconnect", True)
     assert drop.first.time == at(0)
 
-
-def outages(events: list[Event]) -> list[Drop]:
-    drops = find_drops(events)
-    judge(drops, events)
-    return merge(drops, events)
-
-
-# --- one drop per outage, from both ends (issue 20) -------------------------------------------
 
 def test_ends_starting_within_the_tolerance_are_one_outage() -> None:
     # the AWS end's record lags by 4 min (an export interval is 5): no overlap, one outage
