@@ -3,7 +3,8 @@
 
 Writes docs/doctor-example.txt (a doctor run with one STALE and one MISSING line) and
 docs/triage-example.png (a triage page, maintenance failover seen from both ends, screenshot
-by headless Chromium) plus the page itself, docs/triage-example.html.
+by headless Chromium) plus the page itself, docs/triage-example.html, and the text report of the
+same run, docs/triage-example.txt.
 """
 
 from __future__ import annotations
@@ -50,11 +51,15 @@ def main_() -> None:
                 w.healthy()
                 build(w, "maintenance-failover")
                 page = Path(tmp) / "triage.html"
-                _run(["triage", "--config-file", str(w.config_file),
+                text = _run(["triage", "--config-file", str(w.config_file),
                       "--remote-ip", w.tunnel_ips()[0],
                       "--from", (w.now - dt.timedelta(hours=2, minutes=20)).isoformat(),
                       "--to", (w.now - dt.timedelta(hours=1, minutes=40)).isoformat(),
                       "--html", str(page)])
+                # the report only: not the "wrote <page>" line (a temporary path) nor the
+                # moto server's request log that shares stdout
+                report = text.split("\nwrote ")[0].rstrip("\n") + "\n"
+                (DOCS / "triage-example.txt").write_text(report, encoding="utf-8")
                 shutil.copy(page, DOCS / "triage-example.html")
                 screenshot(page, DOCS / "triage-example.png", width=1000, height=1180)
         finally:
