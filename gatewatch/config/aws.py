@@ -53,8 +53,8 @@ RoleArn = Annotated[StrictStr, Text(
 ConnectionIds = Annotated[tuple[VpnConnectionId, ...], Field(min_length=1)]
 
 
-def _connections_once(ids: tuple[str, ...]) -> tuple[str, ...]:
-    duplicates(ids, lambda i: i, (), "connection").check()
+def _connections_once(ids: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    duplicates(ids or (), lambda i: i, (), "connection").check()
     return ids
 
 
