@@ -15,6 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def account_of(role_arn: str | None) -> str | None:
+    """The account id of a role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME); None for none."""
+    return role_arn.split(":")[4] if role_arn else None
+
+
+def label_of(region: str, role_arn: str | None) -> str:
+    """`us-west-2`, or `210987654321/us-east-1` in another account."""
+    account = account_of(role_arn)
+    return f"{account}/{region}" if account else region
+
+
 @dataclass(frozen=True)
 class AwsScope:
     """The connections of one region of one account. `role_arn` None: the deploying
@@ -30,12 +41,11 @@ class AwsScope:
     @property
     def account(self) -> str | None:
         """The other account's id (from the role ARN); None for the deploying account."""
-        return self.role_arn.split(":")[4] if self.role_arn else None
+        return account_of(self.role_arn)
 
     @property
     def label(self) -> str:
-        """`us-west-2`, or `210987654321/us-east-1` in another account."""
-        return f"{self.account}/{self.region}" if self.account else self.region
+        return label_of(self.region, self.role_arn)
 
     @property
     def suffix(self) -> str:

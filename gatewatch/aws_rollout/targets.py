@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from gatewatch.aws import facts as aws_facts
 from gatewatch.aws import names as aws_names
+from gatewatch.aws.scope import label_of
 from gatewatch.aws_rollout.expected import expected_tunnel_options
 from gatewatch.aws_rollout.options import LogOptions
 from gatewatch.config.aws import AwsConfig
@@ -44,12 +45,8 @@ class Target:
     vpn_ids: list[str] = field(default_factory=list)
 
     @property
-    def account(self) -> str | None:
-        return self.role_arn.split(":")[4] if self.role_arn else None
-
-    @property
     def label(self) -> str:
-        return f"{self.account}/{self.region}" if self.account else self.region
+        return label_of(self.region, self.role_arn)
 
 
 @dataclass(frozen=True)

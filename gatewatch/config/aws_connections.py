@@ -14,23 +14,15 @@ from gatewatch.config.model import StackConfig
 
 @dataclass(frozen=True)
 class AwsConnection:
-    """One connection of the stack and the (account, region) it is in."""
+    """One connection of the stack, the region and account it is in (`account` and
+    `role_arn` None: the deploying account), and its (account, region) as the program
+    deploys it."""
 
     vpn_id: str
+    region: str
+    account: str | None
+    role_arn: str | None
     scope: AwsScope
-
-    @property
-    def region(self) -> str:
-        return self.scope.region
-
-    @property
-    def account(self) -> str | None:
-        """The account id when it is another account (by role); None: the deploying one."""
-        return self.scope.account
-
-    @property
-    def role_arn(self) -> str | None:
-        return self.scope.role_arn
 
 
 def connections_of(config: StackConfig | AwsConfig | None) -> list[AwsConnection]:
@@ -38,8 +30,8 @@ def connections_of(config: StackConfig | AwsConfig | None) -> list[AwsConnection
     aws = config.aws if isinstance(config, StackConfig) else config
     if aws is None:
         return []
-    return [AwsConnection(vpn_id, scope) for scope in aws.scopes()
-            for vpn_id in scope.vpn_connections]
+    return [AwsConnection(vpn_id, scope.region, scope.account, scope.role_arn, scope)
+            for scope in aws.scopes() for vpn_id in scope.vpn_connections]
 
 
 def stack_aws_connections(path: Path) -> list[AwsConnection]:

@@ -12,19 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.aws_rollout import (
-    create_log_group,
-    isolated_cli,
-    max_both_down_seconds,
-    one_error_line,
-    served_standin,
-)
+from tests.aws_rollout.test_cli import FAST, POLL
+from tests.support import aws_rollout as support
 from tests.support.standins.ec2 import Ec2StandIn
-from tests.support.standins.ec2_model import StandInSettings
 
-FAST = StandInSettings(outage_seconds=0.5, down_delay=0.05, modify_seconds=0.4,
-                       telemetry_lag=0.15)
-POLL = "0.1"
 EAST, WEST = "ap-northeast-1", "us-west-2"
 VPN_E, VPN_W = "vpn-0e0e0e0e0e0e0e0e1", "vpn-0f0f0f0f0f0f0f0f2"
 
@@ -39,7 +30,7 @@ Regions = dict[str, tuple[Ec2StandIn, str]]
 @pytest.fixture
 def regions() -> Iterator[Regions]:
     """One stand-in per region, each holding one connection of its own."""
-    with served_standin(FAST) as east, served_standin(FAST) as west:
+    with support.served_standin(FAST) as east, support.served_standin(FAST) as west:
         east[0].add_connection(vpn_connection_id=VPN_E)
         west[0].add_connection(vpn_connection_id=VPN_W)
         yield {EAST: east, WEST: west}
@@ -48,10 +39,10 @@ def regions() -> Iterator[Regions]:
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], moto_url: str,
             ) -> Callable[..., Any]:
-    run = isolated_cli(monkeypatch, capsys, moto_url)
+    run = support.isolated_cli(monkeypatch, capsys, moto_url)
     for region in (EAST, WEST):
-        create_log_group(moto_url, arn(region))
-        create_log_group(moto_url, arn(region, "/aws/vendedlogs/gatewatch/multi"))
+        support.create_log_group(moto_url, arn(region))
+        support.create_log_group(moto_url, arn(region, "/aws/vendedlogs/gatewatch/multi"))
     return run
 
 
@@ -87,7 +78,7 @@ def test_apply_across_two_regions_one_report_each_region_its_own_group(
         vpn = VPN_E if region == EAST else VPN_W
         for ip in standin.tunnel_ips(vpn):
             assert standin.log_options(vpn, ip)["LogGroupArn"] == arn(region)
-        assert max_both_down_seconds(standin) == 0.0
+        assert support.max_both_down_seconds(standin) == 0.0
 
 
 def test_apply_from_the_stack_file_derives_each_regions_log_group(
@@ -118,7 +109,7 @@ def test_an_unknown_id_in_the_second_region_changes_nothing_in_the_first(
                    *endpoints(regions), "--log-group-arn", arn(EAST),
                    "--log-group-arn", arn(WEST), "--poll", POLL)
     assert done.returncode == 2
-    assert "vpn-0aaaaaaaaaaaaaaa9" in one_error_line(done)
+    assert "vpn-0aaaaaaaaaaaaaaa9" in support.one_error_line(done)
     assert modifications(regions[EAST][0]) == modifications(regions[WEST][0]) == 0
 
 
@@ -149,7 +140,7 @@ def test_bad_id_forms_and_region_flags_are_one_line(run_cli: Callable[..., Any],
                                                     args: list[str], words: str) -> None:
     done = run_cli(*args)
     assert done.returncode == 2
-    assert words in one_error_line(done)
+    assert words in support.one_error_line(done)
 
 
 def test_stack_flags_that_conflict_are_one_line(run_cli: Callable[..., Any], tmp_path: Path
@@ -170,7 +161,7 @@ def test_stack_flags_that_conflict_are_one_line(run_cli: Callable[..., Any], tmp
             (["status", "--stack", str(tmp_path / "Pulumi.none.yaml")], "Pulumi.none.yaml")):
         done = run_cli(*args)
         assert done.returncode == 2, args
-        assert words in one_error_line(done), args
+        assert words in support.one_error_line(done), args
 
 
 def test_a_connection_of_another_account_is_changed_under_its_assumed_role(

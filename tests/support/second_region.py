@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 
-from gatewatch.aws import names as aws_names
-from gatewatch.aws.health import health_event_pattern
-from tests.support.live_world import ACCOUNT, STACK, World, ms
+from tests.support.live_world import (
+    ACCOUNT,
+    World,
+    put_kit_alarms,
+    put_maintenance_rule,
+    put_tunnel_events,
+)
 from tests.support.standins.ec2 import Ec2StandIn
 
 WEST = "us-west-2"
@@ -37,12 +40,7 @@ class SecondRegion:
 
     def put_tunnel_events(self, ip: str, events: list[tuple[dt.datetime, dict[str, Any]]]
                           ) -> None:
-        logs = self.boto("logs")
-        stream = aws_names.tunnel_stream_prefix(VPN_W, ip)
-        with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
-            logs.create_log_stream(logGroupName=self.world.log_group, logStreamName=stream)
-        logs.put_log_events(logGroupName=self.world.log_group, logStreamName=stream, logEvents=[
-            {"timestamp": ms(t), "message": json.dumps(body)} for t, body in events])
+        put_tunnel_events(self.boto("logs"), self.world.log_group, VPN_W, ip, events)
 
 
 @contextlib.contextmanager
@@ -65,17 +63,8 @@ def second_region(w: World) -> Iterator[SecondRegion]:
                 "event_timestamp": int(w.now.timestamp()) - 240,
                 "details": "AWS tunnel is sending DPD request", "dpd_enabled": True,
                 "ike_phase1_state": "established", "ike_phase2_state": "established"})])
-        cw = region.boto("cloudwatch")
-        for name in [*(aws_names.tunnel_alarm_name(VPN_W, t) for t in (1, 2)),
-                     aws_names.negotiation_alarm_name(STACK)]:
-            cw.put_metric_alarm(AlarmName=name, MetricName="TunnelState", Namespace="AWS/VPN",
-                                Statistic="Maximum", Period=300, EvaluationPeriods=2,
-                                Threshold=1, ComparisonOperator="LessThanThreshold")
-        topic = region.boto("sns").create_topic(Name=aws_names.alarm_topic_name(STACK))
-        events = region.boto("events")
-        rule = aws_names.maintenance_rule_name(STACK)
-        events.put_rule(Name=rule, EventPattern=health_event_pattern(), State="ENABLED")
-        events.put_targets(Rule=rule, Targets=[{"Id": "alarms", "Arn": topic["TopicArn"]}])
+        put_kit_alarms(region.boto("cloudwatch"), VPN_W)
+        put_maintenance_rule(region.boto("sns"), region.boto("events"))
         w.config_file.write_text(w.config_file.read_text(encoding="utf-8") + (
             f"    regions:\n      {WEST}:\n        vpnConnections:\n          - {VPN_W}\n"
             f"        ec2EndpointUrl: {url}\n"), encoding="utf-8")
