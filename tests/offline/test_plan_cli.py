@@ -210,3 +210,6 @@ def test_plan_of_a_stack_across_regions_and_accounts(tmp_path: Path,
     assert main(["plan", "--config-file", str(path)]) == 0
     text = capsys.readouterr().out
     assert "by region: ap-northeast-1 $" in text and "210987654321/us-east-1 $" in text
+    # update mode: the rollouts' log group ARNs are known; each group is in its region
+    assert main(["plan", "--config-file", str(path), "--json", "--update"]) == 0
+    assert json.loads(capsys.readouterr().out)["policy"]["violations"] == []

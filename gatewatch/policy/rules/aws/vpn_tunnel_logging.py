@@ -57,13 +57,16 @@ def misplaced_log_groups(resources: Sequence[Resource]) -> list[Finding]:
         if not isinstance(region, str):
             continue
         for key, what in (("logGroupArn", "tunnel"), ("bgpLogGroupArn", "BGP")):
+            # The group in the graph first (its provider says where it is created); a literal
+            # ARN only when the value comes from no group of the graph.
+            places = [(label(by_urn[urn]), _group_region(by_urn[urn], by_urn))
+                      for urn in rollout.depends_through(key)
+                      if urn in by_urn and by_urn[urn].type == aws_facts.AWS_LOG_GROUP_TYPE]
             value = rollout.inputs.get(key)
             match = aws_facts.AWS_LOG_GROUP_ARN_RE.fullmatch(value) \
-                if isinstance(value, str) else None
-            places = [(value, match["region"])] if match else [
-                (label(by_urn[urn]), _group_region(by_urn[urn], by_urn))
-                for urn in rollout.depends_through(key)
-                if urn in by_urn and by_urn[urn].type == aws_facts.AWS_LOG_GROUP_TYPE]
+                if isinstance(value, str) and not places else None
+            if match:
+                places = [(str(value), match["region"])]
             for group, group_region in places:
                 if group_region is not None and group_region != region:
                     findings.append(Finding(
