@@ -69,7 +69,7 @@ def _check_scope(report: DoctorReport, aws: AwsConfig, scope: AwsScope, reader: 
             report.unchecked(cloud, vpn_id, "VPN connection", down.failure)
     for vpn_id in missing:
         report.add(cloud, vpn_id, "VPN connection", MISSING, "not found (or deleted)",
-                   "fix gatewatch:aws.vpnConnections in the stack config")
+                   f"fix {_connections_key(scope)} in the stack config")
     for view in views:
         for n, tunnel in enumerate(view.tunnels, start=1):
             target = f"{view.vpn_connection_id} t{n} {tunnel.outside_ip}"
@@ -102,6 +102,14 @@ def _check_scope(report: DoctorReport, aws: AwsConfig, scope: AwsScope, reader: 
     rule_name = aws_names.maintenance_rule_name(report.stack)
     with report.checking(cloud, rule_name, "AWS Health rule"):
         _check_maintenance_rule(report, cloud, scope, reader)
+
+
+def _connections_key(scope: AwsScope) -> str:
+    """Where the stack lists this scope's connections."""
+    if scope.primary:
+        return "gatewatch:aws.vpnConnections"
+    where = f"accounts[] ({scope.account})." if scope.account else ""
+    return f"gatewatch:aws.{where}regions.{scope.region}.vpnConnections"
 
 
 def _log_group(report: DoctorReport, cloud: str, scope: AwsScope, reader: AwsReads, name: str,
