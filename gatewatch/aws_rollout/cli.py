@@ -392,7 +392,10 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
             engine = RolloutEngine(spec, options or LogOptions(False), settings,
                                    clock or RealClock(), _Printer(err))
             if several and args.action != "status":
-                next(iter(engine.statuses(target.vpn_ids, False)), None)  # unknown ids: now
+                try:  # unknown ids now, named with their region
+                    next(iter(engine.statuses(target.vpn_ids, False)), None)
+                except UnknownConnections as exc:
+                    raise BadInput(f"{target.label}: {exc}") from None
             engines.append((target, options, engine))
         for target, options, engine in engines:
             where = f" in {target.label}" if several else ""

@@ -109,7 +109,8 @@ def test_an_unknown_id_in_the_second_region_changes_nothing_in_the_first(
                    *endpoints(regions), "--log-group-arn", arn(EAST),
                    "--log-group-arn", arn(WEST), "--poll", POLL)
     assert done.returncode == 2
-    assert "vpn-0aaaaaaaaaaaaaaa9" in support.one_error_line(done)
+    assert f"error: {WEST}: unknown VPN connection id: vpn-0aaaaaaaaaaaaaaa9" in \
+        support.one_error_line(done)
     assert modifications(regions[EAST][0]) == modifications(regions[WEST][0]) == 0
 
 
