@@ -62,8 +62,9 @@ def query_definition_name(stack: str, query: str) -> str:
 
 
 def dashboard_name(stack: str, scope: AwsScope | None = None) -> str:
-    """CloudWatch dashboards are global to an account (one name across its regions), so a
-    scope other than the single-region form's carries its region in the name; the other
+    """"All dashboards in your account are global, not region-specific" (PutDashboard,
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html),
+    so a scope other than the single-region form's carries its region in the name; the other
     resources are regional and keep one name in every region."""
     return f"gatewatch-vpn-{stack}" + (scope.suffix if scope is not None else "")
 
