@@ -150,9 +150,19 @@ if config.azure is not None:
                       gateway_maintenance.maintenance_configuration_id)
 
 if config.aws is not None:
-    tunnel_logs = AwsTunnelLogs(
-        aws_names.TUNNEL_LOGS_COMPONENT,
-        AwsTunnelLogsArgs(config=config.aws, stack=pulumi.get_stack()),
-    )
-    pulumi.export("awsTunnelLogGroupArn", tunnel_logs.log_group_arn)
-    pulumi.export("awsAlarmTopicArn", tunnel_logs.topic_arn)
+    # One component, provider, log group, topic, Health rule and dashboard per (account,
+    # region): a tunnel logs only to a group in its own region and account.
+    regional: dict[str, dict[str, pulumi.Output[str]]] = {}
+    for scope in config.aws.scopes():
+        tunnel_logs = AwsTunnelLogs(
+            aws_names.tunnel_logs_component(scope),
+            AwsTunnelLogsArgs(config=config.aws, stack=pulumi.get_stack(), scope=scope),
+        )
+        if scope.primary:
+            pulumi.export("awsTunnelLogGroupArn", tunnel_logs.log_group_arn)
+            pulumi.export("awsAlarmTopicArn", tunnel_logs.topic_arn)
+        else:
+            regional[scope.label] = {"tunnelLogGroupArn": tunnel_logs.log_group_arn,
+                                     "alarmTopicArn": tunnel_logs.topic_arn}
+    if regional:
+        pulumi.export("awsRegions", regional)

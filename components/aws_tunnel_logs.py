@@ -21,6 +21,7 @@ import pulumi
 # The submodules, not `import pulumi_aws`: mypy skips the package's __init__ (it imports all
 # ~250 service modules for type checkers), so only these are type-checked, calls included.
 from pulumi_aws import cloudwatch, ec2, sns
+from pulumi_aws._inputs import ProviderAssumeRoleArgs
 from pulumi_aws.provider import Provider as AwsProvider
 
 from components import kit_tags
@@ -30,6 +31,7 @@ from gatewatch.aws import names as aws_names
 from gatewatch.aws import tunnel_log_vocabulary as vocabulary
 from gatewatch.aws.dashboard import dashboard_body
 from gatewatch.aws.health import health_event_pattern
+from gatewatch.aws.scope import AwsScope
 from gatewatch.aws_rollout.throttle import NON_MUTATING, PACE_SHARE
 from gatewatch.catalog.load import load
 from gatewatch.catalog.model import InsightsQuery
@@ -55,6 +57,22 @@ class AwsTunnelLogsArgs:
     config: AwsConfig
     stack: str
     tags: Mapping[str, str] = field(default_factory=dict)
+    # The (account, region) this component deploys for; None: the config's first.
+    scope: AwsScope | None = None
+
+
+# The session name the provider's AssumeRole calls carry (CloudTrail shows it in the other
+# account).
+ROLE_SESSION_NAME = "gatewatch"
+
+
+def scope_provider(name: str, scope: AwsScope, parent: pulumi.Resource) -> AwsProvider:
+    """The explicit provider of one (account, region): its region, and for another account
+    the role it assumes (pulumi-aws `assumeRoles`, the provider's sts:AssumeRole)."""
+    roles = ([ProviderAssumeRoleArgs(role_arn=scope.role_arn, session_name=ROLE_SESSION_NAME)]
+             if scope.role_arn else None)
+    return AwsProvider(f"{name}-provider", region=scope.region, assume_roles=roles,
+                       opts=pulumi.ResourceOptions(parent=parent))
 
 
 def rollout_parallelism(cfg: AwsConfig) -> int:
@@ -106,9 +124,9 @@ class AwsTunnelLogs(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gatewatch:aws:TunnelLogs", name, None, opts)
         cfg = args.config
+        scope = args.scope or cfg.scopes()[0]
         tags = kit_tags(args.tags)
-        provider = AwsProvider(f"{name}-provider", region=cfg.region,
-                                opts=pulumi.ResourceOptions(parent=self))
+        provider = scope_provider(name, scope, self)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
 
         group = cloudwatch.LogGroup(
@@ -139,7 +157,7 @@ class AwsTunnelLogs(pulumi.ComponentResource):
 
         parallel = rollout_parallelism(cfg)
         rollouts: list[TunnelLogging] = []
-        for i, vpn_id in enumerate(cfg.vpn_connections):
+        for i, vpn_id in enumerate(scope.vpn_connections):
             # At most `parallel` connections change at once: each waits for the one
             # `parallel` places before it (Pulumi runs the rest of the graph in parallel).
             waits_for = [rollouts[i - parallel]] if i >= parallel else []
@@ -147,12 +165,13 @@ class AwsTunnelLogs(pulumi.ComponentResource):
                 f"{name}-{vpn_id}",
                 TunnelLoggingArgs(
                     vpn_connection_id=vpn_id,
-                    region=cfg.region,
+                    region=scope.region,
                     log_group_arn=group.arn,
                     log_output_format=cfg.log_output_format,
                     timeout_seconds=cfg.tunnel_up_timeout_minutes * 60,
                     poll_seconds=cfg.poll_seconds,
-                    endpoint_url=cfg.ec2_endpoint_url,
+                    endpoint_url=scope.ec2_endpoint_url,
+                    role_arn=scope.role_arn,
                     bgp_log_enabled=cfg.bgp_logs,
                     bgp_log_group_arn=bgp_group.arn if cfg.bgp_logs else None,
                     lifecycle_control=cfg.tunnel_lifecycle_control,
@@ -205,10 +224,10 @@ class AwsTunnelLogs(pulumi.ComponentResource):
             )
         dashboard = cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=aws_names.dashboard_name(args.stack),
+            dashboard_name=aws_names.dashboard_name(args.stack, scope),
             dashboard_body=pulumi.Output.all(group.name, bgp_group.name).apply(
                 lambda names: dashboard_body(
-                    cfg.region, cfg.vpn_connections, names[0],
+                    scope.region, scope.vpn_connections, names[0],
                     names[1] if cfg.bgp_logs else None, queries,
                     (aws_names.FAILURE_METRIC_NAMESPACE, aws_names.FAILURE_METRIC_NAME))),
             opts=child,

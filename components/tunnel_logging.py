@@ -20,7 +20,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateRes
 # region means a different resource (turn logs off there, on here).
 OPTION_KEYS = ("logGroupArn", "logOutputFormat", "logEnabled", "bgpLogEnabled",
                "bgpLogGroupArn", "lifecycleControl")
-IDENTITY_KEYS = ("vpnConnectionId", "region")
+IDENTITY_KEYS = ("vpnConnectionId", "region", "roleArn")
 
 
 def _progress(event: Any) -> None:
@@ -54,19 +54,24 @@ def apply_log_options(props: dict[str, Any], *, enabled: bool) -> dict[str, Any]
         poll_interval=float(props.get("pollSeconds") or 15),
         max_parallel=1,
     )
+    from gatewatch.aws.sessions import session_for
+    from gatewatch.aws_rollout.client import Ec2ClientSpec
+
+    role_arn = props.get("roleArn") or None
     if enabled:  # before any tunnel changes: can the logs reach the group at all?
         from gatewatch.aws_rollout.preflight import check_log_groups, log_groups_of
         from gatewatch.errors import BadInput
 
         try:
             check_log_groups(log_groups_of(options, ("logGroupArn", "bgpLogGroupArn")),
-                             props["region"])
+                             props["region"], session_for(props["region"], role_arn))
         except BadInput as exc:
             raise RuntimeError(f"{props['vpnConnectionId']}: {exc}; no tunnel was changed") \
                 from None
     result = rollout(
-        [props["vpnConnectionId"]], options, region=props["region"],
-        endpoint_url=props.get("endpointUrl") or None, settings=settings, progress=_progress,
+        [props["vpnConnectionId"]], options,
+        ec2=Ec2ClientSpec(props["region"], props.get("endpointUrl") or None, role_arn),
+        settings=settings, progress=_progress,
     )
     if not result.ok:
         raise RuntimeError("; ".join(result.errors))
@@ -112,6 +117,7 @@ class TunnelLoggingArgs:
     bgp_log_enabled: bool = True
     bgp_log_group_arn: pulumi.Input[str] | None = None  # None: the tunnel log group
     lifecycle_control: bool = True  # EnableTunnelLifecycleControl, set without an outage
+    role_arn: str | None = None  # another account's connection: the role to assume there
 
 
 class TunnelLogging(pulumi.dynamic.Resource):
@@ -137,6 +143,8 @@ class TunnelLogging(pulumi.dynamic.Resource):
                 "bgpLogEnabled": args.bgp_log_enabled,
                 "bgpLogGroupArn": args.bgp_log_group_arn,
                 "lifecycleControl": args.lifecycle_control,
+                # Only when set: a single-account stack's inputs stay as they were.
+                **({"roleArn": args.role_arn} if args.role_arn else {}),
                 "tunnels": None,
             },
             opts,

@@ -16,6 +16,10 @@ AWS_VPN_CONNECTION_TYPE: Final = "aws:ec2/vpnConnection:VpnConnection"
 # Shapes of a Site-to-Site VPN connection id and a region code (use with fullmatch).
 AWS_VPN_ID_RE: Final = re.compile(r"vpn-[0-9a-f]{8,17}")
 AWS_REGION_RE: Final = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+# An IAM role ARN (role names: letters, digits and +=,.@_- with /path/ segments; "IAM
+# identifiers", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html).
+AWS_ROLE_ARN_RE: Final = re.compile(
+    r"arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?P<name>[\w+=,.@/-]{1,512})")
 # The AWS tunnel-logs rollout resource is a Pulumi dynamic resource: its token is
 # `pulumi-python:dynamic:Resource`, or `pulumi-python:dynamic/<module>:<Name>` for a subclass.
 DYNAMIC_TYPE_PREFIX: Final = "pulumi-python:dynamic"

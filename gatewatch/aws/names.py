@@ -10,10 +10,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    from gatewatch.aws.scope import AwsScope
     from gatewatch.config.aws import AwsConfig
 
 # The program's AWS component (__main__.py): the first part of its children's Pulumi names.
 TUNNEL_LOGS_COMPONENT: Final = "aws-tunnel-logs"
+
+
+def tunnel_logs_component(scope: AwsScope) -> str:
+    """One component per (account, region): `aws-tunnel-logs` for the single-region form's,
+    `aws-tunnel-logs-us-west-2` / `aws-tunnel-logs-210987654321-us-east-1` for the others, so
+    their children's Pulumi names differ and adding a region renames nothing."""
+    return TUNNEL_LOGS_COMPONENT + scope.suffix
 
 
 def log_group_name(aws: AwsConfig, stack: str) -> str:
@@ -53,8 +61,12 @@ def query_definition_name(stack: str, query: str) -> str:
     return f"gatewatch/{stack}/{query}"
 
 
-def dashboard_name(stack: str) -> str:
-    return f"gatewatch-vpn-{stack}"
+def dashboard_name(stack: str, scope: AwsScope | None = None) -> str:
+    """"All dashboards in your account are global, not region-specific" (PutDashboard,
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html),
+    so a scope other than the single-region form's carries its region in the name; the other
+    resources are regional and keep one name in every region."""
+    return f"gatewatch-vpn-{stack}" + (scope.suffix if scope is not None else "")
 
 
 def tunnel_stream_prefix(vpn_id: str, outside_ip: str) -> str:

@@ -13,19 +13,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
-import re
 import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gatewatch.aws import facts as aws_facts
 from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
+from gatewatch.aws.sessions import check_role, session_for
 from gatewatch.aws_rollout.client import Ec2ClientSpec
 from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.engine import RolloutEngine
@@ -34,21 +33,53 @@ from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.preflight import check_log_groups, log_groups_of
 from gatewatch.aws_rollout.results import Action, ProgressEvent, RolloutResult, TunnelResult
 from gatewatch.aws_rollout.retry import describe_error
+from gatewatch.aws_rollout.targets import (
+    EXAMPLE_ARN,
+    Target,
+    by_region,
+    endpoints,
+    load_stack,
+    stack_options,
+    targets,
+)
 from gatewatch.aws_rollout.views import ConnectionStatus, TimeWindow, format_time
 from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput
 
 PROG = "gatewatch aws-tunnels"
 DEFAULT_FORMAT = aws_facts.AWS_LOG_OUTPUT_FORMATS[0]
-EXAMPLE_ARN = "arn:aws:logs:REGION:123456789012:log-group:/aws/vendedlogs/vpn"
-EXAMPLE_ENDPOINT = "https://ec2.REGION.amazonaws.com"
 MID_CHANGE_SHOWN = 10  # tunnels named after Ctrl-C; the rest are counted
-# A host name, an IPv4 address, or a bracketed IPv6 address (what botocore accepts).
-_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
-_HOST_RE = re.compile(rf"({_LABEL}\.)*{_LABEL}\.?|\[[0-9A-Fa-f:.]+\]")
+
+
+class _IdsAfterOptions(argparse.ArgumentParser):
+    """VPN_IDs may follow options (`apply --region R vpn-1 vpn-2`) and may be none (`status
+    --stack FILE`): argparse gives an optional positional (nargs `*`) its empty value at the
+    first chance, so this parser reads options and positionals intermixed
+    (`parse_known_intermixed_args`, which itself calls `parse_known_args` once more)."""
+
+    _inner = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._inner:
+            return super().parse_known_args(args, namespace)
+        self._inner = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inner = False
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register `aws-tunnels` (alias `tunnel-logs`) on the gatewatch command line."""
+    base, subparsers._parser_class = subparsers._parser_class, _IdsAfterOptions
+    try:
+        parser = _add(subparsers)
+    finally:
+        subparsers._parser_class = base
+    _configure(parser)
+    return parser
+
+
+def _add(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "aws-tunnels",
         aliases=["tunnel-logs"],
@@ -63,21 +94,30 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "Every id is checked before anything changes."
         ),
     )
-    _configure(parser)
     return parser
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=("status", "apply", "maintenance"))
-    parser.add_argument("vpn_ids", nargs="+", metavar="VPN_ID", help="e.g. vpn-0123456789abcdef0")
-    parser.add_argument("--region", required=True, help="AWS region of the VPN connections")
-    parser.add_argument("--endpoint-url", help="EC2 endpoint override (e.g. a local stand-in)")
-    parser.add_argument("--log-group-arn", help=f"CloudWatch Logs group, e.g. {EXAMPLE_ARN}")
+    parser.add_argument("vpn_ids", nargs="*", metavar="VPN_ID",
+                        help="vpn-0123456789abcdef0 (in --region) or "
+                             "us-west-2/vpn-0123456789abcdef0")
+    parser.add_argument("--region", help="AWS region of the VPN_IDs written without one")
+    parser.add_argument("--stack", metavar="FILE",
+                        help="take the connections (and their regions and accounts) from a "
+                             "stack file, e.g. Pulumi.prod.yaml; VPN_IDs then pick among them")
+    parser.add_argument("--endpoint-url", action="append", metavar="[REGION=]URL",
+                        help="EC2 endpoint override (e.g. a local stand-in); REGION=URL for one "
+                             "region, repeatable")
+    parser.add_argument("--log-group-arn", action="append",
+                        help=f"CloudWatch Logs group, e.g. {EXAMPLE_ARN}; one per region "
+                             "(repeat the flag); with --stack: derived from the stack")
     parser.add_argument("--format", default=None,
                         help=f"log output format: {' or '.join(aws_facts.AWS_LOG_OUTPUT_FORMATS)} "
                              f"(default {DEFAULT_FORMAT})")
-    parser.add_argument("--bgp-log-group-arn",
-                        help="apply: where BGP logs go (default: the --log-group-arn group)")
+    parser.add_argument("--bgp-log-group-arn", action="append",
+                        help="apply: where BGP logs go (default: the --log-group-arn group); "
+                             "one per region")
     parser.add_argument("--no-bgp-logs", action="store_true",
                         help="apply: leave BGP logs as they are")
     parser.add_argument("--no-lifecycle-control", action="store_true",
@@ -114,43 +154,6 @@ def _positive(args: argparse.Namespace, name: str, integer: bool = False) -> flo
     return value
 
 
-def _endpoint_url(raw: str | None, region: str) -> None:
-    """`--endpoint-url` must be http(s)://host[:port][/path]; botocore would otherwise stop with
-    a ValueError traceback."""
-    if raw is None:
-        return
-    example = EXAMPLE_ENDPOINT.replace("REGION", region)
-    problem = f"--endpoint-url {raw!r} is not an http(s) URL; expected " \
-              f"http(s)://host[:port][/path], e.g. --endpoint-url {example}"
-    try:
-        parts = urlsplit(raw)
-        port = parts.port  # ValueError when not a number in 0-65535
-    except ValueError:
-        raise BadInput(problem) from None
-    host = parts.netloc.rsplit("@", 1)[-1]
-    if port is not None:
-        host = host[: host.rindex(":")]
-    if (parts.scheme not in ("http", "https") or not _HOST_RE.fullmatch(host)
-            or port == 0 or "@" in parts.netloc or parts.query or parts.fragment
-            or any(c.isspace() for c in raw)):
-        raise BadInput(problem)
-
-
-def _arn(args: argparse.Namespace, flag: str, value: str) -> str:
-    match = aws_facts.AWS_LOG_GROUP_ARN_RE.fullmatch(value)
-    if not match:
-        raise BadInput(
-            f"{flag} {value!r} is not a CloudWatch Logs log group ARN; "
-            f"expected {EXAMPLE_ARN.replace('REGION', args.region)}"
-        )
-    if match["region"] != args.region:
-        raise BadInput(
-            f"{flag} is in region {match['region']} but --region is {args.region}; "
-            "use a log group in the same region as the VPN connections"
-        )
-    return value
-
-
 def _only_for(args: argparse.Namespace, action: str, flags: Sequence[tuple[str, Any]]) -> None:
     for flag, value in flags:
         if value not in (None, False):
@@ -158,16 +161,26 @@ def _only_for(args: argparse.Namespace, action: str, flags: Sequence[tuple[str, 
                              f"(it belongs to {action})")
 
 
+Plan = list[tuple[Target, LogOptions | None]]
+# apply flags that say what to set: with --stack and no --log-group-arn the stack says it.
+_STACK_SETS = ("--format", "--bgp-log-group-arn", "--no-bgp-logs", "--no-lifecycle-control")
+
+
 def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSettings]:
-    if not aws_facts.AWS_REGION_RE.fullmatch(args.region):
+    """The first region's options and the settings (every region's: `_validate_all`)."""
+    plan, settings = _validate_all(args)
+    return plan[0][1], settings
+
+
+def _validate_all(args: argparse.Namespace) -> tuple[Plan, RolloutSettings]:
+    """Every flag and id, before any AWS call: the connections by (account, region), each
+    with its options (None: nothing to set, or set from the stack once its account is
+    known)."""
+    if args.region is not None and not aws_facts.AWS_REGION_RE.fullmatch(args.region):
         raise BadInput(f"--region {args.region!r} is not an AWS region; e.g. --region us-east-1")
-    for vpn_id in args.vpn_ids:
-        if not aws_facts.AWS_VPN_ID_RE.fullmatch(vpn_id):
-            raise BadInput(
-                f"VPN_ID {vpn_id!r} is not a VPN connection id; expected vpn- followed by 8 to 17 "
-                "lowercase hex digits, e.g. vpn-0123456789abcdef0"
-            )
-    _endpoint_url(args.endpoint_url, args.region)
+    by_url = endpoints(args.endpoint_url, args.region)
+    stack = load_stack(args.stack) if args.stack else None
+    found = targets(args.vpn_ids, args.region, stack, by_url)
     if args.format is not None and args.format not in aws_facts.AWS_LOG_OUTPUT_FORMATS:
         raise BadInput(f"--format must be {' or '.join(aws_facts.AWS_LOG_OUTPUT_FORMATS)} "
                          f"(got {args.format!r}); e.g. --format {DEFAULT_FORMAT}")
@@ -177,6 +190,7 @@ def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSetti
         max_parallel=(None if args.parallel is None else
                       int(_positive(args, "parallel", integer=True))),
     )
+    nothing: Plan = [(t, None) for t in found]
     if args.action != "maintenance":
         _only_for(args, "maintenance", [("--window", args.window)])
     elif args.window is not None:
@@ -192,29 +206,38 @@ def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSetti
             ("--bgp-log-group-arn", args.bgp_log_group_arn), ("--disable", args.disable),
             ("--no-bgp-logs", args.no_bgp_logs),
             ("--no-lifecycle-control", args.no_lifecycle_control)])
-        return None, settings
+        return nothing, settings
     if args.disable:
         for flag, value in (("--log-group-arn", args.log_group_arn), ("--format", args.format),
                             ("--bgp-log-group-arn", args.bgp_log_group_arn)):
             if value is not None:
                 raise BadInput(f"{flag} has no effect with --disable; drop {flag} "
                                  "(or drop --disable to turn the logs on)")
-        return LogOptions(False, bgp_log_enabled=None if args.no_bgp_logs else False), settings
-    if not args.log_group_arn:
-        raise BadInput(f"--log-group-arn is required for apply (or use --disable); "
-                         f"e.g. --log-group-arn {EXAMPLE_ARN.replace('REGION', args.region)}")
-    arn = _arn(args, "--log-group-arn", args.log_group_arn)
+        off = LogOptions(False, bgp_log_enabled=None if args.no_bgp_logs else False)
+        return [(t, off) for t in found], settings
+    given = list(args.log_group_arn or ())
+    if not given and stack is not None:
+        for flag in _STACK_SETS:
+            if getattr(args, flag[2:].replace("-", "_")) not in (None, False):
+                raise BadInput(f"{flag}: with --stack and no --log-group-arn the stack's "
+                               "gatewatch:aws says what to set; drop "
+                               f"{flag}, or give --log-group-arn per region")
+        return nothing, settings
+    if not all(given) or not given:
+        raise BadInput(f"--log-group-arn is required for apply (or use --disable); e.g. "
+                       f"--log-group-arn {EXAMPLE_ARN.replace('REGION', found[0].region)}")
+    arns = by_region(args.region, "--log-group-arn", given, found)
     if args.no_bgp_logs and args.bgp_log_group_arn is not None:
         raise BadInput("--bgp-log-group-arn has no effect with --no-bgp-logs; drop one of them")
-    bgp_arn = (_arn(args, "--bgp-log-group-arn", args.bgp_log_group_arn)
-               if args.bgp_log_group_arn is not None else None)
+    bgp_arns = by_region(args.region, "--bgp-log-group-arn", args.bgp_log_group_arn or (), found,
+                          required=False)
     fmt = args.format or DEFAULT_FORMAT
-    return LogOptions(
-        True, arn, fmt,
+    return [(t, LogOptions(
+        True, arns[t.region], fmt,
         bgp_log_enabled=None if args.no_bgp_logs else True,
-        bgp_log_group_arn=bgp_arn, bgp_log_output_format=fmt,
+        bgp_log_group_arn=bgp_arns.get(t.region), bgp_log_output_format=fmt,
         lifecycle_control=None if args.no_lifecycle_control else True,
-    ), settings
+    )) for t in found], settings
 
 
 class _Printer:
@@ -341,36 +364,58 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
     """Run the parsed command; `clock` is the engine's (default: the real one)."""
     out, err = sys.stdout, sys.stderr
     try:
-        options, settings = _validate(args)
+        plan, settings = _validate_all(args)
     except BadInput as exc:
         for line in exc.lines:
             print(f"{PROG}: error: {line}", file=err)
         return EXIT_BAD_INPUT
-    problem = _credentials_problem(args.endpoint_url)
+    some_endpoint = next((t.endpoint_url for t, _ in plan if t.endpoint_url), None)
+    problem = _credentials_problem(some_endpoint)
     if problem:
         print(f"{PROG}: error: {problem}", file=err)
         return EXIT_BAD_INPUT
-    spec = Ec2ClientSpec(args.region, args.endpoint_url)
+    several = len(plan) > 1
+    results: list[RolloutResult] = []
     try:
-        if options is not None:  # before anything changes: can the logs arrive at all?
-            check_log_groups(log_groups_of(options), args.region)
-        engine = RolloutEngine(spec, options or LogOptions(False), settings, clock or RealClock(),
-                               _Printer(err))
-        if args.action == "status":
-            _print_status(engine.statuses(args.vpn_ids, not args.no_maintenance), out)
-            return EXIT_OK
-        if args.action == "maintenance":
-            window = TimeWindow.parse(args.window) if args.window else None
-            print(f"maintenance: applying pending tunnel maintenance on {len(args.vpn_ids)} "
-                  f"connection(s), one tunnel at a time"
-                  + (f", only inside {window}" if window else ""), file=out, flush=True)
-            result = engine.apply_maintenance(args.vpn_ids, window)
-        else:
-            assert options is not None
-            print(f"apply: {options.describe()}; {len(args.vpn_ids)} connection(s), "
-                  "one tunnel at a time", file=out, flush=True)
-            result = engine.run(args.vpn_ids)
-    except (UnknownConnections, BadInput) as exc:
+        # Before anything changes in any region: every account's role assumed, every log
+        # group checked, every id known (one engine, one EC2 client, per region and account).
+        engines: list[tuple[Target, LogOptions | None, RolloutEngine]] = []
+        for target, options in plan:
+            session = session_for(target.region, target.role_arn)
+            if target.role_arn is not None:
+                check_role(session, target.role_arn)
+            if options is None and args.action == "apply" and not args.disable:
+                options = stack_options(load_stack(args.stack), target, session)
+            if options is not None:  # can the logs arrive at all?
+                check_log_groups(log_groups_of(options), target.region, session)
+            spec = Ec2ClientSpec(target.region, target.endpoint_url, target.role_arn)
+            engine = RolloutEngine(spec, options or LogOptions(False), settings,
+                                   clock or RealClock(), _Printer(err))
+            if several and args.action != "status":
+                try:  # unknown ids now, named with their region
+                    next(iter(engine.statuses(target.vpn_ids, False)), None)
+                except UnknownConnections as exc:
+                    raise BadInput(f"{target.label}: {exc}") from None
+            engines.append((target, options, engine))
+        for target, options, engine in engines:
+            where = f" in {target.label}" if several else ""
+            if args.action == "status":
+                if several:
+                    print(f"{target.label}:", file=out)
+                _print_status(engine.statuses(target.vpn_ids, not args.no_maintenance), out)
+                continue
+            if args.action == "maintenance":
+                window = TimeWindow.parse(args.window) if args.window else None
+                print(f"maintenance: applying pending tunnel maintenance on "
+                      f"{len(target.vpn_ids)} connection(s){where}, one tunnel at a time"
+                      + (f", only inside {window}" if window else ""), file=out, flush=True)
+                results.append(engine.apply_maintenance(target.vpn_ids, window))
+            else:
+                assert options is not None
+                print(f"apply: {options.describe()}; {len(target.vpn_ids)} connection(s)"
+                      f"{where}, one tunnel at a time", file=out, flush=True)
+                results.append(engine.run(target.vpn_ids))
+    except (UnknownConnections, BadInput, AwsLoginError) as exc:
         print(f"{PROG}: error: {exc}", file=err)
         return EXIT_BAD_INPUT
     except (RolloutStopped, ClientError, BotoCoreError) as exc:
@@ -384,6 +429,9 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
     except KeyboardInterrupt as exc:
         print(_interrupted(exc), file=err, flush=True)
         return EXIT_INTERRUPTED
+    if args.action == "status":
+        return EXIT_OK
+    result = RolloutResult([c for r in results for c in r.connections])  # one report
     _print_summary(result, out)
     for message in dict.fromkeys(result.errors):  # one stop shared by all prints once
         print(f"{PROG}: error: {message}", file=err)

@@ -50,8 +50,16 @@ class Ec2Client(Protocol):
     ) -> Mapping[str, Any]: ...
 
 
-def make_ec2_client(region: str, endpoint_url: str | None = None) -> Ec2Client:
-    """A boto3 EC2 client with SDK retries off (the engine retries through its clock)."""
+def make_ec2_client(region: str, endpoint_url: str | None = None,
+                    role_arn: str | None = None) -> Ec2Client:
+    """A boto3 EC2 client with SDK retries off (the engine retries through its clock); with
+    `role_arn`, in the account of that role (gatewatch/aws/sessions.py)."""
+    if role_arn is not None:
+        from gatewatch.aws.sessions import session_for
+
+        assumed: Ec2Client = session_for(region, role_arn).client(
+            "ec2", region_name=region, endpoint_url=endpoint_url, config=NO_SDK_RETRIES)
+        return assumed
     client: Ec2Client = boto3.client("ec2", region_name=region, endpoint_url=endpoint_url,
                                      config=NO_SDK_RETRIES)
     return client
@@ -63,9 +71,10 @@ class Ec2ClientSpec:
 
     region: str
     endpoint_url: str | None = None
+    role_arn: str | None = None  # another account's connections: the role assumed there
 
     def __call__(self) -> Ec2Client:
-        return make_ec2_client(self.region, self.endpoint_url)
+        return make_ec2_client(self.region, self.endpoint_url, self.role_arn)
 
 
 # What the engine is given: a client, or the recipe for one (built once per run).

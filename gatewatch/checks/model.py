@@ -74,6 +74,12 @@ def value_at(values: Mapping[str, Any], *path: str) -> Any:
     return value
 
 
+def provider_urn(reference: str) -> str:
+    """The URN of a provider reference ("<urn>::<id>", as the engine and a stack export write
+    it); "" for none."""
+    return reference.rsplit("::", 1)[0] if reference else ""
+
+
 @dataclass
 class Resource:
     """One resource of the graph: its properties as plain JSON-like values (`UNKNOWN` and
@@ -92,6 +98,9 @@ class Resource:
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
     id: str | None = None  # the provider id when known (stack export)
     custom: bool = True  # False for a component resource
+    # The explicit provider's URN ("" for the default provider); not listed by as_json (the
+    # plan's resource list predates it).
+    provider: str = ""
     # Top-level secret inputs in clear where the source has them (the recorder, for the API
     # definitions check and assertions); `inputs` shows SECRET instead.
     secrets: dict[str, Any] = field(default_factory=dict)

@@ -281,6 +281,8 @@ def _describe(error: Any, root: type[BaseModel], loc: list[str | int], path: str
     if kind in ("list_type", "tuple_type", "set_type", "frozen_set_type", "iterable_type"):
         return f"expected a list, got {type_name(value)}", f"write {path} as a YAML list"
     if kind == "too_short":
+        if isinstance(value, dict):
+            return "is empty", f"fill in {path} or remove it"
         return "is an empty list", "list at least one entry"
     if kind == "string_type":
         if isinstance(value, _dt.date):

@@ -38,7 +38,7 @@ def _aws(report: rep.Report, listings: list[StackListing], boto: object) -> None
     from_file: dict[str, str] = {}
     for listing in listings:
         for aws in listing.aws:
-            if aws.ec2_endpoint_url and aws.region not in endpoints:
+            if aws.account is None and aws.ec2_endpoint_url and aws.region not in endpoints:
                 endpoints[aws.region] = aws.ec2_endpoint_url
                 from_file[aws.region] = listing.file
     result = read_connections(boto, endpoints)

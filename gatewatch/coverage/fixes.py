@@ -4,8 +4,10 @@ https://www.pulumi.com/docs/iac/cli/commands/pulumi_config_set/: `--path` sets o
 of a structured value).
 
 The stack chosen is the one already watching something next to it (same subscription, same
-AWS region), else the first stack that configures that cloud; with none, the lines of a new
-section. A stack's gatewatch:aws covers one region (gatewatch/config/aws.py).
+AWS region), else the first stack that configures that cloud (a connection in a region the
+stack does not list yet goes under `gatewatch:aws.regions`); with none, the lines of a new
+section. Coverage reads the login's own account, so only the lists of that account are
+candidates (gatewatch/config/aws.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gatewatch.azure.arm_ids import parse_arm_id
-from gatewatch.coverage.stacks import StackListing
+from gatewatch.coverage.stacks import StackListing, region_key
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,21 @@ def azure_gateway(gateway_id: str, stacks: Sequence[StackListing], taken: Counte
 
 def aws_connection(vpn_id: str, region: str, stacks: Sequence[StackListing],
                    taken: Counter[str]) -> Fix:
-    for stack in stacks:
-        for aws in stack.aws:
-            if aws.region == region:
-                index = len(aws.connection_ids) + taken[f"{stack.file} {region}"]
-                taken[f"{stack.file} {region}"] += 1
-                return Fix(stack.file, "gatewatch:aws.vpnConnections", (f"- {vpn_id}",),
-                           f"pulumi config set --path 'gatewatch:aws.vpnConnections[{index}]' "
-                           f"{vpn_id} --stack {stack.stack}")
+    own = [(stack, aws) for stack in stacks for aws in stack.aws if aws.account is None]
+    for stack, aws in own:
+        if aws.region == region:
+            index = len(aws.connection_ids) + taken[f"{stack.file} {aws.key}"]
+            taken[f"{stack.file} {aws.key}"] += 1
+            return Fix(stack.file, aws.key, (f"- {vpn_id}",),
+                       f"pulumi config set --path '{aws.key}[{index}]' {vpn_id} "
+                       f"--stack {stack.stack}")
+    target = next((stack for stack, _ in own), None)
+    if target is not None:
+        key = f"{region_key(region)}.vpnConnections"
+        index = taken[f"{target.file} {key}"]
+        taken[f"{target.file} {key}"] += 1
+        return Fix(target.file, "gatewatch:aws.regions",
+                   (f"{region}:", "  vpnConnections:", f"    - {vpn_id}"),
+                   f"pulumi config set --path '{key}[{index}]' {vpn_id} --stack {target.stack}")
     return Fix(None, "gatewatch:aws", (
         "gatewatch:aws:", f"  region: {region}", "  vpnConnections:", f"    - {vpn_id}"))

@@ -108,7 +108,12 @@ def listed_not_found(report: Report, stacks: Sequence[StackListing]) -> list[str
         read = set(report.aws.regions) - set(report.aws.failures)
         notes += [f"{s.file} lists {vpn} in {a.region}, which EC2 did not return there "
                   "(deleted, or another account)" for s in stacks for a in s.aws
+                  if a.account is None
                   for vpn in a.connection_ids if a.region in read and vpn.lower() not in seen]
+        notes += [f"{s.file} lists {len(a.connection_ids)} connection(s) in account "
+                  f"{a.account} ({a.region}), which this login does not read: run coverage "
+                  "with that account's credentials" for s in stacks for a in s.aws
+                  if a.account is not None]
     return notes
 
 
@@ -126,8 +131,8 @@ def _line(item: Item) -> list[str]:
         lines.append(f"{pad}{item.reason}")
     if item.fix is not None:
         where = (f"add under {item.fix.where} in {item.fix.file}:" if item.fix.file else
-                 f"no stack can take it as it is: add to a stack file ({item.fix.where} "
-                 "covers one region per stack):" if item.cloud == "aws" else
+                 f"no stack configures {item.fix.where}: add to a stack file:"
+                 if item.cloud == "aws" else
                  "no stack configures gatewatch:azure: add to a stack file (see "
                  "Pulumi.dev.yaml for the rest of the section):")
         lines.append(f"{pad}fix: {where}")

@@ -23,11 +23,21 @@ STACK_GLOB = "Pulumi.*.yaml"
 
 @dataclass(frozen=True)
 class AwsListing:
-    """The VPN connections a stack lists in one AWS region, and how it reaches EC2 there."""
+    """The VPN connections a stack lists in one AWS region of one account (`account` None: the
+    deploying account, the one coverage reads), how it reaches EC2 there, and the config key of
+    that list (`gatewatch:aws.vpnConnections`, `gatewatch:aws.regions["us-west-2"]...`)."""
 
     region: str
     connection_ids: tuple[str, ...]
     ec2_endpoint_url: str | None = None
+    key: str = "gatewatch:aws.vpnConnections"
+    account: str | None = None
+
+
+def region_key(region: str) -> str:
+    """The `pulumi config set --path` key of a region's entry under gatewatch:aws.regions
+    (brackets: a region code has dashes)."""
+    return f'gatewatch:aws.regions["{region}"]'
 
 
 @dataclass(frozen=True)
@@ -59,8 +69,14 @@ def listing(path: Path) -> StackListing:
     gateways = tuple(g.id.id for g in config.azure.gateways) if config.azure else ()
     aws: tuple[AwsListing, ...] = ()
     if config.aws is not None:
-        aws = (AwsListing(config.aws.region, tuple(config.aws.vpn_connections),
-                          config.aws.ec2_endpoint_url),)
+        roles = [a.role_arn for a in config.aws.accounts]
+        aws = tuple(
+            AwsListing(s.region, s.vpn_connections, s.ec2_endpoint_url,
+                       "gatewatch:aws.vpnConnections" if s.primary else
+                       f"{region_key(s.region)}.vpnConnections" if s.role_arn is None else
+                       f'gatewatch:aws.accounts[{roles.index(s.role_arn)}].regions["{s.region}"]'
+                       ".vpnConnections", s.account)
+            for s in config.aws.scopes())
     return StackListing(stack_name(path), path, gateways, aws, config.azure is not None)
 
 

@@ -6,7 +6,9 @@ AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_CLOUDTRAIL, or AWS_ENDPOINT_URL f
 the clients anywhere, the tests' stand-ins included; the stack's
 `gatewatch:aws.ec2EndpointUrl` (the rollout's EC2 endpoint) is honoured for EC2 too.
 Credentials come from the usual chain (AWS_PROFILE, `aws configure`, SSO, instance roles) and
-are never printed. A missing, partial or refused credential is `AwsLoginError` naming the fix
+are never printed; a stack's other accounts are read with their role assumed from them
+(gatewatch/aws/sessions.py), one reader per (account, region). A missing, partial or refused
+credential is `AwsLoginError` naming the fix
 (gatewatch/aws/login.py): when the session is opened, and on any call a service answers with
 a credential error (botocore's `after-call` event, "Events" in the boto3 guide,
 https://boto3.amazonaws.com/v1/documentation/api/latest/guide/events.html), so a per-source
@@ -53,6 +55,7 @@ def _config() -> Any:
 class AwsReader:
     region: str
     ec2_endpoint_url: str | None = None
+    role_arn: str | None = None  # another account: the role assumed there
     _session: Any = None
     _clients: dict[str, Any] = field(default_factory=dict)
     _pacer: Pacer = field(default_factory=lambda: Pacer(RealClock(), LOOKUP_EVENTS_RATE))
@@ -67,6 +70,11 @@ class AwsReader:
             except BotoCoreError as exc:  # e.g. ProfileNotFound for AWS_PROFILE=nope
                 raise AwsLoginError(login_problem(exc) or str(exc)) from None
             check_credentials(session)
+            if self.role_arn is not None:
+                from gatewatch.aws.sessions import check_role, session_for
+
+                session = session_for(self.region, self.role_arn, session)
+                check_role(session, self.role_arn)
             self._session = session
         return self._session
 

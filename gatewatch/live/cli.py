@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from gatewatch.aws import facts as aws_facts
 from gatewatch.config.azure import GatewayConfig
@@ -61,13 +61,13 @@ def _subscription(args: argparse.Namespace, config: StackConfig) -> str | None:
 
 
 def _readers(args: argparse.Namespace, config: StackConfig
-             ) -> tuple[AzureReads | None, AwsReads | None, str | None]:
+             ) -> tuple[AzureReads | None, Mapping[str, AwsReads] | None, str | None]:
     from gatewatch.azure import names as azure_names
     from gatewatch.live.aws import AwsReader
     from gatewatch.live.azure import AzureReader
 
     azure_reader: AzureReads | None = None
-    aws_reader: AwsReads | None = None
+    aws_reader: Mapping[str, AwsReads] | None = None
     workspace_id = None
     if config.azure is not None:
         sub = _subscription(args, config)
@@ -77,9 +77,12 @@ def _readers(args: argparse.Namespace, config: StackConfig
         azure_reader = azure
         workspace_id = azure_names.workspace_id(config.azure, sub)
     if config.aws is not None:
-        aws = AwsReader(config.aws.region, config.aws.ec2_endpoint_url)
-        aws.session()  # AwsLoginError now
-        aws_reader = aws
+        # One reader (one boto3 session) per (account, region) of the stack.
+        readers = {scope.label: AwsReader(scope.region, scope.ec2_endpoint_url, scope.role_arn)
+                   for scope in config.aws.scopes()}
+        for reader in readers.values():
+            reader.session()  # AwsLoginError now (a refused AssumeRole included)
+        aws_reader = readers
     return azure_reader, aws_reader, workspace_id
 
 

@@ -8,8 +8,10 @@ these Protocols name the part of them the checks depend on, so mypy checks every
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
+
+from gatewatch.aws.scope import AwsScope
 
 if TYPE_CHECKING:
     from azure.mgmt.authorization import AuthorizationManagementClient
@@ -63,3 +65,9 @@ class AwsReads(Protocol):
 
     def lookup_events(self, event_name: str, start: dt.datetime,
                       end: dt.datetime) -> Iterator[dict[str, Any]]: ...
+
+def reader_for(readers: AwsReads | Mapping[str, AwsReads], scope: AwsScope) -> AwsReads:
+    """The reader of one (account, region): from a mapping by `scope.label` (one session per
+    region and account, gatewatch/live/cli.py), or the one reader a single-region caller
+    passes."""
+    return readers[scope.label] if isinstance(readers, Mapping) else readers

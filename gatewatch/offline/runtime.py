@@ -23,7 +23,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 
-from gatewatch.checks.model import SECRET, UNKNOWN, Resource
+from gatewatch.checks.model import SECRET, UNKNOWN, Resource, provider_urn
 from gatewatch.offline.mocks import OfflineHints, OfflineMocks
 from gatewatch.offline.recording import Recording
 from gatewatch.paths import PROJECT_ROOT
@@ -83,6 +83,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     type=request.type,
                     name=request.name,
                     parent=request.parent,
+                    provider=provider_urn(request.provider),
                     custom=bool(request.custom),
                     inputs=_plain(inputs),
                     secrets=_secrets(inputs),

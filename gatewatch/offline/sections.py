@@ -184,16 +184,23 @@ def aws_cost_section(ctx: PlanContext) -> PlanSection:
     """Expected tunnel log volume and monthly CloudWatch cost of the stack's AWS part."""
     if ctx.config.aws is None:
         return PlanSection(key="awsCost", title="AWS tunnel logs", lines=[], data=None)
-    from gatewatch.aws.cost import describe, estimate
+    from gatewatch.aws.cost import by_region, describe, estimate
 
     est = estimate(ctx.config.aws)
+    data: dict[str, Any] = {
+        "tunnels": est.tunnels, "bytesPerTunnelMonth": est.bytes_per_tunnel_month,
+        "bytesPerMonth": est.bytes_per_month, "retainedBytes": est.retained_bytes,
+        "alarms": est.alarms, "monthlyUsd": round(est.total_usd, 2)}
+    regional = by_region(ctx.config.aws)
+    if regional:  # only across regions or accounts: a one-region stack's plan is as it was
+        data["byRegion"] = {label: {"tunnels": part.tunnels, "alarms": part.alarms,
+                                    "monthlyUsd": round(part.total_usd, 2)}
+                            for label, part in regional.items()}
     return PlanSection(
         key="awsCost",
         title="AWS tunnel logs: expected volume and cost",
         lines=describe(est, ctx.config.aws),
-        data={"tunnels": est.tunnels, "bytesPerTunnelMonth": est.bytes_per_tunnel_month,
-              "bytesPerMonth": est.bytes_per_month, "retainedBytes": est.retained_bytes,
-              "alarms": est.alarms, "monthlyUsd": round(est.total_usd, 2)},
+        data=data,
     )
 
 

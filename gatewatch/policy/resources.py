@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from gatewatch.checks.model import SECRET, UNKNOWN, Resource
+from gatewatch.checks.model import SECRET, UNKNOWN, Resource, provider_urn
 
 if TYPE_CHECKING:
     from pulumi_policy import PolicyResource
@@ -113,6 +113,7 @@ def from_policy_resource(resource: PolicyResource) -> Resource:
         name=resource.name,
         inputs=plain_value(dict(raw)),
         parent=resource.parent.urn if resource.parent is not None else "",
+        provider=resource.provider.urn if resource.provider is not None else "",
         dependencies=tuple(d.urn for d in resource.dependencies),
         property_dependencies={
             key: tuple(d.urn for d in deps)
@@ -145,6 +146,7 @@ def from_export_resource(resource: Mapping[str, Any]) -> Resource:
         name=name_from_urn(urn),
         inputs=props,
         parent=str(resource.get("parent") or ""),
+        provider=provider_urn(str(resource.get("provider") or "")),
         dependencies=tuple(resource.get("dependencies") or ()),
         property_dependencies={str(k): tuple(v or ()) for k, v in deps.items()},
         id=str(resource["id"]) if resource.get("id") else None,

@@ -318,3 +318,28 @@ def test_provider_create_refuses_a_log_group_of_another_account_before_any_chang
     with pytest.raises(RuntimeError, match="logGroupArn is in account 999999999999"):
         TunnelLoggingProvider().create(props(vpn_id, url, logGroupArn=other))
     assert standin.modify_calls() == []
+
+
+def test_provider_of_another_account_checks_and_changes_under_the_assumed_role(
+        served: tuple[Ec2StandIn, str], moto_url: str) -> None:
+    """The log group exists only in the role's account (moto keeps accounts apart): the
+    preflight passes only on the assumed role's session; without roleArn it is refused."""
+    import boto3
+
+    from gatewatch.aws.sessions import session_for
+
+    standin, url = served
+    role = "arn:aws:iam::210987654321:role/gatewatch-deploy"
+    other = "arn:aws:logs:us-east-1:210987654321:log-group:/aws/vendedlogs/gatewatch/other"
+    session_for("us-east-1", role, boto3.Session(region_name="us-east-1")).client(
+        "logs", endpoint_url=moto_url).create_log_group(
+            logGroupName="/aws/vendedlogs/gatewatch/other")
+    vpn_id = standin.add_connection()
+    with pytest.raises(RuntimeError, match="no tunnel was changed"):
+        TunnelLoggingProvider().create(props(vpn_id, url, logGroupArn=other))
+    result = TunnelLoggingProvider().create(props(vpn_id, url, logGroupArn=other, roleArn=role))
+    assert result.outs is not None
+    assert [t["action"] for t in result.outs["tunnels"]] == ["changed", "changed"]
+    assert max_both_down_seconds(standin) == 0.0
+    assert TunnelLoggingProvider().diff(vpn_id, props(vpn_id, url),
+                                        props(vpn_id, url, roleArn=role)).replaces == ["roleArn"]

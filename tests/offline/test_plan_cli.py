@@ -187,3 +187,29 @@ def test_plan_shows_the_grant_and_the_api_definition_check_for_every_example_sta
         assert grant["scope"].endswith(f"/workspaces/log-gatewatch-{stack}")
         assert "id-vpn-alerts" in grant["principal"]
         assert not plan.failed, [r.lines for r in plan.sections if r.failed]
+
+
+def test_plan_of_a_stack_across_regions_and_accounts(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_stack(tmp_path, {"gatewatch:aws": {
+        "region": "ap-northeast-1", "vpnConnections": ["vpn-0123456789abcdef0"],
+        "regions": {"us-west-2": {"vpnConnections": ["vpn-0123456789abcdef1"]}},
+        "accounts": [{"roleArn": "arn:aws:iam::210987654321:role/gatewatch-deploy",
+                      "regions": {"us-east-1": {"vpnConnections": ["vpn-0123456789abcdef2"]}}}],
+    }})
+    assert main(["plan", "--config-file", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    components = sorted(r["name"] for r in doc["resources"]
+                        if r["type"] == "gatewatch:aws:TunnelLogs")
+    assert components == ["aws-tunnel-logs", "aws-tunnel-logs-210987654321-us-east-1",
+                          "aws-tunnel-logs-us-west-2"]
+    cost = doc["awsCost"]
+    assert (cost["tunnels"], cost["alarms"]) == (6, 9)
+    assert list(cost["byRegion"]) == ["ap-northeast-1", "us-west-2", "210987654321/us-east-1"]
+    assert doc["policy"]["violations"] == []
+    assert main(["plan", "--config-file", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "by region: ap-northeast-1 $" in text and "210987654321/us-east-1 $" in text
+    # update mode: the rollouts' log group ARNs are known; each group is in its region
+    assert main(["plan", "--config-file", str(path), "--json", "--update"]) == 0
+    assert json.loads(capsys.readouterr().out)["policy"]["violations"] == []

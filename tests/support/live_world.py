@@ -129,6 +129,36 @@ def ms(moment: dt.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def put_kit_alarms(cw: Any, vpn: str) -> None:
+    """The TunnelState alarms of a connection and the stack's negotiation alarm."""
+    for name in [*(aws_names.tunnel_alarm_name(vpn, t) for t in (1, 2)),
+                 aws_names.negotiation_alarm_name(STACK)]:
+        cw.put_metric_alarm(AlarmName=name, MetricName="TunnelState", Namespace="AWS/VPN",
+                            Statistic="Maximum", Period=300, EvaluationPeriods=2,
+                            Threshold=1, ComparisonOperator="LessThanThreshold")
+
+
+def put_maintenance_rule(sns: Any, events: Any) -> None:
+    """The alarm topic and the AWS Health rule that targets it."""
+    topic = sns.create_topic(Name=aws_names.alarm_topic_name(STACK))
+    rule = aws_names.maintenance_rule_name(STACK)
+    events.put_rule(Name=rule, EventPattern=health_event_pattern(), State="ENABLED")
+    events.put_targets(Rule=rule, Targets=[{"Id": "alarms", "Arn": topic["TopicArn"]}])
+
+
+def put_tunnel_events(logs: Any, group: str, vpn: str, ip: str,
+                      events: list[tuple[dt.datetime, dict[str, Any]]],
+                      stream: str | None = None) -> None:
+    """Tunnel log events in the stream AWS names for the tunnel (or `stream`), as the service
+    writes them, through a logs client."""
+    stream = stream or aws_names.tunnel_stream_prefix(vpn, ip)
+    with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
+        {"timestamp": ms(t), "message": json.dumps(body)} for t, body in sorted(
+            events, key=lambda e: e[0])])
+
+
 @dataclass
 class World:
     tmp: Path
@@ -170,14 +200,7 @@ class World:
 
     def put_tunnel_events(self, ip: str, events: list[tuple[dt.datetime, dict[str, Any]]],
                           stream: str | None = None) -> None:
-        """The events into the tunnel's stream (or `stream`), as the service writes them."""
-        logs = self.boto("logs")
-        stream = stream or aws_names.tunnel_stream_prefix(VPN, ip)
-        with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
-            logs.create_log_stream(logGroupName=self.log_group, logStreamName=stream)
-        logs.put_log_events(logGroupName=self.log_group, logStreamName=stream, logEvents=[
-            {"timestamp": ms(t), "message": json.dumps(body)} for t, body in sorted(
-                events, key=lambda e: e[0])])
+        put_tunnel_events(self.boto("logs"), self.log_group, VPN, ip, events, stream)
 
     # --- Azure ----------------------------------------------------------------------------
 
@@ -253,12 +276,7 @@ class World:
                 "ike_phase2_state": "established"})])
         self.healthy_gateway_alerts()
         self.healthy_maintenance_rule()
-        cw = self.boto("cloudwatch")
-        for name in [*(aws_names.tunnel_alarm_name(VPN, t) for t in (1, 2)),
-                     aws_names.negotiation_alarm_name(STACK)]:
-            cw.put_metric_alarm(AlarmName=name, MetricName="TunnelState", Namespace="AWS/VPN",
-                                Statistic="Maximum", Period=300, EvaluationPeriods=2,
-                                Threshold=1, ComparisonOperator="LessThanThreshold")
+        put_kit_alarms(self.boto("cloudwatch"), VPN)
         return self
 
 
@@ -336,11 +354,7 @@ class World:
                 f"activityLogAlerts/{name}")
 
     def healthy_maintenance_rule(self) -> None:
-        topic = self.boto("sns").create_topic(Name=aws_names.alarm_topic_name(STACK))
-        events = self.boto("events")
-        rule = aws_names.maintenance_rule_name(STACK)
-        events.put_rule(Name=rule, EventPattern=health_event_pattern(), State="ENABLED")
-        events.put_targets(Rule=rule, Targets=[{"Id": "alarms", "Arn": topic["TopicArn"]}])
+        put_maintenance_rule(self.boto("sns"), self.boto("events"))
 
 
 def reset_moto(url: str) -> None:

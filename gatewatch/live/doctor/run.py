@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from gatewatch.config.model import StackConfig
 from gatewatch.live.doctor.aws import check_aws
@@ -13,7 +14,7 @@ from gatewatch.live.readers import AwsReads, AzureReads
 
 
 def run(config: StackConfig, stack: str, *, azure_reader: AzureReads | None,
-        aws_reader: AwsReads | None, workspace_id: str | None,
+        aws_reader: AwsReads | Mapping[str, AwsReads] | None, workspace_id: str | None,
         now: dt.datetime | None = None) -> DoctorReport:
     moment = now or dt.datetime.now(dt.UTC)
     report = DoctorReport(stack)

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
+from functools import partial
 
 from gatewatch.aws import names as aws_names
+from gatewatch.aws_rollout.views import ConnectionView, TunnelView
+from gatewatch.config.aws import AwsConfig
 from gatewatch.config.model import StackConfig
 from gatewatch.live import sources as src
-from gatewatch.live.readers import AwsReads, AzureReads
+from gatewatch.live.readers import AwsReads, AzureReads, reader_for
 from gatewatch.live.triage import changes, collect
 from gatewatch.live.triage.model import Event, Timeline
 from gatewatch.live.triage.outages import merge
@@ -48,7 +52,8 @@ def source_note(down: src.SourceDown) -> str:
 
 def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetime,
            end: dt.datetime, gateway_name: str = "", vpn_connection: str | None = None,
-           azure_reader: AzureReads | None = None, aws_reader: AwsReads | None = None,
+           azure_reader: AzureReads | None = None,
+           aws_reader: AwsReads | Mapping[str, AwsReads] | None = None,
            workspace_id: str | None = None) -> Timeline:
     events: list[Event] = []
     notes: list[str] = []
@@ -63,7 +68,7 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
                                            start, end, sources, boundary)
         except src.SourceDown as down:
             notes.append(source_note(down))
-    tunnel: tuple[str, str] | None = None
+    tunnel: tuple[AwsReads, str, str] | None = None
     windows = collect.alert_windows()
     if config.aws is not None and aws_reader is not None:
         aws_events, tunnel = _aws(config, stack, aws_reader, boundary, remote_ip,
@@ -73,10 +78,10 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
             minutes=config.aws.tunnel_up_timeout_minutes))
     events.sort(key=lambda e: e.time)
     drops = find_drops(events, windows)
-    if drops and tunnel is not None and aws_reader is not None:
+    if drops and tunnel is not None:
         try:  # a change up to the window before the range can explain its first drop
-            events += changes.config_change_events(aws_reader, *tunnel, start - windows.config,
-                                                   end, sources, boundary)
+            events += changes.config_change_events(*tunnel, start - windows.config, end,
+                                                   sources, boundary)
         except src.SourceDown as down:
             notes.append(source_note(down))
         events.sort(key=lambda e: e.time)
@@ -85,27 +90,60 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
     return Timeline(remote_ip, start, end, events, drops, notes, sources)
 
 
-def _aws(config: StackConfig, stack: str, reader: AwsReads, boundary: src.Sources,
-         remote_ip: str, vpn_connection: str | None, start: dt.datetime, end: dt.datetime,
-         sources: list[str], notes: list[str]
-         ) -> tuple[list[Event], tuple[str, str] | None]:
-    """The AWS side's events, and the tunnel (connection id, outside IP) when it was found."""
+def _find_tunnel(aws: AwsConfig, readers: AwsReads | Mapping[str, AwsReads],
+                 boundary: src.Sources, remote_ip: str, vpn_connection: str | None,
+                 notes: list[str]) -> tuple[AwsReads, ConnectionView, TunnelView] | None:
+    """The tunnel whose outside IP is `remote_ip`, and the reader of its (account, region):
+    `--vpn-connection` in the region and account the stack lists it in (in each of the
+    stack's when it lists it nowhere), else every connection of the stack."""
+    owner = aws.scope_of(vpn_connection) if vpn_connection else None
+    searched = [(s, (vpn_connection,) if vpn_connection else s.vpn_connections)
+                for s in ((owner,) if owner else aws.scopes())]
+    # A connection the stack does not list is "not found" only if no region has it.
+    deferred = vpn_connection is not None and owner is None
+    missing: dict[str, list[str]] = {}
+    read = False
+    for scope, ids in searched:
+        reader = reader_for(readers, scope)
+        try:
+            views, absent = boundary.call(src.EC2, partial(reader.connections, list(ids)))
+        except src.SourceDown as down:
+            notes.append(source_note(down))
+            continue
+        read = True
+        for vpn_id in absent:
+            if deferred:
+                missing.setdefault(vpn_id, []).append(scope.label)
+            else:
+                notes.append(f"AWS: {vpn_id} not found in {scope.label}")
+        for view in views:
+            tun = next((t for t in view.tunnels if t.outside_ip == remote_ip), None)
+            if tun is not None:
+                return reader, view, tun
+        if vpn_connection and views:
+            break  # found where it is, without that tunnel
+    if not read:
+        return None
+    for vpn_id, where in missing.items():
+        if len(where) == len(searched):
+            notes.append(f"AWS: {vpn_id} not found in {', '.join(where)}")
+    listed = [vpn_connection] if vpn_connection else list(aws.all_connections)
+    notes.append(f"AWS: no tunnel with outside IP {remote_ip} in "
+                 f"{', '.join(listed)}; only the Azure side is shown")
+    return None
+
+
+def _aws(config: StackConfig, stack: str, readers: AwsReads | Mapping[str, AwsReads],
+         boundary: src.Sources, remote_ip: str, vpn_connection: str | None, start: dt.datetime,
+         end: dt.datetime, sources: list[str], notes: list[str]
+         ) -> tuple[list[Event], tuple[AwsReads, str, str] | None]:
+    """The AWS side's events, and the tunnel (its region's reader, connection id, outside IP)
+    when it was found."""
     assert config.aws is not None
-    vpn_ids = [vpn_connection] if vpn_connection else list(config.aws.vpn_connections)
-    try:
-        views, missing = boundary.call(src.EC2, lambda: reader.connections(vpn_ids))
-    except src.SourceDown as down:
-        notes.append(source_note(down))
+    found = _find_tunnel(config.aws, readers, boundary, remote_ip, vpn_connection, notes)
+    if found is None:
         return [], None
-    for vpn_id in missing:
-        notes.append(f"AWS: {vpn_id} not found in {config.aws.region}")
-    tunnel = next(((v, t) for v in views for t in v.tunnels if t.outside_ip == remote_ip),
-                  None)
-    if tunnel is None:
-        notes.append(f"AWS: no tunnel with outside IP {remote_ip} in "
-                     f"{', '.join(vpn_ids)}; only the Azure side is shown")
-        return [], None
-    view, tun = tunnel
+    reader, view, tun = found
     vpn_id, ip = view.vpn_connection_id, tun.outside_ip
     events: list[Event] = []
     group = aws_names.log_group_name(config.aws, stack)
@@ -126,4 +164,4 @@ def _aws(config: StackConfig, stack: str, reader: AwsReads, boundary: src.Source
         notes.append(source_note(down))
     notes.append(f"AWS: {vpn_id} tunnel {ip} is {tun.status} now (DescribeVpnConnections "
                  "VgwTelemetry)")
-    return events, (vpn_id, ip)
+    return events, (reader, vpn_id, ip)

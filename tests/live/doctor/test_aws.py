@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
-from tests.support.doctor import line, run_doctor
+from tests.support.doctor import checks_of, line, run_doctor
 from tests.support.live_world import STACK, VPN, World
+from tests.support.second_region import VPN_W, WEST, second_region
 
 
 def test_aws_stale_tunnel_events(estate: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -138,3 +139,28 @@ def test_aws_separate_bgp_log_group_ok_and_missing(
     code, report, _ = run_doctor(w, capsys)
     assert line(report, "log group")["status"] == "MISSING"
     assert line(report, "BGP log group", BGP_GROUP)["status"] == "OK"
+
+
+def test_aws_a_second_region_is_checked_with_its_own_reader(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    w = estate.healthy()
+    with second_region(w) as west:
+        code, report, err = run_doctor(w, capsys)
+        assert code == 0, (err, [c for c in checks_of(report) if c["status"] != "OK"])
+        mine = [c for c in checks_of(report) if c["cloud"] == f"aws {WEST}"]
+        ip1, ip2 = west.tunnel_ips()
+        assert {(c["check"], c["target"]) for c in mine} >= {
+            ("log group", w.log_group),
+            ("tunnel log options", f"{VPN_W} t1 {ip1}"),
+            ("tunnel log events", f"{VPN_W} t2 {ip2}"),
+            ("alarm", f"gatewatch-{VPN_W}-tunnel2-down"),
+            ("AWS Health rule", f"gatewatch-vpn-maintenance-{STACK}")}
+        assert not any(VPN_W in c["target"] for c in checks_of(report) if c["cloud"] == "aws")
+        # the second region's alarm gone: its line says where, the first region's stay OK
+        west.boto("cloudwatch").delete_alarms(AlarmNames=[f"gatewatch-{VPN_W}-tunnel2-down"])
+        code, report, _ = run_doctor(w, capsys)
+        assert code == 1
+        [missing] = [c for c in checks_of(report) if c["status"] != "OK"]
+        assert (missing["cloud"], missing["target"], missing["status"], missing["detail"]) == (
+            f"aws {WEST}", f"gatewatch-{VPN_W}-tunnel2-down", "MISSING",
+            f"not found in {WEST}")

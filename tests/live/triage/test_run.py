@@ -14,6 +14,7 @@ from gatewatch.catalog.model import SavedQuery
 from gatewatch.cli import main
 from gatewatch.live.triage.model import iso
 from tests.support.live_world import GW_ID, VPN, World, ms
+from tests.support.second_region import VPN_W, second_region
 from tests.support.triage_scenarios import SCENARIOS, build
 
 
@@ -280,3 +281,31 @@ def test_text_report_states_each_rule_and_next_step(
     else:
         assert "AUTHENTICATION_FAILED" in why or "pre-shared key mismatch" in why
         assert "not back by the end of the range" in why
+
+
+def test_aws_a_tunnel_in_a_second_region_is_read_there(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """The remote IP is a tunnel of the us-west-2 connection: triage finds it with that
+    region's EC2 endpoint and reads its log events from that region's group."""
+    with second_region(estate) as west:
+        ip = west.tunnel_ips()[0]
+        at = estate.now - dt.timedelta(hours=1)
+        west.put_tunnel_events(ip, [(at, {
+            "event_timestamp": int(at.timestamp()), "details": "AWS tunnel is sending DPD "
+            "request", "ike_phase1_state": "established", "ike_phase2_state": "established"})])
+        start = (estate.now - dt.timedelta(hours=2)).isoformat()
+        end = (estate.now - dt.timedelta(minutes=30)).isoformat()
+        for extra in ([], ["--vpn-connection", VPN_W]):
+            code = main(["triage", "--config-file", str(estate.config_file), "--remote-ip", ip,
+                         "--from", start, "--to", end, "--json", *extra])
+            out = capsys.readouterr()
+            assert code == 0, out.err
+            result = json.loads(out.out)
+            assert f"AWS: {VPN_W} tunnel {ip} is UP now (DescribeVpnConnections " \
+                   "VgwTelemetry)" in result["notes"]
+            aws_events = [e for e in result["events"] if e["cloud"] == "aws"]
+            # the event put in us-west-2's group an hour ago, on that tunnel's lane
+            assert [(e["lane"], e["source"], e["text"]) for e in aws_events] == [
+                (f"AWS {VPN_W} {ip}", f"tunnel log {VPN_W}-{ip}",
+                 "AWS tunnel is sending DPD request")]
+            assert not any("not found" in n for n in result["notes"]), result["notes"]

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pulumi
+from pulumi_aws import cloudwatch, ec2
+from pulumi_aws import provider as aws_provider
+
 from gatewatch.checks.model import UNKNOWN
 from tests.support.policy_stacks import (
+    TunnelLogsRollout,
     aws_stack,
     check,
     record,
@@ -46,3 +53,38 @@ def test_aws_tunnel_logging_can_be_made_advisory_by_config() -> None:
     outcome = check(record(aws_stack()), {"aws-vpn-tunnel-logging": {
         "enforcementLevel": "disabled"}})
     assert outcome.violations == []
+
+
+def _rollout_logging_to(group_region: str, rollout_region: str, *, arn: str | None = None
+                        ) -> Any:
+    """A connection rolled out in `rollout_region` to a log group created by a provider of
+    `group_region` (or to a literal `arn`)."""
+    def program() -> None:
+        provider = aws_provider.Provider(f"aws-{group_region}", region=group_region)
+        group = cloudwatch.LogGroup("tunnel-logs", retention_in_days=30,
+                                    opts=pulumi.ResourceOptions(provider=provider))
+        connection = ec2.VpnConnection("office-vpn", customer_gateway_id="cgw-1",
+                                       type="ipsec.1", vpn_gateway_id="vgw-1")
+        TunnelLogsRollout("office-vpn-logs", {
+            "vpnConnectionId": connection.id, "region": rollout_region, "logEnabled": True,
+            "logGroupArn": arn or group.arn, "bgpLogEnabled": True})
+    return program
+
+
+def test_a_rollout_to_a_log_group_of_another_region_fails() -> None:
+    outcome = check(record(_rollout_logging_to("us-east-1", "eu-west-1")))
+    [message] = violations(outcome, "aws-vpn-tunnel-logging")
+    assert "'office-vpn-logs' is for a connection in eu-west-1 but sends tunnel logs to log " \
+           "group 'tunnel-logs' in us-east-1" in message
+    assert outcome.failed
+
+
+def test_a_rollout_to_a_log_group_of_its_region_passes() -> None:
+    assert check(record(_rollout_logging_to("eu-west-1", "eu-west-1"))).violations == []
+
+
+def test_a_literal_log_group_arn_of_another_region_fails() -> None:
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vendedlogs/vpn"
+    [message] = violations(check(record(_rollout_logging_to("eu-west-1", "eu-west-1", arn=arn))),
+                           "aws-vpn-tunnel-logging")
+    assert f"sends tunnel logs to log group {arn} in us-east-1" in message
