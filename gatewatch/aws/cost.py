@@ -71,8 +71,9 @@ def describe(est: CostEstimate, cfg: AwsConfig) -> list[str]:
                 f"{'s' if part.connections != 1 else ''})"
                 for label, part in by_region(cfg).items()]
     return [
-        f"{est.connections} connections x 2 tunnels = {est.tunnels} tunnels; seed 003 "
-        f"measured {aws_facts.TUNNEL_LOG_BYTES_PER_HALF_DAY:,} bytes per tunnel per half day",
+        f"{est.connections} connections x 2 tunnels = {est.tunnels} tunnels; DevelopersIO "
+        f"(2022-08-20) measured {aws_facts.TUNNEL_LOG_BYTES_PER_HALF_DAY:,} bytes per tunnel "
+        "per half day",
         f"log volume: {est.bytes_per_tunnel_month / MIB:.0f} MiB per tunnel per month, "
         f"{est.bytes_per_month / MIB:.0f} MiB per month in all",
         f"kept {cfg.log_group.retention_in_days} days: about {est.retained_bytes / MIB:.0f} MiB "

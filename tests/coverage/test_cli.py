@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gatewatch.cli import main
 from gatewatch.paths import PROJECT_ROOT
@@ -82,8 +83,13 @@ def test_marks_watched_and_unwatched_across_subscriptions_and_regions(
     assert "add under gatewatch:aws.vpnConnections in Pulumi.dev.yaml:" in tokyo_2
     assert f"pulumi config set --path 'gatewatch:aws.vpnConnections[1]' {cw.VPN_TOKYO_2} " \
            "--stack dev" in tokyo_2
+    # a region no stack lists yet: under gatewatch:aws.regions of the stack with AWS
     ireland = block(out, f"UNWATCHED  aws   {cw.VPN_IRELAND}")
-    assert "region: eu-west-1" in ireland and f"- {cw.VPN_IRELAND}" in ireland
+    assert "add under gatewatch:aws.regions in Pulumi.dev.yaml:" in ireland
+    assert f"eu-west-1:\n{' ' * 19}  vpnConnections:\n{' ' * 19}    - {cw.VPN_IRELAND}" \
+        in ireland
+    assert "pulumi config set --path 'gatewatch:aws.regions[\"eu-west-1\"].vpnConnections[0]' " \
+           f"{cw.VPN_IRELAND} --stack dev" in ireland
     assert cw.VPN_DELETED not in out and cw.VPN_BAHRAIN not in out
     assert out.rstrip().endswith("4 watched, 5 unwatched, 1 not applicable")
     # what the stand-ins saw: paged with $skipToken, every enabled region once
@@ -124,9 +130,10 @@ def test_json_shape(world: cw.CoverageWorld, capsys: pytest.CaptureFixture[str])
         "where": f"{cw.SUB_A}/rg-hub-network japaneast", "kind": "Vpn", "status": "watched",
         "watchedBy": ["Pulumi.dev.yaml"], "fix": None}
     assert by_id[cw.VPN_IRELAND]["fix"] == {
-        "file": None, "under": "gatewatch:aws", "command": None,
-        "lines": ["gatewatch:aws:", "  region: eu-west-1", "  vpnConnections:",
-                  f"    - {cw.VPN_IRELAND}"]}
+        "file": "Pulumi.dev.yaml", "under": "gatewatch:aws.regions",
+        "command": "pulumi config set --path 'gatewatch:aws.regions[\"eu-west-1\"]"
+                   f".vpnConnections[0]' {cw.VPN_IRELAND} --stack dev",
+        "lines": ["eu-west-1:", "  vpnConnections:", f"    - {cw.VPN_IRELAND}"]}
     assert by_id[cw.EXPRESS]["status"] == "na"
     assert doc["reads"]["aws"]["regions"] == ["ap-east-1", "ap-northeast-1", "eu-west-1",
                                               "us-east-1"]
@@ -232,3 +239,58 @@ def test_default_stacks_are_the_projects_stack_files(
     expected = sorted(str(p) for p in PROJECT_ROOT.glob("Pulumi.*.yaml"))
     assert out.splitlines()[0] == f"Stacks compared: {', '.join(expected)}"
     assert "watched by Pulumi.dev.yaml" in block(out, "WATCHED    azure vpngw-hub-01")
+
+
+def test_the_fix_lines_make_the_connections_watched(
+        world: cw.CoverageWorld, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every AWS fix, its lines put under the key it names in the stack file it names (as a user
+    would paste them), makes the next run mark those connections watched: the lines are valid
+    stack config for the multi-region form (gatewatch:aws.regions), read by the config model."""
+    argv = stacks(world)
+    code, out, _ = run(capsys, *argv, "--aws-only", "--json")
+    fixes = [i["fix"] for i in json.loads(out)["items"] if i["status"] == "unwatched"]
+    assert {f["under"] for f in fixes} == {"gatewatch:aws.vpnConnections",
+                                           "gatewatch:aws.regions"}
+    for fix in fixes:
+        path = world.tmp / fix["file"]
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        section = doc["config"]["gatewatch:aws"]
+        added = yaml.safe_load("\n".join(fix["lines"]))
+        if fix["under"] == "gatewatch:aws.regions":
+            section.setdefault("regions", {}).update(added)
+        else:
+            section["vpnConnections"] += added
+        path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    code, out, err = run(capsys, *argv, "--aws-only")
+    assert code == 0, out + err
+    assert "UNWATCHED" not in out
+    assert f"WATCHED    aws   {cw.VPN_IRELAND}" in out
+
+
+def test_a_stack_across_regions_and_accounts_watches_each_region(
+        world: cw.CoverageWorld, capsys: pytest.CaptureFixture[str]) -> None:
+    """The multi-region form: connections under gatewatch:aws.regions are watched in their
+    region; those of another account (an assumed role) are not read by this login, which a
+    note says instead of calling them missing."""
+    path = world.stack("multi", cw.aws_section("ap-northeast-1", cw.VPN_TOKYO) + f"""\
+    regions:
+      eu-west-1:
+        vpnConnections:
+          - {cw.VPN_IRELAND}
+    accounts:
+      - roleArn: arn:aws:iam::210987654321:role/gatewatch-deploy
+        regions:
+          us-east-1:
+            vpnConnections:
+              - vpn-0aaaaaaaaaaaaaaa1
+""")
+    code, out, _ = run(capsys, "--stack", str(path), "--aws-only")
+    assert code == 1
+    assert "watched by Pulumi.multi.yaml" in block(out, f"WATCHED    aws   {cw.VPN_IRELAND}")
+    assert "watched by Pulumi.multi.yaml" in block(out, f"WATCHED    aws   {cw.VPN_TOKYO}")
+    assert ("Pulumi.multi.yaml lists 1 connection(s) in account 210987654321 (us-east-1), "
+            "which this login does not read") in out
+    assert "vpn-0aaaaaaaaaaaaaaa1, which EC2 did not return" not in out
+    # the one in a region the stack lists under regions goes there
+    virginia = block(out, f"UNWATCHED  aws   {cw.VPN_VIRGINIA}")
+    assert "add under gatewatch:aws.regions in Pulumi.multi.yaml:" in virginia
