@@ -30,6 +30,7 @@ from gatewatch.aws_rollout.client import Ec2ClientSpec
 from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.engine import RolloutEngine
 from gatewatch.aws_rollout.errors import RolloutInterrupted, RolloutStopped, UnknownConnections
+from gatewatch.aws_rollout.journal import JournalSpec
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.preflight import check_log_groups, log_groups_of
 from gatewatch.aws_rollout.results import Action, ProgressEvent, RolloutResult, TunnelResult
@@ -76,6 +77,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default=None,
                         help=f"log output format: {' or '.join(aws_facts.AWS_LOG_OUTPUT_FORMATS)} "
                              f"(default {DEFAULT_FORMAT})")
+    parser.add_argument("--journal-group-arn",
+                        help="apply/maintenance: the kit's log group, where every tunnel change "
+                             "is recorded before it is made (stream gatewatch-rollout-journal; "
+                             "default: the --log-group-arn group)")
     parser.add_argument("--bgp-log-group-arn",
                         help="apply: where BGP logs go (default: the --log-group-arn group)")
     parser.add_argument("--no-bgp-logs", action="store_true",
@@ -186,6 +191,9 @@ def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSetti
             raise BadInput(f"--window {exc}") from None
     if args.action != "status":
         _only_for(args, "status", [("--no-maintenance", args.no_maintenance)])
+    else:
+        _only_for(args, "apply and maintenance", [("--journal-group-arn",
+                                                  args.journal_group_arn)])
     if args.action != "apply":
         _only_for(args, "apply", [
             ("--log-group-arn", args.log_group_arn), ("--format", args.format),
@@ -337,11 +345,28 @@ def _interrupted(exc: KeyboardInterrupt) -> str:
             f"{names}. {rerun} and these are waited for, not changed again.")
 
 
+def _journal(args: argparse.Namespace) -> JournalSpec | None:
+    """Where a changing run records its changes first (gatewatch/aws_rollout/journal.py)."""
+    if args.action == "status":
+        return None
+    if args.journal_group_arn is not None:
+        return JournalSpec(_arn(args, "--journal-group-arn", args.journal_group_arn),
+                           args.region)
+    if args.action == "apply" and not args.disable:
+        return JournalSpec(args.log_group_arn, args.region, flag="--log-group-arn")
+    raise BadInput(f"--journal-group-arn is required for {args.action}"
+                   f"{' --disable' if args.disable else ''}: the kit's log group, where each "
+                   "tunnel change is recorded before it is made so a rerun or a second run "
+                   f"waits for it; e.g. --journal-group-arn "
+                   f"{EXAMPLE_ARN.replace('REGION', args.region)}")
+
+
 def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
     """Run the parsed command; `clock` is the engine's (default: the real one)."""
     out, err = sys.stdout, sys.stderr
     try:
         options, settings = _validate(args)
+        journal = _journal(args)
     except BadInput as exc:
         for line in exc.lines:
             print(f"{PROG}: error: {line}", file=err)
@@ -352,10 +377,12 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
         return EXIT_BAD_INPUT
     spec = Ec2ClientSpec(args.region, args.endpoint_url)
     try:
-        if options is not None:  # before anything changes: can the logs arrive at all?
-            check_log_groups(log_groups_of(options), args.region)
+        # Before anything changes: can the logs (and the journal's records) arrive at all?
+        check_log_groups((log_groups_of(options) if options is not None else []) +
+                         ([("--journal-group-arn", args.journal_group_arn)]
+                          if args.journal_group_arn else []), args.region)
         engine = RolloutEngine(spec, options or LogOptions(False), settings, clock or RealClock(),
-                               _Printer(err))
+                               _Printer(err), journal=journal)
         if args.action == "status":
             _print_status(engine.statuses(args.vpn_ids, not args.no_maintenance), out)
             return EXIT_OK
