@@ -32,6 +32,7 @@ def _progress(event: Any) -> None:
 def apply_log_options(props: dict[str, Any], *, enabled: bool) -> dict[str, Any]:
     """Run the engine for one connection; return what it did, or raise naming the tunnel."""
     from gatewatch.aws_rollout.engine import rollout
+    from gatewatch.aws_rollout.journal import JournalSpec
     from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 
     fmt = props.get("logOutputFormat") or "json"
@@ -67,6 +68,10 @@ def apply_log_options(props: dict[str, Any], *, enabled: bool) -> dict[str, Any]
     result = rollout(
         [props["vpnConnectionId"]], options, region=props["region"],
         endpoint_url=props.get("endpointUrl") or None, settings=settings, progress=_progress,
+        # The kit's log group also holds the rollout journal: a CLI run beside `pulumi up`
+        # waits for this resource's changes in flight, and this one for the CLI's.
+        journal=JournalSpec(props["logGroupArn"], props["region"], flag="logGroupArn")
+        if props.get("logGroupArn") else None,
     )
     if not result.ok:
         raise RuntimeError("; ".join(result.errors))

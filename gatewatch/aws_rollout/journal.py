@@ -23,8 +23,11 @@ when its options already match).
   `nextForwardToken` until it repeats ("If you have reached the end of the stream, it returns
   the same token you passed in",
   https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html).
-  Reads are paced under GetLogEvents' quota of 25 requests a second per account and Region
-  ("CloudWatch Logs quotas", https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/cloudwatch_limits_cwl.html).
+  Reads are shared: a worker asking for the journal is served by the first read that starts
+  after it asked, and reads start at most every READ_INTERVAL seconds, so hundreds of
+  connections cost a few reads a second, under GetLogEvents' quota of 25 requests a second per
+  account and Region ("CloudWatch Logs quotas",
+  https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/logs/cloudwatch_limits_cwl.html).
 - Two runs writing at once for the two tunnels of one connection: after its write a run reads
   again; the earlier record (time, then run id) goes ahead, the later one is withdrawn (a
   `withdrawn` record) and waits. A refused call is withdrawn the same way.
@@ -39,6 +42,7 @@ on the telemetry checks alone.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -51,14 +55,13 @@ from gatewatch.aws import facts as aws_facts
 from gatewatch.aws_rollout.client import NO_SDK_RETRIES
 from gatewatch.aws_rollout.clock import Clock
 from gatewatch.aws_rollout.retry import describe_error, error_code, is_retryable
-from gatewatch.aws_rollout.throttle import Pacer
 from gatewatch.errors import BadInput
 
 STREAM = "gatewatch-rollout-journal"
 OPTIONS, MAINTENANCE, WITHDRAWN = "options", "maintenance", "withdrawn"
-# CloudWatch Logs quotas: GetLogEvents 25 requests/s per account and Region; PutLogEvents 5,000.
-JOURNAL_BUCKETS: Mapping[str, tuple[float, float]] = {
-    "GetLogEvents": (25.0, 25.0), "PutLogEvents": (5000.0, 5000.0)}
+# A shared read starts at most this often: <= 10 reads (a page or two each) a second, under
+# GetLogEvents' 25 requests a second (PutLogEvents allows 5,000: one per change needs no pacing).
+READ_INTERVAL = 0.1
 MAX_PAGES = 50  # a stream read over one timeout is a page or two; stop a runaway token loop
 
 
@@ -151,7 +154,11 @@ class Journal:
         self.logs, self.spec, self.clock, self.window = logs, spec, clock, window
         self.group = spec.group_name
         self.run_id = uuid.uuid4().hex[:12]
-        self.pacer = Pacer(clock, JOURNAL_BUCKETS)
+        self._lock = threading.Lock()
+        self._asked = 0  # requests for a read so far
+        self._served = 0  # requests the last read covers (it started after they asked)
+        self._records: list[JournalRecord] = []
+        self._next_read = float("-inf")
 
     def _refused(self, action: str, exc: BaseException) -> JournalUnavailable:
         code = error_code(exc) or ""
@@ -175,7 +182,25 @@ class Journal:
         self.read()
 
     def read(self) -> list[JournalRecord]:
-        """Every record of the last `window` seconds, oldest first."""
+        """Every record of the last `window` seconds, oldest first, from a read that started
+        after this call (shared with every worker asking meanwhile)."""
+        with self._lock:
+            self._asked += 1
+            asked = self._asked
+        while True:
+            with self._lock:  # no clock sleep under it: a simulated clock needs every sleeper
+                if self._served >= asked:
+                    return list(self._records)
+                wait = self._next_read - self.clock.now()
+                if wait <= 0:
+                    covers = self._asked
+                    self._next_read = self.clock.now() + READ_INTERVAL
+                    self._records = self._read_now()
+                    self._served = covers
+                    return list(self._records)
+            self.clock.sleep(wait)
+
+    def _read_now(self) -> list[JournalRecord]:
         now = self.clock.now()
         # endTime bounds the forward paging (without it, "the pagination doesn't terminate"
         # while events are added faster than read); a minute ahead allows another run's skew.
@@ -185,7 +210,6 @@ class Journal:
         records: list[JournalRecord] = []
         try:
             for _ in range(MAX_PAGES):
-                self.pacer.wait("GetLogEvents")
                 page = self.logs.get_log_events(**kwargs)
                 records.extend(r for e in page.get("events", [])
                                if (r := JournalRecord.parse(str(e.get("message", "")))))
@@ -201,7 +225,6 @@ class Journal:
 
     def write(self, record: JournalRecord) -> None:
         """One record, before the call it announces; rejected or refused: JournalUnavailable."""
-        self.pacer.wait("PutLogEvents")
         try:
             answer = self.logs.put_log_events(
                 logGroupName=self.group, logStreamName=STREAM,
