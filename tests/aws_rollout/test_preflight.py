@@ -24,6 +24,7 @@ from tests.support.aws_rollout import (
 )
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.ec2_model import StandInSettings
+from tests.support.standins.logs_denied import logs_denying_the_journal
 
 FAST = StandInSettings(outage_seconds=0.3, down_delay=0.05, modify_seconds=0.2,
                        telemetry_lag=0.1)
@@ -139,3 +140,22 @@ def test_a_region_other_than_the_connections_is_refused_before_any_call(
         assert f"{flag} is in region eu-west-1 but --region is us-east-1" in \
             one_error_line(done)
     assert standin.calls == []
+
+
+def test_without_journal_permission_apply_refuses_in_one_line_and_changes_nothing(
+        run_cli: Run, served: tuple[Ec2StandIn, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The identity may find the group (DescribeLogGroups) but not keep the rollout journal in
+    it: exit 2 naming the journal, the denied action and the policy, before any EC2 call."""
+    standin, url = served
+    vpn = standin.add_connection()
+    with logs_denying_the_journal(GROUP) as (logs_url, called):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", logs_url)
+        done = run_cli("apply", "--region", "us-east-1", "--endpoint-url", url,
+                       "--log-group-arn", ARN, "--poll", "0.05", vpn)
+    assert done.returncode == 2
+    line = one_error_line(done)
+    assert f"--log-group-arn: the rollout journal ({GROUP}, stream gatewatch-rollout-journal) " \
+           "is not usable: CreateLogStream failed (AccessDeniedException" in line
+    assert "docs/aws-deploy-policy.json" in line and "no tunnel was changed" in line
+    assert called == ["DescribeLogGroups", "CreateLogStream"]
+    assert standin.calls == []  # refused before the first EC2 call
