@@ -32,6 +32,7 @@ def _progress(event: Any) -> None:
 def apply_log_options(props: dict[str, Any], *, enabled: bool) -> dict[str, Any]:
     """Run the engine for one connection; return what it did, or raise naming the tunnel."""
     from gatewatch.aws_rollout.engine import rollout
+    from gatewatch.aws_rollout.journal import JournalSpec
     from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 
     fmt = props.get("logOutputFormat") or "json"
@@ -72,6 +73,10 @@ def apply_log_options(props: dict[str, Any], *, enabled: bool) -> dict[str, Any]
         [props["vpnConnectionId"]], options,
         ec2=Ec2ClientSpec(props["region"], props.get("endpointUrl") or None, role_arn),
         settings=settings, progress=_progress,
+        # The kit's log group also holds the rollout journal: a CLI run beside `pulumi up`
+        # waits for this resource's changes in flight, and this one for the CLI's.
+        journal=JournalSpec(props["logGroupArn"], props["region"], flag="logGroupArn",
+                            role_arn=role_arn) if props.get("logGroupArn") else None,
     )
     if not result.ok:
         raise RuntimeError("; ".join(result.errors))

@@ -23,6 +23,10 @@ every mutating call goes through one pace/stop/mark/call/back-off path. `engine`
 orchestration: RolloutEngine (connections in a bounded thread pool, tunnel 1 then tunnel 2) and
 the one-call `rollout()`.
 
+`journal`: the rollout journal, one CloudWatch Logs record per tunnel change written before
+the call in the kit's log group (stream gatewatch-rollout-journal); `inflight`: how the steps
+use it (wait for a journaled change still in flight, announce, withdraw).
+
 `preflight`: before `apply` changes anything, its log groups are in the caller's account and
 partition and exist (STS GetCallerIdentity, CloudWatch Logs DescribeLogGroups).
 

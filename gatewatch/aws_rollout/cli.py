@@ -29,6 +29,7 @@ from gatewatch.aws_rollout.client import Ec2ClientSpec
 from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.engine import RolloutEngine
 from gatewatch.aws_rollout.errors import RolloutInterrupted, RolloutStopped, UnknownConnections
+from gatewatch.aws_rollout.journal import JournalSpec
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.preflight import check_log_groups, log_groups_of
 from gatewatch.aws_rollout.results import Action, ProgressEvent, RolloutResult, TunnelResult
@@ -46,6 +47,7 @@ from gatewatch.aws_rollout.views import ConnectionStatus, TimeWindow, format_tim
 from gatewatch.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, BadInput
 
 PROG = "gatewatch aws-tunnels"
+JOURNAL_FLAG = "--journal-group-arn"
 DEFAULT_FORMAT = aws_facts.AWS_LOG_OUTPUT_FORMATS[0]
 MID_CHANGE_SHOWN = 10  # tunnels named after Ctrl-C; the rest are counted
 
@@ -115,6 +117,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default=None,
                         help=f"log output format: {' or '.join(aws_facts.AWS_LOG_OUTPUT_FORMATS)} "
                              f"(default {DEFAULT_FORMAT})")
+    parser.add_argument("--journal-group-arn", action="append",
+                        help="apply/maintenance: the kit's log group, where every tunnel change "
+                             "is recorded before it is made (stream gatewatch-rollout-journal; "
+                             "default: the --log-group-arn group); one per region")
     parser.add_argument("--bgp-log-group-arn", action="append",
                         help="apply: where BGP logs go (default: the --log-group-arn group); "
                              "one per region")
@@ -200,6 +206,9 @@ def _validate_all(args: argparse.Namespace) -> tuple[Plan, RolloutSettings]:
             raise BadInput(f"--window {exc}") from None
     if args.action != "status":
         _only_for(args, "status", [("--no-maintenance", args.no_maintenance)])
+    else:
+        _only_for(args, "apply and maintenance", [(JOURNAL_FLAG, args.journal_group_arn)])
+    _journal_arns(args, found)  # each a log group ARN in a region of the run
     if args.action != "apply":
         _only_for(args, "apply", [
             ("--log-group-arn", args.log_group_arn), ("--format", args.format),
@@ -360,6 +369,32 @@ def _interrupted(exc: KeyboardInterrupt) -> str:
             f"{names}. {rerun} and these are waited for, not changed again.")
 
 
+def _journal_arns(args: argparse.Namespace, found: Sequence[Target]) -> dict[str, str]:
+    """`--journal-group-arn` by region (one per region, each a log group ARN in it)."""
+    return by_region(args.region, JOURNAL_FLAG, args.journal_group_arn or (), found,
+                     required=False)
+
+
+def _journal(args: argparse.Namespace, target: Target, options: LogOptions | None
+             ) -> JournalSpec | None:
+    """Where a changing run records its changes first (gatewatch/aws_rollout/journal.py): the
+    region's `--journal-group-arn`, else the group the tunnels log to."""
+    if args.action == "status":
+        return None
+    given = _journal_arns(args, [target]).get(target.region)
+    if given is not None:
+        return JournalSpec(given, target.region, role_arn=target.role_arn)
+    if args.action == "apply" and options is not None and options.log_group_arn:
+        return JournalSpec(options.log_group_arn, target.region, flag="--log-group-arn",
+                           role_arn=target.role_arn)
+    raise BadInput(f"{JOURNAL_FLAG} is required for {args.action}"
+                   f"{' --disable' if args.disable else ''}"
+                   f"{f' in {target.label}' if args.journal_group_arn else ''}: the kit's log "
+                   "group, where each tunnel change is recorded before it is made so a rerun or "
+                   f"a second run waits for it; e.g. {JOURNAL_FLAG} "
+                   f"{EXAMPLE_ARN.replace('REGION', target.region)}")
+
+
 def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
     """Run the parsed command; `clock` is the engine's (default: the real one)."""
     out, err = sys.stdout, sys.stderr
@@ -386,11 +421,15 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
                 check_role(session, target.role_arn)
             if options is None and args.action == "apply" and not args.disable:
                 options = stack_options(load_stack(args.stack), target, session)
-            if options is not None:  # can the logs arrive at all?
-                check_log_groups(log_groups_of(options), target.region, session)
+            journal = _journal(args, target, options)
+            # can the logs (and the journal's records) arrive at all?
+            check_log_groups((log_groups_of(options) if options is not None else []) +
+                             ([(journal.flag, journal.group_arn)]
+                              if journal is not None and journal.flag == JOURNAL_FLAG else []),
+                             target.region, session)
             spec = Ec2ClientSpec(target.region, target.endpoint_url, target.role_arn)
             engine = RolloutEngine(spec, options or LogOptions(False), settings,
-                                   clock or RealClock(), _Printer(err))
+                                   clock or RealClock(), _Printer(err), journal=journal)
             if several and args.action != "status":
                 try:  # unknown ids now, named with their region
                     next(iter(engine.statuses(target.vpn_ids, False)), None)

@@ -29,10 +29,12 @@ connection never do. A rerun after any interruption finishes the job, because do
 match and are skipped. The clock is passed in so tests and the benchmark run this exact code
 in simulated time.
 
-Residual risk, stated so nobody relies on more: if a run is killed right after a change and
-rerun before the service reports that tunnel DOWN (telemetry lag) *and* after the service
-stopped answering IncorrectState, the rerun cannot see the change in flight. The service's
-modification window normally covers the lag.
+A run killed right after a change and rerun before the service reports that tunnel DOWN
+(telemetry lag), after `modifying` and IncorrectState ended, cannot see the change in the
+service's answers; nor can a second run started beside the first. With a journal
+(journal.py, inflight.py: every change announced in CloudWatch Logs before its call, read
+before every change) both wait for it. The command line always uses one; `journal=None`
+(library callers, the Pulumi dynamic resource without a group) relies on the service's window.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from gatewatch.aws.login import login_problem
 from gatewatch.aws_rollout.client import Ec2ClientSpec, Ec2Source, open_client
 from gatewatch.aws_rollout.clock import Clock, RealClock, StoppableClock, WorkerAwareClock
 from gatewatch.aws_rollout.errors import RolloutCancelled, RolloutInterrupted, RolloutStopped
+from gatewatch.aws_rollout.journal import JournalSpec, JournalUnavailable, LogsClient
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.reader import Reader
 from gatewatch.aws_rollout.results import (
@@ -81,8 +84,12 @@ class RolloutEngine:
         clock: Clock | None = None,
         progress: ProgressCallback | None = None,
         seed: int | None = None,
+        journal: JournalSpec | None = None,
+        journal_client: LogsClient | None = None,
     ) -> None:
         self.ec2 = ec2
+        self.journal = journal
+        self.journal_client = journal_client  # tests; None: built from the spec per run
         self.options = options
         self.settings = settings or RolloutSettings()
         self.clock: Clock = clock or RealClock()
@@ -144,6 +151,8 @@ class RolloutEngine:
         clock = StoppableClock(stop) if isinstance(self.clock, RealClock) else self.clock
         run = Run(open_client(self.ec2), clock, self.settings, self.progress,
                   random.Random(self.seed), Pacer(clock), stop=stop)
+        if self.journal is not None:
+            run.journal = self.journal.open(clock, self.settings.timeout, self.journal_client)
         return Steps(run, Reader(run), self.options)
 
     def _run_all(self, vpn_connection_ids: Iterable[str], step: TunnelStepFn) -> RolloutResult:
@@ -152,6 +161,13 @@ class RolloutEngine:
             return RolloutResult([])
         steps = self._open()
         run = steps.run
+        if run.journal is not None:  # JournalUnavailable (bad input): nothing touched yet
+            try:
+                run.call("CreateLogStream", "rollout journal", 0, None, run.journal.check)
+            except RolloutStopped as stop:
+                if isinstance(stop.__cause__, JournalUnavailable):
+                    raise stop.__cause__ from None
+                raise
         try:
             steps.reader.prefetch(ids)  # raises UnknownConnections: nothing touched yet
         except RolloutStopped as stop:  # could not read them at all: every connection says so
@@ -266,6 +282,7 @@ def rollout(
     settings: RolloutSettings | None = None,
     clock: Clock | None = None,
     progress: ProgressCallback | None = None,
+    journal: JournalSpec | None = None,
 ) -> RolloutResult:
     """One-call entry point. Builds its client from region/endpoint_url (inside the call, so
     callers such as a Pulumi dynamic provider hold only picklable values), or uses `ec2`."""
@@ -273,5 +290,5 @@ def rollout(
         if not region:
             raise ValueError("region (or ec2) is required")
         ec2 = Ec2ClientSpec(region, endpoint_url)
-    engine = RolloutEngine(ec2, options, settings, clock, progress)
+    engine = RolloutEngine(ec2, options, settings, clock, progress, journal=journal)
     return engine.run(vpn_connection_ids)

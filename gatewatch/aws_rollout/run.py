@@ -14,7 +14,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from gatewatch.aws_rollout.client import Ec2Client
 from gatewatch.aws_rollout.clock import Clock
@@ -23,6 +23,9 @@ from gatewatch.aws_rollout.options import RolloutSettings
 from gatewatch.aws_rollout.results import ProgressCallback, ProgressEvent
 from gatewatch.aws_rollout.retry import describe_error, is_connect_error, is_retryable
 from gatewatch.aws_rollout.throttle import Pacer
+
+if TYPE_CHECKING:
+    from gatewatch.aws_rollout.journal import Journal
 
 T = TypeVar("T")
 NOTHING_MORE = "nothing more was touched"
@@ -44,6 +47,8 @@ class Run:
     started: dict[tuple[str, int], float] = field(default_factory=dict)
     # Tunnels whose change went out and that were not yet seen UP again: (connection, n) -> IP.
     changing: dict[tuple[str, int], str] = field(default_factory=dict)
+    # Where every outage-causing change is announced before its call (journal.py); None: none.
+    journal: Journal | None = None
 
     def begin(self, vpn_id: str, n: int, now: float) -> float:
         with self.lock:

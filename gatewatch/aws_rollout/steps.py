@@ -19,7 +19,9 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from gatewatch.aws_rollout import inflight
 from gatewatch.aws_rollout.errors import RolloutStopped
+from gatewatch.aws_rollout.journal import MAINTENANCE, OPTIONS
 from gatewatch.aws_rollout.options import LogOptions
 from gatewatch.aws_rollout.reader import Reader
 from gatewatch.aws_rollout.results import Action, TunnelResult
@@ -77,6 +79,7 @@ _REPLACE = _Verbs("apply its maintenance", "replacing", "replaced")
 class _Tried:
     at: float  # clock reading right before the call
     error: BaseException | None  # a retryable error, already backed off; None: it went through
+    yielded: bool = False  # another run announced the other tunnel first: nothing was called
 
 
 def _pick(view: ConnectionView, ip: str) -> TunnelView:
@@ -105,14 +108,21 @@ class _Mutation:
         self.failures = 0
 
     def attempt(self, call: Callable[[], object], phase: str, status: str | None,
-                message: str) -> _Tried:
+                message: str, other: TunnelView | None = None, kind: str = OPTIONS) -> _Tried:
         """Pace to EC2's mutating bucket, stop if cancelled, mark the connection's cached reads
         stale, call. A refusal stops the rollout; a retryable error is backed off and returned,
         and the caller reads the connection again before another try (it may have gone
-        through)."""
+        through). With a journal, an outage-causing call is announced there first (and
+        withdrawn if it did not go out)."""
         run, step = self.steps.run, self.step
         run.pacer.wait(self.action)
         run.check_stop()
+        record = None
+        if self.outage and run.journal is not None and other is not None:
+            record = inflight.announce(self.steps, step, kind, message, other)
+            if record is None:
+                return _Tried(run.clock.now(), None, yielded=True)
+            run.check_stop()
         before = run.clock.now()
         run.emit(step.vpn_id, step.n, step.ip, phase, status, before - step.started, message)
         try:
@@ -121,6 +131,8 @@ class _Mutation:
                 run.changing_now(step.vpn_id, step.n, step.ip)
             call()
         except Exception as exc:
+            if record is not None and inflight.did_not_go_out(exc):
+                inflight.withdraw(self.steps, step, record)
             if not is_retryable(exc):
                 raise RolloutStopped(f"{step.where}: {self.refused}: {describe_error(exc)}; "
                                      f"{step.untouched}.") from exc
@@ -178,6 +190,9 @@ class Steps:
                     return self._await_change(step, attempted_at, me)
                 if me.status == UP and not lifecycle_ok:
                     return self._lifecycle_only(step)
+                if me.status == UP and inflight.wait_for_journaled(
+                        self, step, n, me, "counting it as done"):
+                    continue  # back UP after a change still in flight: read it again
                 if me.status == UP:
                     step.messages.append("tunnel and BGP log options and lifecycle control "
                                          "already match; not modified")
@@ -189,7 +204,7 @@ class Steps:
                     "(left mid-change by an interrupted run?); "
                     "waited for it instead of changing anything"
                 )
-                seen = self._wait_up(vpn_id, n, ip, step.deadline, after=None,
+                seen = self.wait_up(vpn_id, n, ip, step.deadline, after=None,
                                      why=f"already has the options but is {me.status}",
                                      untouched=step.untouched)
                 if not lifecycle_ok:
@@ -212,7 +227,10 @@ class Steps:
                 tunnel_options["EnableTunnelLifecycleControl"] = self.options.lifecycle_control
             tried = mutation.attempt(
                 functools.partial(self._modify, step, tunnel_options),
-                "modify", me.status, f"modifying tunnel {n}: {self.options.describe()}")
+                "modify", me.status, f"modifying tunnel {n}: {self.options.describe()}",
+                other=other)
+            if tried.yielded:
+                continue
             if tried.error is not None:
                 if error_code(tried.error) != "IncorrectState":
                     attempted_at = tried.at  # a 5xx or dropped connection may hide a success
@@ -249,7 +267,10 @@ class Steps:
                     VpnConnectionId=vpn_id, VpnTunnelOutsideIpAddress=ip,
                     ApplyPendingMaintenance=True),
                 "replace", me.status,
-                f"applying pending maintenance to tunnel {n} ({details.pending})")
+                f"applying pending maintenance to tunnel {n} ({details.pending})",
+                other=other, kind=MAINTENANCE)
+            if tried.yielded:
+                continue
             if tried.error is None or not self.reader.maintenance(vpn_id, n, ip).pending:
                 break  # accepted, or it went through after all
         step.messages.append(f"maintenance applied ({details.pending})")
@@ -284,7 +305,7 @@ class Steps:
             if recovering:
                 step.messages.append(f"waited for tunnel {step.other_n} ({step.other_ip}) to "
                                      "be UP first")
-                self._wait_up(step.vpn_id, step.other_n, step.other_ip, step.deadline,
+                self.wait_up(step.vpn_id, step.other_n, step.other_ip, step.deadline,
                               after=None, why=f"must be UP before tunnel {step.n} is changed",
                               untouched=f"tunnel {step.n} ({step.ip}) was not touched")
                 return False
@@ -300,7 +321,10 @@ class Steps:
             # (one call per change, bounded by the paced mutating rate, not by N).
             step.confirm = True
             return False
-        return True
+        # The other tunnel reads UP, but a change of it (ours before a kill, another run's)
+        # may be in flight with telemetry not showing it yet: the journal knows.
+        return not inflight.wait_for_journaled(self, step, step.other_n, other,
+                                               f"tunnel {step.n} is changed")
 
     def _lifecycle_only(self, step: TunnelStep) -> TunnelResult:
         """Logs already match; only EnableTunnelLifecycleControl differs. Sent alone with
@@ -364,7 +388,7 @@ class Steps:
         after = max(changed_at, before.last_status_change or changed_at)
         # Nothing to learn right after the call (telemetry lags): first read at the next tick.
         self.reader.sleep_tick(changed_at + timeout)
-        seen = self._wait_up(step.vpn_id, step.n, step.ip, changed_at + timeout, after=after,
+        seen = self.wait_up(step.vpn_id, step.n, step.ip, changed_at + timeout, after=after,
                              why="after the change", untouched=step.untouched)
         self.run.changing_now(step.vpn_id, step.n, None)
         waited = self.run.clock.now() - changed_at
@@ -375,7 +399,7 @@ class Steps:
         return TunnelResult(step.vpn_id, step.n, step.ip, Action.CHANGED, seconds_down=down,
                             seconds_waited=waited, messages=step.messages)
 
-    def _wait_up(self, vpn_id: str, n: int, ip: str, deadline: float, after: float | None,
+    def wait_up(self, vpn_id: str, n: int, ip: str, deadline: float, after: float | None,
                  why: str, untouched: str) -> TunnelView:
         """Poll until tunnel `ip` reports UP (with LastStatusChange > after, if given)."""
         run = self.run

@@ -120,7 +120,8 @@ def test_disable_and_timeout_exit_1_naming_the_tunnel(served: tuple[Ec2StandIn, 
     standin.break_tunnel(vpn, ip1)
 
     stopped = run_cli("apply", "--disable", "--region", "us-east-1", "--endpoint-url", url,
-                      "--poll", POLL, "--timeout", "1", vpn)  # twice a normal outage
+                      "--journal-group-arn", ARN, "--poll", POLL, "--timeout", "1",
+                      vpn)  # twice a normal outage
 
     assert stopped.returncode == 1
     assert f"tunnel 1 ({ip1}) was not UP after the change within 1s" in stopped.stderr
@@ -304,7 +305,8 @@ def test_maintenance_outside_the_window_defers_and_inside_applies(
     standin.schedule_maintenance(vpn, ip1)
     hour = time.gmtime().tm_hour
     closed = f"{(hour + 3) % 24:02d}:00-{(hour + 5) % 24:02d}:00"
-    common = ["--region", "us-east-1", "--endpoint-url", url, "--poll", POLL, "--timeout", "20"]
+    common = ["--region", "us-east-1", "--endpoint-url", url, "--poll", POLL, "--timeout", "20",
+              "--journal-group-arn", ARN]
 
     status = run_cli("status", *common[:4], vpn)
     assert "maintenance=PENDING(" in status.stdout and "auto-applied-after=" in status.stdout

@@ -24,6 +24,7 @@ from tests.support.aws_rollout import (
 )
 from tests.support.standins.ec2 import Ec2StandIn
 from tests.support.standins.ec2_model import StandInSettings
+from tests.support.standins.logs_denied import logs_denying_the_journal
 
 FAST = StandInSettings(outage_seconds=0.3, down_delay=0.05, modify_seconds=0.2,
                        telemetry_lag=0.1)
@@ -103,13 +104,58 @@ def test_the_group_must_match_exactly_across_pages(
     assert "changed 2" in done.stdout
 
 
-def test_disable_needs_no_log_group_check(run_cli: Run, served: tuple[Ec2StandIn, str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    # No STS or CloudWatch Logs at all: an unreachable endpoint would fail the run.
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
-    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "http://127.0.0.1:9")
+def test_disable_and_maintenance_need_the_journal_group_and_check_it(
+        run_cli: Run, served: tuple[Ec2StandIn, str]) -> None:
+    """No tunnel log group to default to: the journal's group is required, and checked like a
+    tunnel log group (account, partition, existence) before the first EC2 call."""
     standin, url = served
     vpn = standin.add_connection()
-    done = run_cli("apply", "--disable", "--region", "us-east-1", "--endpoint-url", url,
-                   "--poll", "0.05", vpn)
+    common = ["--region", "us-east-1", "--endpoint-url", url, "--poll", "0.05"]
+    for action in (["apply", "--disable"], ["maintenance"]):
+        missing = run_cli(*action, *common, vpn)
+        assert missing.returncode == 2
+        assert f"--journal-group-arn is required for {' '.join(action)}" in \
+            one_error_line(missing)
+        elsewhere = run_cli(*action, *common, "--journal-group-arn", OTHER_ACCOUNT, vpn)
+        assert elsewhere.returncode == 2
+        assert "--journal-group-arn is in account 999999999999" in one_error_line(elsewhere)
+        gone = run_cli(*action, *common, "--journal-group-arn", MISSING, vpn)
+        assert gone.returncode == 2
+        assert "--journal-group-arn: log group /aws/vendedlogs/not-there does not exist" in \
+            one_error_line(gone)
+    assert standin.calls == []
+    done = run_cli("apply", "--disable", *common, "--journal-group-arn", ARN, vpn)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_region_other_than_the_connections_is_refused_before_any_call(
+        run_cli: Run, served: tuple[Ec2StandIn, str]) -> None:
+    standin, url = served
+    vpn = standin.add_connection()
+    west = ARN.replace("us-east-1", "eu-west-1")
+    for flag in ("--log-group-arn", "--journal-group-arn"):
+        flags = [flag, west] + (["--log-group-arn", ARN] if flag != "--log-group-arn" else [])
+        done = run_cli("apply", "--region", "us-east-1", "--endpoint-url", url, *flags, vpn)
+        assert done.returncode == 2
+        assert f"{flag} is in region eu-west-1 but --region is us-east-1" in \
+            one_error_line(done)
+    assert standin.calls == []
+
+
+def test_without_journal_permission_apply_refuses_in_one_line_and_changes_nothing(
+        run_cli: Run, served: tuple[Ec2StandIn, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The identity may find the group (DescribeLogGroups) but not keep the rollout journal in
+    it: exit 2 naming the journal, the denied action and the policy, before any EC2 call."""
+    standin, url = served
+    vpn = standin.add_connection()
+    with logs_denying_the_journal(GROUP) as (logs_url, called):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", logs_url)
+        done = run_cli("apply", "--region", "us-east-1", "--endpoint-url", url,
+                       "--log-group-arn", ARN, "--poll", "0.05", vpn)
+    assert done.returncode == 2
+    line = one_error_line(done)
+    assert f"--log-group-arn: the rollout journal ({GROUP}, stream gatewatch-rollout-journal) " \
+           "is not usable: CreateLogStream failed (AccessDeniedException" in line
+    assert "docs/aws-deploy-policy.json" in line and "no tunnel was changed" in line
+    assert called == ["DescribeLogGroups", "CreateLogStream"]
+    assert standin.calls == []  # refused before the first EC2 call

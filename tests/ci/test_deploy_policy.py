@@ -67,7 +67,7 @@ def engine_api_calls(*sources: str) -> set[str]:
                 and node.func.attr == "client" and isinstance(node.func.value, ast.Name)
                 and node.func.value.id == "boto3" and node.args
                 and isinstance(node.args[0], ast.Constant)}
-    assert services <= {"ec2"}, f"the engine builds {services} clients: extend this test"
+    assert services <= {"ec2", "logs"}, f"the engine builds {services} clients: extend this test"
     methods = {node.func.attr for node in nodes
                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "client"}
@@ -75,6 +75,14 @@ def engine_api_calls(*sources: str) -> set[str]:
     unknown = methods - set(mapping)
     assert not unknown, f"not EC2 client methods: {sorted(unknown)}"
     actions = {f"ec2:{mapping[m]}" for m in methods}
+    # The rollout journal's CloudWatch Logs client (journal.py): `<...>.logs.<method>(...)`.
+    logs_methods = {node.func.attr for node in nodes
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Attribute)
+                    and node.func.value.attr == "logs"}
+    logs_mapping = boto3.client("logs", region_name="us-east-1").meta.method_to_api_mapping
+    assert logs_methods <= set(logs_mapping), f"not logs methods: {logs_methods}"
+    actions |= {f"logs:{logs_mapping[m]}" for m in logs_methods}
     for tree in trees:
         actions |= _bound_client_calls(tree)
     return actions
@@ -147,6 +155,8 @@ def test_the_engine_calls_are_found() -> None:
     assert {"ec2:DescribeVpnConnections", "ec2:ModifyVpnTunnelOptions"} <= calls
     # The log group check before any change (preflight.py).
     assert {"sts:GetCallerIdentity", "logs:DescribeLogGroups"} <= calls
+    # The rollout journal (journal.py): its stream, its records written and read.
+    assert {"logs:CreateLogStream", "logs:PutLogEvents", "logs:GetLogEvents"} <= calls
     bound = engine_api_calls("s = session.client('logs', region_name='x')\n"
                              "s.get_paginator('describe_log_groups')\n"
                              "s.create_log_group(logGroupName='g')\n")
@@ -163,7 +173,8 @@ def test_the_aws_deploy_policy_covers_the_kit(aws_policy: Any) -> None:
     text = AWS_POLICY.read_text(encoding="utf-8")
     # Names the kit gives its AWS resources (components/aws_tunnel_logs.py).
     for fragment in ("log-group:/aws/vendedlogs/gatewatch/*", "alarm:gatewatch-*",
-                     ":gatewatch-vpn-alarms-*"):
+                     ":gatewatch-vpn-alarms-*",
+                     "log-group:/aws/vendedlogs/gatewatch/*:log-stream:gatewatch-rollout-journal"):
         assert fragment in text
     assert set(re.findall(r"arn:aws:[a-z0-9]+:\*:([A-Z_0-9]+):", text)) == {"ACCOUNT_ID"}
 

@@ -12,6 +12,8 @@ import functools
 import os
 import re
 import subprocess
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from gatewatch.aws_rollout import cli
 from gatewatch.aws_rollout.client import NO_SDK_RETRIES
 from gatewatch.aws_rollout.clock import Clock, RealClock, SimClock
 from gatewatch.aws_rollout.engine import RolloutEngine
+from gatewatch.aws_rollout.journal import JournalSpec
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.results import ProgressCallback, ProgressEvent, RolloutResult
 from gatewatch.aws_rollout.views import TimeWindow
@@ -99,9 +102,12 @@ class World:
     standin: Ec2StandIn
     ec2: Any
     events: list[ProgressEvent] = field(default_factory=list)
+    journal: JournalSpec | None = None  # the rollout journal's group on moto, if any
+    logs: Any = None  # a CloudWatch Logs client on moto for it
 
-    def run(self, ids: list[str], options: LogOptions = ENABLE,
-            progress: ProgressCallback | None = None, **settings: Any) -> RolloutResult:
+    def engine(self, options: LogOptions = ENABLE, progress: ProgressCallback | None = None,
+               clock: Clock | None = None, seed: int = 7, **settings: Any) -> RolloutEngine:
+        """An engine on this world (with its journal, if it has one)."""
         settings.setdefault("poll_interval", 10.0)
         settings.setdefault("timeout", 900.0)
 
@@ -110,9 +116,12 @@ class World:
             if progress is not None:
                 progress(event)
 
-        engine = RolloutEngine(self.ec2, options, RolloutSettings(**settings), self.clock,
-                               record, seed=7)
-        return engine.run(ids)
+        return RolloutEngine(self.ec2, options, RolloutSettings(**settings), clock or self.clock,
+                             record, seed=seed, journal=self.journal, journal_client=self.logs)
+
+    def run(self, ids: list[str], options: LogOptions = ENABLE,
+            progress: ProgressCallback | None = None, **settings: Any) -> RolloutResult:
+        return self.engine(options, progress, **settings).run(ids)
 
     def maintain(self, ids: list[str], window: TimeWindow | None = None,
                  **settings: Any) -> RolloutResult:
@@ -124,10 +133,26 @@ class World:
         return engine.apply_maintenance(ids, window)
 
 
-def make_world(settings: StandInSettings | None = None, **standin_kwargs: Any) -> World:
-    clock = SimClock()
+def make_world(settings: StandInSettings | None = None, journal_url: str | None = None,
+               **standin_kwargs: Any) -> World:
+    """With `journal_url` (moto), the engine keeps its journal in a fresh group there, and
+    simulated time starts now (CloudWatch Logs rejects events 14 days old or 2 hours ahead)."""
+    clock = SimClock() if journal_url is None else SimClock(time.time())
     standin = Ec2StandIn(clock, settings, **standin_kwargs)
-    return World(clock, standin, standin.attach(client()))
+    world = World(clock, standin, standin.attach(client()))
+    if journal_url is not None:
+        arn = ARN.replace("vpn-tunnels", f"gatewatch/journal-{uuid.uuid4().hex[:8]}")
+        create_log_group(journal_url, arn)
+        world.journal = JournalSpec(arn, REGION, journal_url)
+        world.logs = logs_client(journal_url)
+    return world
+
+
+def logs_client(moto_url: str) -> Any:
+    """A CloudWatch Logs client on moto, SDK retries off like the engine's own."""
+    return _session().client("logs", region_name=REGION, endpoint_url=moto_url,
+                             config=NO_SDK_RETRIES, aws_access_key_id="testing",
+                             aws_secret_access_key="testing")
 
 
 def max_both_down_seconds(standin: Ec2StandIn, horizon: float = 100_000.0) -> float:
