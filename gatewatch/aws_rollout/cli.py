@@ -375,13 +375,14 @@ def _journal_arns(args: argparse.Namespace, found: Sequence[Target]) -> dict[str
                      required=False)
 
 
-def _journal(args: argparse.Namespace, target: Target, options: LogOptions | None
-             ) -> JournalSpec | None:
+def _journal(args: argparse.Namespace, target: Target, options: LogOptions | None,
+             journals: Mapping[str, str]) -> JournalSpec | None:
     """Where a changing run records its changes first (gatewatch/aws_rollout/journal.py): the
-    region's `--journal-group-arn`, else the group the tunnels log to."""
+    region's `--journal-group-arn` (`journals`, by region), else the group the tunnels log
+    to."""
     if args.action == "status":
         return None
-    given = _journal_arns(args, [target]).get(target.region)
+    given = journals.get(target.region)
     if given is not None:
         return JournalSpec(given, target.region, role_arn=target.role_arn)
     if args.action == "apply" and options is not None and options.log_group_arn:
@@ -415,13 +416,14 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
         # Before anything changes in any region: every account's role assumed, every log
         # group checked, every id known (one engine, one EC2 client, per region and account).
         engines: list[tuple[Target, LogOptions | None, RolloutEngine]] = []
+        journals = _journal_arns(args, [t for t, _ in plan])
         for target, options in plan:
             session = session_for(target.region, target.role_arn)
             if target.role_arn is not None:
                 check_role(session, target.role_arn)
             if options is None and args.action == "apply" and not args.disable:
                 options = stack_options(load_stack(args.stack), target, session)
-            journal = _journal(args, target, options)
+            journal = _journal(args, target, options, journals)
             # can the logs (and the journal's records) arrive at all?
             check_log_groups((log_groups_of(options) if options is not None else []) +
                              ([(journal.flag, journal.group_arn)]

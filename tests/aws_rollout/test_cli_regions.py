@@ -191,3 +191,28 @@ def test_a_connection_of_another_account_is_changed_under_its_assumed_role(
     for ip in west.tunnel_ips(VPN_W):
         assert west.log_options(VPN_W, ip)["LogGroupArn"] == (
             f"arn:aws:logs:{WEST}:210987654321:log-group:/aws/vendedlogs/gatewatch/multi")
+
+
+def test_the_journal_is_kept_in_each_regions_own_group(
+        regions: Regions, run_cli: Callable[..., Any], moto_url: str) -> None:
+    """Across regions each region's changes are journaled in that region's group (a tunnel's
+    journal is read by the next run in the same region), and maintenance needs one
+    --journal-group-arn per region: with one for two regions it is one line naming the other
+    region, before any change."""
+    done = run_cli("maintenance", f"{EAST}/{VPN_E}", f"{WEST}/{VPN_W}", *endpoints(regions),
+                   "--journal-group-arn", arn(EAST))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"gatewatch aws-tunnels: error: --journal-group-arn is required for maintenance in "
+        f"{WEST}: the kit's log group, where each tunnel change is recorded before it is made so "
+        "a rerun or a second run waits for it; e.g. --journal-group-arn "
+        f"arn:aws:logs:{WEST}:123456789012:log-group:/aws/vendedlogs/vpn"]
+    assert all(modifications(s) == 0 for s, _ in regions.values())
+    done = run_cli("apply", f"{EAST}/{VPN_E}", f"{WEST}/{VPN_W}", *endpoints(regions),
+                   "--log-group-arn", arn(EAST), "--log-group-arn", arn(WEST),
+                   "--poll", POLL, "--timeout", "20")
+    assert done.returncode == 0, done.stderr
+    for region, vpn in ((EAST, VPN_E), (WEST, VPN_W)):
+        records = support.journal_records(moto_url, arn(region))
+        assert {(r.vpn_connection_id, r.kind) for r in records} == {(vpn, "options")}, region
+        assert len({r.tunnel for r in records}) == 2, region

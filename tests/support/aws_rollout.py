@@ -27,7 +27,7 @@ from gatewatch.aws_rollout import cli
 from gatewatch.aws_rollout.client import NO_SDK_RETRIES
 from gatewatch.aws_rollout.clock import Clock, RealClock, SimClock
 from gatewatch.aws_rollout.engine import RolloutEngine
-from gatewatch.aws_rollout.journal import JournalSpec
+from gatewatch.aws_rollout.journal import STREAM, JournalRecord, JournalSpec
 from gatewatch.aws_rollout.options import LogOptions, RolloutSettings
 from gatewatch.aws_rollout.results import ProgressCallback, ProgressEvent, RolloutResult
 from gatewatch.aws_rollout.views import TimeWindow
@@ -92,6 +92,17 @@ def create_log_group(moto_url: str, arn: str = ARN) -> None:
                              aws_access_key_id="testing", aws_secret_access_key="testing")
     with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
         logs.create_log_group(logGroupName=match[2])
+
+
+def journal_records(moto_url: str, arn: str) -> list[JournalRecord]:
+    """The rollout journal's records in the group `arn` names, as a later run reads them."""
+    match = re.fullmatch(r"arn:[^:]+:logs:([^:]+):\d{12}:log-group:(.+?)(:\*)?", arn)
+    assert match, arn
+    logs = _session().client("logs", region_name=match[1], endpoint_url=moto_url,
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+    events = logs.get_log_events(logGroupName=match[2], logStreamName=STREAM,
+                                 startFromHead=True)["events"]
+    return [r for r in (JournalRecord.parse(e["message"]) for e in events) if r is not None]
 
 
 @dataclass
