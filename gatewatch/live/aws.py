@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gatewatch.aws import names as aws_names
 from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
 from gatewatch.aws_rollout.clock import RealClock
 from gatewatch.aws_rollout.throttle import Pacer
@@ -136,12 +137,18 @@ class AwsReader:
                     return str(group["arn"]).removesuffix(":*")
         return None
 
-    def last_event_ms(self, group: str, stream_prefix: str) -> int | None:
-        """Newest event time (epoch ms) in the streams starting with the prefix."""
+    def last_event_ms(self, group: str, vpn_id: str, outside_ip: str) -> int | None:
+        """Newest event time (epoch ms) in the tunnel's own streams: the connection's streams
+        listed by prefix, then only those `aws_names.is_tunnel_stream` says are the tunnel's
+        (not another tunnel whose outside IP merely starts like this one's)."""
         newest: int | None = None
         paginator = self.client("logs").get_paginator("describe_log_streams")
-        for page in paginator.paginate(logGroupName=group, logStreamNamePrefix=stream_prefix):
+        prefix = aws_names.tunnel_streams_prefix(vpn_id)
+        for page in paginator.paginate(logGroupName=group, logStreamNamePrefix=prefix):
             for stream in page.get("logStreams", []):
+                if not aws_names.is_tunnel_stream(str(stream.get("logStreamName", "")), vpn_id,
+                                                  outside_ip):
+                    continue
                 stamp = stream.get("lastEventTimestamp")
                 if stamp is not None and (newest is None or stamp > newest):
                     newest = int(stamp)

@@ -144,10 +144,9 @@ def _check_tunnel_logs(report: DoctorReport, cloud: str, aws: AwsConfig, reader:
         report.add(cloud, target, "tunnel log options", OK,
                    f"{aws.log_output_format} to {group}"
                    + (" (BGP logs too)" if aws.bgp_logs else ""))
-    prefix = aws_names.tunnel_stream_prefix(vpn_id, tunnel.outside_ip)
     try:
-        last_ms = report.sources.call(CLOUDWATCH_LOGS,
-                                      lambda: reader.last_event_ms(group, prefix))
+        last_ms = report.sources.call(
+            CLOUDWATCH_LOGS, lambda: reader.last_event_ms(group, vpn_id, tunnel.outside_ip))
     except SourceDown as down:
         report.unchecked(cloud, target, "tunnel log events", down.failure)
         return

@@ -27,6 +27,23 @@ def test_aws_stale_tunnel_events(estate: World, capsys: pytest.CaptureFixture[st
         "2 h ago" in stale["detail"]
 
 
+def test_a_stream_whose_ip_extends_the_tunnels_does_not_make_it_fresh(
+        estate: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """Tunnel 2 has logged nothing for two hours; a fresh stream of another tunnel whose outside
+    IP merely starts like tunnel 2's (`...-1.2.3.45` for `1.2.3.4`) must not count as its."""
+    w = estate.healthy()
+    ip2 = w.tunnel_ips()[1]
+    logs = w.boto("logs")
+    logs.delete_log_stream(logGroupName=w.log_group, logStreamName=f"{VPN}-{ip2}")
+    w.put_tunnel_events(ip2, [(w.now - dt.timedelta(hours=2), {"details": "DPD"})])
+    w.put_tunnel_events(ip2, [(w.now - dt.timedelta(minutes=1), {"details": "DPD"})],
+                        stream=f"{VPN}-{ip2}5")
+    code, report, _ = run_doctor(w, capsys)
+    assert code == 1
+    stale = line(report, "tunnel log events", f"t2 {ip2}")
+    assert stale["status"] == "STALE", stale
+
+
 def test_aws_missing_logging_events_and_alarm(estate: World,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     w = estate.healthy()
