@@ -22,9 +22,13 @@ from typing import Any, Protocol
 import boto3
 from botocore.config import Config
 
-# A short connect timeout: an unreachable endpoint should fail in seconds, not minutes.
+# A short connect timeout: an unreachable endpoint should fail in seconds, not minutes. The
+# rollout's calls name the kit in their user agent, which CloudTrail records as `userAgent`
+# ("CloudTrail record contents"), so triage's "tunnel configuration changed" evidence can say
+# "via gatewatch" (gatewatch/aws/config_events.py `agent`).
+USER_AGENT = "gatewatch-aws-tunnels"
 NO_SDK_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1},
-                        connect_timeout=10)
+                        connect_timeout=10, user_agent_extra=USER_AGENT)
 
 
 class Ec2Client(Protocol):
