@@ -22,6 +22,7 @@ boto3's EC2 client.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -117,7 +118,12 @@ def read_connections(boto: Any, endpoints: Mapping[str, str]) -> AwsResult:
             raw = runs.call(region_source(region),
                             lambda: clients[region].describe_vpn_connections())
         except sources.SourceDown as down:
-            return region, down.failure
+            failure = down.failure
+            if failure.refused:  # what coverage needs there, not what doctor and triage do
+                failure = dataclasses.replace(failure, fix=(
+                    f"allow ec2:DescribeVpnConnections in {region} (an IAM policy or the "
+                    "organization's SCP denies it there), or accept that region unread"))
+            return region, failure
         return region, [
             ConnectionRow(str(c["VpnConnectionId"]), region, str(c.get("State", "")),
                           str(c.get("VpnGatewayId") or ""), str(c.get("TransitGatewayId") or ""),

@@ -183,6 +183,28 @@ def test_an_unreachable_region_is_named_and_the_rest_still_reported(
     assert out.rstrip().endswith("not read (region ap-east-1)")
 
 
+def test_a_region_an_scp_denies_is_named_and_the_rest_still_reported(
+        world: cw.CoverageWorld, capsys: pytest.CaptureFixture[str]) -> None:
+    """An organization's SCP denying EC2 in one region answers UnauthorizedOperation there
+    only: that region is NOT READ with the service's reason, its connection is neither watched
+    nor unwatched, and every other region is still reported (exit 1)."""
+    world.ec2.inject_errors(
+        "DescribeVpnConnections", "UnauthorizedOperation", count=5, region="eu-west-1",
+        message="You are not authorized to perform this operation. Encoded authorization "
+                "failure message: Q92aQ6")
+    code, out, err = run(capsys, *stacks(world), "--aws-only")
+    assert code == 1, err
+    (line,) = [x for x in out.splitlines() if x.startswith("NOT READ")]
+    assert line.startswith("NOT READ   aws   region eu-west-1")
+    assert line.endswith("refused DescribeVpnConnections (UnauthorizedOperation); allow "
+                         "ec2:DescribeVpnConnections in eu-west-1 (an IAM policy or the "
+                         "organization's SCP denies it there), or accept that region unread")
+    assert cw.VPN_IRELAND not in out.replace(line, "")
+    assert f"WATCHED    aws   {cw.VPN_TOKYO}" in out and f"WATCHED    aws   {cw.VPN_VIRGINIA}" \
+        in out
+    assert "in 3 of 4 enabled region(s)" in out
+
+
 def test_a_bad_stack_path_is_one_line_exit_2(world: cw.CoverageWorld,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     missing = world.tmp / "Pulumi.nope.yaml"

@@ -36,6 +36,13 @@ ERROR_STATUS = {
     "InternalError": 500,
     "DryRunOperation": 412,
     "AuthFailure": 401,  # EC2 answers a key it does not accept with 401
+    # An IAM or SCP deny: "If a user tries to perform an action that hasn't been granted, the
+    # request returns the following error: Client.UnauthorizedOperation" ("Troubleshooting API
+    # request errors", https://docs.aws.amazon.com/AWSEC2/latest/APIReference/
+    # query-api-troubleshooting.html); the message the service sends reads "You are not
+    # authorized to perform this operation. Encoded authorization failure message: ..." (AWS
+    # Knowledge Center "ec2-not-auth-launch"), with HTTP 403.
+    "UnauthorizedOperation": 403,
 }
 
 
@@ -86,21 +93,24 @@ class Ec2QueryApi(VpnModel):
     ) -> None:
         super().__init__(clock, settings)
         self.calls: list[CallRecord] = []
-        self._injected: dict[str, list[tuple[str, str]]] = {}
+        # (action, region) -> errors to answer; region None: a request signed for any region
+        self._injected: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
         self._buckets = {name: _Bucket(*limit) for name, limit in (rate_limits or {}).items()}
         # Last XML of each connection in DescribeVpnConnections, keyed by the value rendered.
         self._fragments: dict[str, tuple[Any, ec2xml.Fragment]] = {}
 
     # --- scene setting --------------------------------------------------------------------
 
-    def inject_errors(self, action: str, code: str, count: int = 1, message: str = "") -> None:
-        """The next `count` calls of `action` fail with `code` before touching any state."""
+    def inject_errors(self, action: str, code: str, count: int = 1, message: str = "",
+                      region: str | None = None) -> None:
+        """The next `count` calls of `action` (signed for `region`, or any) fail with `code`
+        before touching any state."""
         text = message or {
             "RequestLimitExceeded": "Request limit exceeded.",
             "InternalError": "An internal error has occurred.",
         }.get(code, code)
         with self._lock:
-            self._injected.setdefault(action, []).extend([(code, text)] * count)
+            self._injected.setdefault((action, region), []).extend([(code, text)] * count)
 
     # --- what tests assert on -------------------------------------------------------------
 
@@ -149,7 +159,7 @@ class Ec2QueryApi(VpnModel):
 
     def _dispatch(self, action: str, params: Mapping[str, str], now: float,
                   region: str | None = None) -> dict[str, Any]:
-        injected = self._injected.get(action)
+        injected = self._injected.get((action, region)) or self._injected.get((action, None))
         if injected:
             code, message = injected.pop(0)
             raise ec2xml.QueryError(code, message)
