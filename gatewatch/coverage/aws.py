@@ -22,10 +22,9 @@ boto3's EC2 client.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
@@ -120,7 +119,7 @@ def read_connections(boto: Any, endpoints: Mapping[str, str]) -> AwsResult:
         except sources.SourceDown as down:
             failure = down.failure
             if failure.refused:  # what coverage needs there, not what doctor and triage do
-                failure = dataclasses.replace(failure, fix=(
+                failure = replace(failure, fix=(
                     f"allow ec2:DescribeVpnConnections in {region} (an IAM policy or the "
                     "organization's SCP denies it there), or accept that region unread"))
             return region, failure
