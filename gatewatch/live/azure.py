@@ -297,7 +297,7 @@ class AzureReader:
             else None
         filter_ = (f"eventTimestamp ge '{_odata_time(start)}' and eventTimestamp le "
                    f"'{_odata_time(end)}' and resourceUri eq '{resource_id}'")
-        return [event.as_dict() for event in
+        return [dict(event.as_dict()) for event in
                 self.monitor(sub).activity_logs.list(filter=filter_)]
 
     def query(self, customer_id: str, kql: str,
