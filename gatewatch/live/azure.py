@@ -9,7 +9,8 @@
   login host that cannot be reached (a ServiceRequestError under the credential that stopped
   the chain) is `AzureUnreachable` naming the host, not "run az login".
 - KQL: azure-monitor-query `LogsQueryClient.query_workspace`.
-- ARM reads: azure-mgmt-monitor (diagnostic settings, scheduled query rules, action groups),
+- ARM reads: azure-mgmt-monitor (diagnostic settings, scheduled query rules, action groups,
+  the Activity log),
   azure-mgmt-authorization (role assignments), azure-mgmt-resource (generic GET by id for the
   workspace and the gateway).
 
@@ -180,6 +181,10 @@ def _timeouts(read_timeout: int) -> dict[str, int]:
             "retry_total": sources.AZURE_RETRY_TOTAL}
 
 
+def _odata_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def arm_endpoint() -> str:
     return os.environ.get(ARM_ENDPOINT_ENV, DEFAULT_ARM).rstrip("/")
 
@@ -279,6 +284,21 @@ class AzureReader:
         """The workspace GUID the query API takes (properties.customerId)."""
         props = self.get_by_id(workspace_id, WORKSPACE_API_VERSION).get("properties") or {}
         return str(props["customerId"])
+
+    def activity_log(self, resource_id: str, start: dt.datetime,
+                     end: dt.datetime) -> list[dict[str, Any]]:
+        """The Activity log events of one resource in [start, end], every page (Activity Logs -
+        List, api-version 2015-04-01: `$filter` "eventTimestamp ge '...' and eventTimestamp le
+        '...' and resourceUri eq '...'", one of the patterns the API allows, "No other syntax
+        is allowed"; pages follow `nextLink`). No `$select`: its documented values leave out
+        `caller`, which is what a reader of these events needs. Events as EventData dicts
+        (snake_case keys: operation_name.value, status.value, caller, event_timestamp, ...)."""
+        sub = resource_id.split("/")[2] if resource_id.lower().startswith("/subscriptions/") \
+            else None
+        filter_ = (f"eventTimestamp ge '{_odata_time(start)}' and eventTimestamp le "
+                   f"'{_odata_time(end)}' and resourceUri eq '{resource_id}'")
+        return [dict(event.as_dict()) for event in
+                self.monitor(sub).activity_logs.list(filter=filter_)]
 
     def query(self, customer_id: str, kql: str,
               timespan: tuple[dt.datetime, dt.datetime] | None = None) -> list[dict[str, Any]]:

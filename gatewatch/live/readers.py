@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class AzureReads(Protocol):
-    """ARM and Log Analytics reads (AzureReader)."""
+    """ARM (the Activity log included) and Log Analytics reads (AzureReader)."""
 
     def get_by_id(self, resource_id: str, api_version: str) -> dict[str, Any]: ...
 
@@ -32,6 +32,9 @@ class AzureReads(Protocol):
     def query(self, customer_id: str, kql: str,
               timespan: tuple[dt.datetime, dt.datetime] | None = None
               ) -> list[dict[str, Any]]: ...
+
+    def activity_log(self, resource_id: str, start: dt.datetime,
+                     end: dt.datetime) -> list[dict[str, Any]]: ...
 
     def monitor(self, subscription_id: str | None = None) -> MonitorManagementClient: ...
 

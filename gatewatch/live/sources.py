@@ -2,7 +2,8 @@
 finding (`Failure`), never a lost report.
 
 The sources: Azure Resource Manager (ARM: the workspace, gateways, diagnostic settings,
-alert rules, role assignments), Log Analytics (the kit's queries), and on AWS EC2,
+alert rules, role assignments), the Azure Activity log (an ARM read of its own: a reader may
+be refused it alone), Log Analytics (the kit's queries), and on AWS EC2,
 CloudWatch Logs, CloudWatch, EventBridge, AWS Health and CloudTrail. `Sources.call(source,
 read)` runs one read of one source:
 
@@ -35,6 +36,7 @@ T = TypeVar("T")
 
 ARM = "ARM"
 LOG_ANALYTICS = "Log Analytics"
+ACTIVITY_LOG = "Activity log"
 EC2 = "EC2"
 CLOUDWATCH_LOGS = "CloudWatch Logs"
 CLOUDWATCH = "CloudWatch"
@@ -54,10 +56,19 @@ AWS_READ_TIMEOUT = 5
 AZURE_RETRY_TOTAL = 1
 AWS_MAX_ATTEMPTS = 2
 
-READ_TIMEOUTS = {ARM: ARM_READ_TIMEOUT, LOG_ANALYTICS: LOGS_READ_TIMEOUT}
+# The Activity log is served by ARM (Activity Logs - List), through the same client settings.
+READ_TIMEOUTS = {ARM: ARM_READ_TIMEOUT, ACTIVITY_LOG: ARM_READ_TIMEOUT,
+                 LOG_ANALYTICS: LOGS_READ_TIMEOUT}
 
 _AZURE_ROLE = ("the signed-in identity needs Reader on the gateways, the workspace and the "
                "kit's resource group (`az login` as one that has it)")
+# "Microsoft.Insights/eventtypes/values/Read: List Activity Log events (management events) in a
+# subscription" ("Roles, permissions, and security in Azure Monitor",
+# https://learn.microsoft.com/azure/azure-monitor/roles-permissions-security); Reader and
+# Monitoring Reader include it.
+_ACTIVITY_ROLE = ("the signed-in identity needs Microsoft.Insights/eventtypes/values/read in "
+                  "the gateway's subscription (Reader or Monitoring Reader have it; `az login` "
+                  "as one that has it)")
 _AWS_ROLE = ("use a profile allowed to read EC2 VPN, CloudWatch Logs, CloudWatch, "
              "EventBridge, AWS Health and CloudTrail (cloudtrail:LookupEvents) (AWS_PROFILE, "
              "`aws configure`)")
@@ -111,7 +122,7 @@ class Sources:
 def _endpoint(source: str) -> str:
     from gatewatch.live.azure import arm_endpoint, logs_endpoint
 
-    if source == ARM:
+    if source in (ARM, ACTIVITY_LOG):
         return arm_endpoint()
     if source == LOG_ANALYTICS:
         return logs_endpoint()
@@ -174,7 +185,8 @@ def _classify_azure(source: str, error: BaseException) -> Failure | None:
         if status == 404:
             return None
         if status in (401, 403):
-            return Failure(source, f"refused the read ({status} {code})", _AZURE_ROLE, True)
+            role = _ACTIVITY_ROLE if source == ACTIVITY_LOG else _AZURE_ROLE
+            return Failure(source, f"refused the read ({status} {code})", role, True)
         if status >= 500 or status == 429:
             return _server_error(source, f"answered {status} {code} from {url}")
         return Failure(source, f"rejected the read ({status} {code})", _REJECTED, True)

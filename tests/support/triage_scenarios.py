@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.live_world import VPN, World
+from gatewatch.live.triage.resets import RESET_OPERATION
+from tests.support.live_world import GW_ID, VPN, World
 from tests.support.standins.health import HealthEvent
 
 LOCAL_IP = "20.43.10.7"  # the Azure gateway's public IP, as IKE logs show it
@@ -79,6 +80,12 @@ class Scene:
             service="VPN", event_type_code=code, category=category,
             start=self.t0 + s(at), entities=(VPN,)))
 
+    def reset(self, at: float, caller: str, gateway_id: str = GW_ID,
+              statuses: tuple[str, ...] = ("Started", "Accepted", "Succeeded")) -> str:
+        """A gateway reset in the Activity log: one operation's events from `at` on."""
+        return self.w.azure.activity.operation(RESET_OPERATION, self.t0 + s(at), gateway_id,
+                                               caller, statuses)
+
     def done(self) -> None:
         self.w.add_rows()
         if self.aws:
@@ -106,6 +113,16 @@ def primary_changed(c: Scene) -> None:
     c.aws_log(1, "AWS tunnel received DELETE for IKE_SA from the peer", "down")
     c.tunnel("TunnelConnected", 8, 1)
     c.aws_log(9, "AWS tunnel phase 2 SA is established with SPI: 0xc8b2ce0", "established")
+
+
+RESET_BY = "alice@contoso.com"
+
+
+def gateway_reset(c: Scene) -> None:
+    """A reset from the portal 90 s before a failover: Activity log Started, Accepted,
+    Succeeded 30 s apart; the tunnel back on the other instance 8 s after the drop."""
+    c.reset(-90, RESET_BY)
+    primary_changed(c)
 
 
 def same_instance(c: Scene) -> None:
@@ -200,6 +217,7 @@ class Expected:
 SCENARIOS: dict[str, tuple[Callable[[Scene], None], Expected]] = {
     "maintenance-failover": (maintenance_failover, Expected("gateway-failover-maintenance")),
     "primary-changed": (primary_changed, Expected("gateway-failover")),
+    "gateway-reset": (gateway_reset, Expected("gateway-reset")),
     "same-instance": (same_instance, Expected("same-instance-reconnect")),
     "psk-mismatch": (psk_mismatch, Expected("ike-psk-mismatch")),
     "proposal-mismatch": (proposal_mismatch, Expected("ike-proposal-mismatch")),

@@ -21,6 +21,7 @@ AZURE, AWS = "azure", "aws"
 # Event kinds on the timeline.
 DOWN, UP, MAINTENANCE, IKE, BGP, CONFIG, HEALTH, LOG = (
     "down", "up", "maintenance", "ike", "bgp", "config", "health", "log")
+RESET = "reset"  # a gateway reset from the Azure Activity log (triage/resets.py)
 
 # Verdict classes.
 IKE_PSK = "ike-psk-mismatch"
@@ -34,6 +35,7 @@ PEER_DELETE = "peer-delete"
 ENDPOINT_REPLACEMENT = "aws-endpoint-replacement"
 CONFIG_CHANGED = "tunnel-configuration-changed"
 MAINTENANCE_FAILOVER = "gateway-failover-maintenance"
+GATEWAY_RESET = "gateway-reset"
 FAILOVER = "gateway-failover"
 DPD_TIMEOUT = "dpd-timeout"
 SAME_INSTANCE = "same-instance-reconnect"
@@ -52,6 +54,7 @@ LABELS = {
     ENDPOINT_REPLACEMENT: "AWS endpoint replacement",
     CONFIG_CHANGED: "Tunnel configuration changed",
     MAINTENANCE_FAILOVER: "Gateway failover for maintenance",
+    GATEWAY_RESET: "Gateway reset",
     FAILOVER: "Gateway failover (cause: planned maintenance or a reset)",
     DPD_TIMEOUT: "DPD timeout",
     SAME_INSTANCE: "Same-instance reconnect (network or on-premises device)",

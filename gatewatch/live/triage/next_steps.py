@@ -7,7 +7,8 @@ Sources, quoted:
   (https://learn.microsoft.com/azure/vpn-gateway/troubleshoot-vpn-with-azure-diagnostics):
   a disconnect on one instance and a connect on the other a few seconds later is a gateway
   failover, "usually due to maintenance on the gateway instances"; a deliberate gateway reset
-  shows the same; a disconnect and connect on the same instance: "look for network failures
+  shows the same ("The same behavior will be observed if you intentionally run a Gateway Reset
+  on the Azure side"); a disconnect and connect on the same instance: "look for network failures
   causing DPD timeout or a disconnect erroneously sent by the on-premises device"; to find
   where an IPsec negotiation starts, "find the initial SA_INIT message" (rCookie = 0), and
   because Azure keeps retrying a failed negotiation every few seconds, one failing sample is
@@ -70,9 +71,13 @@ NEXT_STEPS: dict[str, str] = {
                             "instance took over. If the brief interruption hurts, make the "
                             "gateway active-active (one tunnel per instance) and keep both "
                             "tunnels up on the device.",
-    m.FAILOVER: "A failover with no maintenance record: look in the gateway's Activity log for "
-                "a reset (a reset restarts the active instance and fails over the same way); "
-                "without one, treat it as unlogged maintenance.",
+    m.GATEWAY_RESET: "A deliberate reset, nothing to fix on the tunnel: the gateway failed over "
+                     "as a reset does. If the reset was not planned, ask the caller named in the "
+                     "evidence why; if the brief interruption hurts, make the gateway "
+                     "active-active and keep both tunnels up on the device.",
+    m.FAILOVER: "A failover with no maintenance record and no reset in the gateway's Activity "
+                "log: treat it as unlogged maintenance (if the Activity log could not be read, "
+                "look there for a reset: a reset fails over the same way).",
     m.DPD_TIMEOUT: "Dead peer detection gave up: check the on-premises device's internet path "
                    "and its log at that time (packet loss, a busy or restarting device); on AWS "
                    "the tunnel's DPD timeout and DPD timeout action decide how soon and what "

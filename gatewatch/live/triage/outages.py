@@ -21,6 +21,7 @@ from gatewatch.live.triage.model import (
     DPD_TIMEOUT,
     ENDPOINT_REPLACEMENT,
     FAILOVER,
+    GATEWAY_RESET,
     IKE_VERDICTS,
     MAINTENANCE_FAILOVER,
     PEER_DELETE,
@@ -46,7 +47,8 @@ SAME_OUTAGE = dt.timedelta(minutes=5)
 # Azure-only verdict (the instances explain it) comes before the AWS end's peer delete or
 # "no cause", as `_mirror` already gives the AWS end.
 MERGED_ORDER = (*IKE_VERDICTS, ENDPOINT_REPLACEMENT, CONFIG_CHANGED, MAINTENANCE_FAILOVER,
-                FAILOVER, DPD_TIMEOUT, SAME_INSTANCE, PEER_DELETE, STILL_DOWN, RECONNECTED)
+                GATEWAY_RESET, FAILOVER, DPD_TIMEOUT, SAME_INSTANCE, PEER_DELETE, STILL_DOWN,
+                RECONNECTED)
 
 # BGP records: a session going down (AWS BGP log status DOWN or a Cease notification, Azure
 # BgpDisconnectedEvent) and one coming (back) up.

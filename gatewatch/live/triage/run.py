@@ -1,10 +1,11 @@
 """Put the two clouds' events on one timeline and judge every drop.
 
-Each source (ARM for the workspace, Log Analytics, EC2, CloudWatch Logs, AWS Health,
-CloudTrail) is read behind one boundary (gatewatch/live/sources.py): one that fails or hangs
-becomes one note naming it, why, and which verdicts it takes away; the timeline is built from
-the others. CloudTrail is read only when the range has a drop to explain: LookupEvents allows
-two requests per second per account and Region, shared with every other caller.
+Each source (ARM for the workspace, Log Analytics, the Azure Activity log, EC2, CloudWatch
+Logs, AWS Health, CloudTrail) is read behind one boundary (gatewatch/live/sources.py): one that
+fails or hangs becomes one note naming it, why, and which verdicts it takes away; the timeline
+is built from the others. CloudTrail is read only when the range has a drop to explain:
+LookupEvents allows two requests per second per account and Region, shared with every other
+caller. The Activity log is read likewise, for the gateways an Azure drop is on.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from gatewatch.config.aws import AwsConfig
 from gatewatch.config.model import StackConfig
 from gatewatch.live import sources as src
 from gatewatch.live.readers import AwsReads, AzureReads, reader_for
-from gatewatch.live.triage import changes, collect
-from gatewatch.live.triage.model import Event, Timeline
+from gatewatch.live.triage import changes, collect, resets
+from gatewatch.live.triage.model import EVIDENCE_WINDOW, Event, Timeline
 from gatewatch.live.triage.outages import merge
 from gatewatch.live.triage.verdicts import find_drops, judge
 
@@ -31,6 +32,8 @@ LIMITS = {
          "and maintenance, Azure IKE and BGP records cannot be seen",
     src.LOG_ANALYTICS: "no Azure events: Azure drops, gateway failover and maintenance, Azure "
                    "IKE and BGP records cannot be seen",
+    src.ACTIVITY_LOG: "a gateway reset cannot be named, so a failover without a maintenance "
+                      "record stays \"cause: planned maintenance or a reset\"",
     src.EC2: "the AWS tunnel cannot be identified, so no AWS events (tunnel logs, endpoint "
          "replacement, AWS Health): only the Azure side is shown",
     src.CLOUDWATCH_LOGS: "no AWS tunnel-log or BGP events: AWS drops and the AWS side's IKE "
@@ -78,6 +81,9 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
             minutes=config.aws.tunnel_up_timeout_minutes))
     events.sort(key=lambda e: e.time)
     drops = find_drops(events, windows)
+    if drops and config.azure is not None and azure_reader is not None:
+        events += _resets(config, azure_reader, boundary, events, start, end, sources, notes)
+        events.sort(key=lambda e: e.time)
     if drops and tunnel is not None:
         try:  # a change up to the window before the range can explain its first drop
             events += changes.config_change_events(*tunnel, start - windows.config, end,
@@ -88,6 +94,22 @@ def triage(config: StackConfig, stack: str, *, remote_ip: str, start: dt.datetim
     judge(drops, events, collect.ike_failure_pattern(), windows)
     drops = merge(drops, events)  # one drop per outage, both ends on it
     return Timeline(remote_ip, start, end, events, drops, notes, sources)
+
+
+def _resets(config: StackConfig, reader: AzureReads, boundary: src.Sources,
+            events: list[Event], start: dt.datetime, end: dt.datetime, sources: list[str],
+            notes: list[str]) -> list[Event]:
+    """Resets of the gateways an Azure drop is on, from their Activity log: from the evidence
+    window before the range (a reset just before it explains its first drop) to its end."""
+    assert config.azure is not None
+    ids, unknown = resets.gateways_to_read((g.id.id for g in config.azure.gateways), events)
+    notes += [f"Azure: gateway {name} is not in gatewatch:azure.gateways, so its Activity log "
+              "was not read: a reset of it cannot be named" for name in unknown]
+    try:
+        return resets.reset_events(reader, ids, start - EVIDENCE_WINDOW, end, sources, boundary)
+    except src.SourceDown as down:
+        notes.append(source_note(down))
+        return []
 
 
 def _find_tunnel(aws: AwsConfig, readers: AwsReads | Mapping[str, AwsReads],

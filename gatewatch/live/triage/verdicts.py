@@ -29,8 +29,12 @@ any verdict when the tunnel had not come back by the end of the range):
    on a gateway instance" and that "The same behavior will be observed if you intentionally
    run a Gateway Reset on the Azure side", and lists "primary changes" apart from
    "maintenance events" in GatewayDiagnosticLog. So a GatewayTenantPrimaryChanged row is
-   evidence of the failover, not of maintenance: "Gateway failover (cause: planned
-   maintenance or a reset)".
+   evidence of the failover, not of maintenance. A failover with a gateway reset of the
+   same gateway in the Azure Activity log up to `EVIDENCE_WINDOW` before the drop (the reset's
+   first record, Started; `resets.py`) is "Gateway reset", naming who and when; with neither,
+   "Gateway failover (cause: planned maintenance or a reset)". A maintenance record wins over
+   a reset (the reset is then named in the why): HostMaintenanceEvent is the gateway's own
+   record of the instance it took down, the reset only a request to ARM.
 5. DPD timeout: a dead-peer-detection timeout logged near the drop, by either side.
    Then, for an AWS drop, peer delete: AWS logged the customer gateway deleting the IKE SA
    (an Azure drop near it that the Azure instances explain gives its verdict instead).
@@ -63,6 +67,7 @@ from gatewatch.live.triage.model import (
     ENDPOINT_REPLACEMENT,
     EVIDENCE_WINDOW,
     FAILOVER,
+    GATEWAY_RESET,
     HEALTH,
     IKE,
     IKE_AUTH,
@@ -79,6 +84,7 @@ from gatewatch.live.triage.model import (
     PEER_DELETE,
     PRIMARY_CHANGED,
     RECONNECTED,
+    RESET,
     SAME_INSTANCE,
     STILL_DOWN,
     UP,
@@ -87,6 +93,7 @@ from gatewatch.live.triage.model import (
     Windows,
     cloud_name,
     is_primary_change,
+    iso,
     span,
 )
 
@@ -199,6 +206,8 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
                   and _near(e, t, EVIDENCE_WINDOW, EVIDENCE_WINDOW)]
         changes = [e for e in events if e.kind == CONFIG
                    and _near(e, t, windows.config, CONFIG_SKEW)]
+        resets = [e for e in events if e.kind == RESET and e.lane == _tunnel_key(drop.event)[1]
+                  and _near(e, t, EVIDENCE_WINDOW, CONFIG_SKEW)]
         drop.still_down = drop.recovered is None
         causes = [(e, cause(e, ike_failure_pattern)) for e in nearby]
         ike = next((v for v in IKE_VERDICTS if any(c == v for _, c in causes)), None)
@@ -232,12 +241,23 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
                         "long a changed tunnel may take to return); a change is judged before "
                         "failover and DPD")
         elif other_instance and maintenance and back is not None:
-            drop.verdict, evidence = MAINTENANCE_FAILOVER, [*maintenance, *primary]
+            drop.verdict, evidence = MAINTENANCE_FAILOVER, [*maintenance, *resets, *primary]
             m = min(maintenance, key=lambda e: abs(e.time - t))
+            also = (f"; a maintenance record wins over {_quote(resets[-1])} "
+                    f"{_when(resets[-1], t)} the drop" if resets else "")
             drop.why = (f"back on the other instance ({back.instance}) {after}, within "
                         f"{failover}; {m.text.split(':')[0]} {_when(m, t)} the drop, within "
                         f"the alert's {int(windows.maintenance.total_seconds())} s "
-                        "MaintenanceSeconds")
+                        f"MaintenanceSeconds{also}")
+        elif other_instance and resets and back is not None:
+            drop.verdict, evidence = GATEWAY_RESET, [*resets[::-1], *primary]
+            latest = resets[-1]
+            drop.why = (f"back on the other instance ({back.instance}) {after}, within "
+                        f"{failover}; {_quote(latest)} {_when(latest, t)} the drop "
+                        f"({iso(latest.time)}, {latest.source}), within "
+                        f"{span(EVIDENCE_WINDOW.total_seconds())} before it; no maintenance "
+                        f"record within the alert's {int(windows.maintenance.total_seconds())} "
+                        "s MaintenanceSeconds (Microsoft: a gateway reset fails over)")
         elif other_instance and back is not None:
             drop.verdict, evidence = FAILOVER, primary
             changed = (f"; {PRIMARY_CHANGED} {_when(primary[0], t)} the drop" if primary
@@ -277,7 +297,7 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
 
 
 # Verdicts only one end can see: the Azure gateway's instances (failover, same instance).
-AZURE_ONLY = (MAINTENANCE_FAILOVER, FAILOVER, SAME_INSTANCE)
+AZURE_ONLY = (MAINTENANCE_FAILOVER, GATEWAY_RESET, FAILOVER, SAME_INSTANCE)
 
 
 def _mirror(drops: Sequence[Drop], window: dt.timedelta) -> None:

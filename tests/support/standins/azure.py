@@ -22,6 +22,9 @@ identity, part of DefaultAzureCredential), GATEWATCH_ARM_ENDPOINT, GATEWATCH_LOG
   a scope honours `$filter=principalId eq '...'`; anything else is 404 ResourceNotFound.
 - Resource Graph: POST /providers/Microsoft.ResourceGraph/resources, answered by `graph`
   (resource_graph.py: paging, throttling headers, 429).
+- The Activity log: GET /subscriptions/{id}/providers/Microsoft.Insights/eventtypes/management/
+  values, answered by `activity` (activity_log.py: the documented $filter patterns, $select,
+  nextLink pages); its path in `forbidden` answers 403 as below.
 - ARM lists of a subscription's alert rules, the stored rules under
   /subscriptions/{id}/providers/Microsoft.Insights/{type}, shaped as Microsoft's API
   definitions (Azure/azure-rest-api-specs, specification/monitor/resource-manager/
@@ -69,6 +72,7 @@ from gatewatch.kql.execute import (
 )
 from gatewatch.kql.tables import load_schemas
 from tests.support.standins import httpd
+from tests.support.standins.activity_log import ActivityLogStandIn
 from tests.support.standins.resource_graph import PATH as GRAPH_PATH
 from tests.support.standins.resource_graph import ResourceGraphStandIn
 
@@ -96,6 +100,7 @@ class AzureStandIn:
         self.forbidden: set[str] = set()  # ARM paths (lower case) answered 403
         self.unavailable = False  # Log Analytics queries answered 503 ServiceUnavailable
         self.graph = ResourceGraphStandIn()
+        self.activity = ActivityLogStandIn()
         self.page_size = 100  # items per page of the paged rule lists
         # A failure mode, not the definition: the metric alert list pages anyway (page_size
         # items and a nextLink, which api-version 2018-03-01 does not define).
@@ -146,7 +151,7 @@ class AzureStandIn:
                      if scope.startswith(a["properties"]["scope"].lower())
                      and (match is None or a["properties"]["principalId"] == match["id"])]
             return 200, {"value": found}
-        listed = self._rule_list(key, query, base)
+        listed = self._rule_list(key, query, base) or self.activity.answer(key, query, base)
         if listed is not None:
             return listed
         if key in self.resources:
