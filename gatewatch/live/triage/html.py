@@ -30,6 +30,7 @@ from gatewatch.live.triage.model import (
     DOWN,
     HEALTH,
     MAINTENANCE,
+    RESET,
     UP,
     Drop,
     Event,
@@ -65,7 +66,8 @@ stroke-linejoin:round} .tick{font-size:12px;fill:#555}
 .drop.still-down{fill:url(#hatch)}
 .num{font-size:12px;font-weight:600;fill:#d1242f;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .zoom-band{fill:#d1242f;opacity:.12} .zoom-band:hover{opacity:.25}
-.maintenance{fill:#bf8700} .health{fill:#8250df} .up{fill:#1a7f37} .evt{fill:#8c959f}
+.maintenance{fill:#bf8700} .health{fill:#8250df} .reset{fill:#cf222e}
+.up{fill:#1a7f37} .evt{fill:#8c959f}
 .azure{fill:#0969da} .aws{fill:#fb8500}
 .legend span{display:inline-block;margin-right:14px;font-size:13px}
 .sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
@@ -211,7 +213,7 @@ def _chart(cls: str, axis: Axis, lanes: list[str], events: Sequence[Event],
             continue
         x, ly = axis.x(event.time), y[event.lane]
         title = f"<title>{_info(event)}</title>"
-        if event.kind in (MAINTENANCE, HEALTH):
+        if event.kind in (MAINTENANCE, HEALTH, RESET):  # platform events: the whole height
             parts.append(f'<rect class="{event.kind}" x="{x - 2:.1f}" y="{TOP}" width="4" '
                          f'height="{bottom - TOP}" opacity="0.7" data-time="{iso(event.time)}">'
                          f'{title}</rect>')

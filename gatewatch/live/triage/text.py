@@ -7,11 +7,15 @@ from gatewatch.live.triage.model import (
     DOWN,
     HEALTH,
     MAINTENANCE,
+    RESET,
     UP,
     Drop,
     Timeline,
     iso,
 )
+
+# The mark of an event kind in the timeline's second column.
+MARKS = {DOWN: "v", UP: "^", MAINTENANCE: "M", HEALTH: "H", RESET: "R"}
 
 
 def side_text(end: Drop) -> str:
@@ -31,7 +35,7 @@ def render_text(timeline: Timeline) -> str:
         for event in (drop.first, *(d.event for d in drop.ends)):
             drop_at.setdefault(id(event), (n, drop))
     for event in timeline.events:
-        mark = {DOWN: "v", UP: "^", MAINTENANCE: "M", HEALTH: "H"}.get(event.kind, " ")
+        mark = MARKS.get(event.kind, " ")
         lines.append(f"{iso(event.time)} {mark} {event.lane:<40} {event.kind:<11} {event.text}")
         found = drop_at.get(id(event))
         if found is not None:

@@ -77,6 +77,9 @@ def test_the_text_report_names_the_reset(estate: World,
     assert (f"    evidence: {iso(scene.t0 - dt.timedelta(seconds=90))} Azure VPNGW-HUB-01: "
             f"Gateway reset of vpngw-hub-01 by {RESET_BY} (Started, Accepted, Succeeded) "
             "[Azure Activity log]") in text
+    # on the timeline with its own mark, as maintenance (M) and Health (H) have theirs
+    assert (f"{iso(scene.t0 - dt.timedelta(seconds=90))} R {'Azure VPNGW-HUB-01':<40} "
+            f"{'reset':<11} Gateway reset of vpngw-hub-01 by {RESET_BY}") in text
 
 
 def test_a_failover_without_a_reset_keeps_its_cause_open(
