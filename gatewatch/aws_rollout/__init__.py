@@ -33,6 +33,6 @@ partition and exist (STS GetCallerIdentity, CloudWatch Logs DescribeLogGroups).
 Around them: `clock` (real, stoppable and simulated time), `retry` (which errors are retried,
 Backoff), `throttle` (EC2's request buckets and the client-side Pacer), `expected` (what a
 stack's config wants on every tunnel), `targets` (ids across regions and accounts: REGION/vpn-id,
---stack), `cli` (`gatewatch aws-tunnels`) and `report` (what it prints). The EC2 stand-in the tests run all
-this against lives in tests/support/standins/, never in this package.
+--stack), `cli` (`gatewatch aws-tunnels`) and `report` (what it prints). The EC2 stand-in the
+tests run all this against lives in tests/support/standins/, never in this package.
 """
