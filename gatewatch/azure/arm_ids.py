@@ -42,8 +42,13 @@ class ArmId:
 
     @property
     def key(self) -> str:
-        """Comparison key: ARM ids are case-insensitive."""
-        return self.id.rstrip("/").lower()
+        return id_key(self.id)
+
+
+def id_key(arm_id: str) -> str:
+    """Comparison key of an ARM id: ARM ids are case-insensitive; a trailing slash does not
+    matter."""
+    return arm_id.rstrip("/").lower()
 
 
 def parse_arm_id(value: str) -> ArmId | None:

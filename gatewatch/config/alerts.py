@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, StrictInt, StrictStr, field_validator
 
-from gatewatch.config.base import ConfigModel, Email, email_duplicates
+from gatewatch.config.base import ConfigModel, Email, emails_once
 from gatewatch.config.fields import Choice, Text, Whole, duplicates, fail
 from gatewatch.errors import did_you_mean
 
@@ -90,11 +90,7 @@ class AlertsConfig(ConfigModel):
         default_factory=dict, description="Severity (0-4) per log or metric alert, overriding "
                                           "the catalog (activity log alerts have none).")
 
-    @field_validator("emails")
-    @classmethod
-    def _emails_once(cls, emails: tuple[str, ...]) -> tuple[str, ...]:
-        email_duplicates(emails)
-        return emails
+    _emails_once = field_validator("emails")(emails_once)
 
     @field_validator("webhooks")
     @classmethod

@@ -18,7 +18,7 @@ from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator, m
 
 from gatewatch.aws import facts as aws_facts
 from gatewatch.aws.scope import AwsScope
-from gatewatch.config.base import ConfigModel, Email, email_duplicates
+from gatewatch.config.base import ConfigModel, Email, emails_once
 from gatewatch.config.fields import Choice, Issues, Text, Whole, duplicates, fail
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -178,11 +178,7 @@ class AwsConfig(ConfigModel):
 
     _once = field_validator("vpn_connections")(_connections_once)
 
-    @field_validator("alarm_emails")
-    @classmethod
-    def _emails_once(cls, emails: tuple[str, ...]) -> tuple[str, ...]:
-        email_duplicates(emails)
-        return emails
+    _emails_once = field_validator("alarm_emails")(emails_once)
 
     @field_validator("accounts")
     @classmethod

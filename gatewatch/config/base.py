@@ -26,7 +26,9 @@ Email = Annotated[StrictStr, Text(
     fix="write one address per list entry, like netops@example.com")]
 
 
-def email_duplicates(emails: tuple[str, ...]) -> None:
-    """Mail is delivered per mailbox, and mailboxes ignore case: Ops@x and ops@x are one."""
+def emails_once(emails: tuple[str, ...]) -> tuple[str, ...]:
+    """A field validator: each mailbox once. Mail is delivered per mailbox, and mailboxes
+    ignore case: Ops@x and ops@x are one."""
     duplicates(emails, lambda e: None if e == SECRET_PLACEHOLDER else e.lower(), (),
                "address", why=" (addresses that differ only in case are one mailbox)").check()
+    return emails

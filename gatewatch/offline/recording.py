@@ -30,11 +30,14 @@ class Recording:
     def by_type(self, type_: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_]
 
-    def one(self, type_: str, name: str) -> Resource:
-        found = [r for r in self.resources if r.type == type_ and r.name == name]
+    def one(self, type_: str, name: str | None = None) -> Resource:
+        """The one resource of this type (and name, when given)."""
+        found = [r for r in self.resources
+                 if r.type == type_ and (name is None or r.name == name)]
         if len(found) != 1:
+            named = "" if name is None else f" named {name}"
             known = ", ".join(f"{r.type}::{r.name}" for r in self.resources)
-            raise KeyError(f"expected one {type_} named {name}, found {len(found)}; have {known}")
+            raise KeyError(f"expected one {type_}{named}, found {len(found)}; have {known}")
         return found[0]
 
     def get(self, urn: str) -> Resource:

@@ -15,7 +15,6 @@ from gatewatch.catalog.overrides import deployable
 from gatewatch.checks.model import UNKNOWN
 from gatewatch.config.stack_file import load_stack_file
 from gatewatch.errors import SECRET_PLACEHOLDER
-from gatewatch.offline.recording import Recording
 from tests.support.graph import RESOURCE_GROUP, WORKSPACE, plan
 from tests.support.stacks import SUB, WORKSPACE_ID, base_config
 
@@ -32,17 +31,11 @@ def with_alerts(**alerts: Any) -> dict[str, Any]:
     return config
 
 
-def only(rec: Recording, type_: str) -> Any:
-    found = rec.by_type(type_)
-    assert len(found) == 1, f"expected one {type_}, found {[r.urn for r in found]}"
-    return found[0]
-
-
 def test_reader_role_is_scoped_to_the_workspace_by_default_and_known_at_preview() -> None:
     rec = plan(with_alerts(), preview=True)
-    role = only(rec, ROLE)
-    identity = only(rec, IDENTITY)
-    workspace = only(rec, WORKSPACE)
+    role = rec.one(ROLE)
+    identity = rec.one(IDENTITY)
+    workspace = rec.one(WORKSPACE)
     assert role.inputs["principalType"] == "ServicePrincipal"
     # Known in a preview (derived from the client config's subscription and config), so a PR
     # preview shows the reviewer which role, where.
@@ -59,8 +52,8 @@ def test_reader_role_is_scoped_to_the_workspace_by_default_and_known_at_preview(
 
 def test_role_scope_resource_group_widens_to_the_workspace_group_only() -> None:
     rec = plan(with_alerts(roleScope="resourceGroup"), preview=True)
-    role = only(rec, ROLE)
-    group = only(rec, RESOURCE_GROUP)
+    role = rec.one(ROLE)
+    group = rec.one(RESOURCE_GROUP)
     assert role.inputs["scope"] == f"/subscriptions/{SUB}/resourceGroups/rg-gatewatch-test"
     assert group.urn in role.dependencies
 
@@ -68,23 +61,23 @@ def test_role_scope_resource_group_widens_to_the_workspace_group_only() -> None:
 def test_role_scope_on_an_adopted_workspace_uses_its_own_group() -> None:
     config = with_alerts(roleScope="resourceGroup")
     config["gatewatch:azure"]["workspace"] = {"existingId": WORKSPACE_ID}
-    role = only(plan(config), ROLE)
+    role = plan(config).one(ROLE)
     assert role.inputs["scope"] == WORKSPACE_ID.split("/providers/")[0]
     assert role.inputs["roleDefinitionId"].startswith("/subscriptions/11111111-")
 
 
 def test_role_assignment_name_is_a_deterministic_guid() -> None:
-    first = only(plan(with_alerts()), ROLE).inputs["roleAssignmentName"]
-    again = only(plan(with_alerts()), ROLE).inputs["roleAssignmentName"]
-    wider = only(plan(with_alerts(roleScope="resourceGroup")), ROLE).inputs["roleAssignmentName"]
+    first = plan(with_alerts()).one(ROLE).inputs["roleAssignmentName"]
+    again = plan(with_alerts()).one(ROLE).inputs["roleAssignmentName"]
+    wider = plan(with_alerts(roleScope="resourceGroup")).one(ROLE).inputs["roleAssignmentName"]
     # A second stack in the same subscription (its own resource group, so its own identity)
     # reading the same adopted workspace: a different grant, a different name.
     shared = with_alerts()
     shared["gatewatch:azure"]["workspace"] = {"existingId": WORKSPACE_ID}
     other = copy.deepcopy(shared)
     other["gatewatch:azure"]["resourceGroupName"] = "rg-gatewatch-other"
-    one = only(plan(shared), ROLE).inputs["roleAssignmentName"]
-    two = only(plan(other), ROLE).inputs["roleAssignmentName"]
+    one = plan(shared).one(ROLE).inputs["roleAssignmentName"]
+    two = plan(other).one(ROLE).inputs["roleAssignmentName"]
     assert first == again
     assert len({first, wider, one, two}) == 4
     assert len(first) == 36 and first.count("-") == 4
@@ -92,8 +85,8 @@ def test_role_assignment_name_is_a_deterministic_guid() -> None:
 
 def test_every_catalog_rule_is_a_log_alert_run_by_the_identity_after_its_role() -> None:
     rec = plan(with_alerts(), preview=False)
-    role, identity, group = only(rec, ROLE), only(rec, IDENTITY), only(rec, ACTION_GROUP)
-    workspace = only(rec, WORKSPACE)
+    role, identity, group = rec.one(ROLE), rec.one(IDENTITY), rec.one(ACTION_GROUP)
+    workspace = rec.one(WORKSPACE)
     rules = {r.inputs["ruleName"]: r for r in rec.by_type(RULE)}
     catalog = deployable(load(LogSearchAlertRule), set())  # no vms: vm-scheduled-event stays out
     assert sorted(rules) == sorted(f"gatewatch-{a.name}" for a in catalog)
@@ -141,7 +134,7 @@ def test_disabled_alerts_stay_deployed_but_off_and_severity_overrides_apply() ->
 def test_action_group_mails_with_the_common_schema_and_calls_webhooks() -> None:
     hook = {"name": "teams", "uri": "https://example.invalid/hook"}
     rec = plan(with_alerts(emails=["a@example.com", "b@example.com"], webhooks=[hook]))
-    group = only(rec, ACTION_GROUP)
+    group = rec.one(ACTION_GROUP)
     assert [e["emailAddress"] for e in group.inputs["emailReceivers"]] == [
         "a@example.com", "b@example.com"]
     assert all(e["useCommonAlertSchema"] for e in group.inputs["emailReceivers"])
@@ -173,6 +166,6 @@ def test_an_encrypted_webhook_url_in_the_stack_file_plans_offline(tmp_path: Path
     stack = tmp_path / "Pulumi.sec.yaml"
     stack.write_text(yaml.safe_dump({"config": config}), encoding="utf-8")
     _, raw = load_stack_file(stack)
-    group = only(plan(raw), ACTION_GROUP)
+    group = plan(raw).one(ACTION_GROUP)
     assert group.secrets["webhookReceivers"][0]["serviceUri"] == SECRET_PLACEHOLDER
     assert "v1:AAAA" not in json.dumps(group.as_json())

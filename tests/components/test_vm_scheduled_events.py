@@ -41,16 +41,10 @@ def with_vms(*vms: dict[str, Any], alerts: bool = True) -> dict[str, Any]:
     return config
 
 
-def only(rec: Recording, type_: str) -> Any:
-    found = rec.by_type(type_)
-    assert len(found) == 1, f"expected one {type_}, found {[r.urn for r in found]}"
-    return found[0]
-
-
 def test_one_windows_dcr_collects_only_event_1234_into_the_workspace() -> None:
     rec = plan(with_vms(), preview=False)
-    dcr, workspace = only(rec, DCR), only(rec, WORKSPACE)
-    assert dcr.parent == only(rec, COMPONENT).urn
+    dcr, workspace = rec.one(DCR), rec.one(WORKSPACE)
+    assert dcr.parent == rec.one(COMPONENT).urn
     assert dcr.inputs["kind"] == "Windows"
     assert dcr.inputs["location"] == "japaneast"
     (source,) = dcr.inputs["dataSources"]["windowsEventLogs"]
@@ -65,7 +59,7 @@ def test_one_windows_dcr_collects_only_event_1234_into_the_workspace() -> None:
 
 def test_each_vm_is_associated_with_the_dcr() -> None:
     rec = plan(with_vms(), preview=False)
-    dcr = only(rec, DCR)
+    dcr = rec.one(DCR)
     associations = {a.inputs["resourceUri"]: a for a in rec.by_type(DCRA)}
     assert sorted(associations) == sorted([VM1, VM2])
     for association in associations.values():
@@ -223,12 +217,12 @@ def test_dcr_is_in_the_adopted_workspaces_region() -> None:
     config["gatewatch:azure"]["workspace"] = {"existingId": WORKSPACE_ID,
                                               "location": "westeurope"}
     rec = plan(config)
-    assert only(rec, DCR).inputs["location"] == "westeurope"
-    assert only(rec, DCR).inputs["destinations"]["logAnalytics"][0][
+    assert rec.one(DCR).inputs["location"] == "westeurope"
+    assert rec.one(DCR).inputs["destinations"]["logAnalytics"][0][
         "workspaceResourceId"] == WORKSPACE_ID
     # Not stated: gatewatch:azure.location, like a created workspace.
     config["gatewatch:azure"]["workspace"] = {"existingId": WORKSPACE_ID}
-    assert only(plan(config), DCR).inputs["location"] == "japaneast"
+    assert plan(config).one(DCR).inputs["location"] == "japaneast"
 
 
 def test_a_vm_without_managed_identity_fails_when_the_kit_installs_the_agent() -> None:
@@ -248,8 +242,8 @@ def test_scheduled_event_rule_deploys_only_with_vms_and_uses_the_shared_identity
     assert rule.inputs["evaluationFrequency"] == "PT1M"
     assert rule.inputs["windowSize"] == "PT5M"
     assert rule.inputs["autoMitigate"] is True
-    assert rule.property_dependencies["identity"] == [only(rec, IDENTITY).urn]
-    assert rule.property_dependencies["actions"] == [only(rec, ACTION_GROUP).urn]
+    assert rule.property_dependencies["identity"] == [rec.one(IDENTITY).urn]
+    assert rule.property_dependencies["actions"] == [rec.one(ACTION_GROUP).urn]
     dims = [d["name"] for d in rule.inputs["criteria"]["allOf"][0]["dimensions"]]
     assert {"Computer", "_ResourceId", "EventType", "NotBefore"} <= set(dims)
 

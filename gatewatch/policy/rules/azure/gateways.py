@@ -10,16 +10,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from gatewatch.azure import facts as azure_facts
-from gatewatch.azure.arm_ids import parse_arm_id
+from gatewatch.azure.arm_ids import id_key, parse_arm_id
 from gatewatch.checks.model import UNKNOWN, Resource
 from gatewatch.policy.rules.reading import lower
 
 _ALL_LOGS: Final = "alllogs"
-
-
-def _same_id(a: str, b: str) -> bool:
-    """ARM ids compare case-insensitively; a trailing slash does not matter."""
-    return a.rstrip("/").lower() == b.rstrip("/").lower()
 
 
 def gateway_group_and_name(resource: Resource) -> tuple[str | None, str | None]:
@@ -117,11 +112,11 @@ class Setting:
         gateway_id = resource.known_id
         if gateway_id is None:
             return isinstance(self.target, str) and _names_gateway(self.target, resource)
-        if isinstance(self.target, str) and _same_id(self.target, gateway_id):
+        if isinstance(self.target, str) and id_key(self.target) == id_key(gateway_id):
             return True
         # azure-native outputs omit resourceUri; the setting's id starts with it.
         own_id = self.resource.known_id
-        prefix = gateway_id.rstrip("/").lower() + "/providers/microsoft.insights/"
+        prefix = id_key(gateway_id) + _INSIGHTS_MARKER
         return own_id is not None and own_id.lower().startswith(prefix)
 
     def target_id(self) -> str | None:
@@ -183,10 +178,6 @@ def diagnostic_settings(resources: Iterable[Resource]) -> list[Setting]:
 _INSIGHTS_MARKER: Final = "/providers/microsoft.insights/"
 
 
-def _id_key(arm_id: str) -> str:
-    return arm_id.rstrip("/").lower()
-
-
 class SettingIndex:
     """Diagnostic settings indexed by every way `Setting.targets` can match a resource, so
     finding a gateway's settings costs its own matches, not a scan of every setting (a stack of
@@ -206,7 +197,7 @@ class SettingIndex:
             for urn in setting.resource.depends_through(setting.target_key):
                 self.by_dependency.setdefault(urn, []).append(i)
             if isinstance(setting.target, str):
-                self.by_target.setdefault(_id_key(setting.target), []).append(i)
+                self.by_target.setdefault(id_key(setting.target), []).append(i)
             own_id = setting.resource.known_id
             if own_id is not None:
                 own = own_id.lower()
@@ -234,7 +225,7 @@ class SettingIndex:
             if group is not None and name is not None:
                 candidates.update(self.by_group_name.get((group.lower(), name.lower()), ()))
         else:
-            key = _id_key(gateway_id)
+            key = id_key(gateway_id)
             candidates.update(self.by_target.get(key, ()))
             candidates.update(self.by_own_id.get(key, ()))
         return [self.settings[i] for i in sorted(candidates)

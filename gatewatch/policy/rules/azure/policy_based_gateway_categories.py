@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
 from gatewatch.azure import facts as azure_facts
+from gatewatch.azure.arm_ids import id_key
 from gatewatch.checks.model import Finding, Resource, Rule
 from gatewatch.policy.rules.azure.gateways import (
     Gateway,
@@ -24,7 +25,7 @@ _ASK_TOO_MUCH: Final = tuple(
 
 
 def _known_vpn_types(resources: Iterable[Resource]) -> dict[str, str]:
-    """Gateway id (lower case) -> vpnType, from the kit's component outputs where known."""
+    """Gateway id (its id_key) -> vpnType, from the kit's component outputs where known."""
     out: dict[str, str] = {}
     for r in resources:
         if r.type != azure_facts.GATEWAY_DIAGNOSTICS_TYPE:
@@ -34,7 +35,7 @@ def _known_vpn_types(resources: Iterable[Resource]) -> dict[str, str]:
             if isinstance(value, Mapping):
                 for gateway_id, vpn_type in value.items():
                     if isinstance(vpn_type, str):
-                        out[str(gateway_id).lower()] = vpn_type
+                        out[id_key(str(gateway_id))] = vpn_type
     return out
 
 
@@ -59,7 +60,7 @@ def check(resources: Sequence[Resource]) -> list[Finding]:
             gateway_label = label(targeted.resource)
         else:
             target = setting.target_id()
-            vpn_type = external.get(target.rstrip("/").lower()) if target else None
+            vpn_type = external.get(id_key(target)) if target else None
             policy_based, gateway_label = vpn_type == azure_facts.POLICY_BASED, f"'{target}'"
         if not policy_based:
             continue
