@@ -51,7 +51,7 @@ def serving(server: ThreadingHTTPServer, scheme: str = "http",
 
 
 @contextlib.contextmanager
-def serving_json(handle: JsonHandler) -> Iterator[str]:
+def serving_json(handle: JsonHandler, name: str | None = None) -> Iterator[str]:
     """Serve an AWS JSON 1.1 protocol service (POST, X-Amz-Target names the operation, the
     answer is `application/x-amz-json-1.1`, errors carry `__type`); yields its URL."""
 
@@ -65,5 +65,5 @@ def serving_json(handle: JsonHandler) -> Iterator[str]:
                                     self.headers.get("Authorization", ""))
             self.reply(status, json.dumps(answer).encode(), "application/x-amz-json-1.1")
 
-    with serving(ThreadingHTTPServer(("127.0.0.1", 0), JsonRequestHandler)) as url:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), JsonRequestHandler), name=name) as url:
         yield url
