@@ -16,10 +16,9 @@ from pathlib import Path
 import botocore.session
 import pytest
 
-from tests.support.live_world import _sharing_loader, point_clients_at
+from tests.support.live_world import _sharing_loader, azure_standin
 from tests.support.standins.azure import AzureStandIn
 from tests.support.standins.ec2 import Ec2StandIn
-from tests.support.standins.tls import make_cert
 
 SUB_A = "11111111-2222-3333-4444-555555555555"
 SUB_B = "66666666-7777-8888-9999-000000000000"
@@ -116,16 +115,12 @@ class CoverageWorld:
 @contextlib.contextmanager
 def coverage_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CoverageWorld]:
     monkeypatch.setattr(botocore.session, "create_loader", _sharing_loader)
-    cert, key = make_cert(tmp_path)
-    azure = AzureStandIn()
     ec2 = Ec2StandIn()
-    with azure.serve(cert, key) as azure_url, ec2.serve() as ec2_url:
-        point_clients_at(monkeypatch, azure, azure_url, cert)
+    with azure_standin(tmp_path, monkeypatch) as (azure, azure_url), ec2.serve() as ec2_url:
         monkeypatch.delenv("AWS_REGION", raising=False)
         monkeypatch.setenv("AWS_DEFAULT_REGION", HOME_REGION)
         monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", ec2_url)
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
         monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        monkeypatch.setenv("HOME", str(tmp_path))
         yield CoverageWorld(tmp_path, azure, ec2, azure_url)
