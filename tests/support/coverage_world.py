@@ -17,6 +17,7 @@ import botocore.session
 import pytest
 
 from tests.support.live_world import _sharing_loader, azure_standin
+from tests.support.stacks import gateway_id
 from tests.support.standins.azure import AzureStandIn
 from tests.support.standins.ec2 import Ec2StandIn
 
@@ -37,17 +38,12 @@ VPN_BAHRAIN = "vpn-0babababab0000003"  # in a region the account has not enabled
 VPN_DELETED = "vpn-0deadbeef0000004d"
 
 
-def gateway_id(sub: str, group: str, name: str) -> str:
-    return (f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Network/"
-            f"virtualNetworkGateways/{name}")
-
-
-HUB = gateway_id(SUB_A, "rg-hub-network", "vpngw-hub-01")
-LEGACY = gateway_id(SUB_A, "rg-branch-legacy", "vpngw-branch-legacy")
-PARTNER = gateway_id(SUB_B, "rg-partner-network", "vpngw-partner")
-SHADOW = gateway_id(SUB_A, "rg-team-x", "vpngw-created-in-portal")
-EXPRESS = gateway_id(SUB_B, "rg-er", "ergw-01")
-HIDDEN = gateway_id(SUB_HIDDEN, "rg-other", "vpngw-other-tenant-team")
+HUB = gateway_id("rg-hub-network", "vpngw-hub-01", SUB_A)
+LEGACY = gateway_id("rg-branch-legacy", "vpngw-branch-legacy", SUB_A)
+PARTNER = gateway_id("rg-partner-network", "vpngw-partner", SUB_B)
+SHADOW = gateway_id("rg-team-x", "vpngw-created-in-portal", SUB_A)
+EXPRESS = gateway_id("rg-er", "ergw-01", SUB_B)
+HIDDEN = gateway_id("rg-other", "vpngw-other-tenant-team", SUB_HIDDEN)
 
 
 def azure_section(*gateway_ids: str) -> str:
