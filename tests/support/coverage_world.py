@@ -16,10 +16,10 @@ from pathlib import Path
 import botocore.session
 import pytest
 
-from tests.support.live_world import _sharing_loader, point_clients_at
+from tests.support.live_world import _sharing_loader, azure_standin
+from tests.support.stacks import gateway_id
 from tests.support.standins.azure import AzureStandIn
 from tests.support.standins.ec2 import Ec2StandIn
-from tests.support.standins.tls import make_cert
 
 SUB_A = "11111111-2222-3333-4444-555555555555"
 SUB_B = "66666666-7777-8888-9999-000000000000"
@@ -38,17 +38,12 @@ VPN_BAHRAIN = "vpn-0babababab0000003"  # in a region the account has not enabled
 VPN_DELETED = "vpn-0deadbeef0000004d"
 
 
-def gateway_id(sub: str, group: str, name: str) -> str:
-    return (f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Network/"
-            f"virtualNetworkGateways/{name}")
-
-
-HUB = gateway_id(SUB_A, "rg-hub-network", "vpngw-hub-01")
-LEGACY = gateway_id(SUB_A, "rg-branch-legacy", "vpngw-branch-legacy")
-PARTNER = gateway_id(SUB_B, "rg-partner-network", "vpngw-partner")
-SHADOW = gateway_id(SUB_A, "rg-team-x", "vpngw-created-in-portal")
-EXPRESS = gateway_id(SUB_B, "rg-er", "ergw-01")
-HIDDEN = gateway_id(SUB_HIDDEN, "rg-other", "vpngw-other-tenant-team")
+HUB = gateway_id("rg-hub-network", "vpngw-hub-01", SUB_A)
+LEGACY = gateway_id("rg-branch-legacy", "vpngw-branch-legacy", SUB_A)
+PARTNER = gateway_id("rg-partner-network", "vpngw-partner", SUB_B)
+SHADOW = gateway_id("rg-team-x", "vpngw-created-in-portal", SUB_A)
+EXPRESS = gateway_id("rg-er", "ergw-01", SUB_B)
+HIDDEN = gateway_id("rg-other", "vpngw-other-tenant-team", SUB_HIDDEN)
 
 
 def azure_section(*gateway_ids: str) -> str:
@@ -116,16 +111,12 @@ class CoverageWorld:
 @contextlib.contextmanager
 def coverage_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CoverageWorld]:
     monkeypatch.setattr(botocore.session, "create_loader", _sharing_loader)
-    cert, key = make_cert(tmp_path)
-    azure = AzureStandIn()
     ec2 = Ec2StandIn()
-    with azure.serve(cert, key) as azure_url, ec2.serve() as ec2_url:
-        point_clients_at(monkeypatch, azure, azure_url, cert)
+    with azure_standin(tmp_path, monkeypatch) as (azure, azure_url), ec2.serve() as ec2_url:
         monkeypatch.delenv("AWS_REGION", raising=False)
         monkeypatch.setenv("AWS_DEFAULT_REGION", HOME_REGION)
         monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", ec2_url)
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
         monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        monkeypatch.setenv("HOME", str(tmp_path))
         yield CoverageWorld(tmp_path, azure, ec2, azure_url)

@@ -386,7 +386,7 @@ def azure_standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     with azure.serve(cert, key) as azure_url:
         point_clients_at(monkeypatch, azure, azure_url, cert)
         monkeypatch.setenv("GATEWATCH_LOGS_ENDPOINT", azure_url)
-        monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.azure from the machine
+        monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.azure or ~/.aws from the machine
         yield azure, azure_url
 
 
@@ -406,7 +406,6 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_url: str) -> Ite
         monkeypatch.setenv("AWS_ENDPOINT_URL_HEALTH", health_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", moto_url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", cloudtrail_url)
-        monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.azure or ~/.aws from the machine
         yield World(tmp_path, moto_url, azure, ec2, health,
                     dt.datetime.now(dt.UTC).replace(microsecond=0), azure_url, cloudtrail)
 

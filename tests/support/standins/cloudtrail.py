@@ -86,19 +86,12 @@ class CloudTrailStandIn:
         self.denied = False
         self.throttled = False  # every call answered ThrottlingException
         self._lock = threading.Lock()
-        self._tokens = RATE
-        self._stamp = time.monotonic()
+        self._bucket = httpd.TokenBucket(RATE, RATE)
         self.throttles = 0
 
     def _take(self) -> bool:
         with self._lock:
-            now = time.monotonic()
-            self._tokens = min(RATE, self._tokens + (now - self._stamp) * RATE)
-            self._stamp = now
-            if self._tokens < 1.0:
-                return False
-            self._tokens -= 1.0
-            return True
+            return self._bucket.take(time.monotonic())
 
     def _event(self, record: dict[str, Any]) -> dict[str, Any]:
         identity = record.get("userIdentity") or {}

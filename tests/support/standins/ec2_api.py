@@ -17,7 +17,7 @@ from typing import Any
 from gatewatch.aws import facts as aws_facts
 from gatewatch.aws_rollout.clock import Clock
 from gatewatch.aws_rollout.throttle import EC2_REQUEST_BUCKETS
-from tests.support.standins import ec2xml
+from tests.support.standins import ec2xml, httpd
 from tests.support.standins.ec2_model import (
     AVAILABLE,
     UP,
@@ -61,26 +61,6 @@ class CallRecord:
     region: str | None = None  # the region the request was signed for
 
 
-@dataclass
-class _Bucket:
-    """EC2-style token bucket: `capacity` burst, `refill` tokens per second."""
-
-    capacity: float
-    refill: float
-    tokens: float = -1.0
-    stamp: float = 0.0
-
-    def take(self, now: float) -> bool:
-        if self.tokens < 0:
-            self.tokens, self.stamp = self.capacity, now
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.refill)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
 class Ec2QueryApi(VpnModel):
     """The model behind the EC2 Query API: `handle` answers one request (see module docstring)."""
 
@@ -95,7 +75,8 @@ class Ec2QueryApi(VpnModel):
         self.calls: list[CallRecord] = []
         # (action, region) -> errors to answer; region None: a request signed for any region
         self._injected: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
-        self._buckets = {name: _Bucket(*limit) for name, limit in (rate_limits or {}).items()}
+        self._buckets = {name: httpd.TokenBucket(*limit)
+                         for name, limit in (rate_limits or {}).items()}
         # Last XML of each connection in DescribeVpnConnections, keyed by the value rendered.
         self._fragments: dict[str, tuple[Any, ec2xml.Fragment]] = {}
 

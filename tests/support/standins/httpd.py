@@ -1,4 +1,5 @@
-"""What every stand-in's HTTP server shares: the request body, the reply, the serving thread."""
+"""What every stand-in's HTTP server shares: the request body, the reply, the serving thread,
+and the token bucket a throttled service answers from."""
 
 from __future__ import annotations
 
@@ -6,11 +7,33 @@ import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 # An AWS JSON 1.1 service: (X-Amz-Target, request body, Authorization) -> (status, answer).
 JsonHandler = Callable[[str, dict[str, Any], str], tuple[int, dict[str, Any]]]
+
+
+@dataclass
+class TokenBucket:
+    """A service-side token bucket: `capacity` burst, `refill` tokens per second; full at the
+    first `take`."""
+
+    capacity: float
+    refill: float
+    tokens: float = -1.0
+    stamp: float = 0.0
+
+    def take(self, now: float) -> bool:
+        if self.tokens < 0:
+            self.tokens, self.stamp = self.capacity, now
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.refill)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -51,7 +74,7 @@ def serving(server: ThreadingHTTPServer, scheme: str = "http",
 
 
 @contextlib.contextmanager
-def serving_json(handle: JsonHandler) -> Iterator[str]:
+def serving_json(handle: JsonHandler, name: str | None = None) -> Iterator[str]:
     """Serve an AWS JSON 1.1 protocol service (POST, X-Amz-Target names the operation, the
     answer is `application/x-amz-json-1.1`, errors carry `__type`); yields its URL."""
 
@@ -65,5 +88,5 @@ def serving_json(handle: JsonHandler) -> Iterator[str]:
                                     self.headers.get("Authorization", ""))
             self.reply(status, json.dumps(answer).encode(), "application/x-amz-json-1.1")
 
-    with serving(ThreadingHTTPServer(("127.0.0.1", 0), JsonRequestHandler)) as url:
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), JsonRequestHandler), name=name) as url:
         yield url

@@ -9,13 +9,10 @@ reference, https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
+from typing import Any
 
 from tests.support.standins import httpd
-
-JSON = "application/x-amz-json-1.1"
 
 
 @contextlib.contextmanager
@@ -23,20 +20,15 @@ def logs_denying_the_journal(group_name: str) -> Iterator[tuple[str, list[str]]]
     """Serve it on 127.0.0.1; yields the endpoint URL and the actions called, in order."""
     called: list[str] = []
 
-    class Handler(httpd.Handler):
-        def do_POST(self) -> None:
-            action = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
-            request = json.loads(self.body() or b"{}")
-            called.append(action)
-            if action == "DescribeLogGroups":
-                prefix = request.get("logGroupNamePrefix", "")
-                groups = [{"logGroupName": group_name}] if group_name.startswith(prefix) else []
-                self.reply(200, json.dumps({"logGroups": groups}).encode(), JSON)
-                return
-            body = {"__type": "AccessDeniedException",
-                    "message": f"User is not authorized to perform: logs:{action}"}
-            self.reply(400, json.dumps(body).encode(), JSON)
+    def handle(target: str, request: dict[str, Any], auth: str) -> tuple[int, dict[str, Any]]:
+        action = target.rpartition(".")[2]
+        called.append(action)
+        if action == "DescribeLogGroups":
+            prefix = request.get("logGroupNamePrefix", "")
+            groups = [{"logGroupName": group_name}] if group_name.startswith(prefix) else []
+            return 200, {"logGroups": groups}
+        return 400, {"__type": "AccessDeniedException",
+                     "message": f"User is not authorized to perform: logs:{action}"}
 
-    with httpd.serving(ThreadingHTTPServer(("127.0.0.1", 0), Handler),
-                       name="logs-denied") as url:
+    with httpd.serving_json(handle, name="logs-denied") as url:
         yield url, called

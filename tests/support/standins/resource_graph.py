@@ -34,6 +34,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from tests.support import stacks
+
 API_VERSIONS = ("2021-03-01", "2022-10-01", "2024-04-01")
 PATH = "/providers/microsoft.resourcegraph/resources"
 _OPTIONS = {"$skipToken", "$top", "$skip", "resultFormat", "allowPartialScopes"}
@@ -74,8 +76,7 @@ class ResourceGraphStandIn:
 
     def add_gateway(self, subscription: str, group: str, name: str, location: str = "japaneast",
                     gateway_type: str = "Vpn", vpn_type: str = "RouteBased") -> str:
-        gateway_id = (f"/subscriptions/{subscription}/resourceGroups/{group}/providers/"
-                      f"Microsoft.Network/virtualNetworkGateways/{name}")
+        gateway_id = stacks.gateway_id(group, name, subscription)
         self.add(gateway_id, "Microsoft.Network/virtualNetworkGateways", location,
                  {"gatewayType": gateway_type, "vpnType": vpn_type, "sku": {"name": "VpnGw1"}})
         return gateway_id
