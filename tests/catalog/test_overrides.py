@@ -13,13 +13,11 @@ from gatewatch.catalog.overrides import apply
 from gatewatch.config.alerts import AlertsConfig
 from gatewatch.config.model import parse_config
 from gatewatch.errors import BadInput
-from tests.support.stacks import base_config
+from tests.support.stacks import with_alerts
 
 
 def alerts_config(**alerts: Any) -> AlertsConfig:
-    config = base_config()
-    config["gatewatch:azure"]["alerts"] = {"emails": ["netops@example.com"], **alerts}
-    azure = parse_config(config).azure
+    azure = parse_config(with_alerts(**alerts)).azure
     assert azure is not None and azure.alerts is not None
     return azure.alerts
 

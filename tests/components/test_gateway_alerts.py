@@ -16,17 +16,11 @@ from gatewatch.errors import BadInput
 from gatewatch.offline.sections import PlanContext, opt_out_section
 from tests.support.gateway_alerts import documented
 from tests.support.graph import plan
-from tests.support.stacks import POLICY_GW, ROUTE_GW, base_config
+from tests.support.stacks import POLICY_GW, ROUTE_GW, base_config, with_alerts
 
 METRIC_ALERT = "azure-native:monitor:MetricAlert"
 ACTIVITY_ALERT = "azure-native:monitor:ActivityLogAlert"
 ACTION_GROUP = "azure-native:monitor:ActionGroup"
-
-
-def with_alerts(**alerts: Any) -> dict[str, Any]:
-    config = base_config()
-    config["gatewatch:azure"]["alerts"] = {"emails": ["netops@example.com"], **alerts}
-    return config
 
 
 def metric_alerts_for(rec: Any, gateway_id: str) -> list[Any]:

@@ -16,19 +16,13 @@ from gatewatch.checks.model import UNKNOWN
 from gatewatch.config.stack_file import load_stack_file
 from gatewatch.errors import SECRET_PLACEHOLDER
 from tests.support.graph import RESOURCE_GROUP, WORKSPACE, plan
-from tests.support.stacks import SUB, WORKSPACE_ID, base_config
+from tests.support.stacks import SUB, WORKSPACE_ID, base_config, with_alerts
 
 RULE = "azure-native:monitor:ScheduledQueryRule"
 ROLE = "azure-native:authorization:RoleAssignment"
 IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 ACTION_GROUP = "azure-native:monitor:ActionGroup"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
-
-
-def with_alerts(**alerts: Any) -> dict[str, Any]:
-    config = base_config()
-    config["gatewatch:azure"]["alerts"] = {"emails": ["netops@example.com"], **alerts}
-    return config
 
 
 def test_reader_role_is_scoped_to_the_workspace_by_default_and_known_at_preview() -> None:

@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from gatewatch.cli import main
 from gatewatch.config.model import parse_config
-from tests.support.stacks import base_config, problem_lines, problems, with_azure
+from tests.support.stacks import base_config, problem_lines, problems, with_alerts, with_azure
 
 TOKEN = "sig=Zm9vYmFyc2VjcmV0dG9rZW4"  # a webhook URL's credential: must never be printed
-
-
-def alerts(**keys: Any) -> dict[str, Any]:
-    config = base_config()
-    config["gatewatch:azure"]["alerts"] = {"emails": ["netops@example.com"], **keys}
-    return config
 
 
 def test_alert_config_errors_name_each_key() -> None:
@@ -59,7 +52,7 @@ def test_emails_differing_only_in_case_are_duplicates() -> None:
 
 
 def test_alerts_of_every_catalog_can_be_disabled_log_and_metric_ones_re_severitied() -> None:
-    azure = parse_config(alerts(
+    azure = parse_config(with_alerts(
         disabled=["gateway-deleted", "bgp-peer-status", "tunnel-drop"],
         severities={"bgp-peer-status": 1, "tunnel-drop": 2})).azure
     assert azure is not None and azure.alerts is not None
@@ -68,7 +61,7 @@ def test_alerts_of_every_catalog_can_be_disabled_log_and_metric_ones_re_severiti
 
 
 def test_an_activity_log_alert_takes_no_severity() -> None:
-    assert problem_lines(alerts(severities={"gateway-deleted": 1})) == [
+    assert problem_lines(with_alerts(severities={"gateway-deleted": 1})) == [
         "gatewatch:azure.alerts.severities.gateway-deleted: 'gateway-deleted' is an activity "
         "log alert, and activity log alerts have no severity in Azure's API; remove it from "
         "gatewatch:azure.alerts.severities; to stop it, list it under "
@@ -76,7 +69,7 @@ def test_an_activity_log_alert_takes_no_severity() -> None:
 
 
 def test_an_unknown_alert_name_lists_all_three_catalogs() -> None:
-    (line,) = problem_lines(alerts(disabled=["gateway-delete"]))
+    (line,) = problem_lines(with_alerts(disabled=["gateway-delete"]))
     assert line.startswith("gatewatch:azure.alerts.disabled[0]: 'gateway-delete' is not an "
                            "alert of the catalog; did you mean 'gateway-deleted'? use one of ")
     for name in ("gateway-deleted", "bgp-peer-status", "tunnel-drop"):

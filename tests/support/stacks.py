@@ -77,6 +77,11 @@ def estate_config() -> dict[str, Any]:
     return config
 
 
+def with_alerts(**alerts: Any) -> dict[str, Any]:
+    """The base config with gatewatch:azure.alerts set (one address, and these keys)."""
+    return with_azure(alerts={"emails": ["netops@example.com"], **alerts})
+
+
 def with_azure(**keys: Any) -> dict[str, Any]:
     """The base config with these gatewatch:azure keys set."""
     config = base_config()
