@@ -171,12 +171,6 @@ Plan = list[tuple[Target, LogOptions | None]]
 _STACK_SETS = ("--format", "--bgp-log-group-arn", "--no-bgp-logs", "--no-lifecycle-control")
 
 
-def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSettings]:
-    """The first region's options and the settings (every region's: `_validate_all`)."""
-    plan, settings = _validate_all(args)
-    return plan[0][1], settings
-
-
 def _validate_all(args: argparse.Namespace) -> tuple[Plan, RolloutSettings]:
     """Every flag and id, before any AWS call: the connections by (account, region), each
     with its options (None: nothing to set, or set from the stack once its account is
