@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from gatewatch.aws import facts as aws_facts
 from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
 from gatewatch.aws.sessions import check_role, session_for
-from gatewatch.aws_rollout.client import Ec2ClientSpec
+from gatewatch.aws_rollout.client import make_ec2_client
 from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.engine import RolloutEngine
 from gatewatch.aws_rollout.errors import RolloutInterrupted, RolloutStopped, UnknownConnections
@@ -344,9 +344,11 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
                              ([(journal.flag, journal.group_arn)]
                               if journal is not None and journal.flag == JOURNAL_FLAG else []),
                              target.region, session)
-            spec = Ec2ClientSpec(target.region, target.endpoint_url, target.role_arn)
-            engine = RolloutEngine(spec, options or LogOptions(False), settings,
-                                   clock or RealClock(), Printer(err), journal=journal)
+            # the engine's clients from the same session: a role is assumed once per target
+            ec2 = make_ec2_client(target.region, target.endpoint_url, session=session)
+            engine = RolloutEngine(ec2, options or LogOptions(False), settings,
+                                   clock or RealClock(), Printer(err), journal=journal,
+                                   journal_client=journal.client(session) if journal else None)
             if several and args.action != "status":
                 try:  # unknown ids now, named with their region
                     next(iter(engine.statuses(target.vpn_ids, False)), None)

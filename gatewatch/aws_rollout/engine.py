@@ -89,7 +89,7 @@ class RolloutEngine:
     ) -> None:
         self.ec2 = ec2
         self.journal = journal
-        self.journal_client = journal_client  # tests; None: built from the spec per run
+        self.journal_client = journal_client  # None: built from the spec per run
         self.options = options
         self.settings = settings or RolloutSettings()
         self.clock: Clock = clock or RealClock()
