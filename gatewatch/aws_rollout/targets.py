@@ -23,6 +23,7 @@ from gatewatch.aws import names as aws_names
 from gatewatch.aws.scope import label_of
 from gatewatch.aws_rollout.expected import expected_tunnel_options
 from gatewatch.aws_rollout.options import LogOptions
+from gatewatch.aws_rollout.preflight import Caller
 from gatewatch.config.aws import AwsConfig
 from gatewatch.config.aws_connections import connections_of
 from gatewatch.errors import BadInput
@@ -143,9 +144,9 @@ def stack_options(stack: StackTargets, target: Target, session: Any) -> LogOptio
     GetCallerIdentity (the assumed role's account for another account), which needs no
     permission ("GetCallerIdentity",
     https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)."""
-    identity = session.client("sts", region_name=target.region).get_caller_identity()
-    partition, account = str(identity["Arn"]).split(":")[1], str(identity["Account"])
-    base = f"arn:{partition}:logs:{target.region}:{account}:log-group:"
+    caller = Caller.from_identity(
+        session.client("sts", region_name=target.region).get_caller_identity())
+    base = f"arn:{caller.partition}:logs:{target.region}:{caller.account}:log-group:"
     bgp = stack.aws.bgp_log_group_name
     return expected_tunnel_options(
         stack.aws, base + aws_names.log_group_name(stack.aws, stack.name),
