@@ -61,15 +61,11 @@ class AwsTunnelLogsArgs:
     scope: AwsScope | None = None
 
 
-# The session name the provider's AssumeRole calls carry (CloudTrail shows it in the other
-# account).
-ROLE_SESSION_NAME = "gatewatch"
-
-
 def scope_provider(name: str, scope: AwsScope, parent: pulumi.Resource) -> AwsProvider:
     """The explicit provider of one (account, region): its region, and for another account
     the role it assumes (pulumi-aws `assumeRoles`, the provider's sts:AssumeRole)."""
-    roles = ([ProviderAssumeRoleArgs(role_arn=scope.role_arn, session_name=ROLE_SESSION_NAME)]
+    roles = ([ProviderAssumeRoleArgs(role_arn=scope.role_arn,
+                                     session_name=aws_names.ROLE_SESSION_NAME)]
              if scope.role_arn else None)
     return AwsProvider(f"{name}-provider", region=scope.region, assume_roles=roles,
                        opts=pulumi.ResourceOptions(parent=parent))

@@ -56,27 +56,30 @@ def apply_log_options(props: dict[str, Any], *, enabled: bool) -> dict[str, Any]
         max_parallel=1,
     )
     from gatewatch.aws.sessions import session_for
-    from gatewatch.aws_rollout.client import Ec2ClientSpec
+    from gatewatch.aws_rollout.client import make_ec2_client
 
     role_arn = props.get("roleArn") or None
+    # One session for the preflight, EC2 and the journal: a role is assumed once per call.
+    session = session_for(props["region"], role_arn)
     if enabled:  # before any tunnel changes: can the logs reach the group at all?
         from gatewatch.aws_rollout.preflight import check_log_groups, log_groups_of
         from gatewatch.errors import BadInput
 
         try:
             check_log_groups(log_groups_of(options, ("logGroupArn", "bgpLogGroupArn")),
-                             props["region"], session_for(props["region"], role_arn))
+                             props["region"], session)
         except BadInput as exc:
             raise RuntimeError(f"{props['vpnConnectionId']}: {exc}; no tunnel was changed") \
                 from None
+    # The kit's log group also holds the rollout journal: a CLI run beside `pulumi up`
+    # waits for this resource's changes in flight, and this one for the CLI's.
+    journal = JournalSpec(props["logGroupArn"], props["region"], flag="logGroupArn",
+                          role_arn=role_arn) if props.get("logGroupArn") else None
     result = rollout(
         [props["vpnConnectionId"]], options,
-        ec2=Ec2ClientSpec(props["region"], props.get("endpointUrl") or None, role_arn),
+        ec2=make_ec2_client(props["region"], props.get("endpointUrl") or None, session=session),
         settings=settings, progress=_progress,
-        # The kit's log group also holds the rollout journal: a CLI run beside `pulumi up`
-        # waits for this resource's changes in flight, and this one for the CLI's.
-        journal=JournalSpec(props["logGroupArn"], props["region"], flag="logGroupArn",
-                            role_arn=role_arn) if props.get("logGroupArn") else None,
+        journal=journal, journal_client=journal.client(session) if journal else None,
     )
     if not result.ok:
         raise RuntimeError("; ".join(result.errors))

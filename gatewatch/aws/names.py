@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 # The program's AWS component (__main__.py): the first part of its children's Pulumi names.
 TUNNEL_LOGS_COMPONENT: Final = "aws-tunnel-logs"
 
+# The session name of the kit's AssumeRole calls (the Pulumi provider's and the commands'
+# boto3 sessions): CloudTrail shows it in the other account.
+ROLE_SESSION_NAME: Final = "gatewatch"
+
 
 def tunnel_logs_component(scope: AwsScope) -> str:
     """One component per (account, region): `aws-tunnel-logs` for the single-region form's,

@@ -21,9 +21,7 @@ from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshabl
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gatewatch.aws.login import AwsLoginError, sdk_text
-
-# The name the assumed sessions carry: the other account's CloudTrail shows it.
-ROLE_SESSION_NAME = "gatewatch"
+from gatewatch.aws.names import ROLE_SESSION_NAME
 
 
 def session_for(region: str, role_arn: str | None = None,

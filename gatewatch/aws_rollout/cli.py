@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from gatewatch.aws import facts as aws_facts
 from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
 from gatewatch.aws.sessions import check_role, session_for
-from gatewatch.aws_rollout.client import Ec2ClientSpec
+from gatewatch.aws_rollout.client import make_ec2_client
 from gatewatch.aws_rollout.clock import Clock, RealClock
 from gatewatch.aws_rollout.engine import RolloutEngine
 from gatewatch.aws_rollout.errors import RolloutInterrupted, RolloutStopped, UnknownConnections
@@ -171,16 +171,10 @@ Plan = list[tuple[Target, LogOptions | None]]
 _STACK_SETS = ("--format", "--bgp-log-group-arn", "--no-bgp-logs", "--no-lifecycle-control")
 
 
-def _validate(args: argparse.Namespace) -> tuple[LogOptions | None, RolloutSettings]:
-    """The first region's options and the settings (every region's: `_validate_all`)."""
-    plan, settings = _validate_all(args)
-    return plan[0][1], settings
-
-
-def _validate_all(args: argparse.Namespace) -> tuple[Plan, RolloutSettings]:
+def _validate_all(args: argparse.Namespace) -> tuple[Plan, RolloutSettings, dict[str, str]]:
     """Every flag and id, before any AWS call: the connections by (account, region), each
     with its options (None: nothing to set, or set from the stack once its account is
-    known)."""
+    known), and `--journal-group-arn` by region."""
     if args.region is not None and not aws_facts.AWS_REGION_RE.fullmatch(args.region):
         raise BadInput(f"--region {args.region!r} is not an AWS region; e.g. --region us-east-1")
     by_url = endpoints(args.endpoint_url, args.region)
@@ -207,14 +201,14 @@ def _validate_all(args: argparse.Namespace) -> tuple[Plan, RolloutSettings]:
         _only_for(args, "status", [("--no-maintenance", args.no_maintenance)])
     else:
         _only_for(args, "apply and maintenance", [(JOURNAL_FLAG, args.journal_group_arn)])
-    _journal_arns(args, found)  # each a log group ARN in a region of the run
+    journals = _journal_arns(args, found)  # each a log group ARN in a region of the run
     if args.action != "apply":
         _only_for(args, "apply", [
             ("--log-group-arn", args.log_group_arn), ("--format", args.format),
             ("--bgp-log-group-arn", args.bgp_log_group_arn), ("--disable", args.disable),
             ("--no-bgp-logs", args.no_bgp_logs),
             ("--no-lifecycle-control", args.no_lifecycle_control)])
-        return nothing, settings
+        return nothing, settings, journals
     if args.disable:
         for flag, value in (("--log-group-arn", args.log_group_arn), ("--format", args.format),
                             ("--bgp-log-group-arn", args.bgp_log_group_arn)):
@@ -222,7 +216,7 @@ def _validate_all(args: argparse.Namespace) -> tuple[Plan, RolloutSettings]:
                 raise BadInput(f"{flag} has no effect with --disable; drop {flag} "
                                  "(or drop --disable to turn the logs on)")
         off = LogOptions(False, bgp_log_enabled=None if args.no_bgp_logs else False)
-        return [(t, off) for t in found], settings
+        return [(t, off) for t in found], settings, journals
     given = list(args.log_group_arn or ())
     if not given and stack is not None:
         for flag in _STACK_SETS:
@@ -230,7 +224,7 @@ def _validate_all(args: argparse.Namespace) -> tuple[Plan, RolloutSettings]:
                 raise BadInput(f"{flag}: with --stack and no --log-group-arn the stack's "
                                "gatewatch:aws says what to set; drop "
                                f"{flag}, or give --log-group-arn per region")
-        return nothing, settings
+        return nothing, settings, journals
     if not all(given) or not given:
         raise BadInput(f"--log-group-arn is required for apply (or use --disable); e.g. "
                        f"--log-group-arn {EXAMPLE_ARN.replace('REGION', found[0].region)}")
@@ -245,7 +239,7 @@ def _validate_all(args: argparse.Namespace) -> tuple[Plan, RolloutSettings]:
         bgp_log_enabled=None if args.no_bgp_logs else True,
         bgp_log_group_arn=bgp_arns.get(t.region), bgp_log_output_format=fmt,
         lifecycle_control=None if args.no_lifecycle_control else True,
-    )) for t in found], settings
+    )) for t in found], settings, journals
 
 
 def _credentials_problem(endpoint_url: str | None) -> str | None:
@@ -321,7 +315,7 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
     """Run the parsed command; `clock` is the engine's (default: the real one)."""
     out, err = sys.stdout, sys.stderr
     try:
-        plan, settings = _validate_all(args)
+        plan, settings, journals = _validate_all(args)
     except BadInput as exc:
         for line in exc.lines:
             print(f"{PROG}: error: {line}", file=err)
@@ -337,7 +331,6 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
         # Before anything changes in any region: every account's role assumed, every log
         # group checked, every id known (one engine, one EC2 client, per region and account).
         engines: list[tuple[Target, LogOptions | None, RolloutEngine]] = []
-        journals = _journal_arns(args, [t for t, _ in plan])
         for target, options in plan:
             session = session_for(target.region, target.role_arn)
             if target.role_arn is not None:
@@ -350,9 +343,11 @@ def run(args: argparse.Namespace, clock: Clock | None = None) -> int:
                              ([(journal.flag, journal.group_arn)]
                               if journal is not None and journal.flag == JOURNAL_FLAG else []),
                              target.region, session)
-            spec = Ec2ClientSpec(target.region, target.endpoint_url, target.role_arn)
-            engine = RolloutEngine(spec, options or LogOptions(False), settings,
-                                   clock or RealClock(), Printer(err), journal=journal)
+            # the engine's clients from the same session: a role is assumed once per target
+            ec2 = make_ec2_client(target.region, target.endpoint_url, session=session)
+            engine = RolloutEngine(ec2, options or LogOptions(False), settings,
+                                   clock or RealClock(), Printer(err), journal=journal,
+                                   journal_client=journal.client(session) if journal else None)
             if several and args.action != "status":
                 try:  # unknown ids now, named with their region
                     next(iter(engine.statuses(target.vpn_ids, False)), None)

@@ -55,13 +55,17 @@ class Ec2Client(Protocol):
 
 
 def make_ec2_client(region: str, endpoint_url: str | None = None,
-                    role_arn: str | None = None) -> Ec2Client:
-    """A boto3 EC2 client with SDK retries off (the engine retries through its clock); with
-    `role_arn`, in the account of that role (gatewatch/aws/sessions.py)."""
-    if role_arn is not None:
+                    role_arn: str | None = None,
+                    session: boto3.Session | None = None) -> Ec2Client:
+    """A boto3 EC2 client with SDK retries off (the engine retries through its clock); from
+    `session` (the caller's for that account and region), or with `role_arn` in the account of
+    that role (gatewatch/aws/sessions.py)."""
+    if session is None and role_arn is not None:
         from gatewatch.aws.sessions import session_for
 
-        assumed: Ec2Client = session_for(region, role_arn).client(
+        session = session_for(region, role_arn)
+    if session is not None:
+        assumed: Ec2Client = session.client(
             "ec2", region_name=region, endpoint_url=endpoint_url, config=NO_SDK_RETRIES)
         return assumed
     client: Ec2Client = boto3.client("ec2", region_name=region, endpoint_url=endpoint_url,

@@ -89,7 +89,7 @@ class RolloutEngine:
     ) -> None:
         self.ec2 = ec2
         self.journal = journal
-        self.journal_client = journal_client  # tests; None: built from the spec per run
+        self.journal_client = journal_client  # None: built from the spec per run
         self.options = options
         self.settings = settings or RolloutSettings()
         self.clock: Clock = clock or RealClock()
@@ -283,6 +283,7 @@ def rollout(
     clock: Clock | None = None,
     progress: ProgressCallback | None = None,
     journal: JournalSpec | None = None,
+    journal_client: LogsClient | None = None,
 ) -> RolloutResult:
     """One-call entry point. Builds its client from region/endpoint_url (inside the call, so
     callers such as a Pulumi dynamic provider hold only picklable values), or uses `ec2`."""
@@ -290,5 +291,6 @@ def rollout(
         if not region:
             raise ValueError("region (or ec2) is required")
         ec2 = Ec2ClientSpec(region, endpoint_url)
-    engine = RolloutEngine(ec2, options, settings, clock, progress, journal=journal)
+    engine = RolloutEngine(ec2, options, settings, clock, progress, journal=journal,
+                           journal_client=journal_client)
     return engine.run(vpn_connection_ids)

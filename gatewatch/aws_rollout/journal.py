@@ -48,6 +48,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gatewatch.aws import facts as aws_facts
@@ -142,11 +143,16 @@ class JournalSpec:
                            "ARN")
         return str(match["name"])
 
+    def client(self, session: boto3.Session | None = None) -> LogsClient:
+        """The logs client: from `session` (the caller's for this account and region), else
+        one of its own (with `role_arn`, the role assumed)."""
+        session = session or session_for(self.region, self.role_arn)
+        logs: LogsClient = session.client("logs", region_name=self.region,
+                                          endpoint_url=self.endpoint_url, config=NO_SDK_RETRIES)
+        return logs
+
     def open(self, clock: Clock, window: float, client: LogsClient | None = None) -> Journal:
-        logs = client or session_for(self.region, self.role_arn).client(
-            "logs", region_name=self.region, endpoint_url=self.endpoint_url,
-            config=NO_SDK_RETRIES)
-        return Journal(logs, self, clock, window)
+        return Journal(client or self.client(), self, clock, window)
 
 
 class Journal:

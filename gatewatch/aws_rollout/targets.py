@@ -23,7 +23,9 @@ from gatewatch.aws import names as aws_names
 from gatewatch.aws.scope import label_of
 from gatewatch.aws_rollout.expected import expected_tunnel_options
 from gatewatch.aws_rollout.options import LogOptions
+from gatewatch.aws_rollout.preflight import Caller
 from gatewatch.config.aws import AwsConfig
+from gatewatch.config.aws_connections import connections_of
 from gatewatch.errors import BadInput
 
 EXAMPLE_ID = "vpn-0123456789abcdef0"
@@ -110,18 +112,18 @@ def targets(raw_ids: Sequence[str], region: str | None, stack: StackTargets | No
         groups[key].vpn_ids.append(vpn_id)
 
     if stack is not None:
-        listed = {v: s for s in stack.aws.scopes() for v in s.vpn_connections}
+        listed = {c.vpn_id: c for c in connections_of(stack.aws)}
         chosen = [_split(raw) for raw in raw_ids] or [(None, v) for v in listed]
         absent = [v for _, v in chosen if v not in listed]
         if absent:
             raise BadInput(f"VPN_ID {few(absent)}: not in the stack's gatewatch:aws; list it "
                            "there, or drop --stack and give REGION/vpn-id")
         for given, vpn_id in chosen:
-            scope = listed[vpn_id]
-            if given is not None and given != scope.region:
+            conn = listed[vpn_id]
+            if given is not None and given != conn.region:
                 raise BadInput(f"VPN_ID {given}/{vpn_id}: the stack lists it in "
-                               f"{scope.region}; write {scope.region}/{vpn_id} or just {vpn_id}")
-            add(scope.region, scope.role_arn, scope.ec2_endpoint_url, vpn_id)
+                               f"{conn.region}; write {conn.region}/{vpn_id} or just {vpn_id}")
+            add(conn.region, conn.role_arn, conn.scope.ec2_endpoint_url, vpn_id)
         return list(groups.values())
     for raw in raw_ids:
         given, vpn_id = _split(raw)
@@ -142,9 +144,9 @@ def stack_options(stack: StackTargets, target: Target, session: Any) -> LogOptio
     GetCallerIdentity (the assumed role's account for another account), which needs no
     permission ("GetCallerIdentity",
     https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)."""
-    identity = session.client("sts", region_name=target.region).get_caller_identity()
-    partition, account = str(identity["Arn"]).split(":")[1], str(identity["Account"])
-    base = f"arn:{partition}:logs:{target.region}:{account}:log-group:"
+    caller = Caller.from_identity(
+        session.client("sts", region_name=target.region).get_caller_identity())
+    base = f"arn:{caller.partition}:logs:{target.region}:{caller.account}:log-group:"
     bgp = stack.aws.bgp_log_group_name
     return expected_tunnel_options(
         stack.aws, base + aws_names.log_group_name(stack.aws, stack.name),

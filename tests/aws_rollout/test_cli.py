@@ -214,7 +214,8 @@ def test_good_endpoint_urls_pass_validation(url: str) -> None:
     cli.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["tunnel-logs", "apply", "--region", "us-east-1", "--endpoint-url",
                               url, "--log-group-arn", ARN, "vpn-0123456789abcdef0"])
-    options, _ = cli._validate(args)
+    plan, _, _ = cli._validate_all(args)
+    options = plan[0][1]
     assert options is not None and options.log_output_format == "json"
 
 
