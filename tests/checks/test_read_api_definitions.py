@@ -37,9 +37,9 @@ from gatewatch.live.alert_rules import read_subscription_rules
 from gatewatch.live.azure import AzureReader
 from gatewatch.paths import PROJECT_ROOT
 from tests.support import coverage_world as cw
-from tests.support.live_world import GW_ID, SUB, azure_standin
+from tests.support.live_world import GW_ID, IDENTITY_ID, SUB, azure_standin
 from tests.support.standins.azure import AzureStandIn
-from tests.support.standins.azure_rules import activity_log_alert, metric_alert
+from tests.support.standins.azure_rules import activity_log_alert, log_search_alert, metric_alert
 
 SPECS = PROJECT_ROOT / "vendor" / "azure-rest-specs"
 GRAPH = ("resourcegraph/resource-manager/Microsoft.ResourceGraph/stable/2021-03-01/"
@@ -49,6 +49,7 @@ INSIGHTS = "monitor/resource-manager/Microsoft.Insights/stable/"
 ACTIVITY = INSIGHTS + "2015-04-01/activityLogs_API.json"
 METRIC_ALERTS = INSIGHTS + "2018-03-01/metricAlert_API.json"
 ACTIVITY_LOG_ALERTS = INSIGHTS + "2020-10-01/activityLogAlerts_API.json"
+SCHEDULED_QUERY_RULES = INSIGHTS + "2023-12-01/scheduledQueryRule_API.json"
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
 FORMATS = jsonschema.FormatChecker(formats=())
 FORMATS.checks("date-time")(lambda value: not isinstance(value, str)
@@ -348,22 +349,26 @@ def test_a_broken_activity_log_answer_fails(activity_exchanges: list[Exchange],
 @pytest.fixture
 def rule_exchanges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                    ) -> Iterator[dict[str, list[Exchange]]]:
-    """read_subscription_rules over 3 metric alerts and 5 activity log alerts, pages of 2."""
+    """read_subscription_rules over 3 metric, 5 activity log and 3 log search alerts (one with
+    a user-assigned identity), pages of 2."""
     with azure_standin(tmp_path, monkeypatch) as (azure, _):
         azure.page_size = 2
         for i in range(3):
             metric_alert(azure, SUB, "rg-a", f"metric-{i}")
         for i in range(5):
             activity_log_alert(azure, SUB, "rg-a", f"activity-{i}")
+        for i in range(3):
+            log_search_alert(azure, SUB, "rg-a", f"log-{i}", identity=IDENTITY_ID if i else "")
         seen = record(azure, monkeypatch)
         found = read_subscription_rules(SUB)
-        assert (found.unread, len(found.rules)) == ([], 8)
+        assert (found.unread, len(found.rules)) == ([], 11)
         yield {kind: [e for e in seen if e.path.lower().endswith(f"/microsoft.insights/{kind}")]
-               for kind in ("metricalerts", "activitylogalerts")}
+               for kind in ("metricalerts", "activitylogalerts", "scheduledqueryrules")}
 
 
 def test_alert_rule_lists_are_the_definitions(rule_exchanges: dict[str, list[Exchange]]) -> None:
     metric, activity = Definition(METRIC_ALERTS), Definition(ACTIVITY_LOG_ALERTS)
+    scheduled = Definition(SCHEDULED_QUERY_RULES)
     # What is not judged: common-types parameters and the 2016-03-01 error body, not vendored.
     assert metric.external == {
         "../../../../../common-types/resource-management/v2/types.json#/parameters/"
@@ -372,9 +377,14 @@ def test_alert_rule_lists_are_the_definitions(rule_exchanges: dict[str, list[Exc
         "ApiVersionParameter",
         "../../stable/2016-03-01/alertRules_API.json#/definitions/ErrorResponse"}
     assert activity.external == {"v2/types.json#/definitions/systemData"}  # not a schema key
+    assert {ref.split("#")[1] for ref in scheduled.external} == {
+        "/parameters/SubscriptionIdParameter", "/parameters/ResourceGroupNameParameter",
+        "/parameters/ApiVersionParameter", "/definitions/systemData"}
     assert [e.status for e in rule_exchanges["metricalerts"]] == [200]
     assert [e.status for e in rule_exchanges["activitylogalerts"]] == [200, 200, 200]
-    for definition, kind in ((metric, "metricalerts"), (activity, "activitylogalerts")):
+    assert [e.status for e in rule_exchanges["scheduledqueryrules"]] == [200, 200]
+    for definition, kind in ((metric, "metricalerts"), (activity, "activitylogalerts"),
+                             (scheduled, "scheduledqueryrules")):
         links = {e.answer.get("nextLink") for e in rule_exchanges[kind]}
         for exchange in rule_exchanges[kind]:
             follows = any(link and link.endswith(exchange.url) for link in links)
@@ -406,3 +416,12 @@ def test_a_broken_alert_rule_list_fails(rule_exchanges: dict[str, list[Exchange]
         "answer 200: value/0/properties/condition/allOf/0: 'equals' is a required property"]
     assert broken(activity, page, lambda r: r["properties"].update(enabled="true")) == [
         "answer 200: value/0/properties/enabled: 'true' is not of type 'boolean'"]
+    page = rule_exchanges["scheduledqueryrules"][0]
+    scheduled = Definition(SCHEDULED_QUERY_RULES)
+    assert broken(scheduled, page, lambda r: r["properties"].update(severity=5)) == [
+        "answer 200: value/0/properties/severity: 5 is not one of [0, 1, 2, 3, 4]"]
+    assert broken(scheduled, page, lambda r: r.update(kind="LogAlerts")) == [
+        "answer 200: value/0/kind: 'LogAlerts' is not one of ['LogAlert', 'LogToMetric']"]
+    assert broken(scheduled, rule_exchanges["scheduledqueryrules"][1],
+                  lambda r: r["identity"].pop("type")) == [
+        "answer 200: value/0/identity: 'type' is a required property"]
