@@ -5,13 +5,16 @@ operation of the definition, its body must validate against the operation's body
 every answer against the operation's response schema (200, else the status or `default`).
 
 The definitions are Swagger 2.0; their schemas are read as JSON Schema draft 4 (local
-`#/definitions/...` refs resolved over the file; `x-ms-*`, `readOnly`, `discriminator` and
-`externalDocs` are not JSON Schema keywords, so they are ignored). One reading follows AutoRest
-rather than JSON Schema: a bare `"type": "object"` (no properties, additionalProperties or allOf)
-is any JSON value. Evidence: the Resource Graph definition's own example (ResourcesBasicQuery.json,
-vendored) answers `data` (`"type": "object"`) with an array, and azure-mgmt-resourcegraph types
-that field `JSON`. Paths compare case-insensitively, as ARM's do (the Activity Logs definition
-writes `microsoft.insights`, azure-mgmt-monitor sends `Microsoft.Insights`).
+`#/definitions/...` refs resolved over the file; `x-ms-*` keys dropped; `readOnly`,
+`discriminator` and `externalDocs` are no JSON Schema keywords, so a polymorphic value is judged
+by its base definition only, and, as in Swagger 2.0, keys beside a `$ref` are ignored). A `$ref`
+into a file not vendored (common-types, an older API version) is any value, and each test names
+those it met. One reading follows AutoRest rather than JSON Schema: a bare `"type": "object"`
+(no properties, additionalProperties or allOf) is any JSON value. Evidence: the Resource Graph
+definition's own example (ResourcesBasicQuery.json, vendored) answers `data` (`"type":
+"object"`) with an array, and azure-mgmt-resourcegraph types that field `JSON`. Paths compare
+case-insensitively, as ARM's do (the Activity Logs definition writes `microsoft.insights`,
+azure-mgmt-monitor sends `Microsoft.Insights`).
 """
 
 from __future__ import annotations
@@ -353,12 +356,12 @@ def rule_exchanges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     a user-assigned identity), pages of 2."""
     with azure_standin(tmp_path, monkeypatch) as (azure, _):
         azure.page_size = 2
-        for i in range(3):
-            metric_alert(azure, SUB, "rg-a", f"metric-{i}")
-        for i in range(5):
-            activity_log_alert(azure, SUB, "rg-a", f"activity-{i}")
-        for i in range(3):
-            log_search_alert(azure, SUB, "rg-a", f"log-{i}", identity=IDENTITY_ID if i else "")
+        for add, count in ((metric_alert, 3), (activity_log_alert, 5)):
+            for i in range(count):
+                add(azure, SUB, "rg-a", f"{add.__name__}-{i}")
+        log_search_alert(azure, SUB, "rg-a", "log-0")
+        log_search_alert(azure, SUB, "rg-a", "log-1", identity=IDENTITY_ID)
+        log_search_alert(azure, SUB, "rg-a", "log-2", identity=IDENTITY_ID)
         seen = record(azure, monkeypatch)
         found = read_subscription_rules(SUB)
         assert (found.unread, len(found.rules)) == ([], 11)
