@@ -27,11 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gatewatch.aws.login import AwsLoginError, check_credentials, login_problem
 from gatewatch.live import sources
+from gatewatch.live.aws import GONE_STATES, client_config, refused_login
 
 DEFAULT_REGION = "us-east-1"
-GONE_STATES = ("deleting", "deleted")
 MAX_ATTEMPTS = 5  # a throttled call is retried with backoff; a dead endpoint costs 2 tries
 PARALLEL_REGIONS = 8
 
@@ -57,45 +56,13 @@ class AwsResult:
     failures: dict[str, sources.Failure] = field(default_factory=dict)  # region (or "") -> why
 
 
-def session() -> Any:
-    """A boto3 session with usable credentials, else AwsLoginError naming the fix."""
-    import boto3
-    from botocore.exceptions import BotoCoreError
-
-    try:
-        found = boto3.Session()
-    except BotoCoreError as exc:
-        raise AwsLoginError(login_problem(exc) or str(exc)) from None
-    check_credentials(found)
-    return found
-
-
-def _config(attempts: int) -> Any:
-    from botocore.config import Config
-
-    return Config(connect_timeout=sources.CONNECT_TIMEOUT, read_timeout=sources.AWS_READ_TIMEOUT,
-                  retries={"mode": "standard", "total_max_attempts": attempts})
-
-
 def _client(boto: Any, region: str, endpoint: str | None, attempts: int) -> Any:
-    kwargs: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
-    client = boto.client("ec2", region_name=region, config=_config(attempts), **kwargs)
-    client.meta.events.register("after-call", _refused_login(boto))
-    return client
-
-
-def _refused_login(boto: Any) -> Any:
     """A service refusing the credentials themselves is the login's problem (exit 2), not a
-    region's (gatewatch/live/aws.py does the same for doctor)."""
-    def handler(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        if http_response.status_code < 400:
-            return
-        from botocore.exceptions import ClientError
-
-        problem = login_problem(ClientError(parsed, model.name), boto)
-        if problem is not None:
-            raise AwsLoginError(problem)
-    return handler
+    region's, as for doctor."""
+    kwargs: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
+    client = boto.client("ec2", region_name=region, config=client_config(attempts), **kwargs)
+    client.meta.events.register("after-call", refused_login(boto))
+    return client
 
 
 def read_connections(boto: Any, endpoints: Mapping[str, str]) -> AwsResult:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gatewatch.live import sources
-from gatewatch.live.azure import ARM_SCOPE, AzureReader, arm_endpoint
+from gatewatch.live.azure import AzureReader
 
 RESOURCE_GRAPH = "Resource Graph"
 GATEWAY_QUERY = (
@@ -96,10 +96,7 @@ def client(reader: AzureReader) -> Any:
     (`retry_status=0`): a 429 is waited out here, by the quota headers."""
     from azure.mgmt.resourcegraph import ResourceGraphClient
 
-    return ResourceGraphClient(
-        reader.credential(), base_url=arm_endpoint(), credential_scopes=[ARM_SCOPE],
-        connection_timeout=sources.CONNECT_TIMEOUT, read_timeout=sources.ARM_READ_TIMEOUT,
-        retry_total=sources.AZURE_RETRY_TOTAL, retry_status=0)
+    return ResourceGraphClient(reader.credential(), **reader.mgmt_kwargs(), retry_status=0)
 
 
 def read_gateways(graph: Any, sleep: Callable[[float], None] = time.sleep) -> GraphResult:

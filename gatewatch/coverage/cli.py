@@ -64,10 +64,10 @@ def _coverage(args: argparse.Namespace) -> int:
             raise LoginError(f"{error}; or pass --aws-only") from None
     if not args.azure_only:
         from gatewatch.aws.login import AwsLoginError
-        from gatewatch.coverage.aws import session
+        from gatewatch.live.aws import open_session
 
         try:
-            boto = session()  # AwsLoginError now
+            boto = open_session()  # AwsLoginError now
         except AwsLoginError as error:
             raise AwsLoginError(f"{error}; or pass --azure-only") from None
     report = rep.Report([str(listing.path) for listing in listings])

@@ -18,7 +18,7 @@ boundary that turns a refused read into a finding never mistakes a dead login fo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,13 +43,44 @@ LOOKUP_EVENTS_RATE = {"LookupEvents": (2.0, 2.0)}
 LOOKUP_PAGE_SIZE = 50
 
 
-def _config() -> Any:
+# A connection in these states is gone (or going): read as not there.
+GONE_STATES = ("deleting", "deleted")
+
+
+def client_config(attempts: int = sources.AWS_MAX_ATTEMPTS) -> Any:
     """Connect and read timeouts and bounded retries for every client (see
     gatewatch/live/sources.py): a source that hangs is given up on within seconds."""
     from botocore.config import Config
 
     return Config(connect_timeout=sources.CONNECT_TIMEOUT, read_timeout=sources.AWS_READ_TIMEOUT,
-                  retries={"mode": "standard", "total_max_attempts": sources.AWS_MAX_ATTEMPTS})
+                  retries={"mode": "standard", "total_max_attempts": attempts})
+
+
+def open_session(region: str | None = None) -> Any:
+    """A boto3 session with usable credentials, else AwsLoginError naming the fix."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = boto3.Session(region_name=region)
+    except BotoCoreError as exc:  # e.g. ProfileNotFound for AWS_PROFILE=nope
+        raise AwsLoginError(login_problem(exc) or str(exc)) from None
+    check_credentials(session)
+    return session
+
+
+def refused_login(session: Any) -> Callable[..., None]:
+    """A botocore `after-call` handler: a service's refusal of the credentials themselves
+    (InvalidClientTokenId, AuthFailure, ExpiredToken, ...) is AwsLoginError."""
+    def handler(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        if http_response.status_code < 400:
+            return
+        from botocore.exceptions import ClientError
+
+        problem = login_problem(ClientError(parsed, model.name), session)
+        if problem is not None:
+            raise AwsLoginError(problem)
+    return handler
 
 
 @dataclass
@@ -63,14 +94,7 @@ class AwsReader:
 
     def session(self) -> Any:
         if self._session is None:
-            import boto3
-            from botocore.exceptions import BotoCoreError
-
-            try:
-                session = boto3.Session(region_name=self.region)
-            except BotoCoreError as exc:  # e.g. ProfileNotFound for AWS_PROFILE=nope
-                raise AwsLoginError(login_problem(exc) or str(exc)) from None
-            check_credentials(session)
+            session = open_session(self.region)
             if self.role_arn is not None:
                 from gatewatch.aws.sessions import check_role, session_for
 
@@ -86,25 +110,14 @@ class AwsReader:
                 kwargs["endpoint_url"] = self.ec2_endpoint_url
             if service == "health":
                 kwargs["region_name"] = HEALTH_REGION
-            client = self.session().client(service, config=_config(), **kwargs)
-            client.meta.events.register("after-call", self._refused_login)
+            session = self.session()
+            client = session.client(service, config=client_config(), **kwargs)
+            client.meta.events.register("after-call", refused_login(session))
             if service == "cloudtrail":
                 client.meta.events.register("before-call.cloudtrail.LookupEvents",
                                             lambda **_: self._pacer.wait("LookupEvents"))
             self._clients[service] = client
         return self._clients[service]
-
-    def _refused_login(self, http_response: Any, parsed: dict[str, Any], model: Any,
-                       **_: Any) -> None:
-        """botocore `after-call` handler: a service's refusal of the credentials themselves
-        (InvalidClientTokenId, AuthFailure, ExpiredToken, ...) is AwsLoginError."""
-        if http_response.status_code < 400:
-            return
-        from botocore.exceptions import ClientError
-
-        problem = login_problem(ClientError(parsed, model.name), self._session)
-        if problem is not None:
-            raise AwsLoginError(problem)
 
     # --- reads ----------------------------------------------------------------------------
 
@@ -123,7 +136,7 @@ class AwsReader:
                     continue
                 raise
             conns = raw.get("VpnConnections", [])
-            if not conns or conns[0].get("State") in ("deleting", "deleted"):
+            if not conns or conns[0].get("State") in GONE_STATES:
                 missing.append(vpn_id)
             else:
                 found.append(connection_view(conns[0]))

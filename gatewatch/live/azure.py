@@ -222,7 +222,8 @@ class AzureReader:
             self._credential = credential
         return self._credential
 
-    def _mgmt_kwargs(self) -> dict[str, Any]:
+    def mgmt_kwargs(self) -> dict[str, Any]:
+        """ARM's endpoint, scope, timeouts and retry: every management client's settings."""
         return {"base_url": arm_endpoint(), "credential_scopes": [ARM_SCOPE],
                 **_timeouts(sources.ARM_READ_TIMEOUT)}
 
@@ -238,7 +239,7 @@ class AzureReader:
 
         sub = subscription_id or self.subscription_id
         return self._client("monitor", sub, lambda: MonitorManagementClient(
-            self.credential(), sub, **self._mgmt_kwargs()))
+            self.credential(), sub, **self.mgmt_kwargs()))
 
     def authorization(self, subscription_id: str | None = None
                       ) -> AuthorizationManagementClient:
@@ -246,14 +247,14 @@ class AzureReader:
 
         sub = subscription_id or self.subscription_id
         return self._client("authorization", sub, lambda: AuthorizationManagementClient(
-            self.credential(), sub, **self._mgmt_kwargs()))
+            self.credential(), sub, **self.mgmt_kwargs()))
 
     def resources(self, subscription_id: str | None = None) -> ResourceManagementClient:
         from azure.mgmt.resource.resources import ResourceManagementClient
 
         sub = subscription_id or self.subscription_id
         return self._client("resources", sub, lambda: ResourceManagementClient(
-            self.credential(), sub, **self._mgmt_kwargs()))
+            self.credential(), sub, **self.mgmt_kwargs()))
 
     def logs(self) -> LogsQueryClient:
         from azure.monitor.query import LogsQueryClient

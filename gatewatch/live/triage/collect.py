@@ -45,6 +45,7 @@ from gatewatch.live.triage.model import (
     UP,
     Event,
     Windows,
+    utc,
 )
 
 # Platform events of the gateway, drawn as such; the verdict tells maintenance
@@ -86,13 +87,6 @@ def alert_windows() -> Windows:
         dt.timedelta(seconds=maintenance) if maintenance is not None else default.maintenance)
 
 
-def _time(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    assert isinstance(value, dt.datetime)
-    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _instance(value: Any) -> str:
     text = str(value or "")
     return text.rsplit("_", 2)[-2] + "_" + text.rsplit("_", 1)[-1] if "_IN_" in text else text
@@ -125,7 +119,7 @@ def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_n
         # applicable" (stateChangeReason_s; "Troubleshoot Azure VPN Gateway using diagnostic
         # logs"): shown as the gateway wrote it.
         reason = str(row.get("stateChangeReason_s") or "").strip()
-        events.append(Event(_time(row["TimeGenerated"]), AZURE, kind,
+        events.append(Event(utc(row["TimeGenerated"]), AZURE, kind,
                             f"{op} on {row.get('instance_s')}"
                             + (f" (reason: {reason})" if reason else ""), src,
                             f"Azure {str(row.get('Resource')).upper()} {instance}", instance))
@@ -136,13 +130,13 @@ def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_n
             op = str(row.get("OperationName"))
             kind = (MAINTENANCE if op in MAINTENANCE_OPERATIONS
                     else CONFIG if op in CONFIG_OPERATIONS else LOG)
-            events.append(Event(_time(row["TimeGenerated"]), AZURE, kind,
+            events.append(Event(utc(row["TimeGenerated"]), AZURE, kind,
                                 f"{op}: {row.get('Message') or ''}".strip(": "), src,
                                 f"Azure {str(row.get('Resource')).upper()}"))
         src, kql = saved_query("route-bgp-history", {"GatewayName": name, **window})
         sources.append(src)
         for row in query(kql):
-            events.append(Event(_time(row["TimeGenerated"]), AZURE, BGP,
+            events.append(Event(utc(row["TimeGenerated"]), AZURE, BGP,
                                 f"{row.get('OperationName')}: {row.get('Message') or ''}", src,
                                 f"Azure {str(row.get('Resource')).upper()}"))
     # Scoped to the gateways the tunnel is on (as the other queries are): another gateway's
@@ -152,7 +146,7 @@ def azure_events(reader: AzureReads, customer_id: str, remote_ip: str, gateway_n
                                              **window})
         sources.append(src)
         for row in query(kql):
-            events.append(Event(_time(row["TimeGenerated"]), AZURE, IKE, str(row.get("Event")),
+            events.append(Event(utc(row["TimeGenerated"]), AZURE, IKE, str(row.get("Event")),
                                 src, "Azure IKE " + remote_ip))
     return events
 
@@ -310,9 +304,9 @@ def aws_replacement_events(reader: AwsReads, vpn_id: str, outside_ip: str, start
                      f"({error.response['Error']['Code']})")
         return []
     applied = (status.get("MaintenanceDetails") or {}).get("LastMaintenanceApplied")
-    if applied is None or not start <= _time(applied) <= end:
+    if applied is None or not start <= utc(applied) <= end:
         return []
-    return [Event(_time(applied), AWS, HEALTH,
+    return [Event(utc(applied), AWS, HEALTH,
                   f"tunnel endpoint replaced (LastMaintenanceApplied) for {vpn_id}",
                   "EC2 GetVpnTunnelReplacementStatus", f"AWS {vpn_id}")]
 
@@ -340,7 +334,7 @@ def aws_health_events(reader: AwsReads, vpn_ids: Sequence[str], start: dt.dateti
         # Endpoint replacements are announced as scheduled changes (AWS knowledge center
         # "vpn-tunnel-endpoint-replacement"); other VPN notices are shown, not a cause.
         kind = HEALTH if event.get("eventTypeCategory") == "scheduledChange" else LOG
-        events.append(Event(_time(event["startTime"]), AWS, kind,
+        events.append(Event(utc(event["startTime"]), AWS, kind,
                             f"{event['eventTypeCode']} ({event.get('eventTypeCategory')}) "
                             f"for {hit[0]}", "AWS Health", f"AWS {hit[0]}"))
     return events

@@ -203,6 +203,15 @@ class Timeline:
                 "notes": self.notes, "sources": self.queries}
 
 
+def utc(value: Any) -> dt.datetime:
+    """A datetime or ISO 8601 text (a trailing Z allowed) as an aware UTC datetime; a naive
+    value is taken as UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    assert isinstance(value, dt.datetime)
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from gatewatch.live.readers import AzureReads
 from gatewatch.live.sources import ACTIVITY_LOG, Sources
-from gatewatch.live.triage.model import AZURE, DOWN, LOG, RESET, Event
+from gatewatch.live.triage.model import AZURE, DOWN, LOG, RESET, Event, utc
 
 RESET_OPERATION = "Microsoft.Network/virtualNetworkGateways/reset/action"
 SOURCE = "Azure Activity log"
@@ -71,13 +71,6 @@ def _value(field: Any) -> str:
     return str(field or "")
 
 
-def _time(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    assert isinstance(value, dt.datetime)
-    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _resets(gateway_id: str, found: Iterable[dict[str, Any]]) -> list[Event]:
     """One event per reset operation (correlationId) on this gateway."""
     operations: dict[str, list[dict[str, Any]]] = {}
@@ -92,12 +85,12 @@ def _resets(gateway_id: str, found: Iterable[dict[str, Any]]) -> list[Event]:
     name = gateway_id.rstrip("/").rsplit("/", 1)[-1]
     events = []
     for items in operations.values():
-        items.sort(key=lambda i: _time(i["event_timestamp"]))
+        items.sort(key=lambda i: utc(i["event_timestamp"]))
         statuses = [_value(i.get("status")) for i in items]
         caller = next((str(i["caller"]) for i in items if i.get("caller")), "an unnamed caller")
         failed = any(s.lower() == FAILED for s in statuses)
         text = f"Gateway reset of {name} by {caller} ({', '.join(s for s in statuses if s)})"
-        events.append(Event(_time(items[0]["event_timestamp"]), AZURE, LOG if failed else RESET,
+        events.append(Event(utc(items[0]["event_timestamp"]), AZURE, LOG if failed else RESET,
                             text + (": failed, nothing reset" if failed else ""), SOURCE,
                             f"Azure {name.upper()}"))
     return events

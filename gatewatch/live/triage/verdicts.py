@@ -222,6 +222,10 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
         near = f"within {span(EVIDENCE_WINDOW.total_seconds())} either side"
         failover = f"the alert's {int(windows.failover.total_seconds())} s FailoverSeconds"
         after = f"after {int((back.time - t).total_seconds())} s" if back is not None else ""
+        maintenance_window = (f"the alert's {int(windows.maintenance.total_seconds())} s "
+                              "MaintenanceSeconds")
+        failed_over = (f"back on the other instance ({back.instance}) {after}, within {failover}"
+                       if back is not None else "")
         if ike is not None:
             drop.verdict = ike
             evidence = [e for e, c in causes if c in IKE_VERDICTS]
@@ -245,26 +249,21 @@ def judge(drops: Sequence[Drop], events: Sequence[Event],
             m = min(maintenance, key=lambda e: abs(e.time - t))
             also = (f"; a maintenance record wins over {_quote(resets[-1])} "
                     f"{_when(resets[-1], t)} the drop" if resets else "")
-            drop.why = (f"back on the other instance ({back.instance}) {after}, within "
-                        f"{failover}; {m.text.split(':')[0]} {_when(m, t)} the drop, within "
-                        f"the alert's {int(windows.maintenance.total_seconds())} s "
-                        f"MaintenanceSeconds{also}")
+            drop.why = (f"{failed_over}; {m.text.split(':')[0]} {_when(m, t)} the drop, "
+                        f"within {maintenance_window}{also}")
         elif other_instance and resets and back is not None:
             drop.verdict, evidence = GATEWAY_RESET, [*resets[::-1], *primary]
             latest = resets[-1]
-            drop.why = (f"back on the other instance ({back.instance}) {after}, within "
-                        f"{failover}; {_quote(latest)} {_when(latest, t)} the drop "
+            drop.why = (f"{failed_over}; {_quote(latest)} {_when(latest, t)} the drop "
                         f"({iso(latest.time)}, {latest.source}), within "
                         f"{span(EVIDENCE_WINDOW.total_seconds())} before it; no maintenance "
-                        f"record within the alert's {int(windows.maintenance.total_seconds())} "
-                        "s MaintenanceSeconds (Microsoft: a gateway reset fails over)")
+                        f"record within {maintenance_window} (Microsoft: a gateway reset fails "
+                        "over)")
         elif other_instance and back is not None:
             drop.verdict, evidence = FAILOVER, primary
             changed = (f"; {PRIMARY_CHANGED} {_when(primary[0], t)} the drop" if primary
                        else "")
-            drop.why = (f"back on the other instance ({back.instance}) {after}, within "
-                        f"{failover}; no maintenance record within the alert's "
-                        f"{int(windows.maintenance.total_seconds())} s MaintenanceSeconds"
+            drop.why = (f"{failed_over}; no maintenance record within {maintenance_window}"
                         f"{changed} (Microsoft: maintenance or a gateway reset fails over)")
         elif dpd:
             drop.verdict, evidence = DPD_TIMEOUT, dpd

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
-from tests.live.triage.test_run import run_triage
+from tests.live.triage.test_run import one_drop, run_triage
 from tests.support.live_world import VPN, World
 from tests.support.standins.cloudtrail import MARY, vpn_call
 from tests.support.triage_scenarios import SCENARIOS, Scene, build_with
@@ -34,12 +33,6 @@ drop_back_on_the_same_instance, _ = SCENARIOS["same-instance"]
 UNEXPLAINED = SCENARIOS["same-instance"][1].verdict
 
 
-def _one_drop(result: dict[str, Any]) -> dict[str, Any]:
-    assert len(result["drops"]) == 1, result["drops"]
-    drop: dict[str, Any] = result["drops"][0]
-    return drop
-
-
 def test_a_tunnel_option_change_then_a_drop_is_a_configuration_change(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
     scene = build_with(estate, drop_back_on_the_same_instance)
@@ -48,7 +41,7 @@ def test_a_tunnel_option_change_then_a_drop_is_a_configuration_change(
         identity={"type": "AssumedRole", "arn": ROLE_ARN, "accountId": "123456789012"}))
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    drop = _one_drop(result)
+    drop = one_drop(result)
     assert drop["verdict"] == "tunnel-configuration-changed"
     assert drop["label"] == "Tunnel configuration changed"
     # both ends judged it so, and the one drop holds both ends
@@ -90,7 +83,7 @@ def test_a_change_of_the_other_tunnel_does_not_explain_the_drop(
                                               VPN, other))
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == UNEXPLAINED
+    assert one_drop(result)["verdict"] == UNEXPLAINED
     shown = [e for e in result["events"] if "ModifyVpnTunnelOptions" in e["text"]]
     assert [(e["kind"], e["text"].endswith("(the other tunnel)")) for e in shown] == [
         ("log", True)]
@@ -105,11 +98,11 @@ def test_a_change_long_before_the_drop_does_not_explain_it(
                                               VPN, scene.ip))
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == UNEXPLAINED
+    assert one_drop(result)["verdict"] == UNEXPLAINED
     estate.cloudtrail.records.append(vpn_call("ReplaceVpnTunnel", scene.t0 - s(14 * 60),
                                               VPN, scene.ip))
     code, result, err = run_triage(estate, capsys)
-    assert _one_drop(result)["verdict"] == "tunnel-configuration-changed"
+    assert one_drop(result)["verdict"] == "tunnel-configuration-changed"
 
 
 def test_a_connection_change_explains_a_drop_of_either_tunnel(
@@ -121,7 +114,7 @@ def test_a_connection_change_explains_a_drop_of_either_tunnel(
                                               wrapped=False))
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    drop = _one_drop(result)
+    drop = one_drop(result)
     assert drop["verdict"] == "tunnel-configuration-changed"
     assert any(e["text"].startswith(f"ModifyVpnConnection on {VPN} both tunnels by ")
                for e in drop["evidence"])
@@ -136,7 +129,7 @@ def test_a_failed_call_or_another_connection_changes_nothing(
         vpn_call("ModifyVpnConnectionOptions", scene.t0 - s(30), "vpn-0fffffffffffffff0")]
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == UNEXPLAINED
+    assert one_drop(result)["verdict"] == UNEXPLAINED
     assert [e["text"] for e in result["events"] if e["source"] == "CloudTrail LookupEvents"] \
         == [f"ModifyVpnTunnelOptions on {VPN} tunnel {scene.ip} by {MARY['arn']} via "
             "aws-cli/2.15.0 (failed: Client.DryRunOperation, nothing changed)"]
@@ -154,7 +147,7 @@ def test_every_page_is_read_and_paced(estate: World,
                  "192.0.2.1") for i in range(120)]
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == "tunnel-configuration-changed"
+    assert one_drop(result)["verdict"] == "tunnel-configuration-changed"
     pages = [c for c in estate.cloudtrail.calls
              if c["LookupAttributes"][0]["AttributeValue"] == "ModifyVpnTunnelOptions"]
     assert [c.get("MaxResults") for c in pages] == [50, 50, 50]
@@ -174,7 +167,7 @@ def test_cloudtrail_denied_is_a_named_finding_and_the_rest_is_judged(
             "use a profile allowed to read EC2 VPN, CloudWatch Logs, CloudWatch, EventBridge, "
             "AWS Health and CloudTrail (cloudtrail:LookupEvents) (AWS_PROFILE, `aws "
             "configure`)") in result["notes"]
-    assert _one_drop(result)["verdict"] == UNEXPLAINED
+    assert one_drop(result)["verdict"] == UNEXPLAINED
     assert len(estate.cloudtrail.calls) == 1  # refused: the read, not the source, is given up
 
 
@@ -210,14 +203,14 @@ def test_azure_configuration_rows_are_the_same_verdict_and_a_validation_is_not(
     build_with(estate, azure_change)
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == UNEXPLAINED
+    assert one_drop(result)["verdict"] == UNEXPLAINED
     assert [e["kind"] for e in result["events"] if "Validate" in e["text"]] == ["log"]
 
     def set_connection(c: Scene) -> None:
         c.gateway("SetConnectionConfiguration", -50, "Connection aws-tunnel1 updated")
     build_with(estate, set_connection)
     code, result, err = run_triage(estate, capsys)
-    drop = _one_drop(result)
+    drop = one_drop(result)
     assert drop["verdict"] == "tunnel-configuration-changed"
     assert [e["text"] for e in drop["evidence"] if e["kind"] == "config"] == [
         "SetConnectionConfiguration: Connection aws-tunnel1 updated"]

@@ -4,13 +4,12 @@ azure-mgmt-monitor's `activity_logs.list` from the ARM stand-in) as a failover's
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
 from gatewatch.live.triage.model import iso
 from gatewatch.live.triage.resets import RESET_OPERATION
-from tests.live.triage.test_run import run_triage
+from tests.live.triage.test_run import one_drop, run_triage
 from tests.support.live_world import GW_ID, SUB, World
 from tests.support.triage_scenarios import (
     RESET_BY,
@@ -31,18 +30,12 @@ def estate(estate: World) -> World:
     return estate.healthy()
 
 
-def _one_drop(result: dict[str, Any]) -> dict[str, Any]:
-    assert len(result["drops"]) == 1, result["drops"]
-    drop: dict[str, Any] = result["drops"][0]
-    return drop
-
-
 def test_a_reset_before_a_failover_is_named_with_who_and_when(
         estate: World, capsys: pytest.CaptureFixture[str]) -> None:
     scene = build(estate, "gateway-reset")
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    drop = _one_drop(result)
+    drop = one_drop(result)
     assert (drop["verdict"], drop["label"]) == ("gateway-reset", "Gateway reset")
     started = iso(scene.t0 - dt.timedelta(seconds=90))
     assert drop["why"] == (
@@ -87,7 +80,7 @@ def test_a_failover_without_a_reset_keeps_its_cause_open(
     build(estate, "primary-changed")
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    drop = _one_drop(result)
+    drop = one_drop(result)
     assert (drop["verdict"], drop["label"]) == ("gateway-failover", FAILOVER_LABEL)
     assert len(estate.azure.activity.filters) == 1  # it was looked for, and not found
 
@@ -100,7 +93,7 @@ def test_maintenance_wins_over_a_reset_and_names_it(
     build_with(estate, both)
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    drop = _one_drop(result)
+    drop = one_drop(result)
     assert drop["verdict"] == "gateway-failover-maintenance"
     assert drop["why"].endswith(
         f'a maintenance record wins over "Gateway reset of vpngw-hub-01 by {RESET_BY} '
@@ -126,7 +119,7 @@ def test_a_reset_that_does_not_explain_the_drop(
     build_with(estate, scene)
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == "gateway-failover"
+    assert one_drop(result)["verdict"] == "gateway-failover"
     shown = [e for e in result["events"] if e["source"] == "Azure Activity log"]
     if where in ("another gateway", "another operation"):
         # the gateway's own Activity log was read, not the subscription's; resets only
@@ -150,7 +143,7 @@ def test_every_page_is_read(estate: World, capsys: pytest.CaptureFixture[str]) -
     estate.azure.activity.page_size = 2
     code, result, err = run_triage(estate, capsys)
     assert code == 0, err
-    assert _one_drop(result)["verdict"] == "gateway-reset"
+    assert one_drop(result)["verdict"] == "gateway-reset"
     assert [e["text"] for e in result["events"] if e["source"] == "Azure Activity log"] == [
         f"Gateway reset of vpngw-hub-01 by {RESET_BY} (Started, Accepted, Succeeded)"]
     pages = [p for m, p in estate.azure.requests if p.lower() == ACTIVITY_PATH]
@@ -168,7 +161,7 @@ def test_activity_log_refused_is_a_named_finding_and_the_rest_is_judged(
             "planned maintenance or a reset\"; the signed-in identity needs Microsoft.Insights/"
             "eventtypes/values/read in the gateway's subscription (Reader or Monitoring Reader "
             "have it; `az login` as one that has it)") in result["notes"]
-    drop = _one_drop(result)
+    drop = one_drop(result)
     assert (drop["verdict"], drop["label"]) == ("gateway-failover", FAILOVER_LABEL)
     assert not [n for n in result["notes"] if n.startswith(("ARM", "Log Analytics"))]
 

@@ -38,6 +38,13 @@ def run_triage(w: World, capsys: pytest.CaptureFixture[str], *extra: str,
     return code, (json.loads(out.out) if json_out and code == 0 else out.out), out.err
 
 
+def one_drop(result: dict[str, Any]) -> dict[str, Any]:
+    """The only drop of a triage --json result (asserting there is just one)."""
+    assert len(result["drops"]) == 1, result["drops"]
+    drop: dict[str, Any] = result["drops"][0]
+    return drop
+
+
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_each_verdict_class_from_its_fixture_timeline(
         estate: World, capsys: pytest.CaptureFixture[str], scenario: str) -> None:
