@@ -22,6 +22,7 @@ from typing import Any
 
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
+from gatewatch.azure.arm_ids import id_key
 from gatewatch.catalog.load import load
 from gatewatch.catalog.model import SavedQuery
 from gatewatch.config.azure import AzureConfig, GatewayConfig
@@ -42,7 +43,7 @@ def _enabled_categories(setting: Mapping[str, Any]) -> set[str]:
 
 
 def same_id(a: str | None, b: str | None) -> bool:
-    return (a or "").rstrip("/").lower() == (b or "").rstrip("/").lower()
+    return id_key(a or "") == id_key(b or "")
 
 
 def gateway_vpn_type(reader: AzureReads, gateway: GatewayConfig,
@@ -159,7 +160,7 @@ def _check_freshness(report: DoctorReport, azure: AzureConfig, reader: AzureRead
         return
     last: dict[tuple[str, str], dt.datetime] = {}
     for row in rows:
-        resource = str(row.get("_ResourceId") or "").rstrip("/").lower()
+        resource = id_key(str(row.get("_ResourceId") or ""))
         when = row.get("LastRecord")
         if isinstance(when, str):
             when = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))

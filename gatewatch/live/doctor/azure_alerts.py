@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from gatewatch.azure import facts as azure_facts
 from gatewatch.azure import names as azure_names
-from gatewatch.azure.arm_ids import parse_arm_id
+from gatewatch.azure.arm_ids import id_key, parse_arm_id
 from gatewatch.catalog.load import load
 from gatewatch.catalog.model import ActivityLogAlertRule, LogSearchAlertRule, MetricAlertRule
 from gatewatch.catalog.overrides import apply, deployable
@@ -149,7 +149,7 @@ def _condition_resource_ids(node: object) -> set[str]:
     found: set[str] = set()
     if isinstance(node, Mapping):
         if str(node.get("field") or "").lower() == "resourceid" and node.get("equals"):
-            found.add(str(node["equals"]).rstrip("/").lower())
+            found.add(id_key(str(node["equals"])))
         for value in node.values():
             found |= _condition_resource_ids(value)
     elif isinstance(node, list):

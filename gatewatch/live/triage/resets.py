@@ -27,6 +27,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from gatewatch.azure.arm_ids import id_key
 from gatewatch.live.readers import AzureReads
 from gatewatch.live.sources import ACTIVITY_LOG, Sources
 from gatewatch.live.triage.model import AZURE, DOWN, LOG, RESET, Event, utc
@@ -77,8 +78,7 @@ def _resets(gateway_id: str, found: Iterable[dict[str, Any]]) -> list[Event]:
     for item in found:
         if _value(item.get("operation_name")).lower() != RESET_OPERATION.lower():
             continue
-        if str(item.get("resource_id") or "").rstrip("/").lower() != \
-                gateway_id.rstrip("/").lower():
+        if id_key(str(item.get("resource_id") or "")) != id_key(gateway_id):
             continue
         key = str(item.get("correlation_id") or item.get("event_data_id") or id(item))
         operations.setdefault(key, []).append(item)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.live.triage.test_run import run_triage
 from tests.support.live_world import VPN, World
+from tests.support.triage import run_triage
 from tests.support.triage_scenarios import Scene, build, build_with, s
 
 # AWS's two example records, verbatim but for the times (the page's "Example log format for

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from tests.live.triage.test_run import one_drop, run_triage
 from tests.support.live_world import VPN, World
 from tests.support.standins.cloudtrail import MARY, vpn_call
+from tests.support.triage import one_drop, run_triage
 from tests.support.triage_scenarios import SCENARIOS, Scene, build_with
 
 ROLE_ARN = "arn:aws:sts::123456789012:assumed-role/netops/alice@example.com"

@@ -9,8 +9,8 @@ import pytest
 
 from gatewatch.live.triage.model import iso
 from gatewatch.live.triage.resets import RESET_OPERATION
-from tests.live.triage.test_run import one_drop, run_triage
 from tests.support.live_world import GW_ID, SUB, World
+from tests.support.triage import one_drop, run_triage
 from tests.support.triage_scenarios import (
     RESET_BY,
     SCENARIOS,

@@ -15,6 +15,7 @@ from gatewatch.cli import main
 from gatewatch.live.triage.model import iso
 from tests.support.live_world import GW_ID, VPN, World, ms
 from tests.support.second_region import VPN_W, second_region
+from tests.support.triage import run_triage
 from tests.support.triage_scenarios import SCENARIOS, build
 
 
@@ -22,27 +23,6 @@ from tests.support.triage_scenarios import SCENARIOS, build
 def estate(estate: World) -> World:
     """The healthy estate (tests/conftest.py builds the world)."""
     return estate.healthy()
-
-
-def run_triage(w: World, capsys: pytest.CaptureFixture[str], *extra: str,
-               json_out: bool = True) -> tuple[int, Any, str]:
-    # the range ends before healthy()'s own recent tunnel events (an UP tunnel's DPD log)
-    start = (w.now - dt.timedelta(hours=2, minutes=30)).isoformat()
-    end = (w.now - dt.timedelta(minutes=30)).isoformat()
-    argv = ["triage", "--config-file", str(w.config_file), "--remote-ip", w.tunnel_ips()[0],
-            "--from", start, "--to", end, *extra]
-    if json_out:
-        argv.append("--json")
-    code = main(argv)
-    out = capsys.readouterr()
-    return code, (json.loads(out.out) if json_out and code == 0 else out.out), out.err
-
-
-def one_drop(result: dict[str, Any]) -> dict[str, Any]:
-    """The only drop of a triage --json result (asserting there is just one)."""
-    assert len(result["drops"]) == 1, result["drops"]
-    drop: dict[str, Any] = result["drops"][0]
-    return drop
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from gatewatch.live.sources import AWS_READ_TIMEOUT
-from tests.live.triage.test_run import run_triage
 from tests.support.live_world import REGION, VPN, World
 from tests.support.standins.faults import refused_port, silent_port
+from tests.support.triage import run_triage
 from tests.support.triage_scenarios import SCENARIOS, build
 
 HEALTH_LIMIT = ("an AWS endpoint replacement announced by AWS Health cannot be recognised "
